@@ -1,0 +1,139 @@
+"""Headless commands: `python -m core <command>`. Exit 0 on success; otherwise a one-line reason on
+stderr and a non-zero exit code, so cron jobs and scripts can rely on it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from core.config import display_database_url, load_settings
+from core.errors import RevenueConnectorError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from core.demo import DemoSpec, write_demo
+
+    spec = DemoSpec(seed=args.seed, accounts=args.accounts, opportunities=args.opportunities,
+                    movements=args.movements, months=args.months, as_of=date.fromisoformat(args.as_of))
+    counts = write_demo(spec, Path(args.out), file_format=args.format)
+    for name, rows in counts.items():
+        print(f"{name}: {rows:,} rows")
+    print(f"written to {Path(args.out).resolve()}")
+    return 0
+
+
+def _cmd_db(args: argparse.Namespace) -> int:
+    from storage.db import make_engine, schema_status, upgrade
+
+    settings = load_settings()
+    if args.action == "upgrade":
+        backup = upgrade(settings)
+        if backup:
+            print(f"backup: {backup}")
+    engine = make_engine(settings.database_url)
+    try:
+        status = schema_status(engine)
+    finally:
+        engine.dispose()
+    state = "up to date" if status.up_to_date else ("empty" if status.is_empty else "needs upgrade")
+    print(f"database: {display_database_url(settings.database_url)}")
+    print(f"schema: {status.current or 'none'} (this release: {status.head}) - {state}")
+    return 0
+
+
+def _cmd_workspaces(_args: argparse.Namespace) -> int:
+    from core.startup import start
+    from storage.db import session_scope
+    from storage.workspaces import list_workspaces
+
+    engine = start(load_settings())
+    with session_scope(engine) as session:
+        for workspace in list_workspaces(session):
+            print(f"{workspace.name}\t{'demo' if workspace.is_demo else ''}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from core.exports import to_csv_bytes, to_parquet_bytes
+    from core.startup import start
+    from storage.db import session_scope
+    from storage.frames import read_workspace_table
+    from storage.workspaces import require_workspace
+
+    engine = start(load_settings())
+    with session_scope(engine) as session:
+        workspace = require_workspace(session, args.workspace)
+    frame = read_workspace_table(engine, args.table, workspace.id)
+    out = Path(args.out)
+    parquet = args.format == "parquet" or (args.format is None and out.suffix.lower() == ".parquet")
+    data = to_parquet_bytes(frame) if parquet else to_csv_bytes(frame)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out)  # a failed export never leaves a half-written file under the real name
+    print(f"{args.table}: {len(frame):,} rows -> {out}")
+    return 0
+
+
+def _cmd_secret_key(_args: argparse.Namespace) -> int:
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from core.exports import EXPORT_TABLES
+
+    parser = argparse.ArgumentParser(prog="python -m core", description="Revenue Connector headless commands.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="write the deterministic demo CRM export")
+    demo.add_argument("--out", required=True, help="folder to write into")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--accounts", type=int, default=500)
+    demo.add_argument("--opportunities", type=int, default=3000)
+    demo.add_argument("--movements", type=int, default=2000)
+    demo.add_argument("--months", type=int, default=24)
+    demo.add_argument("--as-of", default="2026-11-01", help="the demo's 'today' (YYYY-MM-DD)")
+    demo.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    demo.set_defaults(run=_cmd_demo)
+
+    db = commands.add_parser("db", help="database schema status or upgrade")
+    db.add_argument("action", choices=["status", "upgrade"])
+    db.set_defaults(run=_cmd_db)
+
+    workspaces = commands.add_parser("workspaces", help="list workspaces")
+    workspaces.set_defaults(run=_cmd_workspaces)
+
+    export = commands.add_parser("export", help="export one table of a workspace")
+    export.add_argument("table", choices=[t.name for t in EXPORT_TABLES])
+    export.add_argument("--workspace", required=True)
+    export.add_argument("--out", required=True)
+    export.add_argument("--format", choices=["csv", "parquet"], default=None, help="default: from the file name")
+    export.set_defaults(run=_cmd_export)
+
+    secret = commands.add_parser("secret-key", help="print a new key for REVENUE_CONNECTOR_SECRET_KEY")
+    secret.set_defaults(run=_cmd_secret_key)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except RevenueConnectorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR

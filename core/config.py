@@ -1,0 +1,117 @@
+"""Settings from the environment. Core reads env vars; the UI may add Streamlit secrets on top.
+
+| variable                         | meaning                                              | default              |
+|----------------------------------|------------------------------------------------------|----------------------|
+| REVENUE_CONNECTOR_DATA           | data folder (SQLite file, demo files, secret key)    | ./data in the repo   |
+| DATABASE_URL                     | any SQLAlchemy URL, e.g. postgresql+psycopg://...    | SQLite in data folder|
+| REVENUE_CONNECTOR_SECRET_KEY     | Fernet key that encrypts connection secrets          | key file in data dir |
+| REVENUE_CONNECTOR_DEMO           | "0" to start without the Demo workspace              | "1"                  |
+| OPENAI_BASE_URL / OPENAI_API_KEY | OpenAI-compatible endpoint for suggestions (optional) | off                 |
+| REVENUE_CONNECTOR_LLM_MODEL      | model name sent to that endpoint                     | off                  |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from core.errors import DataFolderError, StorageUnavailable
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """An OpenAI-compatible endpoint; suggestions work without it."""
+
+    base_url: str | None
+    api_key: str | None
+    model: str | None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.model and (self.base_url or self.api_key))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives and which services are configured."""
+
+    data_dir: Path
+    data_dir_explicit: bool
+    database_url: str
+    secret_key: str | None
+    demo_enabled: bool
+    llm: LLMSettings
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret.key"
+
+    @property
+    def demo_dir(self) -> Path:
+        return self.data_dir / "demo"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from `env` (default: the process environment)."""
+    env = dict(os.environ if env is None else env)
+    raw_dir = env.get("REVENUE_CONNECTOR_DATA", "").strip()
+    data_dir = Path(raw_dir).expanduser().resolve() if raw_dir else DEFAULT_DATA_DIR
+    database_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'revenue.db'}"
+    return Settings(
+        data_dir=data_dir,
+        data_dir_explicit=bool(raw_dir),
+        database_url=database_url,
+        secret_key=env.get("REVENUE_CONNECTOR_SECRET_KEY") or None,
+        demo_enabled=env.get("REVENUE_CONNECTOR_DEMO", "1").strip().lower() not in {"0", "false", "no", "off"},
+        llm=LLMSettings(
+            base_url=env.get("OPENAI_BASE_URL") or None,
+            api_key=env.get("OPENAI_API_KEY") or None,
+            model=env.get("REVENUE_CONNECTOR_LLM_MODEL") or None,
+        ),
+    )
+
+
+def ensure_data_dir(settings: Settings) -> Path:
+    """Make sure the data folder is usable, creating only the default one.
+
+    A folder the user named explicitly is never created silently: a missing path there is more
+    often a typo or an unmounted disk than a wish for an empty workspace.
+    """
+    path = settings.data_dir
+    if path.exists() and not path.is_dir():
+        raise DataFolderError(
+            f"The data folder {path} is a file, not a folder.",
+            hint="Point REVENUE_CONNECTOR_DATA at a folder; the file was left untouched.",
+        )
+    if not path.exists():
+        if settings.data_dir_explicit:
+            raise DataFolderError(
+                f"The data folder {path} does not exist.",
+                hint="Create it, or fix REVENUE_CONNECTOR_DATA (nothing was created or deleted).",
+            )
+        path.mkdir(parents=True, exist_ok=True)
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise DataFolderError(
+            f"The data folder {path} is not writable by this user.",
+            hint="Fix its permissions; nothing in it was changed.",
+        )
+    return path
+
+
+def display_database_url(url: str) -> str:
+    """The database URL with any password hidden, for pages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError as exc:
+        raise StorageUnavailable(f"DATABASE_URL is not a valid database URL ({exc}).") from exc

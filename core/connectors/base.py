@@ -1,0 +1,87 @@
+"""What every source offers the rest of the app, whatever it is (CRM, file folder, warehouse).
+
+Reads return polars frames with the source's own field names plus three columns we add:
+`source` (the connection's stable key), `source_id` (the record ID as a string) and
+`source_modified_at` (the modification time when the source has one, else null).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+import polars as pl
+
+
+class SourceKind(StrEnum):
+    SALESFORCE = "salesforce"
+    HUBSPOT = "hubspot"
+    FILE = "file"
+    WAREHOUSE = "warehouse"
+
+    @property
+    def label(self) -> str:
+        return {"salesforce": "Salesforce", "hubspot": "HubSpot", "file": "Files (CSV / Parquet)",
+                "warehouse": "Warehouse (SQL)"}[self.value]
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """A source field as describe() reports it."""
+
+    name: str
+    label: str
+    type: str
+    custom: bool = False
+    picklist_values: tuple[str, ...] = ()
+    samples: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """A readable object (Salesforce sObject, HubSpot object type, a file, a query)."""
+
+    name: str
+    label: str
+    fields: tuple[FieldInfo, ...]
+    row_count: int | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """Outcome of 'Test connection': a headline plus the objects found, or what is wrong."""
+
+    ok: bool
+    headline: str
+    details: tuple[str, ...] = ()
+    objects: tuple[ObjectInfo, ...] = field(default_factory=tuple)
+
+
+# Columns every read adds to the source's own fields.
+SOURCE_COLUMNS: tuple[str, ...] = ("source", "source_id", "source_modified_at")
+
+
+class Connector(Protocol):
+    """The part of the connector interface every source implements."""
+
+    kind: SourceKind
+
+    def test_connection(self) -> ConnectionCheck: ...
+
+    def describe(self) -> list[ObjectInfo]: ...
+
+    def read(self, object_name: str) -> pl.DataFrame: ...
+
+
+def fields_frame(obj: ObjectInfo) -> pl.DataFrame:
+    """One row per field of an object, for review tables: name, type, custom flag and samples."""
+    return pl.DataFrame(
+        {
+            "field": [f.name for f in obj.fields],
+            "type": [f.type for f in obj.fields],
+            "custom": [f.custom for f in obj.fields],
+            "sample values": [", ".join(f.samples[:3]) for f in obj.fields],
+        },
+        schema={"field": pl.String, "type": pl.String, "custom": pl.Boolean, "sample values": pl.String},
+    )

@@ -1,0 +1,128 @@
+"""A folder of CSV or Parquet exports as a source: each file is one object.
+
+CSV values are read as text so that a bad value (an unparseable date, a stray letter in an
+amount) reaches validation intact and can be quarantined with the offending value, instead of
+being turned into null by type inference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from core.connectors.base import ConnectionCheck, FieldInfo, ObjectInfo, SourceKind
+from core.errors import SourceError
+
+SUPPORTED_SUFFIXES = (".csv", ".parquet")
+# Tried in order when a file's settings name no ID or modification column.
+ID_CANDIDATES = ("Id", "id", "ID", "hs_object_id", "record_id")
+MODIFIED_CANDIDATES = ("SystemModstamp", "LastModifiedDate", "hs_lastmodifieddate", "updated_at", "modified_at")
+
+_DTYPE_NAMES = {
+    pl.String: "string", pl.Float64: "number", pl.Float32: "number", pl.Int64: "number", pl.Int32: "number",
+    pl.Boolean: "boolean", pl.Date: "date", pl.Datetime: "datetime",
+}
+
+
+class FileSource:
+    """Reads `*.csv` / `*.parquet` in one folder."""
+
+    kind = SourceKind.FILE
+
+    def __init__(self, path: str | Path, *, source_key: str, id_fields: dict[str, str] | None = None) -> None:
+        self.path = Path(path).expanduser()
+        self.source_key = source_key
+        self.id_fields = id_fields or {}
+
+    # -- discovery -------------------------------------------------------------------------
+    def _files(self) -> dict[str, Path]:
+        if not self.path.exists():
+            raise SourceError(f"The folder {self.path} does not exist.", hint="Check the path in Connect.")
+        if not self.path.is_dir():
+            raise SourceError(f"{self.path} is a file; point the connection at the folder that holds the exports.")
+        files = sorted(p for p in self.path.iterdir() if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file())
+        return {p.stem: p for p in files}
+
+    def _file(self, object_name: str) -> Path:
+        files = self._files()
+        if object_name not in files:
+            raise SourceError(f"There is no file for '{object_name}' in {self.path}.",
+                              hint=f"Found: {', '.join(files) or 'no CSV or Parquet files'}.")
+        return files[object_name]
+
+    def _scan(self, path: Path, *, as_text: bool) -> pl.LazyFrame:
+        if path.suffix.lower() == ".parquet":
+            return pl.scan_parquet(path)
+        return pl.scan_csv(path, infer_schema=not as_text, infer_schema_length=1000, try_parse_dates=not as_text)
+
+    def describe(self) -> list[ObjectInfo]:
+        """Every file with its columns, inferred types and a few sample values."""
+        return [self._describe_file(name, path) for name, path in self._files().items()]
+
+    def _describe_file(self, name: str, path: Path) -> ObjectInfo:
+        try:
+            sample = self._scan(path, as_text=False).head(1000).collect()
+            row_count = self._scan(path, as_text=True).select(pl.len()).collect().item()
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise SourceError(f"{path.name} cannot be read: {_first_line(exc)}",
+                              hint="Re-export the file, or remove it from the folder.") from exc
+        fields = []
+        for column, dtype in sample.schema.items():
+            values = sample.get_column(column).drop_nulls().cast(pl.String).unique(maintain_order=True).head(5)
+            fields.append(FieldInfo(
+                name=column, label=column, type=_type_name(dtype), custom=column.endswith("__c"),
+                samples=tuple(values.to_list()),
+            ))
+        return ObjectInfo(name=name, label=path.name, fields=tuple(fields), row_count=row_count)
+
+    # -- reading ---------------------------------------------------------------------------
+    def read(self, object_name: str) -> pl.DataFrame:
+        """All rows of one file with `source`, `source_id` and `source_modified_at` added."""
+        path = self._file(object_name)
+        try:
+            frame = self._scan(path, as_text=True).collect()
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise SourceError(f"{path.name} cannot be read: {_first_line(exc)}") from exc
+        id_field = self.id_fields.get(object_name) or next((c for c in ID_CANDIDATES if c in frame.columns), None)
+        if id_field is None or id_field not in frame.columns:
+            raise SourceError(f"{path.name} has no ID column.",
+                              hint=f"Add one of {', '.join(ID_CANDIDATES)} or name the ID column in Connect.")
+        modified = next((c for c in MODIFIED_CANDIDATES if c in frame.columns), None)
+        modified_expr = (
+            pl.col(modified).cast(pl.String).str.to_datetime(time_zone="UTC", strict=False)
+            if modified else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+        )
+        return frame.with_columns(
+            pl.lit(self.source_key).alias("source"),
+            pl.col(id_field).cast(pl.String).alias("source_id"),
+            modified_expr.alias("source_modified_at"),
+        )
+
+    def test_connection(self) -> ConnectionCheck:
+        """Can every file be opened? Names the first file that cannot."""
+        try:
+            objects = self.describe()
+        except SourceError as exc:
+            return ConnectionCheck(ok=False, headline=exc.user_message, details=(exc.hint,) if exc.hint else ())
+        if not objects:
+            return ConnectionCheck(ok=False, headline=f"No CSV or Parquet files in {self.path}.",
+                                   details=("Export your CRM objects as CSV or Parquet into this folder.",))
+        total = sum(o.row_count or 0 for o in objects)
+        return ConnectionCheck(
+            ok=True,
+            headline=f"{len(objects)} files readable in {self.path.name}/ ({total:,} rows)",
+            details=tuple(f"{o.label}: {o.row_count:,} rows, {len(o.fields)} columns" for o in objects),
+            objects=tuple(objects),
+        )
+
+
+def _type_name(dtype: pl.DataType) -> str:
+    for polars_type, name in _DTYPE_NAMES.items():
+        if isinstance(dtype, polars_type):
+            return name
+    return "string"
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,64 @@
+"""Typed errors of Revenue Connector.
+
+Core and storage raise these; the edge (pages, CLI) turns them into a friendly message with
+`user_message`, which always says what went wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class RevenueConnectorError(Exception):
+    """Base class. `user_message` is safe to show to a finance user (no secrets, no stack)."""
+
+    def __init__(self, user_message: str, *, hint: str = "") -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.user_message} {self.hint}".strip()
+
+
+class DataFolderError(RevenueConnectorError):
+    """The data folder is missing, not a folder, or not writable."""
+
+
+class StorageUnavailable(RevenueConnectorError):
+    """The database cannot be reached or opened."""
+
+
+class SchemaOutdated(RevenueConnectorError):
+    """The database is at an older schema version than this release needs."""
+
+    def __init__(self, user_message: str, *, current: str | None, required: str, hint: str = "") -> None:
+        super().__init__(user_message, hint=hint)
+        self.current = current
+        self.required = required
+
+
+class SchemaTooNew(RevenueConnectorError):
+    """The database was written by a newer release; this one must not touch it."""
+
+
+class UnknownDatabase(RevenueConnectorError):
+    """The database holds tables that are not ours and carry no schema version."""
+
+
+class SecretKeyError(RevenueConnectorError):
+    """Stored connection secrets cannot be encrypted or decrypted with the configured key."""
+
+
+class InvalidStageSet(RevenueConnectorError):
+    """A workspace's canonical stages break a rule (unique keys, fixed closed stages, weights 0..1)."""
+
+
+class SourceError(RevenueConnectorError):
+    """A source (file, CRM, warehouse) cannot be read; the message names the object and field."""
+
+
+class NotFound(RevenueConnectorError):
+    """A workspace, connection or record that was asked for does not exist."""
+
+
+class ValidationError(RevenueConnectorError):
+    """User input that cannot be accepted; the message names the field."""

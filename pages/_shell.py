@@ -1,0 +1,270 @@
+"""Shared Streamlit widgets: app context, workspace picker, setup stepper, friendly errors.
+
+Pages import from here so that no page repeats another's layout code. Nothing here computes a
+business figure: it reads state, calls core/storage, and renders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from core.config import Settings, load_settings
+from core.errors import RevenueConnectorError, SchemaOutdated
+from core.roles import LOCAL_ADMIN
+from core.wizard import STEPS, StepState, StepStatus, next_step, progress
+from storage.db import session_scope, upgrade
+from storage.progress import setup_facts
+from storage.tables import Workspace
+from storage.workspaces import list_workspaces
+
+log = logging.getLogger("revenue_connector.app")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    file: str
+    title: str
+    icon: str
+    section: str
+
+
+# The one list of pages: app.py builds navigation from it and pages link to each other through it.
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("connect", "pages/connect.py", "1 · Connect", ":material/cable:", "Setup"),
+    PageSpec("domains", "pages/domains.py", "2 · Choose domains", ":material/alt_route:", "Setup"),
+    PageSpec("mapping", "pages/mapping.py", "3 · Map fields & stages", ":material/schema:", "Setup"),
+    PageSpec("reconcile", "pages/reconcile.py", "4 · Reconcile accounts", ":material/join_inner:", "Setup"),
+    PageSpec("sync", "pages/sync.py", "5 · Run sync", ":material/sync:", "Setup"),
+    PageSpec("pipelines", "pages/pipelines.py", "Pipelines", ":material/fact_check:", "Review"),
+    PageSpec("revenue", "pages/revenue.py", "Revenue", ":material/monitoring:", "Insights"),
+    PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", "Data"),
+    PageSpec("settings", "pages/settings.py", "Settings", ":material/settings:", "Settings"),
+)
+PAGE_BY_KEY = {p.key: p for p in PAGES}
+
+_STATUS_ICON = {StepStatus.DONE: ":material/check_circle:", StepStatus.CURRENT: ":material/radio_button_checked:",
+                StepStatus.BLOCKED: ":material/lock:"}
+
+
+@dataclass(frozen=True)
+class AppContext:
+    settings: Settings
+    engine: Engine
+
+
+@st.cache_resource(show_spinner="Opening the workspace database…")
+def _start(database_url: str, data_dir: str) -> Engine:
+    # Keyed by URL and folder so a changed DATABASE_URL opens a new engine. Errors are not cached:
+    # the next rerun tries again, so fixing the database needs no restart.
+    from core.startup import start
+
+    settings = load_settings()
+    assert settings.database_url == database_url and str(settings.data_dir) == data_dir
+    return start(settings)
+
+
+def app_context() -> AppContext:
+    """Settings and an open database, or a full-page explanation of what is wrong (and stop)."""
+    settings = load_settings()
+    try:
+        engine = _start(settings.database_url, str(settings.data_dir))
+    except RevenueConnectorError as exc:
+        log.error("startup failed: %s", exc)
+        _startup_error_page(settings, exc)
+        st.stop()
+    return AppContext(settings, engine)
+
+
+def _startup_error_page(settings: Settings, exc: RevenueConnectorError) -> None:
+    st.title("Revenue Connector")
+    st.error(exc.user_message, icon=":material/error:")
+    if exc.hint:
+        st.markdown(exc.hint)
+    if isinstance(exc, SchemaOutdated):
+        st.button("Upgrade database", type="primary", key="startup_upgrade", on_click=_upgrade, args=(settings,))
+    st.caption("Your data has not been changed or deleted.")
+
+
+def _upgrade(settings: Settings) -> None:
+    try:
+        backup = upgrade(settings)
+    except RevenueConnectorError as exc:
+        st.session_state["flash"] = ("error", str(exc))
+        return
+    _start.clear()
+    note = f" A copy of the old file is at {backup}." if backup else ""
+    st.session_state["flash"] = ("success", f"Database upgraded.{note}")
+
+
+@contextmanager
+def db_session(ctx: AppContext) -> Iterator:
+    with session_scope(ctx.engine) as session:
+        yield session
+
+
+def current_actor() -> str:
+    """Who is acting. Local single-user mode until users are defined (insights issue)."""
+    return LOCAL_ADMIN
+
+
+def current_workspace(ctx: AppContext) -> Workspace | None:
+    """The workspace chosen in this tab: ?ws=NAME on a direct link, else the last picked, else the first."""
+    with db_session(ctx) as session:
+        workspaces = list_workspaces(session)
+    if not workspaces:
+        return None
+    by_name = {w.name: w for w in workspaces}
+    wanted = st.query_params.get("ws") or st.session_state.get("workspace_name")
+    chosen = by_name.get(wanted) if wanted else None
+    chosen = chosen or workspaces[0]
+    st.session_state["workspace_name"] = chosen.name
+    return chosen
+
+
+def workspace_picker(ctx: AppContext, workspace: Workspace | None) -> None:
+    """Sidebar selector; the choice is kept per tab and in the URL so links can be shared."""
+    with db_session(ctx) as session:
+        names = [w.name for w in list_workspaces(session)]
+    if not names or workspace is None:
+        st.sidebar.info("No workspace yet. Create one in Settings.")
+        return
+
+    def _picked() -> None:
+        st.session_state["workspace_name"] = st.session_state["sidebar_workspace"]
+        st.query_params["ws"] = st.session_state["sidebar_workspace"]
+
+    st.sidebar.selectbox("Workspace", names, index=names.index(workspace.name), key="sidebar_workspace",
+                         on_change=_picked)
+
+
+def setup_progress(ctx: AppContext, workspace: Workspace) -> list[StepState]:
+    with db_session(ctx) as session:
+        return progress(setup_facts(session, workspace.id))
+
+
+def sidebar_progress(states: list[StepState]) -> None:
+    """Compact checklist of the five steps under the navigation."""
+    done = sum(1 for s in states if s.status == StepStatus.DONE)
+    st.sidebar.progress(done / len(STEPS), text=f"Setup: {done} of {len(STEPS)} steps done")
+
+
+def flash() -> None:
+    """Show (once) the message a callback left for the next run."""
+    message = st.session_state.pop("flash", None)
+    if message:
+        kind, text = message
+        {"success": st.success, "error": st.error, "info": st.info, "warning": st.warning}[kind](text)
+
+
+def show_error(exc: RevenueConnectorError) -> None:
+    """A typed error as the user should see it: what happened, then what to do."""
+    st.error(exc.user_message, icon=":material/error:")
+    if exc.hint:
+        st.caption(exc.hint)
+
+
+def step_header(ctx: AppContext, workspace: Workspace, step_key: str) -> bool:
+    """Title, the five-step stepper and what is done / next. False when an earlier step blocks this one."""
+    states = setup_progress(ctx, workspace)
+    state = next(s for s in states if s.step.key == step_key)
+    st.title(f"{state.step.number} · {state.step.title}")
+    st.caption(f"Workspace **{workspace.name}** · {state.step.summary}")
+    columns = st.columns(len(states))
+    for column, s in zip(columns, states, strict=True):
+        with column:
+            label = f"{s.step.number} · {s.step.title}"
+            page = PAGE_BY_KEY[s.step.key]
+            st.page_link(page.file, label=label, icon=_STATUS_ICON[s.status], disabled=s.step.key == step_key)
+    if state.status == StepStatus.BLOCKED and state.blocked_by is not None:
+        blocker = next(s for s in states if s.step == state.blocked_by)
+        st.warning(f"Finish step {blocker.step.number} · {blocker.step.title} first. {blocker.todo_note}",
+                   icon=":material/lock:")
+        st.page_link(PAGE_BY_KEY[blocker.step.key].file, label=f"Go to step {blocker.step.number}",
+                     icon=":material/arrow_forward:")
+        return False
+    if state.status == StepStatus.DONE:
+        st.success(f"Done. {state.done_note} {state.todo_note}".strip(), icon=":material/check_circle:")
+    else:
+        st.info(f"To do: {state.todo_note}", icon=":material/pending:")
+    return True
+
+
+def next_step_link(ctx: AppContext, workspace: Workspace, step_key: str) -> None:
+    """'Continue to step N' once this step is done."""
+    states = setup_progress(ctx, workspace)
+    this = next(s for s in states if s.step.key == step_key)
+    if this.status != StepStatus.DONE:
+        return
+    upcoming = next_step(states)
+    if upcoming is None:
+        st.page_link(PAGE_BY_KEY["pipelines"].file, label="Setup complete — review what landed in Pipelines",
+                     icon=":material/arrow_forward:")
+        return
+    page = PAGE_BY_KEY[upcoming.step.key]
+    st.page_link(page.file, label=f"Continue to step {upcoming.step.number} · {upcoming.step.title}",
+                 icon=":material/arrow_forward:")
+
+
+def no_workspace_notice() -> None:
+    st.info("There is no workspace yet. Create one in Settings to start.", icon=":material/info:")
+    st.page_link(PAGE_BY_KEY["settings"].file, label="Open Settings", icon=":material/settings:")
+
+
+def page_start(section_title: str | None = None) -> tuple[AppContext, Workspace | None]:
+    """What every page does first: context and current workspace, plus any pending message."""
+    ctx = app_context()
+    workspace = current_workspace(ctx)
+    if section_title:
+        st.title(section_title)
+    flash()
+    return ctx, workspace
+
+
+@st.cache_data(ttl=600, max_entries=64, show_spinner="Reading what the source offers…")
+def _describe(connection_id: int, version: str) -> list:
+    # `version` (last test time) is part of the key so a re-test refreshes the cached description.
+    from core.connections import describe_connection
+
+    ctx = app_context()
+    with db_session(ctx) as session:
+        return describe_connection(session, connection_id, ctx.settings)
+
+
+def connection_objects(connection) -> list:
+    """Objects a stored connection can read (cached); raises RevenueConnectorError with the file named."""
+    return _describe(connection.id, str(connection.last_tested_at))
+
+
+def run_history(ctx: AppContext, workspace: Workspace) -> None:
+    """The workspace's sync runs, newest first, or an empty state that says why there are none."""
+    from storage.frames import read_workspace_table
+
+    runs = read_workspace_table(ctx.engine, "runs", workspace.id)
+    if runs.is_empty():
+        st.info("No sync has run in this workspace yet.", icon=":material/history:")
+        return
+    st.dataframe(runs.reverse().drop("workspace_id"), hide_index=True, width="stretch")
+
+
+def stage_set_table(ctx: AppContext, workspace: Workspace) -> None:
+    """The workspace's canonical stages with weights, read-only."""
+    import polars as pl
+
+    from storage.workspaces import load_stage_set
+
+    with db_session(ctx) as session:
+        stages = load_stage_set(session, workspace.id)
+    st.dataframe(
+        pl.DataFrame({"order": [s.order for s in stages], "stage": [s.label for s in stages],
+                      "key": [s.key for s in stages], "weight": [s.weight for s in stages],
+                      "meaning": [s.semantics.value for s in stages]}),
+        hide_index=True, width="content",
+        column_config={"weight": st.column_config.NumberColumn("weight", format="percent")},
+    )

@@ -1,0 +1,78 @@
+"""Step 2 · Choose domains: which source objects feed pipeline and ARR actuals, in priority order."""
+
+import streamlit as st
+
+from core.canonical import Domain
+from core.errors import RevenueConnectorError
+from core.routing import RouteChoice, suggest_routes
+from pages._shell import (
+    connection_objects, current_actor, db_session, next_step_link, no_workspace_notice, page_start, show_error,
+    step_header,
+)
+from storage.connections import list_connections
+from storage.routing import load_routes, save_routes
+
+ctx, workspace = page_start()
+if workspace is None:
+    st.title("2 · Choose domains")
+    no_workspace_notice()
+    st.stop()
+if not step_header(ctx, workspace, "domains"):
+    st.stop()
+
+with db_session(ctx) as session:
+    connections = [c for c in list_connections(session, workspace.id) if c.last_test_ok]
+    saved = load_routes(session, workspace.id)
+
+options: dict[str, RouteChoice] = {}
+for connection in connections:
+    try:
+        objects = connection_objects(connection)
+    except RevenueConnectorError as exc:
+        show_error(exc)
+        continue
+    for obj in objects:
+        options[f"{connection.name} · {obj.name} ({obj.row_count:,} rows)"] = RouteChoice(connection.id, obj.name)
+label_of = {choice: label for label, choice in options.items()}
+suggested = suggest_routes([(c.connection_id, c.object_name) for c in options.values()])
+
+st.markdown("Pick the source objects for each domain. When two sources supply the same record, the one "
+            "listed **first** wins; every canonical row records which source and rule chose it.")
+
+DESCRIPTIONS = {
+    Domain.PIPELINE: "Open and closed opportunities / deals: stage, amount, expected close, owner.",
+    Domain.ARR_ACTUALS: "ARR movement events: new, expansion, contraction, churn, reactivation.",
+}
+with st.form("domains_form"):
+    picks: dict[Domain, list[str]] = {}
+    for domain in Domain:
+        with st.container(border=True):
+            st.markdown(f"**{domain.label}** — {DESCRIPTIONS[domain]}")
+            current = [RouteChoice(r.connection_id, r.object_name) for r in saved[domain]]
+            from_saved = bool(current)
+            default = [label_of[c] for c in (current or suggested[domain]) if c in label_of]
+            picks[domain] = st.multiselect(
+                f"Sources for {domain.label.lower()}, highest priority first", list(options), default=default,
+                key=f"domains_{domain.value}", placeholder="Not routed",
+            )
+            if not from_saved and default:
+                st.caption(":material/lightbulb: Suggested from the object names — save to use it.")
+            elif not from_saved:
+                st.caption("Not routed yet. Leave empty if this workspace does not use this domain.")
+    submitted = st.form_submit_button("Save routing", type="primary", icon=":material/save:")
+
+if submitted:
+    if not any(picks.values()):
+        st.error("Choose at least one source for pipeline or ARR actuals.", icon=":material/error:")
+    else:
+        try:
+            with db_session(ctx) as session:
+                for domain, labels in picks.items():
+                    save_routes(session, workspace.id, domain, [options[label] for label in labels],
+                                actor=current_actor())
+            st.session_state["flash"] = ("success", "Routing saved.")
+            st.rerun()
+        except RevenueConnectorError as exc:
+            show_error(exc)
+
+next_step_link(ctx, workspace, "domains")

@@ -1,0 +1,94 @@
+"""Settings: workspaces, canonical stages, and how this installation is configured."""
+
+import json
+
+import polars as pl
+import streamlit as st
+
+from core.config import display_database_url
+from core.errors import RevenueConnectorError
+from core.stages import stages_from_rows
+from pages._shell import current_actor, db_session, page_start, show_error
+from storage.audit import recent
+from storage.db import schema_status
+from storage.workspaces import create_workspace, load_stage_set, save_stage_set
+
+ctx, workspace = page_start("Settings")
+
+st.subheader("Workspaces")
+with st.form("settings_new_workspace", clear_on_submit=True):
+    name_col, currency_col = st.columns([3, 1])
+    new_name = name_col.text_input("New workspace name", key="settings_workspace_name")
+    currency = currency_col.text_input("Reporting currency", value="USD", max_chars=3, key="settings_workspace_currency")
+    if st.form_submit_button("Create workspace", icon=":material/add:"):
+        try:
+            with db_session(ctx) as session:
+                created = create_workspace(session, new_name, actor=current_actor(), reporting_currency=currency)
+            st.session_state["workspace_name"] = created.name
+            st.query_params["ws"] = created.name
+            st.session_state["flash"] = ("success", f"Workspace '{created.name}' created and selected.")
+            st.rerun()
+        except RevenueConnectorError as exc:
+            show_error(exc)
+
+if workspace is not None:
+    st.subheader(f"Canonical stages · {workspace.name}")
+    st.caption("Rename, reweight, add or reorder stages. Closed won always weighs 100% and closed lost 0%; "
+               "they can be renamed but not removed.")
+    with db_session(ctx) as session:
+        stages = load_stage_set(session, workspace.id)
+    table = pl.DataFrame({"order": [s.order for s in stages], "label": [s.label for s in stages],
+                          "weight": [s.weight for s in stages], "key": [s.key for s in stages]})
+    revision = abs(hash(tuple(stages)))  # a new key after a save drops stale editor state
+    edited = st.data_editor(
+        table, key=f"settings_stages_{revision}", num_rows="dynamic", hide_index=True, width="content",
+        column_config={
+            "order": st.column_config.NumberColumn("order", min_value=1, step=1, required=True),
+            "label": st.column_config.TextColumn("stage", required=True),
+            "weight": st.column_config.NumberColumn("weight", min_value=0.0, max_value=1.0, step=0.05, format="percent",
+                                                    required=True),
+            "key": st.column_config.TextColumn("key", disabled=True, help="Set from the label for new stages."),
+        },
+    )
+    if st.button("Save stages", type="primary", key="settings_save_stages", icon=":material/save:"):
+        try:
+            with db_session(ctx) as session:
+                save_stage_set(session, workspace.id, stages_from_rows(edited.to_dicts()), actor=current_actor())
+            st.session_state["flash"] = ("success", "Stages saved.")
+            st.rerun()
+        except RevenueConnectorError as exc:
+            show_error(exc)
+
+st.subheader("This installation")
+status = schema_status(ctx.engine)
+settings = ctx.settings
+st.dataframe(
+    pl.DataFrame({
+        "setting": ["Data folder", "Database", "Schema version", "Secret key", "LLM suggestions", "Demo workspace"],
+        "value": [
+            str(settings.data_dir),
+            display_database_url(settings.database_url),
+            f"{status.current} (this release needs {status.head})",
+            "from REVENUE_CONNECTOR_SECRET_KEY" if settings.secret_key else f"key file {settings.secret_key_file}",
+            f"{settings.llm.model} at {settings.llm.base_url or 'OpenAI'}" if settings.llm.configured
+            else "off (suggestions work offline)",
+            "on" if settings.demo_enabled else "off (REVENUE_CONNECTOR_DEMO=0)",
+        ],
+    }),
+    hide_index=True, width="stretch",
+)
+
+if workspace is not None:
+    st.subheader("Recent activity")
+    with db_session(ctx) as session:
+        entries = recent(session, workspace.id, limit=20)
+    if entries:
+        st.dataframe(
+            pl.DataFrame({
+                "when (UTC)": [e.at.strftime("%Y-%m-%d %H:%M") for e in entries],
+                "who": [e.actor for e in entries],
+                "what": [f"{e.action} {e.entity}" for e in entries],
+                "details": [", ".join(f"{k}: {v}" for k, v in json.loads(e.detail_json).items()) for e in entries],
+            }),
+            hide_index=True, width="stretch",
+        )

@@ -1,0 +1,104 @@
+"""Connections of a workspace. Settings are plain JSON; secrets are sealed by SecretBox."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from sqlmodel import Session, select
+
+from core.connectors.base import SourceKind
+from core.errors import NotFound, ValidationError
+from storage import audit
+from storage.secret_box import SecretBox
+from storage.tables import Connection, utcnow
+
+
+def list_connections(session: Session, workspace_id: int) -> list[Connection]:
+    return list(session.exec(select(Connection).where(Connection.workspace_id == workspace_id).order_by(Connection.id)))
+
+
+def get_connection(session: Session, connection_id: int) -> Connection:
+    connection = session.get(Connection, connection_id)
+    if connection is None:
+        raise NotFound(f"Connection #{connection_id} does not exist.")
+    return connection
+
+
+def connection_settings(connection: Connection) -> dict[str, Any]:
+    return json.loads(connection.settings_json or "{}")
+
+
+def connection_secrets(connection: Connection, box: SecretBox) -> dict[str, str]:
+    """Decrypted secrets, for a connector only; never pass them to a page or a log."""
+    return box.open(connection.secrets_encrypted) if connection.secrets_encrypted else {}
+
+
+def _source_key(session: Session, workspace_id: int, name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:32] or "source"
+    taken = {c.source_key for c in list_connections(session, workspace_id)}
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return key
+
+
+def create_connection(
+    session: Session,
+    workspace_id: int,
+    *,
+    name: str,
+    kind: SourceKind,
+    settings: dict[str, Any],
+    secrets: dict[str, str] | None,
+    box: SecretBox | None,
+    actor: str,
+) -> Connection:
+    """Store a new connection; the audit entry names the secret keys, never their values."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("Connection name: enter a name.")
+    if any(c.name == name for c in list_connections(session, workspace_id)):
+        raise ValidationError(f"Connection name: '{name}' is already used in this workspace.")
+    sealed = None
+    if secrets:
+        if box is None:
+            raise ValidationError("Connection secrets need an encryption key.")
+        sealed = box.seal(secrets)
+    connection = Connection(
+        workspace_id=workspace_id, name=name, kind=kind.value, source_key=_source_key(session, workspace_id, name),
+        settings_json=json.dumps(settings, sort_keys=True), secrets_encrypted=sealed,
+    )
+    session.add(connection)
+    session.flush()
+    audit.record(session, actor=actor, action="create", entity="connection", entity_id=connection.id,
+                 workspace_id=workspace_id,
+                 detail={"name": name, "kind": kind.value, "settings": settings, "secret_keys": sorted(secrets or {})})
+    return connection
+
+
+def record_test_result(session: Session, connection_id: int, *, ok: bool, message: str) -> Connection:
+    """Remember the outcome of the last 'Test connection'."""
+    connection = get_connection(session, connection_id)
+    connection.last_tested_at = utcnow()
+    connection.last_test_ok = ok
+    connection.last_test_message = message
+    session.add(connection)
+    session.flush()
+    return connection
+
+
+def delete_connection(session: Session, connection_id: int, *, actor: str) -> None:
+    """Remove a connection nothing depends on; one that feeds a domain or has mappings is refused."""
+    from storage.tables import DomainRoute, FieldMapping, StageMapping
+
+    connection = get_connection(session, connection_id)
+    for table, what in ((DomainRoute, "a domain route"), (FieldMapping, "field mappings"), (StageMapping, "stage mappings")):
+        if session.exec(select(table).where(table.connection_id == connection_id)).first() is not None:
+            raise ValidationError(f"'{connection.name}' is still used by {what}.",
+                                  hint="Remove it from Choose domains (step 2) first.")
+    audit.record(session, actor=actor, action="delete", entity="connection", entity_id=connection_id,
+                 workspace_id=connection.workspace_id, detail={"name": connection.name, "kind": connection.kind})
+    session.delete(connection)
+    session.flush()

@@ -1,0 +1,61 @@
+"""Read a workspace's stored tables into polars frames (for exports, pages and the CLI)."""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, func, select
+from sqlmodel import SQLModel
+
+from storage.tables import (
+    AccountCrosswalk, ArrMovement, AuditEntry, CanonicalAccount, FieldMapping, Opportunity, QuarantinedRow,
+    StageMapping, SyncRun,
+)
+
+# Export name -> table. Names are what the CLI and the Exports page call them.
+WORKSPACE_TABLES: dict[str, type[SQLModel]] = {
+    "opportunities": Opportunity,
+    "arr_movements": ArrMovement,
+    "accounts": CanonicalAccount,
+    "crosswalk": AccountCrosswalk,
+    "stage_mappings": StageMapping,
+    "field_mappings": FieldMapping,
+    "quarantine": QuarantinedRow,
+    "runs": SyncRun,
+    "audit": AuditEntry,
+}
+
+
+def _polars_type(sql_type) -> pl.DataType:
+    if isinstance(sql_type, Boolean):
+        return pl.Boolean()
+    if isinstance(sql_type, Integer):
+        return pl.Int64()
+    if isinstance(sql_type, Float):
+        return pl.Float64()
+    if isinstance(sql_type, DateTime) or isinstance(getattr(sql_type, "impl_instance", None), DateTime):
+        return pl.Datetime("us", "UTC")
+    if isinstance(sql_type, Date):
+        return pl.Date()
+    return pl.String()
+
+
+def table_schema(name: str) -> dict[str, pl.DataType]:
+    """Column name -> polars type of an exported table, from its SQL definition."""
+    table = WORKSPACE_TABLES[name].__table__  # type: ignore[attr-defined]
+    return {column.name: _polars_type(column.type) for column in table.columns}
+
+
+def read_workspace_table(engine: Engine, name: str, workspace_id: int) -> pl.DataFrame:
+    """All rows of one workspace table, ordered by id, typed from the table definition even when empty."""
+    table = WORKSPACE_TABLES[name].__table__  # type: ignore[attr-defined]
+    statement = select(table).where(table.c.workspace_id == workspace_id).order_by(table.c.id)
+    schema = table_schema(name)
+    with engine.connect() as connection:
+        frame = pl.read_database(statement, connection, schema_overrides=schema, infer_schema_length=None)
+    return frame.cast(schema) if frame.is_empty() else frame
+
+
+def count_workspace_table(engine: Engine, name: str, workspace_id: int) -> int:
+    table = WORKSPACE_TABLES[name].__table__  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(table).where(table.c.workspace_id == workspace_id)).scalar_one()

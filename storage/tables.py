@@ -1,0 +1,293 @@
+"""Every table of Revenue Connector, as SQLModel classes.
+
+Tables live in this imported module (never in a page script) so Streamlit reruns do not
+re-declare them. A change here ships with an Alembic migration in storage/migrations.
+Amounts are stored as double precision and rounded to cents by core before they are written.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC timestamp: every stored time is UTC, whatever the database's own zone."""
+    return datetime.now(UTC)
+
+
+class Workspace(SQLModel, table=True):
+    """A company's revenue setup: its connections, mappings and canonical data."""
+
+    __tablename__ = "workspace"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    is_demo: bool = False
+    reporting_currency: str = Field(default="USD", max_length=3)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CanonicalStageRow(SQLModel, table=True):
+    """One stage of a workspace's canonical funnel (seeded from core.canonical.DEFAULT_STAGES)."""
+
+    __tablename__ = "canonical_stage"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    key: str = Field(max_length=40)
+    label: str = Field(max_length=80)
+    weight: float
+    semantics: str = Field(max_length=8)
+    sort_order: int
+
+
+class Connection(SQLModel, table=True):
+    """A source: Salesforce, HubSpot, a file folder or a warehouse query. Secrets are encrypted."""
+
+    __tablename__ = "connection"
+    __table_args__ = (UniqueConstraint("workspace_id", "source_key"), UniqueConstraint("workspace_id", "name"))
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    name: str = Field(max_length=80)
+    # Stable key written into every canonical row's `source`; never changes after creation.
+    source_key: str = Field(max_length=40)
+    kind: str = Field(max_length=20)
+    settings_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    secrets_encrypted: str | None = Field(default=None, sa_column=Column(Text), repr=False)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_tested_at: datetime | None = None
+    last_test_ok: bool | None = None
+    last_test_message: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class DomainRoute(SQLModel, table=True):
+    """Which source object feeds a domain; the lowest priority number wins ties."""
+
+    __tablename__ = "domain_route"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "domain", "priority"),
+        UniqueConstraint("workspace_id", "domain", "connection_id", "object_name"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    domain: str = Field(max_length=20)
+    connection_id: int = Field(foreign_key="connection.id")
+    object_name: str = Field(max_length=120)
+    priority: int
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str = Field(max_length=80)
+
+
+class FieldMapping(SQLModel, table=True):
+    """A CRM field mapped onto a canonical field (or onto nothing), with its review status."""
+
+    __tablename__ = "field_mapping"
+    __table_args__ = (UniqueConstraint("workspace_id", "connection_id", "object_name", "source_field"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    connection_id: int = Field(foreign_key="connection.id")
+    object_name: str = Field(max_length=120)
+    domain: str = Field(max_length=20)
+    source_field: str = Field(max_length=120)
+    canonical_field: str | None = Field(default=None, max_length=40)
+    field_type: str = Field(default="string", max_length=12)
+    null_policy: str = Field(default="keep", max_length=8)
+    status: str = Field(default="suggested", max_length=12)
+    score: float | None = None
+    band: str | None = Field(default=None, max_length=12)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    origin: str | None = Field(default=None, max_length=60)
+    decided_by: str | None = Field(default=None, max_length=80)
+    decided_at: datetime | None = None
+    version: int = 1
+
+
+class StageMapping(SQLModel, table=True):
+    """A CRM stage (by internal ID within its pipeline) mapped onto a canonical stage."""
+
+    __tablename__ = "stage_mapping"
+    __table_args__ = (UniqueConstraint("workspace_id", "connection_id", "pipeline_id", "stage_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    connection_id: int = Field(foreign_key="connection.id")
+    pipeline_id: str = Field(max_length=120)
+    stage_id: str = Field(max_length=120)
+    stage_label: str = Field(max_length=200)
+    canonical_stage: str | None = Field(default=None, max_length=40)
+    weight: float | None = None
+    status: str = Field(default="suggested", max_length=12)
+    score: float | None = None
+    band: str | None = Field(default=None, max_length=12)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    origin: str | None = Field(default=None, max_length=60)
+    decided_by: str | None = Field(default=None, max_length=80)
+    decided_at: datetime | None = None
+
+
+class CanonicalAccount(SQLModel, table=True):
+    """The one account finance reports on, whatever its CRM IDs and names."""
+
+    __tablename__ = "canonical_account"
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    name: str = Field(max_length=255)
+    parent_id: int | None = Field(default=None, foreign_key="canonical_account.id")
+    segment: str | None = Field(default=None, max_length=80)
+    website: str | None = Field(default=None, max_length=255)
+    country: str | None = Field(default=None, max_length=80)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountCrosswalk(SQLModel, table=True):
+    """(source, source account ID) -> canonical account. Keyed by ID, so renames stay one account."""
+
+    __tablename__ = "account_crosswalk"
+    __table_args__ = (UniqueConstraint("workspace_id", "source", "source_account_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    source: str = Field(max_length=40)
+    source_account_id: str = Field(max_length=64)
+    source_name: str | None = Field(default=None, max_length=255)
+    canonical_account_id: int = Field(foreign_key="canonical_account.id", index=True)
+    status: str = Field(default="suggested", max_length=12)
+    decided_by: str | None = Field(default=None, max_length=80)
+    decided_at: datetime | None = None
+
+
+class Opportunity(SQLModel, table=True):
+    """A canonical pipeline record with its provenance."""
+
+    __tablename__ = "opportunity"
+    __table_args__ = (UniqueConstraint("workspace_id", "source", "source_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    source: str = Field(max_length=40)
+    source_object: str = Field(max_length=120)
+    source_id: str = Field(max_length=64)
+    name: str | None = Field(default=None, max_length=255)
+    account_id: int | None = Field(default=None, foreign_key="canonical_account.id", index=True)
+    stage: str | None = Field(default=None, max_length=40)
+    source_stage: str | None = Field(default=None, max_length=120)
+    weight: float | None = None
+    amount: float | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    amount_reporting: float | None = None
+    weighted_amount: float | None = None
+    expected_close: date | None = None
+    owner: str | None = Field(default=None, max_length=255)
+    segment: str | None = Field(default=None, max_length=80)
+    is_deleted: bool = False
+    source_modified_at: datetime | None = None
+    chosen_by: str | None = Field(default=None, max_length=120)
+
+
+class ArrMovement(SQLModel, table=True):
+    """A canonical ARR movement event; arr_delta is signed by its component."""
+
+    __tablename__ = "arr_movement"
+    __table_args__ = (UniqueConstraint("workspace_id", "source", "source_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    source: str = Field(max_length=40)
+    source_object: str = Field(max_length=120)
+    source_id: str = Field(max_length=64)
+    account_id: int | None = Field(default=None, foreign_key="canonical_account.id", index=True)
+    effective_date: date | None = None
+    arr_delta: float | None = None
+    movement_component: str | None = Field(default=None, max_length=16)
+    currency: str | None = Field(default=None, max_length=3)
+    arr_delta_reporting: float | None = None
+    is_deleted: bool = False
+    source_modified_at: datetime | None = None
+    chosen_by: str | None = Field(default=None, max_length=120)
+
+
+class SyncRun(SQLModel, table=True):
+    """One sync (or dry run) with what it read, wrote and quarantined."""
+
+    __tablename__ = "sync_run"
+    __table_args__ = (Index("ix_sync_run_workspace_started", "workspace_id", "started_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    trigger: str = Field(max_length=20)
+    status: str = Field(default="running", max_length=12)
+    dry_run: bool = False
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    rows_read: int = 0
+    rows_added: int = 0
+    rows_changed: int = 0
+    rows_tombstoned: int = 0
+    rows_quarantined: int = 0
+    mapping_version: int | None = None
+    api_calls: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class QuarantinedRow(SQLModel, table=True):
+    """A source row that did not roll up, with the reason and the offending value."""
+
+    __tablename__ = "quarantined_row"
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    domain: str = Field(max_length=20)
+    source: str = Field(max_length=40)
+    source_object: str = Field(max_length=120)
+    source_id: str | None = Field(default=None, max_length=64)
+    reason_code: str = Field(max_length=40)
+    field: str | None = Field(default=None, max_length=120)
+    value: str | None = Field(default=None, sa_column=Column(Text))
+    payload_json: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    released_run_id: int | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when: approvals, merges, connection changes, runs."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_workspace_at", "workspace_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int | None = Field(default=None, foreign_key="workspace.id")
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=60)
+    entity_id: str | None = Field(default=None, max_length=120)
+    detail_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class AppUser(SQLModel, table=True):
+    """A person with a role. With no users defined, the local user acts as admin."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True)
+    display_name: str = Field(max_length=120)
+    role: str = Field(max_length=12)
+    password_hash: str | None = Field(default=None, max_length=255, repr=False)
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SourceCursor(SQLModel, table=True):
+    """Where the last successful sync of one source object stopped (SystemModstamp, hs_lastmodifieddate).
+
+    Written only when a whole sync succeeds, so a failed run re-reads from the same point.
+    """
+
+    __tablename__ = "source_cursor"
+    __table_args__ = (UniqueConstraint("workspace_id", "connection_id", "object_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    connection_id: int = Field(foreign_key="connection.id")
+    object_name: str = Field(max_length=120)
+    cursor_field: str = Field(max_length=120)
+    cursor_value: str | None = Field(default=None, max_length=64)
+    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    updated_at: datetime = Field(default_factory=utcnow)
