@@ -24,7 +24,7 @@ def _connector(connection: Connection, settings: Settings):
                            source_key=connection.source_key)
 
 
-def test_connection(session: Session, connection_id: int, settings: Settings, *, actor: str) -> ConnectionCheck:
+def check_connection(session: Session, connection_id: int, settings: Settings, *, actor: str) -> ConnectionCheck:
     """Run 'Test connection', store the outcome on the connection and in the audit log."""
     connection = get_connection(session, connection_id)
     try:

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.config import Settings
-from core.connections import test_connection
+from core.connections import check_connection
 from core.connectors.base import SourceKind
 from core.demo import DEMO_OBJECTS, DemoSpec, write_demo
 from core.roles import LOCAL_ADMIN
@@ -55,4 +55,4 @@ def ensure_demo_workspace(session: Session, settings: Settings) -> None:
         # Another process created it at the same moment; theirs is as good as ours.
         log.info("demo workspace was created concurrently")
         return
-    test_connection(session, connection.id, settings, actor=LOCAL_ADMIN)
+    check_connection(session, connection.id, settings, actor=LOCAL_ADMIN)

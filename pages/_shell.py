@@ -217,8 +217,24 @@ def no_workspace_notice() -> None:
     st.page_link(PAGE_BY_KEY["settings"].file, label="Open Settings", icon=":material/settings:")
 
 
+def _route_through_app() -> None:
+    """Make sure this page runs inside app.py's navigation, not Streamlit's legacy pages/ mode.
+
+    With a pages/ folder, Streamlit serves pages/*.py on their own until some session has run
+    st.navigation. A direct link as the first request after a start would then skip the router
+    (no sidebar, no wide layout). Switching the process to navigation mode and rerunning sends
+    this very request through app.py. Streamlit is pinned; tests/browser covers this path.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_start(section_title: str | None = None) -> tuple[AppContext, Workspace | None]:
     """What every page does first: context and current workspace, plus any pending message."""
+    _route_through_app()
     ctx = app_context()
     workspace = current_workspace(ctx)
     if section_title:

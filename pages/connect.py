@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.connections import test_connection
+from core.connections import check_connection
 from core.connectors.base import SourceKind, fields_frame
 from core.connectors.registry import AVAILABLE_KINDS
 from core.errors import RevenueConnectorError
@@ -22,7 +22,7 @@ step_header(ctx, workspace, "connect")
 
 def _test(connection_id: int) -> None:
     with db_session(ctx) as session:
-        check = test_connection(session, connection_id, ctx.settings, actor=current_actor())
+        check = check_connection(session, connection_id, ctx.settings, actor=current_actor())
     st.session_state["flash"] = ("success" if check.ok else "error", check.headline)
 
 

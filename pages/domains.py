@@ -52,7 +52,7 @@ with st.form("domains_form"):
             from_saved = bool(current)
             default = [label_of[c] for c in (current or suggested[domain]) if c in label_of]
             picks[domain] = st.multiselect(
-                f"Sources for {domain.label.lower()}, highest priority first", list(options), default=default,
+                f"Sources for {domain.label}, highest priority first", list(options), default=default,
                 key=f"domains_{domain.value}", placeholder="Not routed",
             )
             if not from_saved and default:

@@ -1,0 +1,68 @@
+"""Shared fixtures: isolated data folders and databases (SQLite file and a fresh PostgreSQL database)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from core.config import Settings, load_settings
+
+PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _pg_admin():
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_SERVER)
+    return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database,
+                           password=url.password, autocommit=True, connect_timeout=3)
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A brand-new PostgreSQL database for one test, dropped afterwards.
+
+    Outside CI the test is skipped when no server answers; in CI a missing server is a failure.
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        admin = _pg_admin()
+    except Exception as exc:  # noqa: BLE001 - any connection problem means "no server here"
+        if IN_CI:
+            pytest.fail(f"PostgreSQL must be reachable in CI at {PG_SERVER}: {exc}")
+        pytest.skip(f"no PostgreSQL server at {PG_SERVER}")
+    name = f"rc_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with _pg_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    """Environment for an isolated installation: its own data folder, SQLite by default."""
+    data = tmp_path / "data"
+    data.mkdir()
+    return {"REVENUE_CONNECTOR_DATA": str(data)}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_env(request, env) -> dict[str, str]:
+    """The same environment once on SQLite and once on PostgreSQL."""
+    if request.param == "postgresql":
+        env = {**env, "DATABASE_URL": request.getfixturevalue("pg_url")}
+    return env
+
+
+@pytest.fixture
+def settings(db_env) -> Settings:
+    return load_settings(db_env)
