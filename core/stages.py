@@ -102,3 +102,11 @@ def stages_from_rows(rows: list[dict]) -> list[CanonicalStage]:
         order = row.get("order")
         stages.append(CanonicalStage(key, label, float(weight), semantics, int(order) if order is not None else position))
     return stages
+
+
+def stage_set_revision(stages: Iterable[CanonicalStage]) -> str:
+    """A short fingerprint of a stage set; editors key on it so a saved change drops stale drafts."""
+    import hashlib
+
+    text = "|".join(f"{s.key}:{s.label}:{s.weight}:{s.order}" for s in stages)
+    return hashlib.sha1(text.encode()).hexdigest()[:10]

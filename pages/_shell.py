@@ -140,8 +140,9 @@ def workspace_picker(ctx: AppContext, workspace: Workspace | None) -> None:
         st.session_state["workspace_name"] = st.session_state["sidebar_workspace"]
         st.query_params["ws"] = st.session_state["sidebar_workspace"]
 
-    st.sidebar.selectbox("Workspace", names, index=names.index(workspace.name), key="sidebar_workspace",
-                         on_change=_picked)
+    # Keep the widget in step with the chosen workspace (a direct link, or one just created in Settings).
+    st.session_state["sidebar_workspace"] = workspace.name
+    st.sidebar.selectbox("Workspace", names, key="sidebar_workspace", on_change=_picked)
 
 
 def setup_progress(ctx: AppContext, workspace: Workspace) -> list[StepState]:
@@ -168,6 +169,23 @@ def show_error(exc: RevenueConnectorError) -> None:
     st.error(exc.user_message, icon=":material/error:")
     if exc.hint:
         st.caption(exc.hint)
+
+
+def editor_rows(original: list[dict], changes: dict | None) -> list[dict]:
+    """The rows a st.data_editor shows after the user's edits, from its change set in session state."""
+    changes = changes or {}
+    deleted = set(changes.get("deleted_rows", []))
+    edited = {int(k): v for k, v in changes.get("edited_rows", {}).items()}
+    rows = [{**row, **edited.get(index, {})} for index, row in enumerate(original) if index not in deleted]
+    rows.extend(dict(added) for added in changes.get("added_rows", []))
+    return rows
+
+
+def inline_error(key: str) -> None:
+    """Show (once) the error a callback stored under `key`, right where the user acted."""
+    error = st.session_state.pop(key, None)
+    if error is not None:
+        show_error(error)
 
 
 def step_header(ctx: AppContext, workspace: Workspace, step_key: str) -> bool:

@@ -5,10 +5,10 @@ import streamlit as st
 from core.connections import check_connection
 from core.connectors.base import SourceKind, fields_frame
 from core.connectors.registry import AVAILABLE_KINDS
-from core.errors import RevenueConnectorError
+from core.errors import RevenueConnectorError, ValidationError
 from pages._shell import (
-    connection_objects, current_actor, db_session, next_step_link, no_workspace_notice, page_start, show_error,
-    step_header,
+    connection_objects, current_actor, db_session, inline_error, next_step_link, no_workspace_notice, page_start,
+    show_error, step_header,
 )
 from storage.connections import connection_settings, create_connection, delete_connection, list_connections
 
@@ -33,6 +33,22 @@ def _remove(connection_id: int) -> None:
         st.session_state["flash"] = ("success", "Connection removed.")
     except RevenueConnectorError as exc:
         st.session_state["flash"] = ("error", str(exc))
+
+
+def _add_connection(kind: SourceKind) -> None:
+    path = st.session_state.get("connect_path", "").strip()
+    try:
+        if not path:
+            raise ValidationError("Folder: enter the folder that holds the exported files.")
+        with db_session(ctx) as session:
+            created = create_connection(session, workspace.id, name=st.session_state.get("connect_name", ""),
+                                        kind=kind, settings={"path": path}, secrets=None, box=None,
+                                        actor=current_actor())
+    except RevenueConnectorError as exc:
+        st.session_state["connect_add_error"] = exc
+        return
+    _test(created.id)
+    st.session_state["connect_name"] = st.session_state["connect_path"] = ""
 
 
 with db_session(ctx) as session:
@@ -79,24 +95,11 @@ with st.container(border=True):
                 "next release. Until then, export the objects to CSV or Parquet and connect the folder.",
                 icon=":material/schedule:")
     else:
-        with st.form("connect_add_form", clear_on_submit=False):
-            name = st.text_input("Connection name", placeholder="e.g. Finance warehouse export", key="connect_name")
-            path = st.text_input("Folder with CSV / Parquet files", placeholder="/data/exports/crm",
-                                 key="connect_path", help="Each file is one object, e.g. opportunities.csv.")
-            submitted = st.form_submit_button("Save and test", type="primary", icon=":material/add_link:")
-        if submitted:
-            try:
-                if not path.strip():
-                    raise ValueError("Folder: enter the folder that holds the exported files.")
-                with db_session(ctx) as session:
-                    created = create_connection(session, workspace.id, name=name, kind=kind,
-                                                settings={"path": path.strip()}, secrets=None, box=None,
-                                                actor=current_actor())
-                _test(created.id)
-                st.rerun()
-            except RevenueConnectorError as exc:
-                show_error(exc)
-            except ValueError as exc:
-                st.error(str(exc), icon=":material/error:")
+        st.text_input("Connection name", placeholder="e.g. Finance warehouse export", key="connect_name")
+        st.text_input("Folder with CSV / Parquet files", placeholder="/data/exports/crm", key="connect_path",
+                      help="Each file is one object, e.g. opportunities.csv.")
+        st.button("Save and test", type="primary", icon=":material/add_link:", key="connect_save",
+                  on_click=_add_connection, args=(kind,))
+        inline_error("connect_add_error")
 
 next_step_link(ctx, workspace, "connect")

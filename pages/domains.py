@@ -3,11 +3,11 @@
 import streamlit as st
 
 from core.canonical import Domain
-from core.errors import RevenueConnectorError
+from core.errors import RevenueConnectorError, ValidationError
 from core.routing import RouteChoice, suggest_routes
 from pages._shell import (
-    connection_objects, current_actor, db_session, next_step_link, no_workspace_notice, page_start, show_error,
-    step_header,
+    connection_objects, current_actor, db_session, inline_error, next_step_link, no_workspace_notice, page_start,
+    show_error, step_header,
 )
 from storage.connections import list_connections
 from storage.routing import load_routes, save_routes
@@ -43,36 +43,34 @@ DESCRIPTIONS = {
     Domain.PIPELINE: "Open and closed opportunities / deals: stage, amount, expected close, owner.",
     Domain.ARR_ACTUALS: "ARR movement events: new, expansion, contraction, churn, reactivation.",
 }
-with st.form("domains_form"):
-    picks: dict[Domain, list[str]] = {}
-    for domain in Domain:
-        with st.container(border=True):
-            st.markdown(f"**{domain.label}** — {DESCRIPTIONS[domain]}")
-            current = [RouteChoice(r.connection_id, r.object_name) for r in saved[domain]]
-            from_saved = bool(current)
-            default = [label_of[c] for c in (current or suggested[domain]) if c in label_of]
-            picks[domain] = st.multiselect(
-                f"Sources for {domain.label}, highest priority first", list(options), default=default,
-                key=f"domains_{domain.value}", placeholder="Not routed",
-            )
-            if not from_saved and default:
-                st.caption(":material/lightbulb: Suggested from the object names — save to use it.")
-            elif not from_saved:
-                st.caption("Not routed yet. Leave empty if this workspace does not use this domain.")
-    submitted = st.form_submit_button("Save routing", type="primary", icon=":material/save:")
 
-if submitted:
-    if not any(picks.values()):
-        st.error("Choose at least one source for pipeline or ARR actuals.", icon=":material/error:")
-    else:
-        try:
-            with db_session(ctx) as session:
-                for domain, labels in picks.items():
-                    save_routes(session, workspace.id, domain, [options[label] for label in labels],
-                                actor=current_actor())
-            st.session_state["flash"] = ("success", "Routing saved.")
-            st.rerun()
-        except RevenueConnectorError as exc:
-            show_error(exc)
+
+def _save_routing() -> None:
+    picks = {domain: st.session_state.get(f"domains_{domain.value}", []) for domain in Domain}
+    try:
+        if not any(picks.values()):
+            raise ValidationError("Choose at least one source for pipeline or ARR actuals.")
+        with db_session(ctx) as session:
+            for domain, labels in picks.items():
+                save_routes(session, workspace.id, domain, [options[label] for label in labels], actor=current_actor())
+    except RevenueConnectorError as exc:
+        st.session_state["domains_error"] = exc
+        return
+    st.session_state["flash"] = ("success", "Routing saved.")
+
+
+for domain in Domain:
+    with st.container(border=True):
+        st.markdown(f"**{domain.label}** — {DESCRIPTIONS[domain]}")
+        current = [RouteChoice(r.connection_id, r.object_name) for r in saved[domain]]
+        default = [label_of[c] for c in (current or suggested[domain]) if c in label_of]
+        st.multiselect(f"Sources for {domain.label}, highest priority first", list(options), default=default,
+                       key=f"domains_{domain.value}", placeholder="Not routed")
+        if not current and default:
+            st.caption(":material/lightbulb: Suggested from the object names — save to use it.")
+        elif not current:
+            st.caption("Not routed yet. Leave empty if this workspace does not use this domain.")
+st.button("Save routing", type="primary", icon=":material/save:", key="domains_save", on_click=_save_routing)
+inline_error("domains_error")
 
 next_step_link(ctx, workspace, "domains")

@@ -7,8 +7,8 @@ import streamlit as st
 
 from core.config import display_database_url
 from core.errors import RevenueConnectorError
-from core.stages import stages_from_rows
-from pages._shell import current_actor, db_session, page_start, show_error
+from core.stages import stage_set_revision, stages_from_rows
+from pages._shell import current_actor, db_session, editor_rows, inline_error, page_start
 from storage.audit import recent
 from storage.db import schema_status
 from storage.workspaces import create_workspace, load_stage_set, save_stage_set
@@ -16,20 +16,29 @@ from storage.workspaces import create_workspace, load_stage_set, save_stage_set
 ctx, workspace = page_start("Settings")
 
 st.subheader("Workspaces")
-with st.form("settings_new_workspace", clear_on_submit=True):
+
+
+def _create_workspace() -> None:
+    try:
+        with db_session(ctx) as session:
+            created = create_workspace(session, st.session_state.get("settings_workspace_name", ""),
+                                       actor=current_actor(),
+                                       reporting_currency=st.session_state.get("settings_workspace_currency", "USD"))
+    except RevenueConnectorError as exc:
+        st.session_state["settings_workspace_error"] = exc
+        return
+    st.session_state["workspace_name"] = created.name
+    st.query_params["ws"] = created.name
+    st.session_state["settings_workspace_name"] = ""
+    st.session_state["flash"] = ("success", f"Workspace '{created.name}' created and selected.")
+
+
+with st.container(border=True):
     name_col, currency_col = st.columns([3, 1])
-    new_name = name_col.text_input("New workspace name", key="settings_workspace_name")
-    currency = currency_col.text_input("Reporting currency", value="USD", max_chars=3, key="settings_workspace_currency")
-    if st.form_submit_button("Create workspace", icon=":material/add:"):
-        try:
-            with db_session(ctx) as session:
-                created = create_workspace(session, new_name, actor=current_actor(), reporting_currency=currency)
-            st.session_state["workspace_name"] = created.name
-            st.query_params["ws"] = created.name
-            st.session_state["flash"] = ("success", f"Workspace '{created.name}' created and selected.")
-            st.rerun()
-        except RevenueConnectorError as exc:
-            show_error(exc)
+    name_col.text_input("New workspace name", key="settings_workspace_name")
+    currency_col.text_input("Reporting currency", value="USD", max_chars=3, key="settings_workspace_currency")
+    st.button("Create workspace", icon=":material/add:", key="settings_create_workspace", on_click=_create_workspace)
+    inline_error("settings_workspace_error")
 
 if workspace is not None:
     st.subheader(f"Canonical stages · {workspace.name}")
@@ -37,11 +46,21 @@ if workspace is not None:
                "they can be renamed but not removed.")
     with db_session(ctx) as session:
         stages = load_stage_set(session, workspace.id)
-    table = pl.DataFrame({"order": [s.order for s in stages], "label": [s.label for s in stages],
-                          "weight": [s.weight for s in stages], "key": [s.key for s in stages]})
-    revision = abs(hash(tuple(stages)))  # a new key after a save drops stale editor state
-    edited = st.data_editor(
-        table, key=f"settings_stages_{revision}", num_rows="dynamic", hide_index=True, width="content",
+    rows = [{"order": s.order, "label": s.label, "weight": s.weight, "key": s.key} for s in stages]
+    editor_key = f"settings_stages_{stage_set_revision(stages)}"
+
+    def _save_stages() -> None:
+        try:
+            edited = editor_rows(rows, st.session_state.get(editor_key))
+            with db_session(ctx) as session:
+                save_stage_set(session, workspace.id, stages_from_rows(edited), actor=current_actor())
+        except RevenueConnectorError as exc:
+            st.session_state["settings_stages_error"] = exc
+            return
+        st.session_state["flash"] = ("success", "Stages saved.")
+
+    st.data_editor(
+        pl.DataFrame(rows), key=editor_key, num_rows="dynamic", hide_index=True, width="content",
         column_config={
             "order": st.column_config.NumberColumn("order", min_value=1, step=1, required=True),
             "label": st.column_config.TextColumn("stage", required=True),
@@ -50,14 +69,8 @@ if workspace is not None:
             "key": st.column_config.TextColumn("key", disabled=True, help="Set from the label for new stages."),
         },
     )
-    if st.button("Save stages", type="primary", key="settings_save_stages", icon=":material/save:"):
-        try:
-            with db_session(ctx) as session:
-                save_stage_set(session, workspace.id, stages_from_rows(edited.to_dicts()), actor=current_actor())
-            st.session_state["flash"] = ("success", "Stages saved.")
-            st.rerun()
-        except RevenueConnectorError as exc:
-            show_error(exc)
+    st.button("Save stages", type="primary", key="settings_save_stages", icon=":material/save:", on_click=_save_stages)
+    inline_error("settings_stages_error")
 
 st.subheader("This installation")
 status = schema_status(ctx.engine)

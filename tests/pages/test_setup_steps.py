@@ -1,0 +1,122 @@
+"""Walking the setup steps through the pages, and progress that survives a new session."""
+
+from core.canonical import Domain
+from core.config import load_settings
+from storage.db import open_database, session_scope
+from storage.routing import load_routes
+from core.stages import stage_set_revision
+from storage.workspaces import load_stage_set
+from tests.pages.conftest import texts
+
+
+def _button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_demo_opens_with_connect_done_and_domains_next(open_page):
+    at = open_page("connect")
+    shown = texts(at)
+    assert "Done. 1 of 1 connection(s) tested OK." in shown
+    assert "Demo CRM export" in shown
+    assert "Setup: 1 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
+
+
+def test_test_connection_reports_what_it_found(open_page):
+    at = open_page("connect")
+    _button(at, "Test connection").click().run()
+    assert not at.exception
+    assert any("5 files readable" in s.value for s in at.success)
+
+
+def test_adding_a_connection_without_a_folder_names_the_field(open_page):
+    at = open_page("connect")
+    at.radio(key="connect_kind").set_value("Files (CSV / Parquet)").run()
+    at.text_input(key="connect_name").input("Warehouse export").run()
+    _button(at, "Save and test").click().run()
+    assert not at.exception
+    assert any("Folder: enter the folder" in e.value for e in at.error)
+
+
+def test_adding_a_folder_connection_tests_it(open_page, tmp_path):
+    (tmp_path / "deals.csv").write_text("Id,Amount\n1,100\n")
+    at = open_page("connect")
+    at.radio(key="connect_kind").set_value("Files (CSV / Parquet)").run()
+    at.text_input(key="connect_name").input("Warehouse export").run()
+    at.text_input(key="connect_path").input(str(tmp_path)).run()
+    _button(at, "Save and test").click().run()
+    assert not at.exception
+    assert any("1 files readable" in s.value for s in at.success)
+    assert "Warehouse export" in texts(at)
+
+
+def test_crm_kinds_say_when_they_arrive(open_page):
+    at = open_page("connect")
+    at.radio(key="connect_kind").set_value("HubSpot").run()
+    assert any("HubSpot connector" in i.value and "next release" in i.value for i in at.info)
+
+
+def test_saving_routing_completes_step_2_for_every_later_session(open_page, env):
+    at = open_page("domains")
+    assert at.multiselect(key="domains_pipeline").value == ["Demo CRM export · opportunities (3,000 rows)"]
+    assert at.multiselect(key="domains_arr_actuals").value == ["Demo CRM export · arr_movements (2,000 rows)"]
+    _button(at, "Save routing").click().run()
+    assert not at.exception
+    assert any("Routing saved" in s.value for s in at.success)
+
+    engine = open_database(load_settings(env))
+    with session_scope(engine) as session:
+        routes = load_routes(session, 1)
+    assert [r.object_name for r in routes[Domain.PIPELINE]] == ["opportunities"]
+
+    fresh = open_page("mapping")  # a new session, like a new tab or a direct link
+    assert "Finish step" not in texts(fresh)
+    assert "Sources for" not in texts(fresh)
+    assert "Setup: 2 of 5 steps done" in fresh.sidebar.get("progress")[0].proto.text
+
+
+def test_routing_nothing_is_refused(open_page):
+    at = open_page("domains")
+    at.multiselect(key="domains_pipeline").set_value([]).run()
+    at.multiselect(key="domains_arr_actuals").set_value([]).run()
+    _button(at, "Save routing").click().run()
+    assert any("at least one source" in e.value for e in at.error)
+
+
+def test_settings_creates_a_workspace_and_selects_it(open_page):
+    at = open_page("settings")
+    at.text_input(key="settings_workspace_name").input("Acme FP&A").run()
+    _button(at, "Create workspace").click().run()
+    assert not at.exception
+    assert at.selectbox(key="sidebar_workspace").value == "Acme FP&A"
+    assert any("created and selected" in s.value for s in at.success)
+
+
+def _stage_editor_key(env):
+    with session_scope(open_database(load_settings(env))) as session:
+        return f"settings_stages_{stage_set_revision(load_stage_set(session, 1))}"
+
+
+def test_settings_saves_edited_stages_and_refuses_a_broken_set(open_page, env):
+    at = open_page("settings")
+    editor_key = _stage_editor_key(env)
+    at.session_state[editor_key] = {"edited_rows": {0: {"label": "Discovery", "weight": 0.15}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.run()
+    _button(at, "Save stages").click().run()
+    assert not at.exception and any("Stages saved" in s.value for s in at.success)
+    with session_scope(open_database(load_settings(env))) as session:
+        first = load_stage_set(session, 1)[0]
+    assert (first.key, first.label, first.weight) == ("prospecting", "Discovery", 0.15)
+
+    at = open_page("settings")
+    editor_key = _stage_editor_key(env)
+    at.session_state[editor_key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [6]}
+    at.run()
+    _button(at, "Save stages").click().run()
+    assert any("must keep 'closed_lost'" in e.value for e in at.error)
+
+
+def test_exports_offer_csv_and_parquet_for_every_table(open_page):
+    at = open_page("exports")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("CSV") == 9 and labels.count("Parquet") == 9
