@@ -1,6 +1,7 @@
 """The app as a user sees it in Chromium: every page, the router on a direct link, and step 2 saved."""
 
 import pytest
+from playwright.sync_api import expect
 
 from pages._shell import PAGES
 from tests.browser.conftest import SCREENSHOTS, wait_for_app
@@ -18,10 +19,10 @@ def test_a_direct_link_as_first_request_still_goes_through_the_router(app_server
     wait_for_app(page)
     _assert_no_exception(page, "/domains")
     sidebar = page.get_by_test_id("stSidebar")
-    assert sidebar.get_by_text("Setup", exact=True).is_visible()
-    assert sidebar.get_by_text("Workspace", exact=True).is_visible()
-    assert page.get_by_role("heading", name="2 · Choose domains").is_visible()
-    assert sidebar.get_by_text("shell").count() == 0  # no legacy pages/ listing
+    expect(sidebar.get_by_text("Setup", exact=True)).to_be_visible(timeout=20000)
+    expect(sidebar.get_by_text("Workspace", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="2 · Choose domains")).to_be_visible()
+    expect(sidebar.get_by_text("shell")).to_have_count(0)  # no legacy pages/ listing
 
 
 def test_every_page_renders_without_an_exception(app_server, page):
@@ -30,7 +31,7 @@ def test_every_page_renders_without_an_exception(app_server, page):
         page.goto(f"{app_server}/{spec.key}")
         wait_for_app(page)
         _assert_no_exception(page, spec.key)
-        assert page.locator("h1").first.is_visible(), spec.key
+        expect(page.locator("h1").first).to_be_visible()
         page.screenshot(path=str(SCREENSHOTS / f"{spec.key}.png"), full_page=True)
 
 
@@ -39,10 +40,10 @@ def test_saving_the_suggested_routing_unlocks_mapping(app_server, page):
     wait_for_app(page)
     page.get_by_role("button", name="Save routing").click()
     wait_for_app(page)
-    assert page.get_by_text("Routing saved.").is_visible()
+    expect(page.get_by_text("Routing saved.")).to_be_visible()
     page.goto(f"{app_server}/mapping")  # a fresh page load: progress comes from the database
     wait_for_app(page)
     _assert_no_exception(page, "mapping")
-    assert page.get_by_text("Finish step 2").count() == 0
-    assert page.get_by_text("Setup: 2 of 5 steps done").is_visible()
+    expect(page.get_by_text("Setup: 2 of 5 steps done")).to_be_visible()
+    expect(page.get_by_text("Finish step 2")).to_have_count(0)
     page.screenshot(path=str(SCREENSHOTS / "mapping_after_routing.png"), full_page=True)
