@@ -41,3 +41,12 @@ def test_an_unreachable_database_server_is_explained(monkeypatch):
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     assert "Cannot open the database at" in at.error[0].value and "s3cret" not in at.error[0].value
+
+
+def test_a_missing_data_folder_is_explained_and_not_created(monkeypatch, tmp_path):
+    missing = tmp_path / "mounted-disk" / "revenue"
+    monkeypatch.setenv("REVENUE_CONNECTOR_DATA", str(missing))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert f"The data folder {missing} does not exist." in at.error[0].value
+    assert not missing.exists()
