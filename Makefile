@@ -21,6 +21,7 @@ demo: $(VENV)/.stamp-runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: $(VENV)/.stamp-dev
+	$(PY) -m ruff check --quiet .
 	$(PY) -m pytest
 
 clean:

@@ -5,14 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from core.canonical import (
-    CLOSED_LOST,
-    CLOSED_WON,
-    DEFAULT_STAGES,
-    FIXED_STAGE_WEIGHTS,
-    CanonicalStage,
-    StageSemantics,
-)
+from core.canonical import CLOSED_LOST, CLOSED_WON, DEFAULT_STAGES, FIXED_STAGE_WEIGHTS, CanonicalStage, StageSemantics
 from core.errors import InvalidStageSet
 
 _KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")

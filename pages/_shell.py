@@ -302,3 +302,18 @@ def stage_set_table(ctx: AppContext, workspace: Workspace) -> None:
         hide_index=True, width="content",
         column_config={"weight": st.column_config.NumberColumn("weight", format="percent")},
     )
+
+
+def step_page(step_key: str, *, stop_when_blocked: bool = True) -> tuple[AppContext, Workspace, bool]:
+    """Start a setup-step page: context, workspace and header. Stops the page when there is no workspace
+    (and, unless told otherwise, when an earlier step blocks this one). Returns whether the step is open."""
+    ctx, workspace = page_start()
+    if workspace is None:
+        step = next(s for s in STEPS if s.key == step_key)
+        st.title(f"{step.number} · {step.title}")
+        no_workspace_notice()
+        st.stop()
+    open_ = step_header(ctx, workspace, step_key)
+    if not open_ and stop_when_blocked:
+        st.stop()
+    return ctx, workspace, open_

@@ -7,17 +7,17 @@ from core.connectors.base import SourceKind, fields_frame
 from core.connectors.registry import AVAILABLE_KINDS
 from core.errors import RevenueConnectorError, ValidationError
 from pages._shell import (
-    connection_objects, current_actor, db_session, inline_error, next_step_link, no_workspace_notice, page_start,
-    show_error, step_header,
+    connection_objects,
+    current_actor,
+    db_session,
+    inline_error,
+    next_step_link,
+    show_error,
+    step_page,
 )
 from storage.connections import connection_settings, create_connection, delete_connection, list_connections
 
-ctx, workspace = page_start()
-if workspace is None:
-    st.title("1 · Connect")
-    no_workspace_notice()
-    st.stop()
-step_header(ctx, workspace, "connect")
+ctx, workspace, _ = step_page("connect")
 
 
 def _test(connection_id: int) -> None:

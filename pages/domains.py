@@ -6,19 +6,18 @@ from core.canonical import Domain
 from core.errors import RevenueConnectorError, ValidationError
 from core.routing import RouteChoice, suggest_routes
 from pages._shell import (
-    connection_objects, current_actor, db_session, inline_error, next_step_link, no_workspace_notice, page_start,
-    show_error, step_header,
+    connection_objects,
+    current_actor,
+    db_session,
+    inline_error,
+    next_step_link,
+    show_error,
+    step_page,
 )
 from storage.connections import list_connections
 from storage.routing import load_routes, save_routes
 
-ctx, workspace = page_start()
-if workspace is None:
-    st.title("2 · Choose domains")
-    no_workspace_notice()
-    st.stop()
-if not step_header(ctx, workspace, "domains"):
-    st.stop()
+ctx, workspace, _ = step_page("domains")
 
 with db_session(ctx) as session:
     connections = [c for c in list_connections(session, workspace.id) if c.last_test_ok]

@@ -5,20 +5,11 @@ import streamlit as st
 from core.canonical import Domain, canonical_fields_frame
 from core.connectors.base import fields_frame
 from core.errors import RevenueConnectorError
-from pages._shell import (
-    PAGE_BY_KEY, connection_objects, db_session, no_workspace_notice, page_start, show_error, stage_set_table,
-    step_header,
-)
+from pages._shell import PAGE_BY_KEY, connection_objects, db_session, show_error, stage_set_table, step_page
 from storage.connections import get_connection
 from storage.routing import load_routes
 
-ctx, workspace = page_start()
-if workspace is None:
-    st.title("3 · Map fields & stages")
-    no_workspace_notice()
-    st.stop()
-if not step_header(ctx, workspace, "mapping"):
-    st.stop()
+ctx, workspace, _ = step_page("mapping")
 
 st.info("Suggested mappings — each CRM field and stage with a proposed canonical target, a score and the reason — "
         "will appear here for you to approve. Nothing is mapped automatically, and the sync uses only what you "

@@ -7,8 +7,15 @@ from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, func, se
 from sqlmodel import SQLModel
 
 from storage.tables import (
-    AccountCrosswalk, ArrMovement, AuditEntry, CanonicalAccount, FieldMapping, Opportunity, QuarantinedRow,
-    StageMapping, SyncRun,
+    AccountCrosswalk,
+    ArrMovement,
+    AuditEntry,
+    CanonicalAccount,
+    FieldMapping,
+    Opportunity,
+    QuarantinedRow,
+    StageMapping,
+    SyncRun,
 )
 
 # Export name -> table. Names are what the CLI and the Exports page call them.

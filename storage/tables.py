@@ -80,7 +80,19 @@ class DomainRoute(SQLModel, table=True):
     updated_by: str = Field(max_length=80)
 
 
-class FieldMapping(SQLModel, table=True):
+class ReviewedSuggestion(SQLModel):
+    """Columns every reviewed suggestion carries: status, score, band, reason, origin, decision."""
+
+    status: str = Field(default="suggested", max_length=12)
+    score: float | None = None
+    band: str | None = Field(default=None, max_length=12)
+    reason: str | None = Field(default=None, sa_type=Text)
+    origin: str | None = Field(default=None, max_length=60)
+    decided_by: str | None = Field(default=None, max_length=80)
+    decided_at: datetime | None = None
+
+
+class FieldMapping(ReviewedSuggestion, table=True):
     """A CRM field mapped onto a canonical field (or onto nothing), with its review status."""
 
     __tablename__ = "field_mapping"
@@ -94,17 +106,10 @@ class FieldMapping(SQLModel, table=True):
     canonical_field: str | None = Field(default=None, max_length=40)
     field_type: str = Field(default="string", max_length=12)
     null_policy: str = Field(default="keep", max_length=8)
-    status: str = Field(default="suggested", max_length=12)
-    score: float | None = None
-    band: str | None = Field(default=None, max_length=12)
-    reason: str | None = Field(default=None, sa_column=Column(Text))
-    origin: str | None = Field(default=None, max_length=60)
-    decided_by: str | None = Field(default=None, max_length=80)
-    decided_at: datetime | None = None
     version: int = 1
 
 
-class StageMapping(SQLModel, table=True):
+class StageMapping(ReviewedSuggestion, table=True):
     """A CRM stage (by internal ID within its pipeline) mapped onto a canonical stage."""
 
     __tablename__ = "stage_mapping"
@@ -117,13 +122,6 @@ class StageMapping(SQLModel, table=True):
     stage_label: str = Field(max_length=200)
     canonical_stage: str | None = Field(default=None, max_length=40)
     weight: float | None = None
-    status: str = Field(default="suggested", max_length=12)
-    score: float | None = None
-    band: str | None = Field(default=None, max_length=12)
-    reason: str | None = Field(default=None, sa_column=Column(Text))
-    origin: str | None = Field(default=None, max_length=60)
-    decided_by: str | None = Field(default=None, max_length=80)
-    decided_at: datetime | None = None
 
 
 class CanonicalAccount(SQLModel, table=True):

@@ -1,9 +1,9 @@
 """Alembic environment: runs on the engine storage.db hands over, never on a URL from a file."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 from storage import tables  # noqa: F401  (registers every table on SQLModel.metadata)
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 

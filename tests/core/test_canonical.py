@@ -1,6 +1,15 @@
 from core.canonical import (
-    ARR_FIELDS, ARR_IDENTITY, DEFAULT_STAGES, MOVEMENT_SIGN, PIPELINE_FIELDS, PIPELINE_IDENTITY, Domain,
-    MovementComponent, StageSemantics, canonical_fields_frame, required_field_keys,
+    ARR_FIELDS,
+    ARR_IDENTITY,
+    DEFAULT_STAGES,
+    MOVEMENT_SIGN,
+    PIPELINE_FIELDS,
+    PIPELINE_IDENTITY,
+    Domain,
+    MovementComponent,
+    StageSemantics,
+    canonical_fields_frame,
+    required_field_keys,
 )
 
 

@@ -2,9 +2,9 @@
 
 from core.canonical import Domain
 from core.config import load_settings
+from core.stages import stage_set_revision
 from storage.db import open_database, session_scope
 from storage.routing import load_routes
-from core.stages import stage_set_revision
 from storage.workspaces import load_stage_set
 from tests.pages.conftest import texts
 

@@ -3,10 +3,9 @@
 from alembic import command
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import APP
-
 from core.config import load_settings
 from storage.db import _alembic_config, head_revision, make_engine, schema_status
+from tests.pages.conftest import APP
 
 
 def test_an_older_database_offers_an_upgrade_that_keeps_the_data(env):
