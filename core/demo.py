@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from core.connectors.salesforce_ids import to_18
+
 DEMO_OBJECTS = ("accounts", "opportunities", "arr_movements", "stages", "owners")
 
 
@@ -102,27 +104,8 @@ _FX_EUR_PER_USD = 0.92  # only to size EUR deals like USD ones
 
 # --- helpers ----------------------------------------------------------------------------------
 def salesforce_id(prefix: str, numbers: pl.Expr) -> pl.Expr:
-    """18-character Salesforce-style IDs: key prefix + 'Dm' + 10 digits + case-safe suffix.
-
-    The 15-character body has no upper-case letter after the prefix's own, so the checksum
-    suffix is computed from the prefix alone (see `_case_suffix`).
-    """
-    body_prefix = f"{prefix}Dm"
-    suffix = _case_suffix(body_prefix + "0" * 10)
-    return pl.lit(body_prefix) + numbers.cast(pl.String).str.zfill(10) + pl.lit(suffix)
-
-
-def _case_suffix(id15: str) -> str:
-    """Salesforce's 3-character checksum that makes a 15-character ID case-insensitive."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-    out = []
-    for chunk in range(3):
-        bits = 0
-        for position, char in enumerate(id15[chunk * 5:chunk * 5 + 5]):
-            if "A" <= char <= "Z":
-                bits |= 1 << position
-        out.append(alphabet[bits])
-    return "".join(out)
+    """18-character Salesforce-style IDs: key prefix + 'Dm' + 10 digits + case-safe suffix."""
+    return to_18(pl.lit(f"{prefix}Dm") + numbers.cast(pl.String).str.zfill(10))
 
 
 def _month_start(as_of: date, months_back: np.ndarray) -> np.ndarray:

@@ -62,3 +62,15 @@ class NotFound(RevenueConnectorError):
 
 class ValidationError(RevenueConnectorError):
     """User input that cannot be accepted; the message names the field."""
+
+
+class CredentialsError(SourceError):
+    """The source refused the credential: expired, rotated, or wrong. The fix is in Connect."""
+
+
+class QuotaExhausted(SourceError):
+    """The source's API allowance is used up; the read stopped cleanly and can be re-run later."""
+
+
+class SourceUnavailable(SourceError):
+    """The source failed mid-read (server error, dropped connection, malformed answer); nothing partial is used."""

@@ -1,8 +1,9 @@
 """What every source offers the rest of the app, whatever it is (CRM, file folder, warehouse).
 
-Reads return polars frames with the source's own field names plus three columns we add:
-`source` (the connection's stable key), `source_id` (the record ID as a string) and
-`source_modified_at` (the modification time when the source has one, else null).
+Reads return polars frames with the source's own field names (values as text, so a bad value
+reaches validation intact) plus four columns we add: `source` (the connection's stable key),
+`source_id` (the record ID), `source_modified_at` (UTC, null when the source has none) and
+`is_deleted` (a tombstone: the record was deleted or archived in the source).
 """
 
 from __future__ import annotations
@@ -59,7 +60,16 @@ class ConnectionCheck:
 
 
 # Columns every read adds to the source's own fields.
-SOURCE_COLUMNS: tuple[str, ...] = ("source", "source_id", "source_modified_at")
+SOURCE_COLUMNS: tuple[str, ...] = ("source", "source_id", "source_modified_at", "is_deleted")
+
+# What stages() returns, whatever the CRM: probability normalised to 0..1.
+STAGE_SCHEMA: dict[str, pl.DataType] = {
+    "pipeline_id": pl.String(), "pipeline_label": pl.String(), "stage_id": pl.String(), "label": pl.String(),
+    "probability": pl.Float64(), "is_closed": pl.Boolean(), "is_won": pl.Boolean(), "sort_order": pl.Int64(),
+    "is_active": pl.Boolean(),
+}
+# What owners() returns.
+OWNER_SCHEMA: dict[str, pl.DataType] = {"owner_id": pl.String(), "name": pl.String(), "email": pl.String()}
 
 
 class Connector(Protocol):

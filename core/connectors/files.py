@@ -78,7 +78,7 @@ class FileSource:
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, object_name: str) -> pl.DataFrame:
-        """All rows of one file with `source`, `source_id` and `source_modified_at` added."""
+        """All rows of one file with the SOURCE_COLUMNS added."""
         path = self._file(object_name)
         try:
             frame = self._scan(path, as_text=True).collect()
@@ -93,10 +93,13 @@ class FileSource:
             pl.col(modified).cast(pl.String).str.to_datetime(time_zone="UTC", strict=False)
             if modified else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
         )
+        deleted = (pl.col("IsDeleted").cast(pl.String).str.to_lowercase() == "true") if "IsDeleted" in frame.columns \
+            else pl.lit(False)
         return frame.with_columns(
             pl.lit(self.source_key).alias("source"),
             pl.col(id_field).cast(pl.String).alias("source_id"),
             modified_expr.alias("source_modified_at"),
+            deleted.fill_null(False).alias("is_deleted"),
         )
 
     def test_connection(self) -> ConnectionCheck:

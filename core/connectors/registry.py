@@ -8,8 +8,9 @@ from core.connectors.base import Connector, SourceKind
 from core.connectors.files import FileSource
 from core.errors import SourceError
 
-# Kinds whose connector ships in this release; the Connect page offers only these.
-AVAILABLE_KINDS: tuple[SourceKind, ...] = (SourceKind.FILE,)
+# Kinds whose connector ships in this release; the Connect page offers these.
+AVAILABLE_KINDS: tuple[SourceKind, ...] = (SourceKind.SALESFORCE, SourceKind.HUBSPOT, SourceKind.FILE,
+                                           SourceKind.WAREHOUSE)
 
 
 def build_connector(kind: SourceKind, settings: dict[str, Any], secrets: dict[str, str], *, source_key: str) -> Connector:
@@ -19,5 +20,16 @@ def build_connector(kind: SourceKind, settings: dict[str, Any], secrets: dict[st
         if not path:
             raise SourceError("This file connection has no folder.", hint="Edit the connection and enter the folder path.")
         return FileSource(path, source_key=source_key, id_fields=settings.get("id_fields"))
-    raise SourceError(f"The {kind.label} connector is not available in this release.",
-                      hint="Use a file export (CSV / Parquet) for now.")
+    if kind == SourceKind.SALESFORCE:
+        from core.connectors.salesforce import SalesforceConnector
+
+        return SalesforceConnector(settings, secrets, source_key=source_key)
+    if kind == SourceKind.HUBSPOT:
+        from core.connectors.hubspot import HubSpotConnector
+
+        return HubSpotConnector(settings, secrets, source_key=source_key)
+    if kind == SourceKind.WAREHOUSE:
+        from core.connectors.warehouse import WarehouseSource
+
+        return WarehouseSource(settings, secrets, source_key=source_key)
+    raise SourceError(f"Unknown source kind '{kind}'.")
