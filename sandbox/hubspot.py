@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sandbox.server import Request, Response, SandboxServer
@@ -46,6 +48,7 @@ class HubSpotPortal:
     daily_limit: int = 650_000
 
 
+@lru_cache(maxsize=1_000_000)
 def _epoch_ms(value: str | None) -> float | None:
     if value in (None, ""):
         return None
@@ -59,6 +62,8 @@ class HubSpotSandbox(SandboxServer):
         super().__init__()
         self.portal = portal
         self.calls = 0
+        # Sorted by modification time, for the incremental-search shape; rebuilt when records change.
+        self._modified_index: dict[str, tuple] = {}
 
     def handle(self, request: Request) -> Response:
         auth = request.headers.get("authorization", "")
@@ -141,9 +146,15 @@ class HubSpotSandbox(SandboxServer):
             return self._error(400, "VALIDATION_ERROR",
                                f"There was a problem with the request. Paging past {SEARCH_CAP} results is not allowed.")
         groups = body.get("filterGroups") or []
-        records = [r for r in self.portal.objects[object_type] if not r.archived
-                   and (not groups or any(all(self._matches(r, f) for f in g.get("filters", [])) for g in groups))]
-        for sort in reversed(body.get("sorts") or []):
+        sorts = body.get("sorts") or []
+        window = self._modified_window(groups, sorts)
+        if window is not None:
+            records = [r for r in self._by_modified(object_type, *window) if not r.archived]
+            sorts = []  # already in hs_lastmodifieddate order
+        else:
+            records = [r for r in self.portal.objects[object_type] if not r.archived
+                       and (not groups or any(all(self._matches(r, f) for f in g.get("filters", [])) for g in groups))]
+        for sort in reversed(sorts):
             name = sort["propertyName"] if isinstance(sort, dict) else sort
             descending = isinstance(sort, dict) and sort.get("direction") == "DESCENDING"
             records.sort(key=lambda r, n=name: (_epoch_ms(r.properties.get(n)) if n.endswith("date") else
@@ -155,6 +166,30 @@ class HubSpotSandbox(SandboxServer):
         if after + limit < len(records):
             result["paging"] = {"next": {"after": str(after + limit), "link": f"?after={after + limit}"}}
         return Response.json(result)
+
+    @staticmethod
+    def _modified_window(groups: list, sorts: list) -> tuple[float, float] | None:
+        """(start, end) when the search is the incremental-sync shape: one group, GTE/LT on the modified date."""
+        if len(groups) != 1 or sorts not in ([], [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}]):
+            return None
+        bounds = {"GTE": float("-inf"), "LT": float("inf")}
+        for condition in groups[0].get("filters", []):
+            if condition.get("propertyName") != "hs_lastmodifieddate" or condition.get("operator") not in bounds:
+                return None
+            bounds[condition["operator"]] = _epoch_ms(condition.get("value"))
+        return bounds["GTE"], bounds["LT"]
+
+    def _by_modified(self, object_type: str, start: float, end: float) -> list[HubSpotRecord]:
+        records = self.portal.objects[object_type]
+        fingerprint = (len(records), records[0].id if records else None, sum(1 for r in records if r.archived))
+        cached = self._modified_index.get(object_type)
+        if cached is None or cached[0] != fingerprint:
+            ordered = sorted(records, key=lambda r: (_epoch_ms(r.properties.get("hs_lastmodifieddate")) or 0, int(r.id)))
+            keys = [_epoch_ms(r.properties.get("hs_lastmodifieddate")) or 0 for r in ordered]
+            cached = (fingerprint, keys, ordered)
+            self._modified_index[object_type] = cached
+        _, keys, ordered = cached
+        return ordered[bisect_left(keys, start): bisect_left(keys, end)]
 
     @staticmethod
     def _matches(record: HubSpotRecord, condition: dict[str, Any]) -> bool:

@@ -67,7 +67,6 @@ class HubSpotConnector:
         try:
             result = function(*args, **kwargs)
             self.api_calls += 1
-            return result
         except urllib3.exceptions.HTTPError as exc:  # dropped connection, refused, retries exhausted on a socket
             raise SourceUnavailable(f"The connection to HubSpot failed while reading {what}: {_reason(exc)}. Nothing "
                                     "from this read was used.") from exc
@@ -80,7 +79,7 @@ class HubSpotConnector:
                 raise
             body = _body(exc)
             if status == 401:
-                raise CredentialsError("The HubSpot credential expired or was rotated — re-authorize in Connect.",
+                raise CredentialsError("HubSpot credential expired or rotated — re-authorize in Connect.",
                                        hint=f"HubSpot answered 401 while reading {what}.") from exc
             if status == 403:
                 raise CredentialsError(f"HubSpot refused access to {what}: {body.get('message', 'missing scopes')}",
@@ -93,6 +92,11 @@ class HubSpotConnector:
                 raise SourceUnavailable(f"HubSpot failed while reading {what} (HTTP {status}); nothing from this read "
                                         "was used.") from exc
             raise SourceError(f"HubSpot rejected the request for {what}: {body.get('message', status)}") from exc
+        # The client turns a body it cannot parse into an empty model instead of raising.
+        if hasattr(result, "results") and result.results is None:
+            raise SourceUnavailable(f"HubSpot sent a response that is not valid JSON for {what}; nothing from this "
+                                    "read was used.")
+        return result
 
     # -- connection ------------------------------------------------------------------------
     def test_connection(self) -> ConnectionCheck:

@@ -146,7 +146,7 @@ class SalesforceConnector:
             return result
         except SalesforceExpiredSession as exc:
             self._client = None
-            raise CredentialsError("The Salesforce credential expired or was rotated — re-authorize in Connect.",
+            raise CredentialsError("Salesforce credential expired or rotated — re-authorize in Connect.",
                                    hint=f"Salesforce answered INVALID_SESSION_ID while reading {what}.") from exc
         except SalesforceRefusedRequest as exc:
             code = _error_code(exc)
