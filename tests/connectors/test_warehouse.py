@@ -24,7 +24,7 @@ def test_reads_a_named_query_as_text_with_source_columns(warehouse_url):
     check = source.test_connection()
     assert check.ok and check.details == ("arr_movements: 2 rows",)
     frame = source.read("arr_movements")
-    assert frame["source_id"].to_list() == ["e1", "e2"] and frame["delta"].to_list() == ["1200.5", "-300"]
+    assert frame["source_id"].to_list() == ["e1", "e2"] and frame["delta"].to_list() == ["1200.5", "-300.0"]
     assert frame["source_modified_at"].dtype == pl.Datetime("us", "UTC") and not frame["is_deleted"].any()
 
 
