@@ -10,46 +10,32 @@ from sqlmodel import Session
 from core.config import Settings
 from core.connections import check_connection
 from core.connectors.base import SourceKind
-from core.demo import DEMO_OBJECTS, DemoSpec, write_demo
+from core.demo_sandbox import demo_salesforce_login
 from core.roles import LOCAL_ADMIN
 from storage.connections import create_connection
+from storage.secret_box import secret_box
 from storage.workspaces import create_workspace, list_workspaces
 
 log = logging.getLogger(__name__)
 
 DEMO_WORKSPACE = "Demo"
-DEMO_CONNECTION = "Demo CRM export"
-
-
-def ensure_demo_files(settings: Settings) -> None:
-    """(Re)write the demo export if any file is missing; it is generated data, so nothing is lost."""
-    folder = settings.demo_dir
-    if all((folder / f"{name}.csv").exists() for name in DEMO_OBJECTS):
-        return
-    counts = write_demo(DemoSpec(), folder)
-    log.info("wrote demo CRM export to %s: %s", folder, counts)
+DEMO_CONNECTION = "Demo CRM (Salesforce sandbox)"
 
 
 def ensure_demo_workspace(session: Session, settings: Settings) -> None:
-    """On a first start (no workspace at all), create the Demo workspace on the demo export.
+    """On a first start (no workspace at all), create the Demo workspace on the local Salesforce sandbox.
 
     A user who deleted the demo keeps it deleted: it is only created when there is no workspace.
     """
-    if not settings.demo_enabled:
+    if not settings.demo_enabled or list_workspaces(session):
         return
-    workspaces = list_workspaces(session)
-    if any(w.is_demo for w in workspaces):
-        ensure_demo_files(settings)
-        return
-    if workspaces:
-        return
-    ensure_demo_files(settings)
     try:
         with session.begin_nested():
             workspace = create_workspace(session, DEMO_WORKSPACE, actor=LOCAL_ADMIN, is_demo=True)
             connection = create_connection(
-                session, workspace.id, name=DEMO_CONNECTION, kind=SourceKind.FILE,
-                settings={"path": str(settings.demo_dir)}, secrets=None, box=None, actor=LOCAL_ADMIN,
+                session, workspace.id, name=DEMO_CONNECTION, kind=SourceKind.SALESFORCE,
+                settings={"demo_sandbox": True, "auth": "password", "domain": "login"},
+                secrets=demo_salesforce_login(), box=secret_box(settings), actor=LOCAL_ADMIN,
             )
     except IntegrityError:
         # Another process created it at the same moment; theirs is as good as ours.

@@ -4,8 +4,9 @@ import streamlit as st
 
 from core.connections import check_connection
 from core.connectors.base import SourceKind, fields_frame
+from core.connectors.forms import CONNECTION_FIELDS, split_settings, visible_fields
 from core.connectors.registry import AVAILABLE_KINDS
-from core.errors import RevenueConnectorError, ValidationError
+from core.errors import RevenueConnectorError
 from pages._shell import (
     connection_objects,
     current_actor,
@@ -16,6 +17,7 @@ from pages._shell import (
     step_page,
 )
 from storage.connections import connection_settings, create_connection, delete_connection, list_connections
+from storage.secret_box import secret_box
 
 ctx, workspace, _ = step_page("connect")
 
@@ -35,20 +37,26 @@ def _remove(connection_id: int) -> None:
         st.session_state["flash"] = ("error", str(exc))
 
 
+def _field_key(kind: SourceKind, name: str) -> str:
+    return f"connect_{kind.value}_{name}"
+
+
 def _add_connection(kind: SourceKind) -> None:
-    path = st.session_state.get("connect_path", "").strip()
+    values = {f.key: st.session_state.get(_field_key(kind, f.key), f.default) for f in CONNECTION_FIELDS[kind]}
     try:
-        if not path:
-            raise ValidationError("Folder: enter the folder that holds the exported files.")
+        settings, secrets = split_settings(kind, values)
         with db_session(ctx) as session:
             created = create_connection(session, workspace.id, name=st.session_state.get("connect_name", ""),
-                                        kind=kind, settings={"path": path}, secrets=None, box=None,
+                                        kind=kind, settings=settings, secrets=secrets, box=secret_box(ctx.settings),
                                         actor=current_actor())
     except RevenueConnectorError as exc:
         st.session_state["connect_add_error"] = exc
         return
     _test(created.id)
-    st.session_state["connect_name"] = st.session_state["connect_path"] = ""
+    # Typed secrets leave the browser session as soon as they are stored (encrypted).
+    for f in CONNECTION_FIELDS[kind]:
+        st.session_state.pop(_field_key(kind, f.key), None)
+    st.session_state["connect_name"] = ""
 
 
 with db_session(ctx) as session:
@@ -65,8 +73,11 @@ for connection in connections:
                       None: ":gray-badge[Not tested]"}[connection.last_test_ok]
             st.markdown(f"**{connection.name}** · {SourceKind(connection.kind).label} {status}")
             details = connection_settings(connection)
-            if "path" in details:
-                st.caption(f"Folder: `{details['path']}`")
+            shown = {k: v for k, v in details.items() if k not in {"queries", "id_fields", "demo_sandbox"}}
+            if shown:
+                st.caption(" · ".join(f"{k.replace('_', ' ')}: `{v}`" for k, v in shown.items()))
+            if connection.secrets_encrypted:
+                st.caption(":material/lock: Credentials stored encrypted.")
             if connection.last_tested_at:
                 st.caption(f"Last test {connection.last_tested_at:%Y-%m-%d %H:%M} UTC: {connection.last_test_message}")
         with right:
@@ -82,24 +93,28 @@ for connection in connections:
                     show_error(exc)
                     objects = []
                 for obj in objects:
-                    st.markdown(f"**{obj.name}** — {obj.row_count:,} rows, {len(obj.fields)} fields")
+                    st.markdown(f"**{obj.name}** — {obj.summary}")
                     st.dataframe(fields_frame(obj), hide_index=True, width="stretch", height=180)
 
 st.subheader("Add a connection")
 with st.container(border=True):
-    kind_labels = {k.label: k for k in SourceKind}
-    picked = st.radio("Source type", list(kind_labels), horizontal=True, key="connect_kind")
-    kind = kind_labels[picked]
-    if kind not in AVAILABLE_KINDS:
-        st.info(f"The {kind.label} connector (login, test, objects, stages and incremental reads) arrives in the "
-                "next release. Until then, export the objects to CSV or Parquet and connect the folder.",
-                icon=":material/schedule:")
-    else:
-        st.text_input("Connection name", placeholder="e.g. Finance warehouse export", key="connect_name")
-        st.text_input("Folder with CSV / Parquet files", placeholder="/data/exports/crm", key="connect_path",
-                      help="Each file is one object, e.g. opportunities.csv.")
-        st.button("Save and test", type="primary", icon=":material/add_link:", key="connect_save",
-                  on_click=_add_connection, args=(kind,))
-        inline_error("connect_add_error")
+    kind_labels = {k.label: k for k in AVAILABLE_KINDS}
+    kind = kind_labels[st.radio("Source type", list(kind_labels), horizontal=True, key="connect_kind")]
+    st.text_input("Connection name", placeholder=f"e.g. {kind.label} production", key="connect_name")
+    chosen = {f.key: st.session_state.get(_field_key(kind, f.key), f.default) for f in CONNECTION_FIELDS[kind]}
+    for f in visible_fields(kind, chosen):
+        key = _field_key(kind, f.key)
+        label = f"{f.label}{' *' if f.required else ''}"
+        if f.widget == "select":
+            st.selectbox(label, f.options, index=f.options.index(chosen[f.key] or f.default), key=key, help=f.help)
+        elif f.widget == "textarea":
+            st.text_area(label, key=key, help=f.help, placeholder=f.help)
+        else:
+            st.text_input(label, key=key, help=f.help, placeholder=f.default or None,
+                          type="password" if f.widget == "password" else "default")
+    st.caption(":material/lock: Passwords, tokens and keys are encrypted before they are stored and are never shown back.")
+    st.button("Save and test", type="primary", icon=":material/add_link:", key="connect_save",
+              on_click=_add_connection, args=(kind,))
+    inline_error("connect_add_error")
 
 next_step_link(ctx, workspace, "connect")

@@ -31,7 +31,8 @@ for connection in connections:
         show_error(exc)
         continue
     for obj in objects:
-        options[f"{connection.name} · {obj.name} ({obj.row_count:,} rows)"] = RouteChoice(connection.id, obj.name)
+        rows = f" ({obj.row_count:,} rows)" if obj.row_count is not None else ""
+        options[f"{connection.name} · {obj.name}{rows}"] = RouteChoice(connection.id, obj.name)
 label_of = {choice: label for label, choice in options.items()}
 suggested = suggest_routes([(c.connection_id, c.object_name) for c in options.values()])
 

@@ -48,6 +48,12 @@ class ObjectInfo:
     fields: tuple[FieldInfo, ...]
     row_count: int | None = None
 
+    @property
+    def summary(self) -> str:
+        """'3,000 rows, 19 fields' (rows only when the source counts them without spending API calls)."""
+        rows = f"{self.row_count:,} rows, " if self.row_count is not None else ""
+        return f"{rows}{len(self.fields)} fields"
+
 
 @dataclass(frozen=True)
 class ConnectionCheck:

@@ -23,6 +23,10 @@ def build_connector(kind: SourceKind, settings: dict[str, Any], secrets: dict[st
     if kind == SourceKind.SALESFORCE:
         from core.connectors.salesforce import SalesforceConnector
 
+        if settings.get("demo_sandbox"):
+            from core.demo_sandbox import demo_salesforce_url
+
+            settings = {**settings, "api_base_url": demo_salesforce_url()}
         return SalesforceConnector(settings, secrets, source_key=source_key)
     if kind == SourceKind.HUBSPOT:
         from core.connectors.hubspot import HubSpotConnector

@@ -2,7 +2,10 @@
 
 from core.canonical import Domain
 from core.config import load_settings
+from core.demo import DemoSpec
 from core.stages import stage_set_revision
+from sandbox.hubspot import HubSpotSandbox
+from sandbox.salesforce import SalesforceSandbox
 from storage.db import open_database, session_scope
 from storage.routing import load_routes
 from storage.workspaces import load_stage_set
@@ -17,7 +20,7 @@ def test_demo_opens_with_connect_done_and_domains_next(open_page):
     at = open_page("connect")
     shown = texts(at)
     assert "Done. 1 of 1 connection(s) tested OK." in shown
-    assert "Demo CRM export" in shown
+    assert "Demo CRM (Salesforce sandbox)" in shown
     assert "Setup: 1 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
 
 
@@ -25,7 +28,7 @@ def test_test_connection_reports_what_it_found(open_page):
     at = open_page("connect")
     _button(at, "Test connection").click().run()
     assert not at.exception
-    assert any("5 files readable" in s.value for s in at.success)
+    assert any("Connected to Demo Revenue Inc." in s.value and "daily API calls left" in s.value for s in at.success)
 
 
 def test_adding_a_connection_without_a_folder_names_the_field(open_page):
@@ -34,7 +37,7 @@ def test_adding_a_connection_without_a_folder_names_the_field(open_page):
     at.text_input(key="connect_name").input("Warehouse export").run()
     _button(at, "Save and test").click().run()
     assert not at.exception
-    assert any("Folder: enter the folder" in e.value for e in at.error)
+    assert any("Folder with CSV / Parquet files: this field is required." in e.value for e in at.error)
 
 
 def test_adding_a_folder_connection_tests_it(open_page, tmp_path):
@@ -42,23 +45,57 @@ def test_adding_a_folder_connection_tests_it(open_page, tmp_path):
     at = open_page("connect")
     at.radio(key="connect_kind").set_value("Files (CSV / Parquet)").run()
     at.text_input(key="connect_name").input("Warehouse export").run()
-    at.text_input(key="connect_path").input(str(tmp_path)).run()
+    at.text_input(key="connect_file_path").input(str(tmp_path)).run()
     _button(at, "Save and test").click().run()
     assert not at.exception
     assert any("1 files readable" in s.value for s in at.success)
     assert "Warehouse export" in texts(at)
 
 
-def test_crm_kinds_say_when_they_arrive(open_page):
-    at = open_page("connect")
-    at.radio(key="connect_kind").set_value("HubSpot").run()
-    assert any("HubSpot connector" in i.value and "next release" in i.value for i in at.info)
+def test_a_hubspot_workspace_can_be_connected_from_the_connect_page(open_page, env):
+    from sandbox.demo_org import demo_hubspot_portal
+    from storage.connections import list_connections
+
+    portal = demo_hubspot_portal(DemoSpec(accounts=40, opportunities=120, movements=60))
+    with HubSpotSandbox(portal) as sandbox:
+        at = open_page("settings")
+        at.text_input(key="settings_workspace_name").input("HubSpot trial").run()
+        _button(at, "Create workspace").click().run()
+        at = open_page("connect", ws="HubSpot trial")
+        at.radio(key="connect_kind").set_value("HubSpot").run()
+        at.text_input(key="connect_name").input("HubSpot sandbox").run()
+        at.text_input(key="connect_hubspot_access_token").input(portal.token).run()
+        at.text_input(key="connect_hubspot_host").input(sandbox.url).run()
+        _button(at, "Save and test").click().run()
+        assert not at.exception
+        assert any("Connected to demo-revenue.hubspot.example (portal 4200001)" in s.value for s in at.success)
+        assert "Setup: 1 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
+    with session_scope(open_database(load_settings(env))) as session:
+        (connection,) = list_connections(session, 2)
+    assert portal.token not in (connection.secrets_encrypted or "") and portal.token not in connection.settings_json
+
+
+def test_a_wrong_salesforce_password_is_shown_on_the_connection(open_page):
+    from sandbox.demo_org import demo_salesforce_org
+
+    org = demo_salesforce_org(DemoSpec(accounts=40, opportunities=120, movements=60))
+    with SalesforceSandbox(org) as sandbox:
+        at = open_page("connect")
+        at.radio(key="connect_kind").set_value("Salesforce").run()
+        at.text_input(key="connect_name").input("Salesforce prod").run()
+        at.text_input(key="connect_salesforce_username").input(org.username).run()
+        at.text_input(key="connect_salesforce_password").input("not-the-password").run()
+        at.text_input(key="connect_salesforce_api_base_url").input(sandbox.url).run()
+        _button(at, "Save and test").click().run()
+        assert not at.exception
+        assert any("Salesforce refused the login" in e.value for e in at.error)
+        assert "Failing" in texts(at)
 
 
 def test_saving_routing_completes_step_2_for_every_later_session(open_page, env):
     at = open_page("domains")
-    assert at.multiselect(key="domains_pipeline").value == ["Demo CRM export · opportunities (3,000 rows)"]
-    assert at.multiselect(key="domains_arr_actuals").value == ["Demo CRM export · arr_movements (2,000 rows)"]
+    assert at.multiselect(key="domains_pipeline").value == ["Demo CRM (Salesforce sandbox) · Opportunity"]
+    assert at.multiselect(key="domains_arr_actuals").value == ["Demo CRM (Salesforce sandbox) · ARR_Movement__c"]
     _button(at, "Save routing").click().run()
     assert not at.exception
     assert any("Routing saved" in s.value for s in at.success)
@@ -66,7 +103,7 @@ def test_saving_routing_completes_step_2_for_every_later_session(open_page, env)
     engine = open_database(load_settings(env))
     with session_scope(engine) as session:
         routes = load_routes(session, 1)
-    assert [r.object_name for r in routes[Domain.PIPELINE]] == ["opportunities"]
+    assert [r.object_name for r in routes[Domain.PIPELINE]] == ["Opportunity"]
 
     fresh = open_page("mapping")  # a new session, like a new tab or a direct link
     assert "Finish step" not in texts(fresh)

@@ -1,7 +1,5 @@
 """Schema versioning and bad databases, on SQLite and PostgreSQL."""
 
-import shutil
-
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -94,6 +92,7 @@ def test_an_unreachable_server_names_the_host_and_hides_the_password(env):
 
 
 def test_start_creates_the_demo_once_and_reopens_cleanly(settings):
+    from storage.connections import list_connections
     from storage.db import session_scope
     from storage.workspaces import list_workspaces
 
@@ -101,16 +100,11 @@ def test_start_creates_the_demo_once_and_reopens_cleanly(settings):
         engine = start(settings)
         with session_scope(engine) as session:
             assert [w.name for w in list_workspaces(session)] == ["Demo"]
-        engine.dispose()
-    assert (settings.demo_dir / "opportunities.csv").exists()
-
-
-def test_deleted_demo_files_are_regenerated_on_start(env):
-    settings = load_settings(env)
-    start(settings).dispose()
-    shutil.rmtree(settings.demo_dir)
-    start(settings).dispose()
-    assert (settings.demo_dir / "arr_movements.csv").exists()
+    with session_scope(engine) as session:
+        (connection,) = list_connections(session, 1)
+    assert connection.kind == "salesforce" and connection.last_test_ok
+    assert "Connected to Demo Revenue Inc." in connection.last_test_message
+    assert connection.secrets_encrypted and "TOKEN" not in connection.secrets_encrypted + connection.settings_json
 
 
 def test_no_demo_when_switched_off(env):
