@@ -80,6 +80,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from core.bench import bench_extract
+
+    if args.target == "extract":
+        bench_extract(args.records)
+    return 0
+
+
 def _cmd_secret_key(_args: argparse.Namespace) -> int:
     from cryptography.fernet import Fernet
 
@@ -118,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True)
     export.add_argument("--format", choices=["csv", "parquet"], default=None, help="default: from the file name")
     export.set_defaults(run=_cmd_export)
+
+    bench = commands.add_parser("bench", help="print benchmark figures")
+    bench.add_argument("target", choices=["extract"])
+    bench.add_argument("--records", type=int, default=25_000, help="opportunities / deals to extract")
+    bench.set_defaults(run=_cmd_bench)
 
     secret = commands.add_parser("secret-key", help="print a new key for REVENUE_CONNECTOR_SECRET_KEY")
     secret.set_defaults(run=_cmd_secret_key)

@@ -1,0 +1,52 @@
+"""The headless CLI as cron jobs and scripts use it: exit codes, one-line errors, files written."""
+
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+
+from core.config import PROJECT_ROOT
+
+
+@pytest.fixture
+def cli(env):
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env={**env, "PATH": "/usr/bin"},
+                              capture_output=True, text=True, timeout=300)
+    return run
+
+
+def test_demo_writes_a_seeded_export(cli, tmp_path):
+    result = cli("demo", "--out", str(tmp_path / "x"), "--accounts", "50", "--opportunities", "120",
+                 "--movements", "80", "--format", "parquet")
+    assert result.returncode == 0, result.stderr
+    assert "opportunities: 120 rows" in result.stdout
+    assert pl.read_parquet(tmp_path / "x" / "opportunities.parquet").height == 120
+
+
+def test_export_writes_csv_and_an_unknown_workspace_fails_with_one_line(cli, tmp_path):
+    out = tmp_path / "audit.csv"
+    result = cli("export", "audit", "--workspace", "Demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    audit = pl.read_csv(out)
+    assert set(audit["action"]) >= {"create", "test"}
+
+    failed = cli("export", "opportunities", "--workspace", "Nope", "--out", str(tmp_path / "o.csv"))
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines() == ["error: There is no workspace named 'Nope'. Workspaces: Demo."]
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_db_status_reports_the_schema(cli):
+    cli("workspaces")
+    result = cli("db", "status")
+    assert result.returncode == 0 and "up to date" in result.stdout
+
+
+def test_bench_extract_prints_a_rate_per_path(cli):
+    result = cli("bench", "extract", "--records", "1500")
+    assert result.returncode == 0, result.stderr
+    for path in ("Salesforce REST", "Salesforce Bulk API 2.0", "HubSpot"):
+        line = next(line for line in result.stdout.splitlines() if line.startswith(path))
+        assert "1,500 records" in line and "records/s" in line
