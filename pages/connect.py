@@ -7,6 +7,7 @@ from core.connectors.base import SourceKind, fields_frame
 from core.connectors.forms import CONNECTION_FIELDS, split_settings, visible_fields
 from core.connectors.registry import AVAILABLE_KINDS
 from core.errors import RevenueConnectorError
+from core.uploads import save_uploads
 from pages._shell import (
     connection_objects,
     current_actor,
@@ -43,7 +44,12 @@ def _field_key(kind: SourceKind, name: str) -> str:
 
 def _add_connection(kind: SourceKind) -> None:
     values = {f.key: st.session_state.get(_field_key(kind, f.key), f.default) for f in CONNECTION_FIELDS[kind]}
+    uploads = st.session_state.get("connect_file_uploads") or []
     try:
+        if kind == SourceKind.FILE and uploads and not str(values.get("path") or "").strip():
+            name = st.session_state.get("connect_name", "").strip() or "upload"
+            values["path"] = str(save_uploads(ctx.settings, workspace.id, name,
+                                              [(f.name, f.getvalue()) for f in uploads]))
         settings, secrets = split_settings(kind, values)
         with db_session(ctx) as session:
             created = create_connection(session, workspace.id, name=st.session_state.get("connect_name", ""),
@@ -112,6 +118,9 @@ with st.container(border=True):
         else:
             st.text_input(label, key=key, help=f.help, placeholder=f.default or None,
                           type="password" if f.widget == "password" else "default")
+    if kind == SourceKind.FILE:
+        st.file_uploader("…or upload CSV / Parquet files", type=["csv", "parquet"], accept_multiple_files=True,
+                         key="connect_file_uploads", help="Stored in the data folder, one folder per connection.")
     st.caption(":material/lock: Passwords, tokens and keys are encrypted before they are stored and are never shown back.")
     st.button("Save and test", type="primary", icon=":material/add_link:", key="connect_save",
               on_click=_add_connection, args=(kind,))

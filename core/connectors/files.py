@@ -114,7 +114,7 @@ class FileSource:
         total = sum(o.row_count or 0 for o in objects)
         return ConnectionCheck(
             ok=True,
-            headline=f"{len(objects)} files readable in {self.path.name}/ ({total:,} rows)",
+            headline=f"{len(objects)} file{'' if len(objects) == 1 else 's'} readable in {self.path.name}/ ({total:,} rows)",
             details=tuple(f"{o.label}: {o.row_count:,} rows, {len(o.fields)} columns" for o in objects),
             objects=tuple(objects),
         )

@@ -57,7 +57,7 @@ CONNECTION_FIELDS: dict[SourceKind, tuple[SettingField, ...]] = {
     ),
     SourceKind.FILE: (
         SettingField("path", "Folder with CSV / Parquet files", required=True,
-                     help="Each file is one object, e.g. opportunities.csv."),
+                     help="Each file is one object, e.g. opportunities.csv. Or upload the files below instead."),
     ),
     SourceKind.WAREHOUSE: (
         SettingField("database_url", "Database URL", secret=True, required=True, widget="password",

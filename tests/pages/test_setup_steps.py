@@ -48,8 +48,20 @@ def test_adding_a_folder_connection_tests_it(open_page, tmp_path):
     at.text_input(key="connect_file_path").input(str(tmp_path)).run()
     _button(at, "Save and test").click().run()
     assert not at.exception
-    assert any("1 files readable" in s.value for s in at.success)
+    assert any("1 file readable" in s.value for s in at.success)
     assert "Warehouse export" in texts(at)
+
+
+def test_uploaded_files_become_a_tested_connection(open_page, env):
+    at = open_page("connect")
+    at.radio(key="connect_kind").set_value("Files (CSV / Parquet)").run()
+    at.text_input(key="connect_name").input("Finance ARR").run()
+    at.file_uploader(key="connect_file_uploads").set_value(
+        [("arr_movements.csv", b"Id,Delta\na1,100\n", "text/csv")]).run()
+    _button(at, "Save and test").click().run()
+    assert not at.exception
+    assert any("1 file readable" in s.value for s in at.success)
+    assert (load_settings(env).data_dir / "uploads" / "workspace_1" / "finance_arr" / "arr_movements.csv").exists()
 
 
 def test_a_hubspot_workspace_can_be_connected_from_the_connect_page(open_page, env):
