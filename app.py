@@ -25,6 +25,6 @@ workspace_picker(ctx, workspace)
 if workspace is not None:
     sidebar_progress(setup_progress(ctx, workspace))
     if workspace.is_demo:
-        st.sidebar.caption("Demo workspace: generated CRM export, safe to explore.")
+        st.sidebar.caption("Demo workspace: a local Salesforce sandbox with generated data, safe to explore.")
 
 page.run()

@@ -91,13 +91,13 @@ class Connector(Protocol):
 
 
 def fields_frame(obj: ObjectInfo) -> pl.DataFrame:
-    """One row per field of an object, for review tables: name, type, custom flag and samples."""
+    """One row per field of an object, for review tables: name, type, custom flag, sample or picklist values."""
     return pl.DataFrame(
         {
             "field": [f.name for f in obj.fields],
             "type": [f.type for f in obj.fields],
             "custom": [f.custom for f in obj.fields],
-            "sample values": [", ".join(f.samples[:3]) for f in obj.fields],
+            "values": [", ".join((f.samples or f.picklist_values)[:4]) for f in obj.fields],
         },
-        schema={"field": pl.String, "type": pl.String, "custom": pl.Boolean, "sample values": pl.String},
+        schema={"field": pl.String, "type": pl.String, "custom": pl.Boolean, "values": pl.String},
     )
