@@ -177,3 +177,16 @@ def canonical_fields_frame(domain: Domain) -> pl.DataFrame:
         "required": [f.required for f in fields],
         "description": [f.description for f in fields],
     })
+
+
+class QuarantineReason(StrEnum):
+    """Why a source row did not roll up. Every quarantined row carries one, with the field and value."""
+
+    UNMAPPED_STAGE = "unmapped_stage"              # the CRM stage has no approved canonical stage
+    UNMAPPED_COMPONENT = "unmapped_component"      # the CRM movement type has no canonical component
+    UNRECONCILED_ACCOUNT = "unreconciled_account"  # the CRM account is not in the crosswalk
+    MISSING_VALUE = "missing_value"                # a required field is empty (an empty amount is never 0)
+    INVALID_VALUE = "invalid_value"                # the value does not cast to the field's type
+    SIGN_CONTRADICTS_COMPONENT = "sign_contradicts_component"
+    UNKNOWN_CURRENCY = "unknown_currency"          # no FX rate into the reporting currency
+    DUPLICATE_SOURCE_ID = "duplicate_source_id"    # the same record ID twice in one read

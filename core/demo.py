@@ -428,8 +428,8 @@ def _plant_bad_rows(opportunities: pl.DataFrame, movements: pl.DataFrame, truth:
     o = opportunities
     o = spoil(o, 5, "StageName", "Pilot Extension", "unmapped_stage", "opportunities")
     o = spoil(o, 11, "AccountId", "001Dm9999999999AAA", "unreconciled_account", "opportunities")
-    o = spoil(o, 17, "Amount", None, "missing_amount", "opportunities")
-    o = spoil(o, 23, "CloseDate", "31/02/2025", "invalid_date", "opportunities")
+    o = spoil(o, 17, "Amount", None, "missing_value", "opportunities")
+    o = spoil(o, 23, "CloseDate", "31/02/2025", "invalid_value", "opportunities")
     # Spoil only movements nothing else builds on (an account's last expansion, a lone "new"),
     # so the clean rows still add up to a non-negative ARR per account.
     m = movements.with_row_index("_row")
@@ -443,8 +443,8 @@ def _plant_bad_rows(opportunities: pl.DataFrame, movements: pl.DataFrame, truth:
         m = spoil(m, row, "ARRChange", -abs(float(m["ARRChange"][row])), "sign_contradicts_component", "arr_movements")
     for row, (column, value, reason) in zip(last_expansions[1::7], (
         ("AccountId", "001Dm8888888888AAA", "unreconciled_account"),
-        ("EffectiveDate", "2025-13-45", "invalid_date"),
-        ("ARRChange", None, "missing_amount"),
+        ("EffectiveDate", "2025-13-45", "invalid_value"),
+        ("ARRChange", None, "missing_value"),
     ), strict=False):
         m = spoil(m, row, column, value, reason, "arr_movements")
     truth["bad_rows"] = bad

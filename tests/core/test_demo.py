@@ -4,7 +4,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from core.canonical import MovementComponent
+from core.canonical import MovementComponent, QuarantineReason
 from core.demo import MOVEMENT_LABELS, STAGE_MASTER, DemoSpec, generate, write_demo
 
 LABEL_TO_COMPONENT = {label: c for c, labels in MOVEMENT_LABELS.items() for label in labels}
@@ -82,12 +82,13 @@ def test_duplicates_renames_and_parents_are_planted(demo):
 
 
 def test_bad_rows_are_in_the_data_as_truth_says(demo):
+    assert {b["reason"] for b in demo["truth"]["bad_rows"]} <= {r.value for r in QuarantineReason}
     reasons = {(b["object"], b["reason"]) for b in demo["truth"]["bad_rows"]}
     assert reasons >= {
         ("opportunities", "unmapped_stage"), ("opportunities", "unreconciled_account"),
-        ("opportunities", "missing_amount"), ("opportunities", "invalid_date"),
-        ("arr_movements", "sign_contradicts_component"), ("arr_movements", "invalid_date"),
-        ("arr_movements", "unreconciled_account"), ("arr_movements", "missing_amount"),
+        ("opportunities", "missing_value"), ("opportunities", "invalid_value"),
+        ("arr_movements", "sign_contradicts_component"), ("arr_movements", "invalid_value"),
+        ("arr_movements", "unreconciled_account"), ("arr_movements", "missing_value"),
     }
     frames = {"opportunities": demo["opportunities"], "arr_movements": demo["arr_movements"]}
     for bad in demo["truth"]["bad_rows"]:
