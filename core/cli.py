@@ -80,6 +80,30 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mapping(args: argparse.Namespace) -> int:
+    from core.startup import start
+    from storage.db import session_scope
+    from storage.mappings import latest_mapping, save_mapping
+    from storage.workspaces import require_workspace
+
+    engine = start(load_settings())
+    with session_scope(engine) as session:
+        workspace = require_workspace(session, args.workspace)
+        if args.action == "import":
+            text = Path(args.file).read_text(encoding="utf-8")
+            row = save_mapping(session, workspace.id, text, actor=f"cli:{args.actor}", note=f"imported from {args.file}")
+            print(f"mapping version {row.version} saved for {workspace.name}")
+            return 0
+        current = latest_mapping(session, workspace.id)
+    if current is None:
+        raise RevenueConnectorError(f"Workspace '{workspace.name}' has no mapping yet.",
+                                    hint="Import one with `python -m core mapping import`.")
+    out = Path(args.out)
+    out.write_text(current[0].yaml_text, encoding="utf-8")
+    print(f"mapping version {current[0].version} of {workspace.name} -> {out}")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from core.bench import bench_extract
 
@@ -127,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "parquet"], default=None, help="default: from the file name")
     export.set_defaults(run=_cmd_export)
 
+    mapping = commands.add_parser("mapping", help="export or import a workspace's mapping (YAML)")
+    mapping.add_argument("action", choices=["export", "import"])
+    mapping.add_argument("--workspace", required=True)
+    mapping.add_argument("--out", help="file to write (export)")
+    mapping.add_argument("--file", help="file to read (import)")
+    mapping.add_argument("--actor", default="headless", help="who is importing, for the audit log")
+    mapping.set_defaults(run=_cmd_mapping)
+
     bench = commands.add_parser("bench", help="print benchmark figures")
     bench.add_argument("target", choices=["extract"])
     bench.add_argument("--records", type=int, default=25_000, help="opportunities / deals to extract")
@@ -140,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "mapping" and not (args.out if args.action == "export" else args.file):
+        parser.error(f"mapping {args.action} needs {'--out' if args.action == 'export' else '--file'}")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -247,3 +247,24 @@ def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
         fields=tuple(fields), filters=tuple(filters), pipeline_field=r.get(node, "pipeline_field", path, str, None),
         default_pipeline=str(r.get(node, "default_pipeline", path, (str, int), "default")),
     )
+
+
+def check_against_workspace(config: MappingConfig, source_keys: set[str], stage_keys: set[str]) -> None:
+    """Refuse a mapping that names sources or canonical stages the workspace does not have."""
+    for i, obj in enumerate(config.objects):
+        if obj.source not in source_keys:
+            known = ", ".join(sorted(source_keys)) or "none yet"
+            raise ValidationError(f"objects[{i}].source: '{obj.source}' is not a connection of this workspace "
+                                  f"(source keys: {known}).")
+    for i, stage in enumerate(config.stages):
+        if stage.canonical_stage not in stage_keys:
+            raise ValidationError(f"stages[{i}].to: '{stage.canonical_stage}' is not one of this workspace's stages "
+                                  f"({', '.join(sorted(stage_keys))}).")
+
+
+def mapped_fields_by_domain(config: MappingConfig) -> dict[Domain, frozenset[str]]:
+    """Canonical fields each domain gets from the mapping (for the wizard's progress)."""
+    result: dict[Domain, set[str]] = {d: set() for d in Domain}
+    for obj in config.objects:
+        result[obj.domain] |= {f.canonical_field for f in obj.fields}
+    return {d: frozenset(v) for d, v in result.items()}

@@ -289,3 +289,21 @@ class SourceCursor(SQLModel, table=True):
     cursor_value: str | None = Field(default=None, max_length=64)
     run_id: int | None = Field(default=None, foreign_key="sync_run.id")
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MappingVersion(SQLModel, table=True):
+    """One approved version of a workspace's mapping configuration ("mapping as code", YAML).
+
+    The newest version is the one a sync uses; every run records the version it used, and older
+    versions stay so a run can be explained and rolled back.
+    """
+
+    __tablename__ = "mapping_version"
+    __table_args__ = (UniqueConstraint("workspace_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    version: int
+    yaml_text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(max_length=80)
+    note: str | None = Field(default=None, max_length=255)

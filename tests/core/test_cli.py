@@ -50,3 +50,20 @@ def test_bench_extract_prints_a_rate_per_path(cli):
     for path in ("Salesforce REST", "Salesforce Bulk API 2.0", "HubSpot"):
         line = next(line for line in result.stdout.splitlines() if line.startswith(path))
         assert "1,500 records" in line and "records/s" in line
+
+
+def test_mapping_import_then_export_round_trips_and_a_bad_file_fails_with_one_line(cli, tmp_path):
+    demo_mapping = PROJECT_ROOT / "docs" / "demo-mapping.yaml"
+    imported = cli("mapping", "import", "--workspace", "Demo", "--file", str(demo_mapping))
+    assert imported.returncode == 0, imported.stderr
+    assert "mapping version 1 saved for Demo" in imported.stdout
+    out = tmp_path / "m.yaml"
+    assert cli("mapping", "export", "--workspace", "Demo", "--out", str(out)).returncode == 0
+    assert out.read_text() == demo_mapping.read_text()
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(demo_mapping.read_text().replace("type: currency", "type: money", 1))
+    failed = cli("mapping", "import", "--workspace", "Demo", "--file", str(bad))
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines() == [
+        "error: objects[0].fields.Amount.type: 'money' is not one of string, number, currency, date, datetime, boolean"]

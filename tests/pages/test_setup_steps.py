@@ -123,6 +123,33 @@ def test_saving_routing_completes_step_2_for_every_later_session(open_page, env)
     assert "Setup: 2 of 5 steps done" in fresh.sidebar.get("progress")[0].proto.text
 
 
+def test_importing_the_demo_mapping_completes_step_3(open_page):
+    from core.config import PROJECT_ROOT
+
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    assert "No mapping yet" in texts(at)
+    at.file_uploader(key="mapping_upload").set_value(
+        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]).run()
+    _button(at, "Import").click().run()
+    assert not at.exception
+    assert any("Mapping version 1 imported" in s.value for s in at.success)
+    assert "Setup: 3 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
+    assert "Version 1" in texts(at)
+
+
+def test_a_broken_mapping_file_names_the_key(open_page):
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    at.file_uploader(key="mapping_upload").set_value(
+        [("m.yaml", b"objects: [{source: demo_crm_salesforce_sandbox, object: X, domain: pipline, fields: {}}]",
+          "application/x-yaml")]).run()
+    _button(at, "Import").click().run()
+    assert any("objects[0].domain: 'pipline' is not one of" in e.value for e in at.error)
+
+
 def test_routing_nothing_is_refused(open_page):
     at = open_page("domains")
     at.multiselect(key="domains_pipeline").set_value([]).run()
