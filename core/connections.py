@@ -18,7 +18,8 @@ from storage.tables import Connection
 log = logging.getLogger(__name__)
 
 
-def _connector(connection: Connection, settings: Settings):
+def connector_for(connection: Connection, settings: Settings):
+    """The connector for a stored connection, with its secrets decrypted for this use only."""
     secrets = connection_secrets(connection, secret_box(settings)) if connection.secrets_encrypted else {}
     return build_connector(SourceKind(connection.kind), connection_settings(connection), secrets,
                            source_key=connection.source_key)
@@ -28,7 +29,7 @@ def check_connection(session: Session, connection_id: int, settings: Settings, *
     """Run 'Test connection', store the outcome on the connection and in the audit log."""
     connection = get_connection(session, connection_id)
     try:
-        check = _connector(connection, settings).test_connection()
+        check = connector_for(connection, settings).test_connection()
     except RevenueConnectorError as exc:
         check = ConnectionCheck(ok=False, headline=exc.user_message, details=(exc.hint,) if exc.hint else ())
     record_test_result(session, connection_id, ok=check.ok, message=check.headline)
@@ -40,4 +41,4 @@ def check_connection(session: Session, connection_id: int, settings: Settings, *
 
 def describe_connection(session: Session, connection_id: int, settings: Settings) -> list[ObjectInfo]:
     """Objects and fields the connection can read (raises SourceError with the object named)."""
-    return _connector(get_connection(session, connection_id), settings).describe()
+    return connector_for(get_connection(session, connection_id), settings).describe()

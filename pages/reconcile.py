@@ -1,12 +1,67 @@
-"""Step 4 · Reconcile accounts."""
+"""Step 4 · Reconcile accounts: every CRM account ID gets a canonical account; renames stay one account."""
 
 import streamlit as st
 
-from pages._shell import step_page
+from core.errors import RevenueConnectorError
+from core.reconcile import reconcile_accounts, suggest_accounts_object
+from pages._shell import (
+    connection_objects,
+    current_actor,
+    db_session,
+    inline_error,
+    next_step_link,
+    show_error,
+    step_page,
+)
+from storage.accounts import accounts_overview
+from storage.connections import list_connections
 
 ctx, workspace, _ = step_page("reconcile")
 
-st.info("Here each CRM account is matched onto a canonical account by its CRM ID, so a renamed customer stays one "
-        "account. Suggested duplicates (same website, names equal after removing 'Inc.', …) are shown side by side "
-        "for you to merge or keep apart; nothing is merged without your approval, and every merge is audited.",
-        icon=":material/construction:")
+with db_session(ctx) as session:
+    connections = [c for c in list_connections(session, workspace.id) if c.last_test_ok]
+choices: dict[str, tuple[int, str]] = {}
+for connection in connections:
+    try:
+        names = [o.name for o in connection_objects(connection)]
+    except RevenueConnectorError as exc:
+        show_error(exc)
+        continue
+    suggested = suggest_accounts_object(names)
+    for name in ([suggested] if suggested else []) + [n for n in names if n != suggested]:
+        choices[f"{connection.name} · {name}"] = (connection.id, name)
+
+
+def _reconcile() -> None:
+    connection_id, object_name = choices[st.session_state["reconcile_object"]]
+    try:
+        with db_session(ctx) as session:
+            result = reconcile_accounts(session, connection_id, object_name, ctx.settings, actor=current_actor())
+    except RevenueConnectorError as exc:
+        st.session_state["reconcile_error"] = exc
+        return
+    renamed = f" {result.renamed} renamed account(s) kept their canonical account" if result.renamed else ""
+    example = f" (e.g. {result.renames[0][1]} → {result.renames[0][2]})." if result.renames else "."
+    st.session_state["flash"] = ("success", f"{result.created} new canonical account(s), {result.unchanged} already "
+                                            f"reconciled.{renamed}{example}")
+
+
+st.markdown("Accounts are matched **by CRM ID**: a customer renamed in the CRM stays one canonical account. "
+            "Suggested duplicates (two CRM records for one company) will be shown here side by side for you to merge "
+            "or keep apart; nothing is merged without your approval.")
+if not choices:
+    st.info("No readable object yet: test a connection in step 1.", icon=":material/info:")
+else:
+    with st.container(border=True):
+        st.selectbox("Object that holds your accounts", list(choices), key="reconcile_object")
+        st.button("Reconcile by CRM ID", type="primary", key="reconcile_run", on_click=_reconcile,
+                  icon=":material/join_inner:")
+        inline_error("reconcile_error")
+
+overview = accounts_overview(ctx.engine, workspace.id)
+if overview.is_empty():
+    st.info("No canonical accounts yet.", icon=":material/domain:")
+else:
+    st.subheader("Canonical accounts")
+    st.dataframe(overview, hide_index=True, width="stretch", height=400)
+next_step_link(ctx, workspace, "reconcile")

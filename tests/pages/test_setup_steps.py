@@ -139,6 +139,23 @@ def test_importing_the_demo_mapping_completes_step_3(open_page):
     assert "Version 1" in texts(at)
 
 
+def test_reconciling_the_demo_accounts_completes_step_4(open_page):
+    from core.config import PROJECT_ROOT
+
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    at.file_uploader(key="mapping_upload").set_value(
+        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]).run()
+    _button(at, "Import").click().run()
+    at = open_page("reconcile")
+    assert at.selectbox(key="reconcile_object").value == "Demo CRM (Salesforce sandbox) · Account"
+    _button(at, "Reconcile by CRM ID").click().run()
+    assert not at.exception
+    assert any("500 new canonical account(s)" in s.value for s in at.success)
+    assert "Setup: 4 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
+
+
 def test_a_broken_mapping_file_names_the_key(open_page):
     at = open_page("domains")
     _button(at, "Save routing").click().run()
