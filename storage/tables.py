@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -208,7 +208,12 @@ class SyncRun(SQLModel, table=True):
     """One sync (or dry run) with what it read, wrote and quarantined."""
 
     __tablename__ = "sync_run"
-    __table_args__ = (Index("ix_sync_run_workspace_started", "workspace_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_sync_run_workspace_started", "workspace_id", "started_at"),
+        # At most one running sync per workspace, enforced by the database so two starts cannot race.
+        Index("ux_sync_run_one_running", "workspace_id", unique=True,
+              sqlite_where=text("status = 'running'"), postgresql_where=text("status = 'running'")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     trigger: str = Field(max_length=20)
@@ -307,3 +312,16 @@ class MappingVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     created_by: str = Field(max_length=80)
     note: str | None = Field(default=None, max_length=255)
+
+
+class RunSnapshot(SQLModel, table=True):
+    """The canonical rows a run left behind (Parquet), so rolling back to it restores exactly that data."""
+
+    __tablename__ = "run_snapshot"
+    __table_args__ = (UniqueConstraint("run_id", "domain"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="sync_run.id", index=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    domain: str = Field(max_length=20)
+    rows: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False), repr=False)

@@ -9,6 +9,7 @@ reaches validation intact) plus four columns we add: `source` (the connection's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -87,7 +88,7 @@ class Connector(Protocol):
 
     def describe(self) -> list[ObjectInfo]: ...
 
-    def read(self, object_name: str) -> pl.DataFrame: ...
+    def read(self, object_name: str, *, since: datetime | None = None) -> pl.DataFrame: ...
 
 
 def fields_frame(obj: ObjectInfo) -> pl.DataFrame:

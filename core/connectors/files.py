@@ -77,8 +77,8 @@ class FileSource:
         return ObjectInfo(name=name, label=path.name, fields=tuple(fields), row_count=row_count)
 
     # -- reading ---------------------------------------------------------------------------
-    def read(self, object_name: str) -> pl.DataFrame:
-        """All rows of one file with the SOURCE_COLUMNS added."""
+    def read(self, object_name: str, *, since=None) -> pl.DataFrame:
+        """All rows of one file with the SOURCE_COLUMNS added (a file is always read whole; `since` is ignored)."""
         path = self._file(object_name)
         try:
             frame = self._scan(path, as_text=True).collect()

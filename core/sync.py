@@ -1,0 +1,274 @@
+"""A sync run: read every routed source, apply the mapping in force, and commit canonical data atomically.
+
+Order of work: take the workspace's run lock; read each routed object (incrementally from its cursor
+unless a full run is asked for), re-feeding rows still in quarantine so a fixed mapping releases them;
+transform; let the higher-priority source win where two supply the same record; compare with what is
+stored. A dry run stops there and reports. A real run then writes canonical rows, tombstones,
+quarantine, cursors and a snapshot for rollback in ONE transaction: any failure leaves the previous
+data, cursors and quarantine exactly as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+from sqlalchemy import Engine
+
+from core.canonical import Domain, MovementComponent
+from core.config import Settings
+from core.connections import connector_for
+from core.errors import RevenueConnectorError, ValidationError
+from core.mapping_config import MappingConfig, ObjectMapping
+from core.transform import QUARANTINE_SCHEMA, transform
+from storage import audit
+from storage.accounts import load_crosswalk
+from storage.connections import get_connection
+from storage.db import session_scope
+from storage.mappings import latest_mapping
+from storage.routing import load_routes
+from storage.sync_store import (
+    apply_changes,
+    current_rows,
+    cursor_for,
+    finish_run,
+    open_quarantine_payloads,
+    replace_quarantine,
+    restore_snapshot,
+    save_cursor,
+    save_snapshot,
+    start_run,
+)
+from storage.tables import SyncRun
+from storage.workspaces import load_stage_set
+
+log = logging.getLogger(__name__)
+
+# Columns whose change makes a canonical row "changed" (provenance and bookkeeping excluded).
+_VALUE_COLUMNS = {
+    Domain.PIPELINE: ["name", "account_id", "stage", "source_stage", "weight", "amount", "currency", "amount_reporting",
+                      "weighted_amount", "expected_close", "owner", "segment", "source", "source_object"],
+    Domain.ARR_ACTUALS: ["account_id", "effective_date", "arr_delta", "movement_component", "currency",
+                         "arr_delta_reporting", "source", "source_object"],
+}
+
+
+@dataclass
+class DomainSummary:
+    read: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    tombstoned: int = 0
+    quarantined: int = 0
+    filtered: int = 0
+    excluded: int = 0
+    totals_before: dict[str, float] = field(default_factory=dict)  # weighted pipeline / ARR per component
+    totals_after: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class SyncSummary:
+    run_id: int
+    dry_run: bool
+    mapping_version: int
+    domains: dict[Domain, DomainSummary]
+    api_calls: int
+    seconds: float
+
+    def lines(self) -> list[str]:
+        """The summary in words, one line per domain plus the figures that moved."""
+        out = []
+        for domain, s in self.domains.items():
+            out.append(f"{domain.label}: read {s.read:,}, add {s.added:,}, change {s.changed:,}, "
+                       f"tombstone {s.tombstoned:,}, quarantine {s.quarantined:,} (unchanged {s.unchanged:,})")
+            for key in s.totals_after:
+                delta = s.totals_after[key] - s.totals_before.get(key, 0.0)
+                out.append(f"  {key}: {s.totals_before.get(key, 0.0):,.2f} -> {s.totals_after[key]:,.2f} ({delta:+,.2f})")
+        return out
+
+
+Progress = Callable[[float, str], None]
+
+
+def _totals(domain: Domain, rows: pl.DataFrame) -> dict[str, float]:
+    live = rows.filter(~pl.col("is_deleted")) if "is_deleted" in rows.columns else rows
+    if domain == Domain.PIPELINE:
+        return {"weighted pipeline": float(live["weighted_amount"].sum() or 0.0)}
+    sums = dict(live.group_by("movement_component").agg(pl.col("arr_delta_reporting").sum()).iter_rows())
+    return {f"ARR {c.value}": float(sums.get(c.value) or 0.0) for c in MovementComponent}
+
+
+def _read_route(session, settings: Settings, workspace_id: int, route, obj: ObjectMapping, full: bool):
+    connection = get_connection(session, route.connection_id)
+    connector = connector_for(connection, settings)
+    since = None if full else cursor_for(session, workspace_id, connection.id, route.object_name)
+    read = connector.read(route.object_name, since=since)
+    # An incremental read misses rows still in quarantine unless they changed, so re-feed them; a full
+    # read already holds every row that still exists (and must not resurrect one that was deleted).
+    held = [] if since is None else open_quarantine_payloads(session, workspace_id, connection.source_key,
+                                                             route.object_name)
+    if held:
+        # Rows still in quarantine are processed again with today's mapping; a fresh read of a row wins.
+        previous = pl.DataFrame(held, infer_schema_length=None).with_columns(
+            pl.col("source_modified_at").cast(pl.String).str.to_datetime(time_zone="UTC", strict=False),
+            pl.col("is_deleted").cast(pl.Boolean))
+        previous = previous.filter(~pl.col("source_id").is_in(read["source_id"].implode()))
+        read = pl.concat([read, previous.select([c for c in previous.columns if c in read.columns])],
+                         how="diagonal_relaxed")
+    return connection, connector, since, read
+
+
+def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, actor: str,
+             dry_run: bool = False, full: bool = False, progress: Progress | None = None) -> SyncSummary:
+    """Run (or dry-run) a sync of one workspace. Raises SyncInProgress, ValidationError or a SourceError."""
+    started = time.perf_counter()
+    report = progress or (lambda _fraction, _text: None)
+    with session_scope(engine) as session:
+        mapping = latest_mapping(session, workspace_id)
+        if mapping is None:
+            raise ValidationError("There is no mapping yet.", hint="Import or approve a mapping in step 3 first.")
+        version, config = mapping
+        routes = load_routes(session, workspace_id)
+        stages = load_stage_set(session, workspace_id)
+    if not any(routes.values()):
+        raise ValidationError("No source is routed to pipeline or ARR actuals.", hint="Choose domains in step 2 first.")
+    run = start_run(engine, workspace_id, trigger=trigger, dry_run=dry_run)
+    try:
+        summary = _run(engine, settings, workspace_id, run, version.version, config, routes, stages,
+                       dry_run=dry_run, full=full, report=report, started=started)
+    except Exception as exc:
+        message = exc.user_message if isinstance(exc, RevenueConnectorError) else f"{type(exc).__name__}: {exc}"
+        finish_run(engine, run.id, status="failed", error=message, mapping_version=version.version)
+        log.error("sync run %s of workspace %s failed: %s", run.id, workspace_id, message)
+        raise
+    return summary
+
+
+def _run(engine, settings, workspace_id, run: SyncRun, mapping_version: int, config: MappingConfig, routes, stages, *,
+         dry_run: bool, full: bool, report: Progress, started: float) -> SyncSummary:
+    crosswalk = load_crosswalk(engine, workspace_id).select("source_account_id", "account_id")
+    summaries: dict[Domain, DomainSummary] = {}
+    plans: dict[Domain, tuple[pl.DataFrame, list[str]]] = {}
+    quarantine_frames, read_objects, cursors, api_calls = [], [], [], 0
+    total_routes = max(sum(len(r) for r in routes.values()), 1)
+    with session_scope(engine) as session:
+        for domain in Domain:
+            if not routes[domain]:
+                continue
+            summary = DomainSummary()
+            canonical_parts, tombstones, route_count = [], [], len(routes[domain])
+            for route in routes[domain]:
+                connection = get_connection(session, route.connection_id)
+                obj = next((o for o in config.objects if o.source == connection.source_key
+                            and o.object_name == route.object_name), None)
+                if obj is None:
+                    raise ValidationError(f"The mapping has no entry for {connection.name} · {route.object_name}.",
+                                          hint="Add it in step 3 (objects[…].source / object).")
+                report(len(read_objects) / total_routes * 0.7, f"Reading {connection.name} · {route.object_name}…")
+                connection, connector, _since, read = _read_route(session, settings, workspace_id, route, obj, full)
+                api_calls += getattr(connector, "api_calls", 0)
+                result = transform(read, obj, config, stages, crosswalk)
+                summary.read += read.height
+                summary.filtered += result.filtered_out
+                summary.excluded += result.excluded_by_policy
+                chosen = (f"priority {route.priority} of {route_count}: {connection.name}" if route_count > 1
+                          else f"only source: {connection.name}")
+                canonical_parts.append(result.canonical.with_columns(pl.lit(route.priority).alias("_priority"),
+                                                                     pl.lit(chosen).alias("chosen_by")))
+                tombstones += result.tombstones["source_id"].to_list()
+                quarantine_frames.append(_with_payload(result.quarantine, read, domain))
+                summary.quarantined += result.quarantine["source_id"].n_unique()
+                read_objects.append((connection.source_key, route.object_name))
+                newest = read["source_modified_at"].max() if read.height else None
+                if newest is not None:
+                    cursors.append((connection.id, route.object_name, newest))
+            incoming = (pl.concat(canonical_parts, how="diagonal_relaxed").sort("_priority", maintain_order=True)
+                        .unique("source_id", keep="first", maintain_order=True).drop("_priority"))
+            plans[domain] = _plan(engine, workspace_id, domain, incoming, tombstones, full, summary,
+                                  quarantined_ids=set().union(*(set(q["source_id"]) for q in quarantine_frames)))
+            summaries[domain] = summary
+        report(0.8, "Comparing with stored data…")
+        quarantine = pl.concat(quarantine_frames, how="vertical") if quarantine_frames else pl.DataFrame(
+            schema={**QUARANTINE_SCHEMA, "domain": pl.String, "payload_json": pl.String})
+        if dry_run:
+            session.rollback()
+        else:
+            report(0.85, "Writing canonical data…")
+            for domain, (upserts, tombstone_ids) in plans.items():
+                apply_changes(session, workspace_id, domain, run.id, upserts=upserts, tombstone_ids=tombstone_ids)
+            replace_quarantine(session, workspace_id, run.id, read_objects, quarantine)
+            for connection_id, object_name, newest in cursors:
+                save_cursor(session, workspace_id, connection_id, object_name, newest, run.id)
+            save_snapshot(session, workspace_id, run.id)
+            audit.record(session, actor="sync", action="sync", entity="workspace", entity_id=workspace_id,
+                         workspace_id=workspace_id, detail={"run": run.id, "mapping_version": mapping_version,
+                                                            "full": full})
+    totals = {k: sum(getattr(s, k) for s in summaries.values())
+              for k in ("read", "added", "changed", "tombstoned", "quarantined")}
+    finish_run(engine, run.id, status="succeeded", mapping_version=mapping_version, api_calls=api_calls,
+               rows_read=totals["read"], rows_added=totals["added"], rows_changed=totals["changed"],
+               rows_tombstoned=totals["tombstoned"], rows_quarantined=totals["quarantined"])
+    report(1.0, "Done")
+    return SyncSummary(run.id, dry_run, mapping_version, summaries, api_calls, time.perf_counter() - started)
+
+
+def _with_payload(quarantine: pl.DataFrame, read: pl.DataFrame, domain: Domain) -> pl.DataFrame:
+    """Attach each quarantined row's raw source record (JSON) so a later run can process it again."""
+    columns = [*QUARANTINE_SCHEMA, "domain", "payload_json"]
+    if quarantine.is_empty():
+        return quarantine.with_columns(pl.lit(domain.value).alias("domain"),
+                                       pl.lit(None, pl.String).alias("payload_json")).select(columns)
+    raw = read.filter(pl.col("source_id").is_in(quarantine["source_id"].unique().implode())).unique(
+        "source_id", keep="first")
+    payload = raw.select("source_id", pl.struct(pl.all()).struct.json_encode().alias("payload_json"))
+    return quarantine.join(payload, on="source_id", how="left").with_columns(
+        pl.lit(domain.value).alias("domain")).select(columns)
+
+
+def _plan(engine, workspace_id: int, domain: Domain, incoming: pl.DataFrame, tombstones: list[str], full: bool,
+          summary: DomainSummary, *, quarantined_ids: set[str]) -> tuple[pl.DataFrame, list[str]]:
+    """Compare incoming rows with stored ones: what to add or replace, and which IDs to tombstone."""
+    stored = current_rows(engine, workspace_id, domain)
+    live = stored.filter(~pl.col("is_deleted"))
+    columns = _VALUE_COLUMNS[domain]
+    incoming_hash = incoming.select("source_id", pl.struct(columns).hash().alias("_h"))
+    stored_hash = stored.select("source_id", "is_deleted", pl.struct(columns).hash().alias("_h_old"))
+    compared = incoming_hash.join(stored_hash, on="source_id", how="left")
+    new = compared.filter(pl.col("_h_old").is_null())
+    changed = compared.filter(pl.col("_h_old").is_not_null() & ((pl.col("_h") != pl.col("_h_old")) | pl.col("is_deleted")))
+    summary.added, summary.changed = new.height, changed.height
+    summary.unchanged = compared.height - new.height - changed.height
+    upserts = incoming.filter(pl.col("source_id").is_in(pl.concat([new["source_id"], changed["source_id"]]).implode()))
+    gone = set(tombstones)
+    if full:
+        # A full read is the whole truth: live rows it no longer contains are gone from the source,
+        # except rows whose new version is quarantined (the last good version stays until it is fixed).
+        present = set(incoming["source_id"]) | quarantined_ids
+        gone |= set(live["source_id"]) - present
+    tombstone_ids = sorted(gone & set(live["source_id"]))
+    summary.tombstoned = len(tombstone_ids)
+    summary.totals_before = _totals(domain, live)
+    figure = ["weighted_amount"] if domain == Domain.PIPELINE else ["movement_component", "arr_delta_reporting"]
+    kept = live.filter(~pl.col("source_id").is_in(list(gone | set(upserts["source_id"])))).select(figure)
+    summary.totals_after = _totals(domain, pl.concat([kept, upserts.select(figure)], how="vertical_relaxed"))
+    return upserts, tombstone_ids
+
+
+def rollback_to(engine: Engine, workspace_id: int, run_id: int, *, actor: str) -> dict[Domain, int]:
+    """Restore exactly the canonical data run `run_id` produced; recorded as a run and in the audit log."""
+    run = start_run(engine, workspace_id, trigger="rollback", dry_run=False)
+    try:
+        with session_scope(engine) as session:
+            restored = restore_snapshot(session, workspace_id, run_id)
+            save_snapshot(session, workspace_id, run.id)
+            audit.record(session, actor=actor, action="rollback", entity="workspace", entity_id=workspace_id,
+                         workspace_id=workspace_id, detail={"to_run": run_id, "rows": {d.value: n for d, n in restored.items()}})
+    except Exception as exc:
+        finish_run(engine, run.id, status="failed", error=str(exc))
+        raise
+    finish_run(engine, run.id, status="succeeded", rows_read=sum(restored.values()))
+    return restored

@@ -1,0 +1,192 @@
+"""Sync runs end to end on file sources, on SQLite and PostgreSQL: the engine, not a mock, all the way down."""
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import text
+
+from core.canonical import Domain
+from core.config import load_settings
+from core.connectors.base import SourceKind
+from core.demo import DemoSpec, write_demo
+from core.reconcile import reconcile_accounts
+from core.routing import RouteChoice
+from core.startup import start
+from core.sync import rollback_to, run_sync
+from storage.connections import create_connection
+from storage.db import session_scope
+from storage.frames import read_workspace_table
+from storage.mappings import save_mapping
+from storage.routing import save_routes
+from storage.sync_store import SyncInProgress, start_run
+from storage.workspaces import create_workspace
+
+MAPPING = (Path(__file__).parents[1] / "core" / "demo_mapping.yaml").read_text()
+
+
+@pytest.fixture
+def workspace(db_env, tmp_path):
+    """A workspace on a small demo export (file source 'demo'), routed, mapped and reconciled."""
+    settings = load_settings({**db_env, "REVENUE_CONNECTOR_DEMO": "0"})
+    engine = start(settings)
+    folder = tmp_path / "export"
+    write_demo(DemoSpec(seed=21, accounts=80, opportunities=300, movements=200), folder)
+    with session_scope(engine) as session:
+        ws = create_workspace(session, "Acme", actor="t")
+        conn = create_connection(session, ws.id, name="demo", kind=SourceKind.FILE, settings={"path": str(folder)},
+                                 secrets=None, box=None, actor="t")
+        save_routes(session, ws.id, Domain.PIPELINE, [RouteChoice(conn.id, "opportunities")], actor="t")
+        save_routes(session, ws.id, Domain.ARR_ACTUALS, [RouteChoice(conn.id, "arr_movements")], actor="t")
+        save_mapping(session, ws.id, MAPPING, actor="t")
+        reconcile_accounts(session, conn.id, "accounts", settings, actor="t")
+    yield settings, engine, ws.id, folder
+    engine.dispose()
+
+
+def _sync(workspace, **kwargs):
+    settings, engine, ws, _ = workspace
+    return run_sync(engine, settings, ws, trigger="test", actor="t", **kwargs)
+
+
+def _table(workspace, name):
+    _, engine, ws, _ = workspace
+    return read_workspace_table(workspace[1], name, ws)
+
+
+def test_a_dry_run_reports_and_writes_nothing_then_the_run_lands_everything_but_the_bad_rows(workspace):
+    dry = _sync(workspace, dry_run=True)
+    assert dry.domains[Domain.PIPELINE].added == 296 and dry.domains[Domain.PIPELINE].quarantined == 4
+    assert dry.domains[Domain.PIPELINE].totals_after["weighted pipeline"] > 0
+    assert _table(workspace, "opportunities").is_empty() and _table(workspace, "quarantine").is_empty()
+    real = _sync(workspace)
+    opportunities = _table(workspace, "opportunities")
+    assert opportunities.height == 296 and real.domains[Domain.ARR_ACTUALS].added == _table(workspace, "arr_movements").height
+    assert opportunities["weighted_amount"].sum() == pytest.approx(dry.domains[Domain.PIPELINE].totals_after["weighted pipeline"])
+    assert (opportunities["chosen_by"] == "only source: demo").all()
+    quarantine = _table(workspace, "quarantine")
+    assert set(quarantine["reason_code"]) == {"unmapped_stage", "unreconciled_account", "missing_value", "invalid_value",
+                                              "sign_contradicts_component"}
+    assert quarantine["payload_json"].is_not_null().all()
+    runs = _table(workspace, "runs")
+    assert runs["status"].to_list() == ["succeeded", "succeeded"] and runs["dry_run"].to_list() == [True, False]
+    assert runs["mapping_version"].to_list() == [1, 1]
+
+
+def test_running_again_on_unchanged_data_changes_nothing(workspace):
+    _sync(workspace)
+    before = _table(workspace, "opportunities")
+    again = _sync(workspace, full=True)
+    assert (again.domains[Domain.PIPELINE].added, again.domains[Domain.PIPELINE].changed,
+            again.domains[Domain.PIPELINE].tombstoned) == (0, 0, 0)
+    assert _table(workspace, "opportunities").equals(before)
+
+
+def test_fixing_the_mapping_releases_quarantined_rows_on_the_next_run(workspace):
+    settings, engine, ws, _ = workspace
+    _sync(workspace)
+    with session_scope(engine) as session:
+        fixed = MAPPING.replace("stages:\n",
+                                "stages:\n  - {pipeline: 'New Business', stage: 'Pilot Extension', to: evaluation}\n")
+        save_mapping(session, ws, fixed, actor="t")
+    result = _sync(workspace)  # incremental: the file is unchanged; the held row is re-processed
+    landed = _table(workspace, "opportunities").filter(pl.col("source_stage") == "Pilot Extension")
+    assert landed.height == 1 and landed["stage"].item() == "evaluation"
+    open_quarantine = _table(workspace, "quarantine").filter(pl.col("released_run_id").is_null())
+    assert "unmapped_stage" not in set(open_quarantine["reason_code"])
+    assert result.domains[Domain.PIPELINE].added == 1 and result.mapping_version == 2
+
+
+def test_a_failure_mid_load_leaves_the_previous_data_cursors_and_quarantine_intact(workspace):
+    settings, engine, ws, folder = workspace
+    _sync(workspace)
+    before = {name: _table(workspace, name) for name in ("opportunities", "arr_movements", "quarantine")}
+    opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
+    victim = opportunities["Id"][40]
+    opportunities.with_columns(pl.when(pl.col("Id") == victim).then(pl.lit("999999")).otherwise(pl.col("Amount"))
+                               .alias("Amount")).write_csv(folder / "opportunities.csv")
+    # A real database failure in the middle of the writes: a trigger refuses the changed row.
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.execute(text(f"CREATE TRIGGER fail_mid BEFORE INSERT ON opportunity WHEN NEW.source_id = "
+                                    f"'{victim}' BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+        else:
+            connection.execute(text(f"CREATE FUNCTION fail_mid() RETURNS trigger AS $$ BEGIN IF NEW.source_id = "
+                                    f"'{victim}' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"))
+            connection.execute(text("CREATE TRIGGER fail_mid BEFORE INSERT ON opportunity FOR EACH ROW EXECUTE FUNCTION fail_mid()"))
+    with pytest.raises(Exception, match="disk full"):
+        _sync(workspace, full=True)
+    for name, frame in before.items():
+        assert _table(workspace, name).equals(frame), name
+    runs = _table(workspace, "runs")
+    assert runs["status"].to_list()[-1] == "failed" and "disk full" in runs["error"].to_list()[-1]
+    with engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER fail_mid" + ("" if engine.dialect.name == "sqlite" else " ON opportunity")))
+    after_fix = _sync(workspace, full=True)
+    assert after_fix.domains[Domain.PIPELINE].changed == 1
+    assert _table(workspace, "opportunities").filter(pl.col("source_id") == victim)["amount"].item() == 999999.0
+
+
+def test_rollback_restores_exactly_what_an_earlier_run_produced(workspace):
+    settings, engine, ws, folder = workspace
+    first = _sync(workspace)
+    produced = _table(workspace, "opportunities")
+    opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
+    opportunities.filter(pl.int_range(pl.len()) >= 10).write_csv(folder / "opportunities.csv")  # 10 rows vanish
+    vanished = set(opportunities["Id"].head(10)) & set(produced["source_id"])  # one of them was in quarantine
+    second = _sync(workspace, full=True)
+    assert second.domains[Domain.PIPELINE].tombstoned == len(vanished) == 9
+    assert set(_table(workspace, "opportunities").filter(pl.col("is_deleted"))["source_id"]) == vanished
+    rollback_to(engine, ws, first.run_id, actor="dana")
+    assert _table(workspace, "opportunities").equals(produced)
+    assert _table(workspace, "runs")["trigger"].to_list()[-1] == "rollback"
+    assert _table(workspace, "audit").filter(pl.col("action") == "rollback").height == 1
+
+
+def test_deletes_in_the_source_become_tombstones(workspace):
+    settings, engine, ws, folder = workspace
+    _sync(workspace)
+    opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
+    gone = opportunities["Id"][0]
+    opportunities.with_columns(pl.when(pl.col("Id") == gone).then(pl.lit("true")).otherwise(pl.col("IsDeleted"))
+                               .alias("IsDeleted")).write_csv(folder / "opportunities.csv")
+    result = _sync(workspace)
+    assert result.domains[Domain.PIPELINE].tombstoned == 1
+    row = _table(workspace, "opportunities").filter(pl.col("source_id") == gone)
+    assert row["is_deleted"].item() is True and row["amount"].item() is not None  # kept, marked deleted
+
+
+def test_priority_decides_when_two_sources_supply_the_same_record(workspace, tmp_path):
+    settings, engine, ws, folder = workspace
+    copy = tmp_path / "warehouse"
+    copy.mkdir()
+    opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
+    opportunities.head(5).with_columns(pl.lit("1.00").alias("Amount")).write_csv(copy / "opportunities.csv")
+    with session_scope(engine) as session:
+        warehouse = create_connection(session, ws, name="warehouse", kind=SourceKind.FILE, settings={"path": str(copy)},
+                                      secrets=None, box=None, actor="t")
+        save_routes(session, ws, Domain.PIPELINE, [RouteChoice(warehouse.id, "opportunities"),
+                                                   RouteChoice(1, "opportunities")], actor="t")
+        save_mapping(session, ws, MAPPING.replace("objects:\n", "objects:\n" + _warehouse_object()), actor="t")
+    _sync(workspace)
+    rows = _table(workspace, "opportunities")
+    from_warehouse = rows.filter(pl.col("source") == "warehouse")
+    assert from_warehouse.height == 5 and (from_warehouse["amount"] == 1.0).all()
+    assert (from_warehouse["chosen_by"] == "priority 1 of 2: warehouse").all()
+    assert rows.filter(pl.col("source") == "demo")["chosen_by"].unique().to_list() == ["priority 2 of 2: demo"]
+    assert rows["source_id"].is_unique().all()
+
+
+def _warehouse_object() -> str:
+    return ("  - source: warehouse\n    object: opportunities\n    domain: pipeline\n    pipeline_field: Pipeline\n"
+            "    fields:\n      Name: {to: name}\n      AccountId: {to: account}\n      StageName: {to: stage}\n"
+            "      Amount: {to: amount, type: currency}\n      CurrencyIsoCode: {to: currency}\n"
+            "      CloseDate: {to: expected_close, type: date}\n")
+
+
+def test_a_second_sync_while_one_runs_is_refused_naming_the_running_one(workspace):
+    settings, engine, ws, _ = workspace
+    running = start_run(engine, ws, trigger="scheduler", dry_run=False)
+    with pytest.raises(SyncInProgress, match=f"already running \\(run #{running.id}, started .* by scheduler\\)"):
+        _sync(workspace)
+    assert _table(workspace, "opportunities").is_empty()
