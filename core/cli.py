@@ -80,6 +80,31 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sync(args: argparse.Namespace) -> int:
+    from core.startup import start
+    from core.sync import rollback_to, run_sync
+    from storage.db import session_scope
+    from storage.workspaces import require_workspace
+
+    settings = load_settings()
+    engine = start(settings)
+    with session_scope(engine) as session:
+        workspace = require_workspace(session, args.workspace)
+    if args.rollback_to is not None:
+        restored = rollback_to(engine, workspace.id, args.rollback_to, actor=f"cli:{args.actor}")
+        print(f"rolled back {workspace.name} to run {args.rollback_to}: "
+              + ", ".join(f"{domain.label} {rows:,} rows" for domain, rows in restored.items()))
+        return 0
+    summary = run_sync(engine, settings, workspace.id, trigger="cli", actor=f"cli:{args.actor}", dry_run=args.dry_run,
+                       full=args.full)
+    kind = "dry run" if summary.dry_run else "sync"
+    print(f"{kind} #{summary.run_id} of {workspace.name} (mapping v{summary.mapping_version}, "
+          f"{summary.api_calls} API calls, {summary.seconds:.1f} s)")
+    for line in summary.lines():
+        print(line)
+    return 0
+
+
 def _cmd_mapping(args: argparse.Namespace) -> int:
     from core.startup import start
     from storage.db import session_scope
@@ -150,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True)
     export.add_argument("--format", choices=["csv", "parquet"], default=None, help="default: from the file name")
     export.set_defaults(run=_cmd_export)
+
+    sync = commands.add_parser("sync", help="sync a workspace (or dry-run it, or roll back to a run)")
+    sync.add_argument("--workspace", required=True)
+    sync.add_argument("--dry-run", action="store_true", help="compute and report; write nothing")
+    sync.add_argument("--full", action="store_true", help="read everything, not only what changed since the cursor")
+    sync.add_argument("--rollback-to", type=int, metavar="RUN", help="restore the canonical data run RUN produced")
+    sync.add_argument("--actor", default="headless", help="who is running it, for the audit log")
+    sync.set_defaults(run=_cmd_sync)
 
     mapping = commands.add_parser("mapping", help="export or import a workspace's mapping (YAML)")
     mapping.add_argument("action", choices=["export", "import"])

@@ -14,6 +14,7 @@ def cli(env):
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env={**env, "PATH": "/usr/bin"},
                               capture_output=True, text=True, timeout=300)
+    run.env = env
     return run
 
 
@@ -67,3 +68,40 @@ def test_mapping_import_then_export_round_trips_and_a_bad_file_fails_with_one_li
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines() == [
         "error: objects[0].fields.Amount.type: 'money' is not one of string, number, currency, date, datetime, boolean"]
+
+
+def test_sync_headless_dry_run_then_run_and_refusal_without_setup(cli, tmp_path):
+    from core.canonical import Domain
+
+    failed = cli("sync", "--workspace", "Demo")
+    assert failed.returncode == 1
+    assert failed.stderr.strip().splitlines() == ["error: There is no mapping yet. Import or approve a mapping in step 3 first."]
+
+    # Set the demo up headlessly: routing and reconciliation through core, the mapping through the CLI.
+    from core.config import load_settings
+    from core.reconcile import reconcile_accounts
+    from core.routing import RouteChoice
+    from core.startup import start
+    from storage.db import session_scope
+    from storage.routing import save_routes
+
+    assert cli("mapping", "import", "--workspace", "Demo", "--file",
+               str(PROJECT_ROOT / "docs" / "demo-mapping.yaml")).returncode == 0
+    env_settings = load_settings(cli.env)
+    engine = start(env_settings)
+    with session_scope(engine) as session:
+        save_routes(session, 1, Domain.PIPELINE, [RouteChoice(1, "Opportunity")], actor="t")
+        save_routes(session, 1, Domain.ARR_ACTUALS, [RouteChoice(1, "ARR_Movement__c")], actor="t")
+        reconcile_accounts(session, 1, "Account", env_settings, actor="t")
+    engine.dispose()
+
+    dry = cli("sync", "--workspace", "Demo", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run #" in dry.stdout and "Pipeline: read 3,000, add 2,996, change 0, tombstone 0, quarantine 4" in dry.stdout
+    real = cli("sync", "--workspace", "Demo")
+    assert real.returncode == 0 and "add 2,996" in real.stdout
+    again = cli("sync", "--workspace", "Demo", "--full")
+    assert "add 0, change 0, tombstone 0" in again.stdout
+    out = tmp_path / "q.csv"
+    assert cli("export", "quarantine", "--workspace", "Demo", "--out", str(out)).returncode == 0
+    assert set(pl.read_csv(out)["reason_code"]) >= {"unmapped_stage", "unreconciled_account"}
