@@ -1,10 +1,11 @@
-"""Pipelines (review): what landed, what was curated, and what did not roll up, per run."""
+"""Pipelines (review): for a run, what landed, what was curated, and what did not roll up — and why."""
 
 import streamlit as st
 
+from core.exports import to_csv_bytes
+from core.run_review import review_run, runs_for_review
 from core.wizard import StepStatus
 from pages._shell import PAGE_BY_KEY, no_workspace_notice, page_start, run_history, setup_progress
-from storage.frames import count_workspace_table
 
 ctx, workspace = page_start("Pipelines")
 if workspace is None:
@@ -12,22 +13,48 @@ if workspace is None:
     st.stop()
 st.caption(f"Workspace **{workspace.name}** · what each sync landed and what did not roll up, with the reason.")
 
-counts = {name: count_workspace_table(ctx.engine, name, workspace.id)
-          for name in ("opportunities", "arr_movements", "quarantine")}
-with st.container(horizontal=True):
-    st.metric("Opportunities landed", f"{counts['opportunities']:,}", border=True)
-    st.metric("ARR movements landed", f"{counts['arr_movements']:,}", border=True)
-    st.metric("Rows quarantined", f"{counts['quarantine']:,}", border=True)
-
-if not any(counts.values()):
+runs = runs_for_review(ctx.engine, workspace.id)
+if runs.is_empty():
     pending = next((s for s in setup_progress(ctx, workspace) if s.status == StepStatus.CURRENT), None)
-    st.info("Nothing has landed in this workspace yet. Rows appear here after the first sync, grouped by what "
-            "landed, what was curated, and what did not roll up (unmapped stage, unreconciled account, invalid "
-            "row) and why.", icon=":material/inbox:")
+    st.info("Nothing has landed in this workspace yet. After the first sync this page shows what landed, what was "
+            "curated, and what did not roll up (unmapped stage, unreconciled account, invalid row) and why.",
+            icon=":material/inbox:")
     if pending is not None:
         st.page_link(PAGE_BY_KEY[pending.step.key].file,
                      label=f"Continue setup: step {pending.step.number} · {pending.step.title}",
                      icon=":material/arrow_forward:")
+    st.stop()
+
+run_id = st.selectbox("Run", runs["id"].to_list(), key="pipelines_run",
+                      format_func=lambda i: f"Run #{i}" + (" (latest)" if i == runs["id"][0] else ""))
+review = review_run(ctx.engine, workspace.id, run_id)
+run = review.run
+with st.container(horizontal=True):
+    st.metric("Rows read", f"{run['rows_read']:,}", border=True)
+    st.metric("Added", f"{run['rows_added']:,}", border=True)
+    st.metric("Changed", f"{run['rows_changed']:,}", border=True)
+    st.metric("Tombstoned", f"{run['rows_tombstoned']:,}", border=True)
+    st.metric("Did not roll up", f"{run['rows_quarantined']:,}", border=True)
+
+st.subheader("What landed")
+st.dataframe(review.landed, hide_index=True, width="stretch")
+st.subheader("What was curated")
+st.dataframe(review.curated, hide_index=True, width="stretch")
+
+st.subheader("What did not roll up")
+if review.not_rolled_up.is_empty():
+    st.success("Every row rolled up.", icon=":material/check_circle:")
+else:
+    st.dataframe(review.not_rolled_up.drop("fix_step"), hide_index=True, width="stretch")
+    for step_key in review.not_rolled_up["fix_step"].unique().sort().to_list():
+        if step_key:
+            page = PAGE_BY_KEY[step_key]
+            st.page_link(page.file, label=f"Fix in {page.title}", icon=":material/build:")
+    with st.expander(f"All {review.quarantine.height} quarantined rows"):
+        st.dataframe(review.quarantine, hide_index=True, width="stretch")
+        st.download_button("Download quarantine (CSV)", to_csv_bytes(review.quarantine),
+                           file_name=f"quarantine_run_{run_id}.csv", mime="text/csv", on_click="ignore",
+                           key="pipelines_quarantine_csv", icon=":material/download:")
 
 st.subheader("Sync runs")
 run_history(ctx, workspace)

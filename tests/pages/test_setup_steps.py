@@ -156,6 +156,44 @@ def test_reconciling_the_demo_accounts_completes_step_4(open_page):
     assert "Setup: 4 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
 
 
+def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_up(open_page):
+    from core.config import PROJECT_ROOT
+
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    at.file_uploader(key="mapping_upload").set_value(
+        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]).run()
+    _button(at, "Import").click().run()
+    at = open_page("reconcile")
+    _button(at, "Reconcile by CRM ID").click().run()
+
+    at = open_page("sync")
+    _button(at, "Dry run").click().run()
+    assert not at.exception
+    assert any(m.value.startswith("Dry run complete — nothing was written") for m in at.success)
+    assert "Setup: 4 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
+    _button(at, "Run sync").click().run()
+    assert not at.exception and any(m.value.startswith("Sync complete") for m in at.success)
+    counts = at.dataframe[0].value
+    assert counts["add"].tolist() == [2996, 1996]
+    assert "Setup: 5 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
+
+    at = open_page("pipelines")
+    assert not at.exception
+    assert [m.value for m in at.metric][1] == "4,992"
+    not_rolled_up = at.dataframe[2].value
+    assert set(not_rolled_up["reason_code"]) == {"unmapped_stage", "unreconciled_account", "missing_value",
+                                                 "invalid_value", "sign_contradicts_component"}
+    assert "Pilot Extension" in " ".join(not_rolled_up["examples"])
+    assert "Map the stage in step 3" in not_rolled_up["how to fix"].tolist()
+
+    at = open_page("sync")
+    _button(at, "Run sync").click().run()
+    at = open_page("sync")
+    assert at.selectbox(key="sync_rollback_run").options == ["Run #3", "Run #2"]
+
+
 def test_a_broken_mapping_file_names_the_key(open_page):
     at = open_page("domains")
     _button(at, "Save routing").click().run()

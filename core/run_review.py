@@ -1,0 +1,80 @@
+"""What a sync run did, for the Pipelines page: what landed, what was curated, what did not roll up and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Engine
+
+from core.canonical import Domain, QuarantineReason
+from storage.frames import read_workspace_table
+
+# Where a user fixes each kind of problem.
+FIX_STEP: dict[str, tuple[str, str]] = {
+    QuarantineReason.UNMAPPED_STAGE: ("mapping", "Map the stage in step 3"),
+    QuarantineReason.UNMAPPED_COMPONENT: ("mapping", "Map the movement type in step 3"),
+    QuarantineReason.UNRECONCILED_ACCOUNT: ("reconcile", "Reconcile the account in step 4"),
+    QuarantineReason.MISSING_VALUE: ("connect", "Fill the field in the CRM, or change its mapping in step 3"),
+    QuarantineReason.INVALID_VALUE: ("connect", "Correct the value in the CRM, or its type in step 3"),
+    QuarantineReason.SIGN_CONTRADICTS_COMPONENT: ("mapping", "Check the movement type or the sign in the CRM"),
+    QuarantineReason.UNKNOWN_CURRENCY: ("mapping", "Add an FX rate for the currency in step 3"),
+    QuarantineReason.DUPLICATE_SOURCE_ID: ("connect", "Remove the duplicate record in the source"),
+}
+
+
+@dataclass(frozen=True)
+class RunReview:
+    run: dict
+    landed: pl.DataFrame          # domain, source, rows in the workspace, rows this run added or changed
+    curated: pl.DataFrame         # what the mapping did: stages mapped, accounts resolved, amounts converted
+    not_rolled_up: pl.DataFrame   # reason, rows, fields, example values, where to fix it
+    quarantine: pl.DataFrame      # every quarantined row of the run (for export and drill-down)
+
+
+def runs_for_review(engine: Engine, workspace_id: int) -> pl.DataFrame:
+    """Completed real runs, newest first."""
+    runs = read_workspace_table(engine, "runs", workspace_id)
+    return runs.filter(~pl.col("dry_run") & (pl.col("status") == "succeeded")).sort("id", descending=True)
+
+
+def review_run(engine: Engine, workspace_id: int, run_id: int) -> RunReview:
+    runs = read_workspace_table(engine, "runs", workspace_id)
+    run = runs.filter(pl.col("id") == run_id).to_dicts()[0]
+    landed_parts, curated_rows = [], []
+    for domain, table in ((Domain.PIPELINE, "opportunities"), (Domain.ARR_ACTUALS, "arr_movements")):
+        rows = read_workspace_table(engine, table, workspace_id).filter(~pl.col("is_deleted"))
+        landed_parts.append(rows.group_by("source").agg(
+            pl.len().alias("rows in workspace"), (pl.col("run_id") == run_id).sum().alias("added or changed by this run"),
+        ).with_columns(pl.lit(domain.label).alias("domain")))
+        currency_converted = rows.filter(pl.col("currency").is_not_null() & (
+            pl.col("amount_reporting" if domain == Domain.PIPELINE else "arr_delta_reporting")
+            != pl.col("amount" if domain == Domain.PIPELINE else "arr_delta"))).height
+        curated_rows.append({"domain": domain.label, "rows": rows.height,
+                             "accounts resolved by CRM ID": rows["account_id"].is_not_null().sum(),
+                             "amounts converted to reporting currency": currency_converted,
+                             "stages mapped": rows.filter(pl.col("source_stage") != pl.col("stage")).height
+                             if domain == Domain.PIPELINE else 0})
+    landed = pl.concat(landed_parts).select("domain", "source", "rows in workspace", "added or changed by this run")
+    quarantine = read_workspace_table(engine, "quarantine", workspace_id).filter(pl.col("run_id") == run_id)
+    not_rolled_up = quarantine.group_by("domain", "reason_code").agg(
+        pl.col("source_id").n_unique().alias("rows"),
+        pl.col("field").unique().sort().str.join(", ").alias("fields"),
+        pl.col("value").drop_nulls().unique().sort().head(3).str.join(", ").alias("examples"),
+    ).with_columns(
+        pl.col("reason_code").replace_strict({k.value: v[1] for k, v in FIX_STEP.items()}, default="").alias("how to fix"),
+        pl.col("reason_code").replace_strict({k.value: v[0] for k, v in FIX_STEP.items()}, default="").alias("fix_step"),
+    ).sort("rows", "reason_code", descending=[True, False])
+    return RunReview(run, landed, pl.DataFrame(curated_rows), not_rolled_up,
+                     quarantine.select("domain", "source", "source_object", "source_id", "reason_code", "field", "value"))
+
+
+def summary_tables(summary) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A SyncSummary as two tables: rows per domain, and the figures that move."""
+    counts = pl.DataFrame([{"domain": d.label, "read": s.read, "add": s.added, "change": s.changed,
+                            "tombstone": s.tombstoned, "quarantine": s.quarantined, "unchanged": s.unchanged,
+                            "filtered / excluded": s.filtered + s.excluded} for d, s in summary.domains.items()])
+    figures = pl.DataFrame([{"figure": k, "before": s.totals_before.get(k, 0.0), "after": v,
+                             "change": v - s.totals_before.get(k, 0.0)}
+                            for s in summary.domains.values() for k, v in s.totals_after.items()])
+    return counts, figures
