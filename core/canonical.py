@@ -190,3 +190,15 @@ class QuarantineReason(StrEnum):
     SIGN_CONTRADICTS_COMPONENT = "sign_contradicts_component"
     UNKNOWN_CURRENCY = "unknown_currency"          # no FX rate into the reporting currency
     DUPLICATE_SOURCE_ID = "duplicate_source_id"    # the same record ID twice in one read
+
+
+REASON_LABELS: dict[QuarantineReason, str] = {
+    QuarantineReason.UNMAPPED_STAGE: "Unmapped stage",
+    QuarantineReason.UNMAPPED_COMPONENT: "Unmapped movement type",
+    QuarantineReason.UNRECONCILED_ACCOUNT: "Unreconciled account",
+    QuarantineReason.MISSING_VALUE: "Missing required value",
+    QuarantineReason.INVALID_VALUE: "Value does not fit the field's type",
+    QuarantineReason.SIGN_CONTRADICTS_COMPONENT: "Sign contradicts the movement type",
+    QuarantineReason.UNKNOWN_CURRENCY: "No FX rate for the currency",
+    QuarantineReason.DUPLICATE_SOURCE_ID: "Same record ID twice",
+}

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import polars as pl
 from sqlalchemy import Engine
 
-from core.canonical import Domain, QuarantineReason
+from core.canonical import REASON_LABELS, Domain, QuarantineReason
+from storage.connections import list_connections
+from storage.db import session_scope
 from storage.frames import read_workspace_table
 
 # Where a user fixes each kind of problem.
@@ -38,7 +40,13 @@ def runs_for_review(engine: Engine, workspace_id: int) -> pl.DataFrame:
     return runs.filter(~pl.col("dry_run") & (pl.col("status") == "succeeded")).sort("id", descending=True)
 
 
+def _source_names(engine: Engine, workspace_id: int) -> dict[str, str]:
+    with session_scope(engine) as session:
+        return {c.source_key: c.name for c in list_connections(session, workspace_id)}
+
+
 def review_run(engine: Engine, workspace_id: int, run_id: int) -> RunReview:
+    names = _source_names(engine, workspace_id)
     runs = read_workspace_table(engine, "runs", workspace_id)
     run = runs.filter(pl.col("id") == run_id).to_dicts()[0]
     landed_parts, curated_rows = [], []
@@ -53,18 +61,23 @@ def review_run(engine: Engine, workspace_id: int, run_id: int) -> RunReview:
         curated_rows.append({"domain": domain.label, "rows": rows.height,
                              "accounts resolved by CRM ID": rows["account_id"].is_not_null().sum(),
                              "amounts converted to reporting currency": currency_converted,
-                             "stages mapped": rows.filter(pl.col("source_stage") != pl.col("stage")).height
+                             "rows with a mapped stage": rows["stage"].is_not_null().sum()
                              if domain == Domain.PIPELINE else 0})
-    landed = pl.concat(landed_parts).select("domain", "source", "rows in workspace", "added or changed by this run")
+    landed = pl.concat(landed_parts).select(
+        "domain", pl.col("source").replace_strict(names, default=pl.col("source")), "rows in workspace",
+        "added or changed by this run")
     quarantine = read_workspace_table(engine, "quarantine", workspace_id).filter(pl.col("run_id") == run_id)
     not_rolled_up = quarantine.group_by("domain", "reason_code").agg(
         pl.col("source_id").n_unique().alias("rows"),
         pl.col("field").unique().sort().str.join(", ").alias("fields"),
         pl.col("value").drop_nulls().unique().sort().head(3).str.join(", ").alias("examples"),
     ).with_columns(
+        pl.col("domain").replace_strict({d.value: d.label for d in Domain}, default=pl.col("domain")),
+        pl.col("reason_code").replace_strict({k.value: v for k, v in REASON_LABELS.items()}, default="").alias("reason"),
         pl.col("reason_code").replace_strict({k.value: v[1] for k, v in FIX_STEP.items()}, default="").alias("how to fix"),
         pl.col("reason_code").replace_strict({k.value: v[0] for k, v in FIX_STEP.items()}, default="").alias("fix_step"),
-    ).sort("rows", "reason_code", descending=[True, False])
+    ).sort("rows", "reason_code", descending=[True, False]).select(
+        "domain", "reason", "rows", "fields", "examples", "how to fix", "reason_code", "fix_step")
     return RunReview(run, landed, pl.DataFrame(curated_rows), not_rolled_up,
                      quarantine.select("domain", "source", "source_object", "source_id", "reason_code", "field", "value"))
 

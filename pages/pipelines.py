@@ -45,7 +45,7 @@ st.subheader("What did not roll up")
 if review.not_rolled_up.is_empty():
     st.success("Every row rolled up.", icon=":material/check_circle:")
 else:
-    st.dataframe(review.not_rolled_up.drop("fix_step"), hide_index=True, width="stretch")
+    st.dataframe(review.not_rolled_up.drop("fix_step", "reason_code"), hide_index=True, width="stretch")
     for step_key in review.not_rolled_up["fix_step"].unique().sort().to_list():
         if step_key:
             page = PAGE_BY_KEY[step_key]

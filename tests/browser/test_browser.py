@@ -47,3 +47,42 @@ def test_saving_the_suggested_routing_unlocks_mapping(app_server, page):
     expect(page.get_by_text("Setup: 2 of 5 steps done")).to_be_visible()
     expect(page.get_by_text("Finish step 2")).to_have_count(0)
     page.screenshot(path=str(SCREENSHOTS / "mapping_after_routing.png"), full_page=True)
+
+
+def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
+    from core.config import PROJECT_ROOT
+
+    page.goto(f"{app_server}/domains")
+    wait_for_app(page)
+    page.get_by_role("button", name="Save routing").click()
+    wait_for_app(page)
+
+    page.goto(f"{app_server}/mapping")
+    wait_for_app(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(PROJECT_ROOT / "docs" / "demo-mapping.yaml"))
+    wait_for_app(page)
+    page.get_by_role("button", name="Import", exact=True).click()
+    wait_for_app(page)
+    expect(page.get_by_text("Mapping version 1 imported and in force.")).to_be_visible()
+
+    page.goto(f"{app_server}/reconcile")
+    wait_for_app(page)
+    page.get_by_role("button", name="Reconcile by CRM ID").click()
+    wait_for_app(page)
+    expect(page.get_by_text("500 new canonical account(s)")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "reconcile_done.png"), full_page=True)
+
+    page.goto(f"{app_server}/sync")
+    wait_for_app(page)
+    page.get_by_role("button", name="Run sync").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Sync complete")).to_be_visible(timeout=60000)
+    expect(page.get_by_text("Setup: 5 of 5 steps done")).to_be_visible()
+    _assert_no_exception(page, "sync")
+    page.screenshot(path=str(SCREENSHOTS / "sync_done.png"), full_page=True)
+
+    page.goto(f"{app_server}/pipelines")
+    wait_for_app(page)
+    _assert_no_exception(page, "pipelines")
+    expect(page.get_by_role("heading", name="What did not roll up")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "pipelines_after_sync.png"), full_page=True)

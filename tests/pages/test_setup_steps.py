@@ -182,9 +182,12 @@ def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_
     at = open_page("pipelines")
     assert not at.exception
     assert [m.value for m in at.metric][1] == "4,992"
+    landed = at.dataframe[0].value
+    assert set(landed["source"]) == {"Demo CRM (Salesforce sandbox)"}
     not_rolled_up = at.dataframe[2].value
-    assert set(not_rolled_up["reason_code"]) == {"unmapped_stage", "unreconciled_account", "missing_value",
-                                                 "invalid_value", "sign_contradicts_component"}
+    assert set(not_rolled_up["reason"]) == {"Unmapped stage", "Unreconciled account", "Missing required value",
+                                            "Value does not fit the field's type", "Sign contradicts the movement type"}
+    assert set(not_rolled_up["domain"]) == {"Pipeline", "ARR actuals"}
     assert "Pilot Extension" in " ".join(not_rolled_up["examples"])
     assert "Map the stage in step 3" in not_rolled_up["how to fix"].tolist()
 
