@@ -51,3 +51,82 @@ def bench_extract(records: int, seed: int = 11) -> dict[str, dict[str, float]]:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak_rss_mib={peak:.0f}")
     return results
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_sync(opportunities: int, movements: int, seed: int = 11) -> dict[str, float]:
+    """Baseline (polars: raw files -> Parquet) against our full sync of the same files into SQLite,
+    then an incremental re-sync after 1% of the rows changed. Prints the figures and the summary line."""
+    import tempfile
+    from pathlib import Path
+
+    import polars as pl
+
+    from core.canonical import Domain
+    from core.config import PROJECT_ROOT, load_settings
+    from core.connectors.base import SourceKind
+    from core.demo import DemoSpec, write_demo
+    from core.reconcile import reconcile_accounts
+    from core.routing import RouteChoice
+    from core.startup import start
+    from core.sync import run_sync
+    from storage.connections import create_connection
+    from storage.db import session_scope
+    from storage.mappings import save_mapping
+    from storage.routing import save_routes
+    from storage.workspaces import create_workspace
+
+    work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
+    export = work / "export"
+    started = time.perf_counter()
+    write_demo(DemoSpec(seed=seed, accounts=max(100, opportunities // 50), opportunities=opportunities,
+                        movements=movements), export)
+    print(f"generated {opportunities:,} opportunities and {movements:,} movements in {time.perf_counter() - started:.1f} s")
+
+    started = time.perf_counter()
+    for name in ("opportunities", "arr_movements"):
+        pl.read_csv(export / f"{name}.csv").write_parquet(work / f"{name}.parquet")
+    baseline = time.perf_counter() - started
+    print(f"baseline (polars read CSV -> Parquet): {baseline:.2f} s")
+
+    data = work / "data"
+    data.mkdir()
+    settings = load_settings({"REVENUE_CONNECTOR_DATA": str(data), "REVENUE_CONNECTOR_DEMO": "0"})
+    engine = start(settings)
+    with session_scope(engine) as session:
+        workspace = create_workspace(session, "Bench", actor="bench")
+        connection = create_connection(session, workspace.id, name="demo", kind=SourceKind.FILE,
+                                       settings={"path": str(export)}, secrets=None, box=None, actor="bench")
+        save_routes(session, workspace.id, Domain.PIPELINE, [RouteChoice(connection.id, "opportunities")], actor="bench")
+        save_routes(session, workspace.id, Domain.ARR_ACTUALS, [RouteChoice(connection.id, "arr_movements")], actor="bench")
+        save_mapping(session, workspace.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="bench")
+        reconcile_accounts(session, connection.id, "accounts", settings, actor="bench")
+
+    started = time.perf_counter()
+    full = run_sync(engine, settings, workspace.id, trigger="bench", actor="bench", full=True)
+    full_seconds = time.perf_counter() - started
+    print(f"full sync into SQLite: {full_seconds:.2f} s  ({full.lines()[0]})")
+
+    # 1% of the rows change: a new amount and a newer modification stamp.
+    for name, amount in (("opportunities", "Amount"), ("arr_movements", "ARRChange")):
+        frame = pl.read_csv(export / f"{name}.csv", infer_schema=False)
+        touched = pl.int_range(pl.len()) % 100 == 7
+        frame.with_columns(
+            pl.when(touched).then((pl.col(amount).cast(pl.Float64, strict=False) * 1.01).round(2).cast(pl.String))
+            .otherwise(pl.col(amount)).alias(amount),
+            pl.when(touched).then(pl.lit("2026-11-22T08:00:00.000+0000")).otherwise(pl.col("LastModifiedDate"))
+            .alias("LastModifiedDate"),
+        ).write_csv(export / f"{name}.csv")
+    started = time.perf_counter()
+    incremental = run_sync(engine, settings, workspace.id, trigger="bench", actor="bench")
+    incremental_seconds = time.perf_counter() - started
+    print(f"incremental sync after 1% changed: {incremental_seconds:.2f} s  ({incremental.lines()[0]})")
+    figures = {"ratio": full_seconds / baseline, "peak_rss_mib": _peak_rss_mib(),
+               "incremental_ratio": incremental_seconds / full_seconds}
+    print(f"ratio={figures['ratio']:.2f} peak_rss_mib={figures['peak_rss_mib']:.0f} "
+          f"incremental_ratio={figures['incremental_ratio']:.3f}")
+    engine.dispose()
+    return figures

@@ -80,6 +80,71 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_workspace(name: str):
+    from core.startup import start
+    from storage.db import session_scope
+    from storage.workspaces import require_workspace
+
+    settings = load_settings()
+    engine = start(settings)
+    with session_scope(engine) as session:
+        return settings, engine, require_workspace(session, name)
+
+
+def _connection_by_key(session, workspace_id: int, source_key: str):
+    from storage.connections import list_connections
+
+    connections = list_connections(session, workspace_id)
+    match = next((c for c in connections if c.source_key == source_key), None)
+    if match is None:
+        keys = ", ".join(c.source_key for c in connections) or "none"
+        raise RevenueConnectorError(f"There is no connection with source key '{source_key}'.", hint=f"Source keys: {keys}.")
+    return match
+
+
+def _cmd_connections(args: argparse.Namespace) -> int:
+    from storage.connections import list_connections
+    from storage.db import session_scope
+
+    _settings, engine, workspace = _open_workspace(args.workspace)
+    with session_scope(engine) as session:
+        for c in list_connections(session, workspace.id):
+            status = {True: "ok", False: "failing", None: "untested"}[c.last_test_ok]
+            print(f"{c.source_key}\t{c.kind}\t{status}\t{c.name}")
+    return 0
+
+
+def _cmd_route(args: argparse.Namespace) -> int:
+    from core.canonical import Domain
+    from core.routing import RouteChoice
+    from storage.db import session_scope
+    from storage.routing import save_routes
+
+    _settings, engine, workspace = _open_workspace(args.workspace)
+    with session_scope(engine) as session:
+        choices = []
+        for item in args.source:
+            key, _, object_name = item.partition(":")
+            if not object_name:
+                raise RevenueConnectorError(f"--source '{item}': write it as SOURCE_KEY:OBJECT, e.g. salesforce:Opportunity.")
+            choices.append(RouteChoice(_connection_by_key(session, workspace.id, key).id, object_name))
+        save_routes(session, workspace.id, Domain(args.domain), choices, actor=f"cli:{args.actor}")
+    print(f"{Domain(args.domain).label} of {workspace.name} routed from: " + ", ".join(args.source))
+    return 0
+
+
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    from core.reconcile import reconcile_accounts
+    from storage.db import session_scope
+
+    settings, engine, workspace = _open_workspace(args.workspace)
+    with session_scope(engine) as session:
+        connection = _connection_by_key(session, workspace.id, args.source)
+        result = reconcile_accounts(session, connection.id, args.object, settings, actor=f"cli:{args.actor}")
+    print(f"{result.created:,} new canonical accounts, {result.renamed:,} renamed, {result.unchanged:,} unchanged")
+    return 0
+
+
 def _cmd_sync(args: argparse.Namespace) -> int:
     from core.startup import start
     from core.sync import rollback_to, run_sync
@@ -130,10 +195,12 @@ def _cmd_mapping(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from core.bench import bench_extract
+    from core.bench import bench_extract, bench_sync
 
     if args.target == "extract":
         bench_extract(args.records)
+    else:
+        bench_sync(args.opportunities, args.movements)
     return 0
 
 
@@ -176,6 +243,24 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "parquet"], default=None, help="default: from the file name")
     export.set_defaults(run=_cmd_export)
 
+    connections = commands.add_parser("connections", help="list a workspace's connections and their source keys")
+    connections.add_argument("--workspace", required=True)
+    connections.set_defaults(run=_cmd_connections)
+
+    route = commands.add_parser("route", help="choose the sources of a domain (step 2), highest priority first")
+    route.add_argument("--workspace", required=True)
+    route.add_argument("--domain", required=True, choices=["pipeline", "arr_actuals"])
+    route.add_argument("--source", required=True, action="append", metavar="SOURCE_KEY:OBJECT")
+    route.add_argument("--actor", default="headless")
+    route.set_defaults(run=_cmd_route)
+
+    reconcile = commands.add_parser("reconcile", help="reconcile a source's accounts by CRM ID (step 4)")
+    reconcile.add_argument("--workspace", required=True)
+    reconcile.add_argument("--source", required=True, metavar="SOURCE_KEY")
+    reconcile.add_argument("--object", required=True, help="the object holding accounts, e.g. Account")
+    reconcile.add_argument("--actor", default="headless")
+    reconcile.set_defaults(run=_cmd_reconcile)
+
     sync = commands.add_parser("sync", help="sync a workspace (or dry-run it, or roll back to a run)")
     sync.add_argument("--workspace", required=True)
     sync.add_argument("--dry-run", action="store_true", help="compute and report; write nothing")
@@ -193,8 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     mapping.set_defaults(run=_cmd_mapping)
 
     bench = commands.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("target", choices=["extract"])
-    bench.add_argument("--records", type=int, default=25_000, help="opportunities / deals to extract")
+    bench.add_argument("target", choices=["extract", "sync"])
+    bench.add_argument("--records", type=int, default=25_000, help="extract: opportunities / deals to read")
+    bench.add_argument("--opportunities", type=int, default=100_000, help="sync: opportunities to generate")
+    bench.add_argument("--movements", type=int, default=100_000, help="sync: ARR movements to generate")
     bench.set_defaults(run=_cmd_bench)
 
     secret = commands.add_parser("secret-key", help="print a new key for REVENUE_CONNECTOR_SECRET_KEY")

@@ -78,7 +78,8 @@ class FileSource:
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, object_name: str, *, since=None) -> pl.DataFrame:
-        """All rows of one file with the SOURCE_COLUMNS added (a file is always read whole; `since` is ignored)."""
+        """Rows of one file with the SOURCE_COLUMNS added; with `since`, only rows modified after it (when the
+        file has a modification column such as SystemModstamp or LastModifiedDate)."""
         path = self._file(object_name)
         try:
             frame = self._scan(path, as_text=True).collect()
@@ -95,7 +96,11 @@ class FileSource:
         )
         deleted = (pl.col("IsDeleted").cast(pl.String).str.to_lowercase() == "true") if "IsDeleted" in frame.columns \
             else pl.lit(False)
-        return frame.with_columns(
+        frame = frame.with_columns(modified_expr.alias("_modified"))
+        if since is not None and modified:
+            # Only what changed after the cursor; rows with no readable timestamp are always kept.
+            frame = frame.filter(pl.col("_modified").is_null() | (pl.col("_modified") > since))
+        return frame.drop("_modified").with_columns(
             pl.lit(self.source_key).alias("source"),
             pl.col(id_field).cast(pl.String).alias("source_id"),
             modified_expr.alias("source_modified_at"),

@@ -70,30 +70,23 @@ def test_mapping_import_then_export_round_trips_and_a_bad_file_fails_with_one_li
         "error: objects[0].fields.Amount.type: 'money' is not one of string, number, currency, date, datetime, boolean"]
 
 
-def test_sync_headless_dry_run_then_run_and_refusal_without_setup(cli, tmp_path):
-    from core.canonical import Domain
-
+def test_the_five_steps_headless_with_dry_run_sync_and_exports(cli, tmp_path):
     failed = cli("sync", "--workspace", "Demo")
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines() == ["error: There is no mapping yet. Import or approve a mapping in step 3 first."]
 
-    # Set the demo up headlessly: routing and reconciliation through core, the mapping through the CLI.
-    from core.config import load_settings
-    from core.reconcile import reconcile_accounts
-    from core.routing import RouteChoice
-    from core.startup import start
-    from storage.db import session_scope
-    from storage.routing import save_routes
-
+    # The whole setup, headless.
+    listed = cli("connections", "--workspace", "Demo")
+    assert listed.stdout.startswith("demo_crm_salesforce_sandbox\tsalesforce\tok\t")
+    key = "demo_crm_salesforce_sandbox"
+    assert cli("route", "--workspace", "Demo", "--domain", "pipeline", "--source", f"{key}:Opportunity").returncode == 0
+    assert cli("route", "--workspace", "Demo", "--domain", "arr_actuals", "--source", f"{key}:ARR_Movement__c").returncode == 0
     assert cli("mapping", "import", "--workspace", "Demo", "--file",
                str(PROJECT_ROOT / "docs" / "demo-mapping.yaml")).returncode == 0
-    env_settings = load_settings(cli.env)
-    engine = start(env_settings)
-    with session_scope(engine) as session:
-        save_routes(session, 1, Domain.PIPELINE, [RouteChoice(1, "Opportunity")], actor="t")
-        save_routes(session, 1, Domain.ARR_ACTUALS, [RouteChoice(1, "ARR_Movement__c")], actor="t")
-        reconcile_accounts(session, 1, "Account", env_settings, actor="t")
-    engine.dispose()
+    reconciled = cli("reconcile", "--workspace", "Demo", "--source", key, "--object", "Account")
+    assert "500 new canonical accounts" in reconciled.stdout
+    wrong = cli("route", "--workspace", "Demo", "--domain", "pipeline", "--source", "hubspot:deals")
+    assert wrong.returncode == 1 and "no connection with source key 'hubspot'" in wrong.stderr
 
     dry = cli("sync", "--workspace", "Demo", "--dry-run")
     assert dry.returncode == 0, dry.stderr

@@ -1,11 +1,11 @@
 """Source rows -> canonical rows + quarantine, on the demo data and on small hand-made cases."""
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 
+from core.config import PROJECT_ROOT
 from core.connectors.files import FileSource
 from core.demo import DemoSpec, write_demo
 from core.errors import SourceError, ValidationError
@@ -13,7 +13,7 @@ from core.mapping_config import from_yaml
 from core.stages import default_stage_set
 from core.transform import transform
 
-MAPPING = from_yaml((Path(__file__).parent / "demo_mapping.yaml").read_text())
+MAPPING = from_yaml((PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text())
 OPPS, MOVES = MAPPING.objects
 
 
@@ -164,3 +164,19 @@ def test_yaml_round_trips():
     from core.mapping_config import to_yaml
 
     assert from_yaml(to_yaml(MAPPING)) == MAPPING
+
+
+def test_a_movement_type_without_a_component_is_held_not_defaulted():
+    config = from_yaml("""
+objects:
+  - {source: s, object: arr, domain: arr_actuals,
+     fields: {Acct: {to: account}, Day: {to: effective_date, type: date}, Delta: {to: arr_delta, type: currency},
+              Kind: {to: movement_component}}}
+movement_components: {Upsell: expansion}
+""")
+    frame = _frame(Acct=["A", "A", "B"], Day=["2025-02-01"] * 3, Delta=["100", "50", "-20"],
+                   Kind=["Upsell", "Ramp Deal", "churn"])
+    result = transform(frame, config.objects[0], config, default_stage_set(), CROSSWALK)
+    assert result.quarantine.select("source_id", "reason_code", "field", "value").to_dicts() == [
+        {"source_id": "r1", "reason_code": "unmapped_component", "field": "Kind", "value": "Ramp Deal"}]
+    assert result.canonical["movement_component"].to_list() == ["expansion", "churn"]

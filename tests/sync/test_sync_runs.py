@@ -1,13 +1,12 @@
 """Sync runs end to end on file sources, on SQLite and PostgreSQL: the engine, not a mock, all the way down."""
 
-from pathlib import Path
 
 import polars as pl
 import pytest
 from sqlalchemy import text
 
 from core.canonical import Domain
-from core.config import load_settings
+from core.config import PROJECT_ROOT, load_settings
 from core.connectors.base import SourceKind
 from core.demo import DemoSpec, write_demo
 from core.reconcile import reconcile_accounts
@@ -22,7 +21,7 @@ from storage.routing import save_routes
 from storage.sync_store import SyncInProgress, start_run
 from storage.workspaces import create_workspace
 
-MAPPING = (Path(__file__).parents[1] / "core" / "demo_mapping.yaml").read_text()
+MAPPING = (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text()
 
 
 @pytest.fixture
@@ -148,8 +147,11 @@ def test_deletes_in_the_source_become_tombstones(workspace):
     _sync(workspace)
     opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
     gone = opportunities["Id"][0]
-    opportunities.with_columns(pl.when(pl.col("Id") == gone).then(pl.lit("true")).otherwise(pl.col("IsDeleted"))
-                               .alias("IsDeleted")).write_csv(folder / "opportunities.csv")
+    deleted = pl.col("Id") == gone  # deleting a record also moves its modification stamp, as CRMs do
+    opportunities.with_columns(pl.when(deleted).then(pl.lit("true")).otherwise(pl.col("IsDeleted")).alias("IsDeleted"),
+                               pl.when(deleted).then(pl.lit("2026-11-20T09:00:00.000+0000"))
+                               .otherwise(pl.col("LastModifiedDate")).alias("LastModifiedDate"),
+                               ).write_csv(folder / "opportunities.csv")
     result = _sync(workspace)
     assert result.domains[Domain.PIPELINE].tombstoned == 1
     row = _table(workspace, "opportunities").filter(pl.col("source_id") == gone)
