@@ -139,7 +139,7 @@ def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: 
     run = start_run(engine, workspace_id, trigger=trigger, dry_run=dry_run)
     try:
         summary = _run(engine, settings, workspace_id, run, version.version, config, routes, stages,
-                       dry_run=dry_run, full=full, report=report, started=started)
+                       actor=actor, dry_run=dry_run, full=full, report=report, started=started)
     except Exception as exc:
         message = exc.user_message if isinstance(exc, RevenueConnectorError) else f"{type(exc).__name__}: {exc}"
         finish_run(engine, run.id, status="failed", error=message, mapping_version=version.version)
@@ -149,7 +149,7 @@ def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: 
 
 
 def _run(engine, settings, workspace_id, run: SyncRun, mapping_version: int, config: MappingConfig, routes, stages, *,
-         dry_run: bool, full: bool, report: Progress, started: float) -> SyncSummary:
+         actor: str, dry_run: bool, full: bool, report: Progress, started: float) -> SyncSummary:
     crosswalk = load_crosswalk(engine, workspace_id).select("source_account_id", "account_id")
     summaries: dict[Domain, DomainSummary] = {}
     plans: dict[Domain, tuple[pl.DataFrame, list[str]]] = {}
@@ -204,7 +204,7 @@ def _run(engine, settings, workspace_id, run: SyncRun, mapping_version: int, con
             for connection_id, object_name, newest in cursors:
                 save_cursor(session, workspace_id, connection_id, object_name, newest, run.id)
             save_snapshot(session, workspace_id, run.id)
-            audit.record(session, actor="sync", action="sync", entity="workspace", entity_id=workspace_id,
+            audit.record(session, actor=actor, action="sync", entity="workspace", entity_id=workspace_id,
                          workspace_id=workspace_id, detail={"run": run.id, "mapping_version": mapping_version,
                                                             "full": full})
     totals = {k: sum(getattr(s, k) for s in summaries.values())

@@ -70,6 +70,7 @@ def test_a_dry_run_reports_and_writes_nothing_then_the_run_lands_everything_but_
     runs = _table(workspace, "runs")
     assert runs["status"].to_list() == ["succeeded", "succeeded"] and runs["dry_run"].to_list() == [True, False]
     assert runs["mapping_version"].to_list() == [1, 1]
+    assert _table(workspace, "audit").filter(pl.col("action") == "sync")["actor"].to_list() == ["t"]
 
 
 def test_running_again_on_unchanged_data_changes_nothing(workspace):
