@@ -4,7 +4,7 @@ Order of work: take the workspace's run lock; read each routed object (increment
 unless a full run is asked for), re-feeding rows still in quarantine so a fixed mapping releases them;
 transform; let the higher-priority source win where two supply the same record; compare with what is
 stored. A dry run stops there and reports. A real run then writes canonical rows, tombstones,
-quarantine, cursors and a snapshot for rollback in ONE transaction: any failure leaves the previous
+quarantine and cursors, archiving every version it replaces (for rollback), in ONE transaction: any failure leaves the previous
 data, cursors and quarantine exactly as they were.
 """
 
@@ -32,15 +32,15 @@ from storage.mappings import latest_mapping
 from storage.routing import load_routes
 from storage.sync_store import (
     apply_changes,
-    current_rows,
+    canonical_totals,
     cursor_for,
     finish_run,
     open_quarantine_payloads,
     replace_quarantine,
-    restore_snapshot,
+    restore_as_of,
     save_cursor,
-    save_snapshot,
     start_run,
+    stored_rows,
 )
 from storage.tables import SyncRun
 from storage.workspaces import load_stage_set
@@ -94,11 +94,11 @@ class SyncSummary:
 Progress = Callable[[float, str], None]
 
 
-def _totals(domain: Domain, rows: pl.DataFrame) -> dict[str, float]:
-    live = rows.filter(~pl.col("is_deleted")) if "is_deleted" in rows.columns else rows
+def _totals(domain: Domain, aggregate: pl.DataFrame) -> dict[str, float]:
+    """Headline figures from canonical_totals()."""
     if domain == Domain.PIPELINE:
-        return {"weighted pipeline": float(live["weighted_amount"].sum() or 0.0)}
-    sums = dict(live.group_by("movement_component").agg(pl.col("arr_delta_reporting").sum()).iter_rows())
+        return {"weighted pipeline": float(aggregate["weighted_amount"].sum() or 0.0)}
+    sums = dict(aggregate.iter_rows())
     return {f"ARR {c.value}": float(sums.get(c.value) or 0.0) for c in MovementComponent}
 
 
@@ -203,7 +203,6 @@ def _run(engine, settings, workspace_id, run: SyncRun, mapping_version: int, con
             replace_quarantine(session, workspace_id, run.id, read_objects, quarantine)
             for connection_id, object_name, newest in cursors:
                 save_cursor(session, workspace_id, connection_id, object_name, newest, run.id)
-            save_snapshot(session, workspace_id, run.id)
             audit.record(session, actor=actor, action="sync", entity="workspace", entity_id=workspace_id,
                          workspace_id=workspace_id, detail={"run": run.id, "mapping_version": mapping_version,
                                                             "full": full})
@@ -229,11 +228,22 @@ def _with_payload(quarantine: pl.DataFrame, read: pl.DataFrame, domain: Domain) 
         pl.lit(domain.value).alias("domain")).select(columns)
 
 
+def _contribution(domain: Domain, rows: pl.DataFrame) -> dict[str, float]:
+    """What rows add to the headline figures: weighted pipeline, or ARR per movement component."""
+    if domain == Domain.PIPELINE:
+        return {"weighted pipeline": float(rows["weighted_amount"].sum() or 0.0)}
+    sums = dict(rows.group_by("movement_component").agg(pl.col("arr_delta_reporting").sum()).iter_rows())
+    return {f"ARR {c.value}": float(sums.get(c.value) or 0.0) for c in MovementComponent}
+
+
 def _plan(engine, workspace_id: int, domain: Domain, incoming: pl.DataFrame, tombstones: list[str], full: bool,
           summary: DomainSummary, *, quarantined_ids: set[str]) -> tuple[pl.DataFrame, list[str]]:
-    """Compare incoming rows with stored ones: what to add or replace, and which IDs to tombstone."""
-    stored = current_rows(engine, workspace_id, domain)
-    live = stored.filter(~pl.col("is_deleted"))
+    """Compare incoming rows with stored ones: what to add or replace, and which IDs to tombstone.
+
+    An incremental run reads back only the stored rows it touches, so its cost follows the changes.
+    """
+    touched = incoming["source_id"].to_list() + tombstones
+    stored = stored_rows(engine, workspace_id, domain, None if full else touched)
     columns = _VALUE_COLUMNS[domain]
     incoming_hash = incoming.select("source_id", pl.struct(columns).hash().alias("_h"))
     stored_hash = stored.select("source_id", "is_deleted", pl.struct(columns).hash().alias("_h_old"))
@@ -243,18 +253,20 @@ def _plan(engine, workspace_id: int, domain: Domain, incoming: pl.DataFrame, tom
     summary.added, summary.changed = new.height, changed.height
     summary.unchanged = compared.height - new.height - changed.height
     upserts = incoming.filter(pl.col("source_id").is_in(pl.concat([new["source_id"], changed["source_id"]]).implode()))
+    live = stored.filter(~pl.col("is_deleted"))
     gone = set(tombstones)
     if full:
         # A full read is the whole truth: live rows it no longer contains are gone from the source,
         # except rows whose new version is quarantined (the last good version stays until it is fixed).
-        present = set(incoming["source_id"]) | quarantined_ids
-        gone |= set(live["source_id"]) - present
+        gone |= set(live["source_id"]) - set(incoming["source_id"]) - quarantined_ids
     tombstone_ids = sorted(gone & set(live["source_id"]))
     summary.tombstoned = len(tombstone_ids)
-    summary.totals_before = _totals(domain, live)
-    figure = ["weighted_amount"] if domain == Domain.PIPELINE else ["movement_component", "arr_delta_reporting"]
-    kept = live.filter(~pl.col("source_id").is_in(list(gone | set(upserts["source_id"])))).select(figure)
-    summary.totals_after = _totals(domain, pl.concat([kept, upserts.select(figure)], how="vertical_relaxed"))
+    # Figures after = before - what replaced or removed rows contributed + what the new versions contribute.
+    summary.totals_before = _totals(domain, canonical_totals(engine, workspace_id, domain))
+    leaving = live.filter(pl.col("source_id").is_in(tombstone_ids + upserts["source_id"].to_list()))
+    removed, added = _contribution(domain, leaving), _contribution(domain, upserts)
+    summary.totals_after = {k: summary.totals_before.get(k, 0.0) - removed.get(k, 0.0) + added.get(k, 0.0)
+                            for k in added}
     return upserts, tombstone_ids
 
 
@@ -263,8 +275,7 @@ def rollback_to(engine: Engine, workspace_id: int, run_id: int, *, actor: str) -
     run = start_run(engine, workspace_id, trigger="rollback", dry_run=False)
     try:
         with session_scope(engine) as session:
-            restored = restore_snapshot(session, workspace_id, run_id)
-            save_snapshot(session, workspace_id, run.id)
+            restored = restore_as_of(session, workspace_id, run_id, run.id)
             audit.record(session, actor=actor, action="rollback", entity="workspace", entity_id=workspace_id,
                          workspace_id=workspace_id, detail={"to_run": run_id, "rows": {d.value: n for d, n in restored.items()}})
     except Exception as exc:

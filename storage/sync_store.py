@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import datetime
 
 import polars as pl
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
@@ -16,10 +15,20 @@ from core.canonical import Domain
 from core.errors import NotFound, RevenueConnectorError
 from storage.db import session_scope
 from storage.frames import read_workspace_table, table_schema
-from storage.tables import ArrMovement, Opportunity, QuarantinedRow, RunSnapshot, SourceCursor, SyncRun, utcnow
+from storage.tables import (
+    ArrMovement,
+    ArrMovementHistory,
+    Opportunity,
+    OpportunityHistory,
+    QuarantinedRow,
+    SourceCursor,
+    SyncRun,
+    utcnow,
+)
 
 CANONICAL_TABLE = {Domain.PIPELINE: "opportunities", Domain.ARR_ACTUALS: "arr_movements"}
 _MODEL = {Domain.PIPELINE: Opportunity, Domain.ARR_ACTUALS: ArrMovement}
+_HISTORY = {Domain.PIPELINE: OpportunityHistory, Domain.ARR_ACTUALS: ArrMovementHistory}
 
 
 class SyncInProgress(RevenueConnectorError):
@@ -83,15 +92,61 @@ def open_quarantine_payloads(session: Session, workspace_id: int, source: str, o
     return list(seen.values())
 
 
-def current_rows(engine, workspace_id: int, domain: Domain) -> pl.DataFrame:
-    return read_workspace_table(engine, CANONICAL_TABLE[domain], workspace_id)
+def stored_rows(engine, workspace_id: int, domain: Domain, source_ids: list[str] | None = None) -> pl.DataFrame:
+    """Current canonical rows of a domain: all of them, or only those with the given record IDs."""
+    if source_ids is None:
+        return read_workspace_table(engine, CANONICAL_TABLE[domain], workspace_id)
+    table = _MODEL[domain].__table__  # type: ignore[attr-defined]
+    schema = table_schema(CANONICAL_TABLE[domain])
+    parts = []
+    with engine.connect() as connection:
+        for start in range(0, len(source_ids), 5000):
+            statement = select(table).where(table.c.workspace_id == workspace_id,
+                                            table.c.source_id.in_(source_ids[start:start + 5000]))
+            parts.append(pl.read_database(statement, connection, schema_overrides=schema))
+    frames = [p.cast(schema) if p.is_empty() else p for p in parts]
+    return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(schema=schema)
+
+
+def live_ids(engine, workspace_id: int, domain: Domain) -> set[str]:
+    table = _MODEL[domain].__table__  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        return set(connection.execute(select(table.c.source_id).where(
+            table.c.workspace_id == workspace_id, table.c.is_deleted.is_(False))).scalars())
+
+
+def canonical_totals(engine, workspace_id: int, domain: Domain) -> pl.DataFrame:
+    """Weighted pipeline, or ARR per movement component, over the live rows (one SQL aggregate)."""
+    table = _MODEL[domain].__table__  # type: ignore[attr-defined]
+    live = (table.c.workspace_id == workspace_id) & table.c.is_deleted.is_(False)
+    if domain == Domain.PIPELINE:
+        statement = select(func.coalesce(func.sum(table.c.weighted_amount), 0.0).label("weighted_amount")).where(live)
+        schema = {"weighted_amount": pl.Float64}
+    else:
+        statement = select(table.c.movement_component, func.sum(table.c.arr_delta_reporting).label("arr_delta_reporting")
+                           ).where(live).group_by(table.c.movement_component)
+        schema = {"movement_component": pl.String, "arr_delta_reporting": pl.Float64}
+    with engine.connect() as connection:
+        return pl.read_database(statement, connection, schema_overrides=schema).cast(schema)
+
+
+def _archive(session: Session, workspace_id: int, domain: Domain, run_id: int, source_ids: list[str]) -> None:
+    """Copy the current versions of these records into history, closed by `run_id` (O(changes))."""
+    table = _MODEL[domain].__table__  # type: ignore[attr-defined]
+    history = _HISTORY[domain].__table__  # type: ignore[attr-defined]
+    columns = [c.name for c in table.columns]
+    for start in range(0, len(source_ids), 5000):
+        chosen = select(*[table.c[c] for c in columns], literal(run_id).label("closed_by_run")).where(
+            table.c.workspace_id == workspace_id, table.c.source_id.in_(source_ids[start:start + 5000]))
+        session.execute(insert(history).from_select([*columns, "closed_by_run"], chosen))
 
 
 def apply_changes(session: Session, workspace_id: int, domain: Domain, run_id: int, *, upserts: pl.DataFrame,
                   tombstone_ids: list[str]) -> None:
-    """Replace changed rows, add new ones and mark deleted ones, in the caller's transaction."""
+    """Archive the versions being replaced, then replace changed rows, add new ones and mark deleted ones."""
     table = _MODEL[domain].__table__  # type: ignore[attr-defined]
     ids = upserts["source_id"].to_list()
+    _archive(session, workspace_id, domain, run_id, ids + tombstone_ids)
     for start in range(0, len(ids), 5000):
         session.execute(delete(table).where(table.c.workspace_id == workspace_id,
                                             table.c.source_id.in_(ids[start:start + 5000])))
@@ -121,33 +176,34 @@ def replace_quarantine(session: Session, workspace_id: int, run_id: int, objects
         session.execute(insert(QuarantinedRow.__table__), rows)  # type: ignore[attr-defined]
 
 
-def save_snapshot(session: Session, workspace_id: int, run_id: int) -> None:
-    """Store every canonical row as it stands after this run (read inside the same transaction)."""
+def restore_as_of(session: Session, workspace_id: int, run_id: int, rollback_run_id: int) -> dict[Domain, int]:
+    """Make the canonical tables exactly what they were when run `run_id` finished.
+
+    The version of a record at run R is the history row with run_id <= R < closed_by_run, else the current
+    row if it was last written at or before R; records first written after R disappear. Everything the
+    rollback replaces is archived too, so a rollback can itself be rolled back.
+    """
+    if session.get(SyncRun, run_id) is None or session.get(SyncRun, run_id).workspace_id != workspace_id:
+        raise NotFound(f"Run #{run_id} does not exist in this workspace.")
+    restored = {}
     for domain, name in CANONICAL_TABLE.items():
         table = _MODEL[domain].__table__  # type: ignore[attr-defined]
+        history = _HISTORY[domain].__table__  # type: ignore[attr-defined]
         schema = table_schema(name)
-        frame = pl.read_database(select(table).where(table.c.workspace_id == workspace_id),
-                                 session.connection(), schema_overrides=schema)
-        buffer = io.BytesIO()
-        (frame.cast(schema) if frame.is_empty() else frame).write_parquet(buffer)
-        session.add(RunSnapshot(run_id=run_id, workspace_id=workspace_id, domain=domain.value, rows=frame.height,
-                                data=buffer.getvalue()))
-
-
-def restore_snapshot(session: Session, workspace_id: int, run_id: int) -> dict[Domain, int]:
-    """Make the canonical tables exactly what run `run_id` left behind."""
-    snapshots = session.exec(sm_select(RunSnapshot).where(RunSnapshot.run_id == run_id,
-                                                          RunSnapshot.workspace_id == workspace_id)).all()
-    if len(snapshots) != len(CANONICAL_TABLE):
-        raise NotFound(f"Run #{run_id} has no stored result to roll back to.",
-                       hint="Only completed, non-dry runs keep their result.")
-    restored = {}
-    for snapshot in snapshots:
-        domain = Domain(snapshot.domain)
-        table = _MODEL[domain].__table__  # type: ignore[attr-defined]
-        session.execute(delete(table).where(table.c.workspace_id == workspace_id))
-        frame = pl.read_parquet(io.BytesIO(snapshot.data))
-        for start in range(0, frame.height, 5000):
-            session.execute(insert(table), frame.slice(start, 5000).to_dicts())
-        restored[domain] = frame.height
+        connection = session.connection()
+        current = pl.read_database(select(table).where(table.c.workspace_id == workspace_id), connection,
+                                   schema_overrides=schema).cast(schema)
+        earlier = pl.read_database(
+            select(*[history.c[c] for c in schema]).where(history.c.workspace_id == workspace_id,
+                                                          history.c.run_id <= run_id, history.c.closed_by_run > run_id),
+            connection, schema_overrides=schema).cast(schema)
+        keep = current.filter((pl.col("run_id") <= run_id) & ~pl.col("source_id").is_in(earlier["source_id"].implode()))
+        replaced = current.filter(~pl.col("id").is_in(keep["id"].implode()))["source_id"].to_list()
+        _archive(session, workspace_id, domain, rollback_run_id, replaced)
+        for start in range(0, len(replaced), 5000):
+            session.execute(delete(table).where(table.c.workspace_id == workspace_id,
+                                                table.c.source_id.in_(replaced[start:start + 5000])))
+        for start in range(0, earlier.height, 5000):
+            session.execute(insert(table), earlier.slice(start, 5000).to_dicts())
+        restored[domain] = keep.height + earlier.height
     return restored

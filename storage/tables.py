@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -314,14 +314,59 @@ class MappingVersion(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=255)
 
 
-class RunSnapshot(SQLModel, table=True):
-    """The canonical rows a run left behind (Parquet), so rolling back to it restores exactly that data."""
+class OpportunityHistory(SQLModel, table=True):
+    """Earlier versions of canonical opportunities: a run archives the version it replaces or tombstones.
 
-    __tablename__ = "run_snapshot"
-    __table_args__ = (UniqueConstraint("run_id", "domain"),)
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="sync_run.id", index=True)
+    Together with the current rows they give the state as of any run (for rollback), while each run
+    writes only what it changed.
+    """
+
+    __tablename__ = "opportunity_history"
+    __table_args__ = (Index("ix_opportunity_history_lookup", "workspace_id", "closed_by_run"),)
+    history_id: int | None = Field(default=None, primary_key=True)
+    closed_by_run: int = Field(foreign_key="sync_run.id")
+    id: int
     workspace_id: int = Field(foreign_key="workspace.id")
-    domain: str = Field(max_length=20)
-    rows: int
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False), repr=False)
+    run_id: int | None = None
+    source: str = Field(max_length=40)
+    source_object: str = Field(max_length=120)
+    source_id: str = Field(max_length=64)
+    name: str | None = Field(default=None, max_length=255)
+    account_id: int | None = None
+    stage: str | None = Field(default=None, max_length=40)
+    source_stage: str | None = Field(default=None, max_length=120)
+    weight: float | None = None
+    amount: float | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    amount_reporting: float | None = None
+    weighted_amount: float | None = None
+    expected_close: date | None = None
+    owner: str | None = Field(default=None, max_length=255)
+    segment: str | None = Field(default=None, max_length=80)
+    is_deleted: bool = False
+    source_modified_at: datetime | None = None
+    chosen_by: str | None = Field(default=None, max_length=120)
+
+
+class ArrMovementHistory(SQLModel, table=True):
+    """Earlier versions of canonical ARR movements (see OpportunityHistory)."""
+
+    __tablename__ = "arr_movement_history"
+    __table_args__ = (Index("ix_arr_movement_history_lookup", "workspace_id", "closed_by_run"),)
+    history_id: int | None = Field(default=None, primary_key=True)
+    closed_by_run: int = Field(foreign_key="sync_run.id")
+    id: int
+    workspace_id: int = Field(foreign_key="workspace.id")
+    run_id: int | None = None
+    source: str = Field(max_length=40)
+    source_object: str = Field(max_length=120)
+    source_id: str = Field(max_length=64)
+    account_id: int | None = None
+    effective_date: date | None = None
+    arr_delta: float | None = None
+    movement_component: str | None = Field(default=None, max_length=16)
+    currency: str | None = Field(default=None, max_length=3)
+    arr_delta_reporting: float | None = None
+    is_deleted: bool = False
+    source_modified_at: datetime | None = None
+    chosen_by: str | None = Field(default=None, max_length=120)

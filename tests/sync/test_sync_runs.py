@@ -193,3 +193,32 @@ def test_a_second_sync_while_one_runs_is_refused_naming_the_running_one(workspac
     with pytest.raises(SyncInProgress, match=f"already running \\(run #{running.id}, started .* by scheduler\\)"):
         _sync(workspace)
     assert _table(workspace, "opportunities").is_empty()
+
+
+def test_history_grows_with_changes_only_and_a_rollback_can_itself_be_rolled_back(workspace):
+    settings, engine, ws, folder = workspace
+    first = _sync(workspace)
+    _sync(workspace, full=True)  # nothing changed
+    assert _table_count(engine, "opportunity_history") == 0
+    opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
+    touched = pl.col("Id") == opportunities["Id"][50]
+    opportunities.with_columns(pl.when(touched).then(pl.lit("123.00")).otherwise(pl.col("Amount")).alias("Amount"),
+                               pl.when(touched).then(pl.lit("2026-11-21T09:00:00.000+0000"))
+                               .otherwise(pl.col("LastModifiedDate")).alias("LastModifiedDate")).write_csv(
+        folder / "opportunities.csv")
+    second = _sync(workspace)
+    assert second.domains[Domain.PIPELINE].read < 50  # incremental: only what changed (plus held rows)
+    assert _table_count(engine, "opportunity_history") == 1
+    changed = _table(workspace, "opportunities")
+    rollback_to(engine, ws, first.run_id, actor="dana")
+    rollback_run = _table(workspace, "runs")["id"].to_list()[-1]
+    assert _table(workspace, "opportunities").filter(pl.col("source_id") == opportunities["Id"][50])["amount"].item() != 123.0
+    rollback_to(engine, ws, second.run_id, actor="dana")  # undo the rollback
+    assert _table(workspace, "opportunities").sort("source_id").select(pl.exclude("id")).equals(
+        changed.sort("source_id").select(pl.exclude("id")))
+    assert rollback_run < _table(workspace, "runs")["id"].to_list()[-1]
+
+
+def _table_count(engine, table: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
