@@ -154,19 +154,17 @@ class AccountCrosswalk(SQLModel, table=True):
     decided_at: datetime | None = None
 
 
-class Opportunity(SQLModel, table=True):
-    """A canonical pipeline record with its provenance."""
+class OpportunityVersion(SQLModel):
+    """The columns of one version of a canonical opportunity (the current table and its history share them)."""
 
-    __tablename__ = "opportunity"
-    __table_args__ = (UniqueConstraint("workspace_id", "source", "source_id"),)
-    id: int | None = Field(default=None, primary_key=True)
-    workspace_id: int = Field(foreign_key="workspace.id", index=True)
-    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    id: int | None = None
+    workspace_id: int
+    run_id: int | None = None
     source: str = Field(max_length=40)
     source_object: str = Field(max_length=120)
     source_id: str = Field(max_length=64)
     name: str | None = Field(default=None, max_length=255)
-    account_id: int | None = Field(default=None, foreign_key="canonical_account.id", index=True)
+    account_id: int | None = None
     stage: str | None = Field(default=None, max_length=40)
     source_stage: str | None = Field(default=None, max_length=120)
     weight: float | None = None
@@ -182,18 +180,27 @@ class Opportunity(SQLModel, table=True):
     chosen_by: str | None = Field(default=None, max_length=120)
 
 
-class ArrMovement(SQLModel, table=True):
-    """A canonical ARR movement event; arr_delta is signed by its component."""
+class Opportunity(OpportunityVersion, table=True):
+    """A canonical pipeline record with its provenance."""
 
-    __tablename__ = "arr_movement"
+    __tablename__ = "opportunity"
     __table_args__ = (UniqueConstraint("workspace_id", "source", "source_id"),)
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    account_id: int | None = Field(default=None, foreign_key="canonical_account.id", index=True)
+
+
+class ArrMovementVersion(SQLModel):
+    """The columns of one version of a canonical ARR movement (current table and history)."""
+
+    id: int | None = None
+    workspace_id: int
+    run_id: int | None = None
     source: str = Field(max_length=40)
     source_object: str = Field(max_length=120)
     source_id: str = Field(max_length=64)
-    account_id: int | None = Field(default=None, foreign_key="canonical_account.id", index=True)
+    account_id: int | None = None
     effective_date: date | None = None
     arr_delta: float | None = None
     movement_component: str | None = Field(default=None, max_length=16)
@@ -202,6 +209,17 @@ class ArrMovement(SQLModel, table=True):
     is_deleted: bool = False
     source_modified_at: datetime | None = None
     chosen_by: str | None = Field(default=None, max_length=120)
+
+
+class ArrMovement(ArrMovementVersion, table=True):
+    """A canonical ARR movement event; arr_delta is signed by its component."""
+
+    __tablename__ = "arr_movement"
+    __table_args__ = (UniqueConstraint("workspace_id", "source", "source_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    account_id: int | None = Field(default=None, foreign_key="canonical_account.id", index=True)
 
 
 class SyncRun(SQLModel, table=True):
@@ -314,7 +332,7 @@ class MappingVersion(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=255)
 
 
-class OpportunityHistory(SQLModel, table=True):
+class OpportunityHistory(OpportunityVersion, table=True):
     """Earlier versions of canonical opportunities: a run archives the version it replaces or tombstones.
 
     Together with the current rows they give the state as of any run (for rollback), while each run
@@ -323,50 +341,18 @@ class OpportunityHistory(SQLModel, table=True):
 
     __tablename__ = "opportunity_history"
     __table_args__ = (Index("ix_opportunity_history_lookup", "workspace_id", "closed_by_run"),)
-    history_id: int | None = Field(default=None, primary_key=True)
-    closed_by_run: int = Field(foreign_key="sync_run.id")
     id: int
     workspace_id: int = Field(foreign_key="workspace.id")
-    run_id: int | None = None
-    source: str = Field(max_length=40)
-    source_object: str = Field(max_length=120)
-    source_id: str = Field(max_length=64)
-    name: str | None = Field(default=None, max_length=255)
-    account_id: int | None = None
-    stage: str | None = Field(default=None, max_length=40)
-    source_stage: str | None = Field(default=None, max_length=120)
-    weight: float | None = None
-    amount: float | None = None
-    currency: str | None = Field(default=None, max_length=3)
-    amount_reporting: float | None = None
-    weighted_amount: float | None = None
-    expected_close: date | None = None
-    owner: str | None = Field(default=None, max_length=255)
-    segment: str | None = Field(default=None, max_length=80)
-    is_deleted: bool = False
-    source_modified_at: datetime | None = None
-    chosen_by: str | None = Field(default=None, max_length=120)
+    history_id: int | None = Field(default=None, primary_key=True)
+    closed_by_run: int = Field(foreign_key="sync_run.id")
 
 
-class ArrMovementHistory(SQLModel, table=True):
+class ArrMovementHistory(ArrMovementVersion, table=True):
     """Earlier versions of canonical ARR movements (see OpportunityHistory)."""
 
     __tablename__ = "arr_movement_history"
     __table_args__ = (Index("ix_arr_movement_history_lookup", "workspace_id", "closed_by_run"),)
-    history_id: int | None = Field(default=None, primary_key=True)
-    closed_by_run: int = Field(foreign_key="sync_run.id")
     id: int
     workspace_id: int = Field(foreign_key="workspace.id")
-    run_id: int | None = None
-    source: str = Field(max_length=40)
-    source_object: str = Field(max_length=120)
-    source_id: str = Field(max_length=64)
-    account_id: int | None = None
-    effective_date: date | None = None
-    arr_delta: float | None = None
-    movement_component: str | None = Field(default=None, max_length=16)
-    currency: str | None = Field(default=None, max_length=3)
-    arr_delta_reporting: float | None = None
-    is_deleted: bool = False
-    source_modified_at: datetime | None = None
-    chosen_by: str | None = Field(default=None, max_length=120)
+    history_id: int | None = Field(default=None, primary_key=True)
+    closed_by_run: int = Field(foreign_key="sync_run.id")

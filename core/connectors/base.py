@@ -102,3 +102,8 @@ def fields_frame(obj: ObjectInfo) -> pl.DataFrame:
         },
         schema={"field": pl.String, "type": pl.String, "custom": pl.Boolean, "values": pl.String},
     )
+
+
+def settings_from_dict(cls, raw: dict):
+    """A connector's settings dataclass from stored JSON: unknown keys and empty values are ignored."""
+    return cls(**{k: v for k, v in raw.items() if k in cls.__dataclass_fields__ and v not in (None, "")})

@@ -19,7 +19,15 @@ import urllib3
 from hubspot import HubSpot
 from urllib3.util.retry import Retry
 
-from core.connectors.base import OWNER_SCHEMA, STAGE_SCHEMA, ConnectionCheck, FieldInfo, ObjectInfo, SourceKind
+from core.connectors.base import (
+    OWNER_SCHEMA,
+    STAGE_SCHEMA,
+    ConnectionCheck,
+    FieldInfo,
+    ObjectInfo,
+    SourceKind,
+    settings_from_dict,
+)
 from core.errors import CredentialsError, QuotaExhausted, SourceError, SourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -38,10 +46,6 @@ class HubSpotSettings:
     search_page_size: int = 200
     max_retries: int = 5
 
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> HubSpotSettings:
-        return cls(**{k: v for k, v in raw.items() if k in cls.__dataclass_fields__ and v not in (None, "")})
-
 
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
@@ -51,7 +55,7 @@ class HubSpotConnector:
     kind = SourceKind.HUBSPOT
 
     def __init__(self, settings: dict[str, Any], secrets: dict[str, str], *, source_key: str) -> None:
-        self.settings = HubSpotSettings.from_dict(settings)
+        self.settings = settings_from_dict(HubSpotSettings, settings)
         self._token = secrets.get("access_token", "")
         self.source_key = source_key
         self.api_calls = 0

@@ -28,7 +28,15 @@ from simple_salesforce.exceptions import (
 )
 from urllib3.util.retry import Retry
 
-from core.connectors.base import OWNER_SCHEMA, STAGE_SCHEMA, ConnectionCheck, FieldInfo, ObjectInfo, SourceKind
+from core.connectors.base import (
+    OWNER_SCHEMA,
+    STAGE_SCHEMA,
+    ConnectionCheck,
+    FieldInfo,
+    ObjectInfo,
+    SourceKind,
+    settings_from_dict,
+)
 from core.connectors.salesforce_ids import to_18
 from core.errors import CredentialsError, QuotaExhausted, SourceError, SourceUnavailable
 
@@ -61,11 +69,6 @@ class SalesforceSettings:
     page_size: int = 2000
     lookback_minutes: int = 10
     timeout_seconds: float = 60.0
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> SalesforceSettings:
-        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__ and v not in (None, "")}
-        return cls(**known)
 
 
 class _RoutedSession(requests.Session):
@@ -103,7 +106,7 @@ class SalesforceConnector:
     kind = SourceKind.SALESFORCE
 
     def __init__(self, settings: dict[str, Any], secrets: dict[str, str], *, source_key: str) -> None:
-        self.settings = SalesforceSettings.from_dict(settings)
+        self.settings = settings_from_dict(SalesforceSettings, settings)
         self._secrets = secrets
         self.source_key = source_key
         self._client: Salesforce | None = None

@@ -16,6 +16,18 @@ def _button(at, label):
     return next(b for b in at.button if b.label == label)
 
 
+def _route_and_map(open_page):
+    """Steps 2 and 3 on the demo: save the suggested routing, import the shipped mapping."""
+    from core.config import PROJECT_ROOT
+
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    at.file_uploader(key="mapping_upload").set_value(
+        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]).run()
+    _button(at, "Import").click().run()
+
+
 def test_demo_opens_with_connect_done_and_domains_next(open_page):
     at = open_page("connect")
     shown = texts(at)
@@ -140,14 +152,7 @@ def test_importing_the_demo_mapping_completes_step_3(open_page):
 
 
 def test_reconciling_the_demo_accounts_completes_step_4(open_page):
-    from core.config import PROJECT_ROOT
-
-    at = open_page("domains")
-    _button(at, "Save routing").click().run()
-    at = open_page("mapping")
-    at.file_uploader(key="mapping_upload").set_value(
-        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]).run()
-    _button(at, "Import").click().run()
+    _route_and_map(open_page)
     at = open_page("reconcile")
     assert at.selectbox(key="reconcile_object").value == "Demo CRM (Salesforce sandbox) · Account"
     _button(at, "Reconcile by CRM ID").click().run()
@@ -157,14 +162,7 @@ def test_reconciling_the_demo_accounts_completes_step_4(open_page):
 
 
 def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_up(open_page):
-    from core.config import PROJECT_ROOT
-
-    at = open_page("domains")
-    _button(at, "Save routing").click().run()
-    at = open_page("mapping")
-    at.file_uploader(key="mapping_upload").set_value(
-        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]).run()
-    _button(at, "Import").click().run()
+    _route_and_map(open_page)
     at = open_page("reconcile")
     _button(at, "Reconcile by CRM ID").click().run()
 
