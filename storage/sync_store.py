@@ -130,6 +130,36 @@ def canonical_totals(engine, workspace_id: int, domain: Domain) -> pl.DataFrame:
         return pl.read_database(statement, connection, schema_overrides=schema).cast(schema)
 
 
+def bulk_insert(session: Session, table, frame: pl.DataFrame) -> None:
+    """Insert a frame's rows into `table` inside the session's transaction, fast.
+
+    PostgreSQL takes them through COPY; SQLite through executemany of plain tuples, formatted exactly
+    as SQLAlchemy stores dates, datetimes and booleans there. Other databases use a generic insert.
+    SQLAlchemy's per-row parameter processing was three quarters of a million-row sync.
+    """
+    if frame.is_empty():
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    columns = frame.columns
+    if dialect == "sqlite":
+        formatted = frame.with_columns(
+            [pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+             for c, t in frame.schema.items() if isinstance(t, pl.Datetime)]
+            + [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if isinstance(t, pl.Date)]
+            + [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if isinstance(t, pl.Boolean)])
+        statement = f'INSERT INTO {table.name} ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+        connection.connection.dbapi_connection.cursor().executemany(statement, formatted.iter_rows())
+    elif dialect == "postgresql":
+        cursor = connection.connection.dbapi_connection.cursor()
+        with cursor.copy(f'COPY {table.name} ({", ".join(columns)}) FROM STDIN') as copy:
+            for row in frame.iter_rows():
+                copy.write_row(row)
+    else:
+        for start in range(0, frame.height, 5000):
+            session.execute(insert(table), frame.slice(start, 5000).to_dicts())
+
+
 def _archive(session: Session, workspace_id: int, domain: Domain, run_id: int, source_ids: list[str]) -> None:
     """Copy the current versions of these records into history, closed by `run_id` (O(changes))."""
     table = _MODEL[domain].__table__  # type: ignore[attr-defined]
@@ -154,8 +184,7 @@ def apply_changes(session: Session, workspace_id: int, domain: Domain, run_id: i
         columns = [c.name for c in table.columns if c.name != "id"]
         rows = upserts.with_columns(pl.lit(workspace_id).alias("workspace_id"), pl.lit(run_id).alias("run_id"),
                                     pl.lit(False).alias("is_deleted")).select(columns)
-        for start in range(0, rows.height, 5000):
-            session.execute(insert(table), rows.slice(start, 5000).to_dicts())
+        bulk_insert(session, table, rows)
     for start in range(0, len(tombstone_ids), 5000):
         session.execute(update(table).where(table.c.workspace_id == workspace_id,
                                             table.c.source_id.in_(tombstone_ids[start:start + 5000]))
@@ -203,7 +232,6 @@ def restore_as_of(session: Session, workspace_id: int, run_id: int, rollback_run
         for start in range(0, len(replaced), 5000):
             session.execute(delete(table).where(table.c.workspace_id == workspace_id,
                                                 table.c.source_id.in_(replaced[start:start + 5000])))
-        for start in range(0, earlier.height, 5000):
-            session.execute(insert(table), earlier.slice(start, 5000).to_dicts())
+        bulk_insert(session, table, earlier)
         restored[domain] = keep.height + earlier.height
     return restored

@@ -1,8 +1,8 @@
-"""one running sync per workspace and version history for rollback
+"""one running sync per workspace, version history for rollback, record lookups by ID
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-23 09:29:24.561334
+Create Date: 2026-11-23 09:40:41.844920
 """
 
 from alembic import op
@@ -18,8 +18,6 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('arr_movement_history',
-    sa.Column('history_id', sa.Integer(), nullable=False),
-    sa.Column('closed_by_run', sa.Integer(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('workspace_id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=True),
@@ -35,6 +33,8 @@ def upgrade() -> None:
     sa.Column('is_deleted', sa.Boolean(), nullable=False),
     sa.Column('source_modified_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('chosen_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('history_id', sa.Integer(), nullable=False),
+    sa.Column('closed_by_run', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['closed_by_run'], ['sync_run.id'], ),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
     sa.PrimaryKeyConstraint('history_id')
@@ -43,8 +43,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_arr_movement_history_lookup', ['workspace_id', 'closed_by_run'], unique=False)
 
     op.create_table('opportunity_history',
-    sa.Column('history_id', sa.Integer(), nullable=False),
-    sa.Column('closed_by_run', sa.Integer(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('workspace_id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=True),
@@ -66,12 +64,20 @@ def upgrade() -> None:
     sa.Column('is_deleted', sa.Boolean(), nullable=False),
     sa.Column('source_modified_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('chosen_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('history_id', sa.Integer(), nullable=False),
+    sa.Column('closed_by_run', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['closed_by_run'], ['sync_run.id'], ),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
     sa.PrimaryKeyConstraint('history_id')
     )
     with op.batch_alter_table('opportunity_history', schema=None) as batch_op:
         batch_op.create_index('ix_opportunity_history_lookup', ['workspace_id', 'closed_by_run'], unique=False)
+
+    with op.batch_alter_table('arr_movement', schema=None) as batch_op:
+        batch_op.create_index('ix_arr_movement_workspace_source_id', ['workspace_id', 'source_id'], unique=False)
+
+    with op.batch_alter_table('opportunity', schema=None) as batch_op:
+        batch_op.create_index('ix_opportunity_workspace_source_id', ['workspace_id', 'source_id'], unique=False)
 
     with op.batch_alter_table('sync_run', schema=None) as batch_op:
         batch_op.create_index('ux_sync_run_one_running', ['workspace_id'], unique=True, sqlite_where=sa.text("status = 'running'"), postgresql_where=sa.text("status = 'running'"))
@@ -81,6 +87,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('sync_run', schema=None) as batch_op:
         batch_op.drop_index('ux_sync_run_one_running', sqlite_where=sa.text("status = 'running'"), postgresql_where=sa.text("status = 'running'"))
+
+    with op.batch_alter_table('opportunity', schema=None) as batch_op:
+        batch_op.drop_index('ix_opportunity_workspace_source_id')
+
+    with op.batch_alter_table('arr_movement', schema=None) as batch_op:
+        batch_op.drop_index('ix_arr_movement_workspace_source_id')
 
     with op.batch_alter_table('opportunity_history', schema=None) as batch_op:
         batch_op.drop_index('ix_opportunity_history_lookup')
