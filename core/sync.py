@@ -10,10 +10,13 @@ data, cursors and quarantine exactly as they were.
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 
 import polars as pl
 from sqlalchemy import Engine
@@ -37,12 +40,12 @@ from storage.sync_store import (
     finish_run,
     open_quarantine_payloads,
     replace_quarantine,
+    report_progress,
     restore_as_of,
     save_cursor,
     start_run,
     stored_rows,
 )
-from storage.tables import SyncRun
 from storage.workspaces import load_stage_set
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,17 @@ class SyncSummary:
     domains: dict[Domain, DomainSummary]
     api_calls: int
     seconds: float
+
+    def to_json(self) -> str:
+        return json.dumps({"run_id": self.run_id, "dry_run": self.dry_run, "mapping_version": self.mapping_version,
+                           "api_calls": self.api_calls, "seconds": self.seconds,
+                           "domains": {d.value: asdict(s) for d, s in self.domains.items()}})
+
+    @classmethod
+    def from_json(cls, text: str) -> SyncSummary:
+        raw = json.loads(text)
+        return cls(raw["run_id"], raw["dry_run"], raw["mapping_version"],
+                   {Domain(d): DomainSummary(**s) for d, s in raw["domains"].items()}, raw["api_calls"], raw["seconds"])
 
     def lines(self) -> list[str]:
         """The summary in words, one line per domain plus the figures that moved."""
@@ -122,11 +136,21 @@ def _read_route(session, settings: Settings, workspace_id: int, route, obj: Obje
     return connection, connector, since, read
 
 
-def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, actor: str,
-             dry_run: bool = False, full: bool = False, progress: Progress | None = None) -> SyncSummary:
-    """Run (or dry-run) a sync of one workspace. Raises SyncInProgress, ValidationError or a SourceError."""
-    started = time.perf_counter()
-    report = progress or (lambda _fraction, _text: None)
+@dataclass(frozen=True)
+class PreparedRun:
+    """A sync that holds the workspace's run lock and has everything it needs to execute."""
+
+    run_id: int
+    workspace_id: int
+    dry_run: bool
+    mapping_version: int
+    config: MappingConfig
+    routes: dict
+    stages: list
+
+
+def begin_sync(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool = False) -> PreparedRun:
+    """Check the setup and take the run lock. Raises ValidationError or SyncInProgress before anything runs."""
     with session_scope(engine) as session:
         mapping = latest_mapping(session, workspace_id)
         if mapping is None:
@@ -137,19 +161,75 @@ def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: 
     if not any(routes.values()):
         raise ValidationError("No source is routed to pipeline or ARR actuals.", hint="Choose domains in step 2 first.")
     run = start_run(engine, workspace_id, trigger=trigger, dry_run=dry_run)
+    return PreparedRun(run.id, workspace_id, dry_run, version.version, config, routes, stages)
+
+
+@contextmanager
+def _heartbeat(engine: Engine, run_id: int, every_seconds: float = 20.0) -> Iterator[None]:
+    """Beat while the run works, so a run whose process died can be told from a slow one."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every_seconds):
+            report_progress(engine, run_id)
+
+    thread = threading.Thread(target=beat, daemon=True, name=f"sync-heartbeat-{run_id}")
+    thread.start()
     try:
-        summary = _run(engine, settings, workspace_id, run, version.version, config, routes, stages,
-                       actor=actor, dry_run=dry_run, full=full, report=report, started=started)
+        yield
+    finally:
+        stop.set()
+
+
+def execute_sync(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: str, full: bool = False,
+                 progress: Progress | None = None) -> SyncSummary:
+    """Do the work of a prepared run; any failure is recorded on the run and re-raised."""
+    started = time.perf_counter()
+
+    def report(fraction: float, text: str) -> None:
+        report_progress(engine, prepared.run_id, fraction, text)
+        if progress is not None:
+            progress(fraction, text)
+
+    try:
+        with _heartbeat(engine, prepared.run_id):
+            return _run(engine, settings, prepared, actor=actor, full=full, report=report, started=started)
     except Exception as exc:
         message = exc.user_message if isinstance(exc, RevenueConnectorError) else f"{type(exc).__name__}: {exc}"
-        finish_run(engine, run.id, status="failed", error=message, mapping_version=version.version)
-        log.error("sync run %s of workspace %s failed: %s", run.id, workspace_id, message)
+        finish_run(engine, prepared.run_id, status="failed", error=message, mapping_version=prepared.mapping_version)
+        log.error("sync run %s of workspace %s failed: %s", prepared.run_id, prepared.workspace_id, message)
         raise
-    return summary
 
 
-def _run(engine, settings, workspace_id, run: SyncRun, mapping_version: int, config: MappingConfig, routes, stages, *,
-         actor: str, dry_run: bool, full: bool, report: Progress, started: float) -> SyncSummary:
+def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, actor: str,
+             dry_run: bool = False, full: bool = False, progress: Progress | None = None) -> SyncSummary:
+    """Run (or dry-run) a sync of one workspace and wait for it. Raises SyncInProgress, ValidationError or a SourceError."""
+    prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run)
+    return execute_sync(engine, settings, prepared, actor=actor, full=full, progress=progress)
+
+
+def start_background_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, actor: str,
+                          dry_run: bool = False, full: bool = False) -> int:
+    """Take the lock now (so a refusal is immediate), then run in a background thread; returns the run ID.
+
+    Progress, the outcome and the summary are written to the run record, so any page or process can follow it.
+    """
+    prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run)
+
+    def work() -> None:
+        try:
+            execute_sync(engine, settings, prepared, actor=actor, full=full)
+        except Exception:  # noqa: BLE001 - already recorded on the run by execute_sync
+            return
+
+    threading.Thread(target=work, daemon=True, name=f"sync-{prepared.run_id}").start()
+    return prepared.run_id
+
+
+def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, report: Progress,
+         started: float) -> SyncSummary:
+    workspace_id, config, routes, stages = prepared.workspace_id, prepared.config, prepared.routes, prepared.stages
+    dry_run, mapping_version, run_id = prepared.dry_run, prepared.mapping_version, prepared.run_id
     crosswalk = load_crosswalk(engine, workspace_id).select("source_account_id", "account_id")
     summaries: dict[Domain, DomainSummary] = {}
     plans: dict[Domain, tuple[pl.DataFrame, list[str]]] = {}
@@ -199,20 +279,22 @@ def _run(engine, settings, workspace_id, run: SyncRun, mapping_version: int, con
         else:
             report(0.85, "Writing canonical data…")
             for domain, (upserts, tombstone_ids) in plans.items():
-                apply_changes(session, workspace_id, domain, run.id, upserts=upserts, tombstone_ids=tombstone_ids)
-            replace_quarantine(session, workspace_id, run.id, read_objects, quarantine)
+                apply_changes(session, workspace_id, domain, run_id, upserts=upserts, tombstone_ids=tombstone_ids)
+            replace_quarantine(session, workspace_id, run_id, read_objects, quarantine)
             for connection_id, object_name, newest in cursors:
-                save_cursor(session, workspace_id, connection_id, object_name, newest, run.id)
+                save_cursor(session, workspace_id, connection_id, object_name, newest, run_id)
             audit.record(session, actor=actor, action="sync", entity="workspace", entity_id=workspace_id,
-                         workspace_id=workspace_id, detail={"run": run.id, "mapping_version": mapping_version,
+                         workspace_id=workspace_id, detail={"run": run_id, "mapping_version": mapping_version,
                                                             "full": full})
     totals = {k: sum(getattr(s, k) for s in summaries.values())
               for k in ("read", "added", "changed", "tombstoned", "quarantined")}
-    finish_run(engine, run.id, status="succeeded", mapping_version=mapping_version, api_calls=api_calls,
-               rows_read=totals["read"], rows_added=totals["added"], rows_changed=totals["changed"],
-               rows_tombstoned=totals["tombstoned"], rows_quarantined=totals["quarantined"])
+    summary = SyncSummary(run_id, dry_run, mapping_version, summaries, api_calls, time.perf_counter() - started)
     report(1.0, "Done")
-    return SyncSummary(run.id, dry_run, mapping_version, summaries, api_calls, time.perf_counter() - started)
+    finish_run(engine, run_id, status="succeeded", mapping_version=mapping_version, api_calls=api_calls,
+               rows_read=totals["read"], rows_added=totals["added"], rows_changed=totals["changed"],
+               rows_tombstoned=totals["tombstoned"], rows_quarantined=totals["quarantined"],
+               summary_json=summary.to_json())
+    return summary
 
 
 def _with_payload(quarantine: pl.DataFrame, read: pl.DataFrame, domain: Domain) -> pl.DataFrame:

@@ -1,17 +1,26 @@
-"""Step 5 · Run sync: dry run first, then a real run that commits all or nothing; history and rollback."""
+"""Step 5 · Run sync: dry run first, then a real run that commits all or nothing; history and rollback.
+
+Runs work in the background: the page (any page, any tab) can be left while they run, and this page
+follows their progress from the database.
+"""
 
 import streamlit as st
 
 from core.errors import RevenueConnectorError
 from core.run_review import runs_for_review, summary_tables
-from core.sync import rollback_to, run_sync
-from pages._shell import PAGE_BY_KEY, current_actor, inline_error, run_history, show_error, step_page
+from core.sync import SyncSummary, rollback_to, start_background_sync
+from pages._shell import PAGE_BY_KEY, current_actor, inline_error, run_history, step_page
+from storage.sync_store import get_run, latest_finished_run, running_run
 
 ctx, workspace, step_open = step_page("sync", stop_when_blocked=False)
 
 
-def _request(dry_run: bool) -> None:
-    st.session_state["sync_request"] = {"dry_run": dry_run, "full": st.session_state.get("sync_full", False)}
+def _start(dry_run: bool) -> None:
+    try:
+        start_background_sync(ctx.engine, ctx.settings, workspace.id, trigger="app", actor=current_actor(),
+                              dry_run=dry_run, full=st.session_state.get("sync_full", False))
+    except RevenueConnectorError as exc:
+        st.session_state["sync_error"] = exc
 
 
 def _rollback() -> None:
@@ -25,43 +34,46 @@ def _rollback() -> None:
     st.session_state["flash"] = ("success", f"Rolled back to run #{run_id}: {rows}.")
 
 
+@st.fragment(run_every="2s")
+def _follow(run_id: int) -> None:
+    run = get_run(ctx.engine, run_id)
+    if run is None or run.status != "running":
+        st.rerun(scope="app")  # finished: show the outcome with the rest of the page
+    label = "Dry run" if run.dry_run else "Sync"
+    st.progress(min(run.progress or 0.0, 1.0), text=f"{label} #{run.id}: {run.progress_text or 'working…'}")
+    st.caption("You can leave this page: the sync keeps running and this page picks it up again.")
+
+
+running = running_run(ctx.engine, workspace.id)
 if step_open:
     st.markdown("A **dry run** reads and checks everything and shows what would change, writing nothing. "
                 "**Run sync** then commits everything at once, or nothing at all if anything fails.")
     with st.container(horizontal=True):
-        st.button("Dry run", key="sync_dry", on_click=_request, args=(True,), icon=":material/preview:")
-        st.button("Run sync", key="sync_run", type="primary", on_click=_request, args=(False,), icon=":material/sync:")
+        st.button("Dry run", key="sync_dry", on_click=_start, args=(True,), icon=":material/preview:",
+                  disabled=running is not None)
+        st.button("Run sync", key="sync_run", type="primary", on_click=_start, args=(False,), icon=":material/sync:",
+                  disabled=running is not None)
         st.toggle("Full read (ignore cursors)", key="sync_full")
+    inline_error("sync_error")
 
-    # One-shot: a rerun of this page never starts a second sync by itself.
-    request = st.session_state.pop("sync_request", None)
-    if request:
-        label = "Dry run" if request["dry_run"] else "Sync"
-        with st.status(f"{label} running…", expanded=True) as status:
-            bar = st.progress(0.0, text="Starting…")
-            try:
-                summary = run_sync(ctx.engine, ctx.settings, workspace.id, trigger="app", actor=current_actor(),
-                                   dry_run=request["dry_run"], full=request["full"],
-                                   progress=lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
-            except RevenueConnectorError as exc:
-                status.update(label=f"{label} failed — nothing was changed", state="error")
-                show_error(exc)
-            else:
-                st.session_state["sync_last"] = summary
-                done = "Dry run complete — nothing was written" if summary.dry_run else "Sync complete"
-                status.update(label=f"{done} ({summary.seconds:.1f} s)", state="complete", expanded=False)
-                # Rerun so the sidebar, the stepper and the history show the new state.
-                st.session_state["flash"] = ("success", f"{done} ({summary.seconds:.1f} s).")
-                st.rerun()
-
-    last = st.session_state.get("sync_last")
-    if last is not None:
-        st.subheader(f"{'Dry run' if last.dry_run else 'Run'} #{last.run_id} · mapping v{last.mapping_version}")
-        counts, figures = summary_tables(last)
+if running is not None:
+    _follow(running.id)
+else:
+    last = latest_finished_run(ctx.engine, workspace.id)
+    if last is not None and last.status != "succeeded":
+        st.error(f"{'Dry run' if last.dry_run else 'Sync'} #{last.id} {last.status} — nothing was changed. "
+                 f"{last.error or ''}", icon=":material/error:")
+    elif last is not None and last.summary_json:
+        summary = SyncSummary.from_json(last.summary_json)
+        kind = "Dry run" if summary.dry_run else "Sync"
+        st.subheader(f"{kind} #{summary.run_id} · mapping v{summary.mapping_version} · {summary.seconds:.1f} s")
+        if summary.dry_run:
+            st.caption("Nothing was written. Run the sync to apply these changes.")
+        counts, figures = summary_tables(summary)
         st.dataframe(counts, hide_index=True, width="stretch")
         st.dataframe(figures, hide_index=True, width="stretch", column_config={
             c: st.column_config.NumberColumn(c, format="accounting") for c in ("before", "after", "change")})
-        if not last.dry_run:
+        if not summary.dry_run:
             st.page_link(PAGE_BY_KEY["pipelines"].file, label="Review what landed in Pipelines",
                          icon=":material/arrow_forward:")
 

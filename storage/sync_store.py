@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import polars as pl
 from sqlalchemy import delete, func, insert, literal, select, update
@@ -35,22 +35,66 @@ class SyncInProgress(RevenueConnectorError):
     """Another sync of the same workspace is running; this one was refused before it touched anything."""
 
 
+STALE_AFTER = timedelta(minutes=2)  # a running sync beats every 20 s; silence this long means its process died
+
+
 def start_run(engine, workspace_id: int, *, trigger: str, dry_run: bool) -> SyncRun:
-    """Record a running sync, or refuse if one is already running (the database enforces it)."""
-    try:
-        with session_scope(engine) as session:
-            run = SyncRun(workspace_id=workspace_id, trigger=trigger, dry_run=dry_run, status="running")
-            session.add(run)
-            session.flush()
-            return run
-    except IntegrityError as exc:
-        with session_scope(engine) as session:
-            other = session.exec(sm_select(SyncRun).where(SyncRun.workspace_id == workspace_id,
-                                                          SyncRun.status == "running")).first()
-        started = f"{other.started_at:%Y-%m-%d %H:%M} UTC" if other else "just now"
-        raise SyncInProgress(f"A sync of this workspace is already running (run #{other.id if other else '?'}, "
-                             f"started {started} by {other.trigger if other else 'another process'}).",
-                             hint="Wait for it to finish; this one was not started and nothing was changed.") from exc
+    """Record a running sync, or refuse if one is already running (the database enforces it).
+
+    A "running" sync whose heartbeat stopped more than STALE_AFTER ago died with its process (a
+    restart, a killed job): it is marked abandoned, so it cannot block the workspace forever.
+    """
+    for attempt in range(2):
+        try:
+            with session_scope(engine) as session:
+                run = SyncRun(workspace_id=workspace_id, trigger=trigger, dry_run=dry_run, status="running",
+                              heartbeat_at=utcnow(), progress=0.0, progress_text="Starting…")
+                session.add(run)
+                session.flush()
+                return run
+        except IntegrityError as exc:
+            other = running_run(engine, workspace_id)
+            if other is not None and attempt == 0 and utcnow() - (other.heartbeat_at or other.started_at) > STALE_AFTER:
+                finish_run(engine, other.id, status="abandoned",
+                           error=f"No sign of life since {(other.heartbeat_at or other.started_at):%Y-%m-%d %H:%M} UTC; "
+                                 "its process stopped. Nothing it had not committed was kept.")
+                continue
+            started = f"{other.started_at:%Y-%m-%d %H:%M} UTC" if other else "just now"
+            raise SyncInProgress(f"A sync of this workspace is already running (run #{other.id if other else '?'}, "
+                                 f"started {started} by {other.trigger if other else 'another process'}).",
+                                 hint="Wait for it to finish; this one was not started and nothing was changed.") from exc
+    raise AssertionError("unreachable")
+
+
+def running_run(engine, workspace_id: int) -> SyncRun | None:
+    with session_scope(engine) as session:
+        return session.exec(sm_select(SyncRun).where(SyncRun.workspace_id == workspace_id,
+                                                     SyncRun.status == "running")).first()
+
+
+def latest_finished_run(engine, workspace_id: int) -> SyncRun | None:
+    """The newest sync or dry run that finished (succeeded, failed or abandoned); rollbacks excluded."""
+    with session_scope(engine) as session:
+        return session.exec(sm_select(SyncRun).where(
+            SyncRun.workspace_id == workspace_id, SyncRun.status != "running", SyncRun.trigger != "rollback",
+        ).order_by(col(SyncRun.id).desc())).first()
+
+
+def get_run(engine, run_id: int) -> SyncRun | None:
+    with session_scope(engine) as session:
+        return session.get(SyncRun, run_id)
+
+
+def report_progress(engine, run_id: int, fraction: float | None = None, text: str | None = None) -> None:
+    """Record progress and a heartbeat for a running sync (its own small transaction)."""
+    with session_scope(engine) as session:
+        run = session.get(SyncRun, run_id)
+        if run is None or run.status != "running":
+            return
+        run.heartbeat_at = utcnow()
+        if fraction is not None:
+            run.progress, run.progress_text = fraction, text
+        session.add(run)
 
 
 def finish_run(engine, run_id: int, **fields) -> None:

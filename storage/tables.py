@@ -250,6 +250,11 @@ class SyncRun(SQLModel, table=True):
     mapping_version: int | None = None
     api_calls: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
+    # Live progress of a running sync, and a heartbeat that tells a crashed run from a slow one.
+    progress: float | None = None
+    progress_text: str | None = Field(default=None, max_length=200)
+    heartbeat_at: datetime | None = None
+    summary_json: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class QuarantinedRow(SQLModel, table=True):

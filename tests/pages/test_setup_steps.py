@@ -161,7 +161,21 @@ def test_reconciling_the_demo_accounts_completes_step_4(open_page):
     assert "Setup: 4 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
 
 
-def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_up(open_page):
+def _wait_for_runs(env, timeout: float = 60.0) -> bool:
+    """Wait until no sync of the demo workspace is running (they run in background threads)."""
+    import time
+
+    from storage.sync_store import running_run
+
+    engine = open_database(load_settings(env))
+    deadline = time.monotonic() + timeout
+    while running_run(engine, 1) is not None:
+        assert time.monotonic() < deadline, "the background sync did not finish"
+        time.sleep(0.1)
+    return True
+
+
+def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_up(open_page, env):
     _route_and_map(open_page)
     at = open_page("reconcile")
     _button(at, "Reconcile by CRM ID").click().run()
@@ -169,10 +183,15 @@ def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_
     at = open_page("sync")
     _button(at, "Dry run").click().run()
     assert not at.exception
-    assert any(m.value.startswith("Dry run complete — nothing was written") for m in at.success)
+    assert at.get("progress") or _wait_for_runs(env)  # shows progress while it runs in the background
+    _wait_for_runs(env)
+    at.run()
+    assert any(h.value.startswith("Dry run #") for h in at.subheader)
     assert "Setup: 4 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
     _button(at, "Run sync").click().run()
-    assert not at.exception and any(m.value.startswith("Sync complete") for m in at.success)
+    _wait_for_runs(env)
+    at.run()
+    assert not at.exception and any(h.value.startswith("Sync #") for h in at.subheader)
     counts = at.dataframe[0].value
     assert counts["add"].tolist() == [2996, 1996]
     assert "Setup: 5 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
@@ -191,6 +210,7 @@ def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_
 
     at = open_page("sync")
     _button(at, "Run sync").click().run()
+    _wait_for_runs(env)
     at = open_page("sync")
     assert at.selectbox(key="sync_rollback_run").options == ["Run #3", "Run #2"]
 

@@ -222,3 +222,39 @@ def test_history_grows_with_changes_only_and_a_rollback_can_itself_be_rolled_bac
 def _table_count(engine, table: str) -> int:
     with engine.connect() as connection:
         return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def test_a_background_sync_records_progress_and_its_summary(workspace):
+    import time as clock
+
+    from core.sync import SyncSummary, start_background_sync
+    from storage.sync_store import get_run
+
+    settings, engine, ws, _ = workspace
+    run_id = start_background_sync(engine, settings, ws, trigger="app", actor="dana")
+    deadline = clock.monotonic() + 60
+    while get_run(engine, run_id).status == "running" and clock.monotonic() < deadline:
+        clock.sleep(0.1)
+    run = get_run(engine, run_id)
+    assert run.status == "succeeded" and run.progress == 1.0 and run.heartbeat_at is not None
+    summary = SyncSummary.from_json(run.summary_json)
+    assert summary.domains[Domain.PIPELINE].added == 296 == run.rows_added - summary.domains[Domain.ARR_ACTUALS].added
+    assert summary.lines()[0].startswith("Pipeline: read 300, add 296")
+
+
+def test_a_run_whose_process_died_does_not_block_the_workspace(workspace):
+    from datetime import timedelta
+
+    from storage.sync_store import get_run
+    from storage.tables import SyncRun, utcnow
+
+    settings, engine, ws, _ = workspace
+    dead = start_run(engine, ws, trigger="scheduler", dry_run=False)
+    with session_scope(engine) as session:
+        row = session.get(SyncRun, dead.id)
+        row.heartbeat_at = utcnow() - timedelta(minutes=10)
+        session.add(row)
+    result = _sync(workspace)
+    assert result.domains[Domain.PIPELINE].added == 296
+    abandoned = get_run(engine, dead.id)
+    assert abandoned.status == "abandoned" and "its process stopped" in abandoned.error

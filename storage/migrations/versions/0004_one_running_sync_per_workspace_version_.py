@@ -1,8 +1,8 @@
-"""one running sync per workspace, version history for rollback, record lookups by ID
+"""one running sync per workspace, version history for rollback, record lookups by ID, run progress
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-23 09:40:41.844920
+Create Date: 2026-11-23 09:46:43.179653
 """
 
 from alembic import op
@@ -80,6 +80,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_opportunity_workspace_source_id', ['workspace_id', 'source_id'], unique=False)
 
     with op.batch_alter_table('sync_run', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('progress', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('progress_text', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+        batch_op.add_column(sa.Column('heartbeat_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('summary_json', sa.Text(), nullable=True))
         batch_op.create_index('ux_sync_run_one_running', ['workspace_id'], unique=True, sqlite_where=sa.text("status = 'running'"), postgresql_where=sa.text("status = 'running'"))
 
 
@@ -87,6 +91,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('sync_run', schema=None) as batch_op:
         batch_op.drop_index('ux_sync_run_one_running', sqlite_where=sa.text("status = 'running'"), postgresql_where=sa.text("status = 'running'"))
+        batch_op.drop_column('summary_json')
+        batch_op.drop_column('heartbeat_at')
+        batch_op.drop_column('progress_text')
+        batch_op.drop_column('progress')
 
     with op.batch_alter_table('opportunity', schema=None) as batch_op:
         batch_op.drop_index('ix_opportunity_workspace_source_id')
