@@ -317,3 +317,19 @@ def step_page(step_key: str, *, stop_when_blocked: bool = True) -> tuple[AppCont
     if not open_ and stop_when_blocked:
         st.stop()
     return ctx, workspace, open_
+
+
+def readable_objects(ctx: AppContext, workspace: Workspace) -> list[tuple]:
+    """(connection, objects) for every connection of the workspace that tested OK; a source that cannot be
+    described is reported on the page and left out."""
+    from storage.connections import list_connections
+
+    with db_session(ctx) as session:
+        connections = [c for c in list_connections(session, workspace.id) if c.last_test_ok]
+    result = []
+    for connection in connections:
+        try:
+            result.append((connection, connection_objects(connection)))
+        except RevenueConnectorError as exc:
+            show_error(exc)
+    return result

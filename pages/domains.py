@@ -5,31 +5,16 @@ import streamlit as st
 from core.canonical import Domain
 from core.errors import RevenueConnectorError, ValidationError
 from core.routing import RouteChoice, suggest_routes
-from pages._shell import (
-    connection_objects,
-    current_actor,
-    db_session,
-    inline_error,
-    next_step_link,
-    show_error,
-    step_page,
-)
-from storage.connections import list_connections
+from pages._shell import current_actor, db_session, inline_error, next_step_link, readable_objects, step_page
 from storage.routing import load_routes, save_routes
 
 ctx, workspace, _ = step_page("domains")
 
 with db_session(ctx) as session:
-    connections = [c for c in list_connections(session, workspace.id) if c.last_test_ok]
     saved = load_routes(session, workspace.id)
 
 options: dict[str, RouteChoice] = {}
-for connection in connections:
-    try:
-        objects = connection_objects(connection)
-    except RevenueConnectorError as exc:
-        show_error(exc)
-        continue
+for connection, objects in readable_objects(ctx, workspace):
     for obj in objects:
         rows = f" ({obj.row_count:,} rows)" if obj.row_count is not None else ""
         options[f"{connection.name} · {obj.name}{rows}"] = RouteChoice(connection.id, obj.name)

@@ -4,29 +4,14 @@ import streamlit as st
 
 from core.errors import RevenueConnectorError
 from core.reconcile import reconcile_accounts, suggest_accounts_object
-from pages._shell import (
-    connection_objects,
-    current_actor,
-    db_session,
-    inline_error,
-    next_step_link,
-    show_error,
-    step_page,
-)
+from pages._shell import current_actor, db_session, inline_error, next_step_link, readable_objects, step_page
 from storage.accounts import accounts_overview
-from storage.connections import list_connections
 
 ctx, workspace, _ = step_page("reconcile")
 
-with db_session(ctx) as session:
-    connections = [c for c in list_connections(session, workspace.id) if c.last_test_ok]
 choices: dict[str, tuple[int, str]] = {}
-for connection in connections:
-    try:
-        names = [o.name for o in connection_objects(connection)]
-    except RevenueConnectorError as exc:
-        show_error(exc)
-        continue
+for connection, objects in readable_objects(ctx, workspace):
+    names = [o.name for o in objects]
     suggested = suggest_accounts_object(names)
     for name in ([suggested] if suggested else []) + [n for n in names if n != suggested]:
         choices[f"{connection.name} · {name}"] = (connection.id, name)
