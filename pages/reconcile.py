@@ -25,10 +25,12 @@ def _reconcile() -> None:
     except RevenueConnectorError as exc:
         st.session_state["reconcile_error"] = exc
         return
-    renamed = f" {result.renamed} renamed account(s) kept their canonical account" if result.renamed else ""
-    example = f" (e.g. {result.renames[0][1]} → {result.renames[0][2]})." if result.renames else "."
+    renamed = ""
+    if result.renames:
+        old_name, new_name = result.renames[0][1], result.renames[0][2]
+        renamed = f" {result.renamed} renamed account(s) kept their canonical account (e.g. {old_name} → {new_name})."
     st.session_state["flash"] = ("success", f"{result.created} new canonical account(s), {result.unchanged} already "
-                                            f"reconciled.{renamed}{example}")
+                                            f"reconciled.{renamed}")
 
 
 st.markdown("Accounts are matched **by CRM ID**: a customer renamed in the CRM stays one canonical account. "

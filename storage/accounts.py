@@ -14,7 +14,7 @@ from sqlmodel import Session
 from sqlmodel import select as sm_select
 
 from storage import audit
-from storage.tables import AccountCrosswalk, CanonicalAccount, utcnow
+from storage.tables import AccountCrosswalk, CanonicalAccount, Connection, utcnow
 
 CROSSWALK_SCHEMA = {"source": pl.String, "source_account_id": pl.String, "account_id": pl.Int64}
 BY_ID_RULE = "rule: same CRM ID"
@@ -108,12 +108,15 @@ def accounts_overview(engine: Engine, workspace_id: int, limit: int = 500) -> pl
     accounts = CanonicalAccount.__table__  # type: ignore[attr-defined]
     links = AccountCrosswalk.__table__  # type: ignore[attr-defined]
     parent = accounts.alias("parent")
+    connections = Connection.__table__  # type: ignore[attr-defined]
     statement = (
-        select(accounts.c.name.label("account"), links.c.source.label("source"),
+        select(accounts.c.name.label("account"), func.coalesce(connections.c.name, links.c.source).label("source"),
                links.c.source_account_id.label("CRM ID"), links.c.source_name.label("name in CRM"),
                parent.c.name.label("parent account"), links.c.decided_by.label("matched by"))
         .join(links, links.c.canonical_account_id == accounts.c.id)
         .outerjoin(parent, parent.c.id == accounts.c.parent_id)
+        .outerjoin(connections, (connections.c.workspace_id == accounts.c.workspace_id)
+                   & (connections.c.source_key == links.c.source))
         .where(accounts.c.workspace_id == workspace_id).order_by(accounts.c.name).limit(limit)
     )
     with engine.connect() as connection:

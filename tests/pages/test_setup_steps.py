@@ -157,7 +157,8 @@ def test_reconciling_the_demo_accounts_completes_step_4(open_page):
     assert at.selectbox(key="reconcile_object").value == "Demo CRM (Salesforce sandbox) · Account"
     _button(at, "Reconcile by CRM ID").click().run()
     assert not at.exception
-    assert any("500 new canonical account(s)" in s.value for s in at.success)
+    assert any(s.value == "500 new canonical account(s), 0 already reconciled." for s in at.success)
+    assert set(at.dataframe[0].value["source"]) == {"Demo CRM (Salesforce sandbox)"}
     assert "Setup: 4 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
 
 
