@@ -130,3 +130,23 @@ def bench_sync(opportunities: int, movements: int, seed: int = 11) -> dict[str, 
           f"incremental_ratio={figures['incremental_ratio']:.3f}")
     engine.dispose()
     return figures
+
+
+def bench_accounts(accounts: int, seed: int = 5) -> dict[str, float]:
+    """Time duplicate suggestions over `accounts` synthetic accounts; prints seconds, pairs compared, peak memory
+    and how many planted duplicates were found."""
+    from core.suggestions.account_samples import synthetic_accounts
+    from core.suggestions.accounts import suggest_duplicates
+
+    frame, planted = synthetic_accounts(accounts, seed=seed)
+    started = time.perf_counter()
+    run = suggest_duplicates(frame)
+    seconds = time.perf_counter() - started
+    hits = run.pairs.join(planted, on=["account_id_a", "account_id_b"], how="semi").height
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"accounts {accounts:,}: {seconds:.2f} s, {run.pairs_compared:,} pairs compared "
+          f"({run.pairs_compared / max(accounts, 1):.1f} per account, all pairs would be "
+          f"{accounts * (accounts - 1) // 2:,}), {run.pairs.height:,} pairs suggested, "
+          f"{hits:,} of {planted.height:,} planted duplicates found, peak memory {peak:,.0f} MiB")
+    return {"seconds": seconds, "pairs_compared": run.pairs_compared, "peak_mib": peak,
+            "suggested": run.pairs.height, "planted_found": hits}

@@ -195,12 +195,41 @@ def _cmd_mapping(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from core.bench import bench_extract, bench_sync
+    from core.bench import bench_accounts, bench_extract, bench_sync
 
     if args.target == "extract":
         bench_extract(args.records)
+    elif args.target == "accounts":
+        bench_accounts(args.accounts)
     else:
         bench_sync(args.opportunities, args.movements)
+    return 0
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from core.suggestions import headless
+
+    if args.kind == "fields":
+        frame = headless.read_table(args.input, headless.FIELD_COLUMNS)
+        out = headless.fields_output(headless.field_suggestions(frame))
+    elif args.kind == "stages":
+        frame = headless.read_table(args.input, headless.STAGE_COLUMNS)
+        out = headless.stages_output(headless.stage_suggestions(frame))
+    else:
+        frame = headless.read_table(args.input, headless.ACCOUNT_COLUMNS)
+        out = headless.suggest_duplicates(headless.account_records(frame)).pairs.drop("cluster")
+    out.write_csv(args.out)
+    print(f"{out.height:,} suggestion(s) written to {args.out}")
+    return 0
+
+
+def _cmd_eval(_args: argparse.Namespace) -> int:
+    from core.suggestions.evaluation import evaluate_all
+
+    for score in evaluate_all():
+        print(score.line())
+        for mistake in score.mistakes:
+            print(f"    {mistake}")
     return 0
 
 
@@ -278,11 +307,21 @@ def build_parser() -> argparse.ArgumentParser:
     mapping.set_defaults(run=_cmd_mapping)
 
     bench = commands.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("target", choices=["extract", "sync"])
+    bench.add_argument("target", choices=["extract", "sync", "accounts"])
+    bench.add_argument("--accounts", type=int, default=100_000, help="accounts: accounts to generate and match")
     bench.add_argument("--records", type=int, default=25_000, help="extract: opportunities / deals to read")
     bench.add_argument("--opportunities", type=int, default=100_000, help="sync: opportunities to generate")
     bench.add_argument("--movements", type=int, default=100_000, help="sync: ARR movements to generate")
     bench.set_defaults(run=_cmd_bench)
+
+    suggest = commands.add_parser("suggest", help="suggest field, stage or duplicate-account mappings from a CSV")
+    suggest.add_argument("kind", choices=["fields", "stages", "accounts"])
+    suggest.add_argument("--input", required=True, help="CSV to read (see README for its columns)")
+    suggest.add_argument("--out", required=True, help="CSV to write")
+    suggest.set_defaults(run=_cmd_suggest)
+
+    evaluation = commands.add_parser("eval", help="precision, recall and F1 of suggestions on the labelled sets")
+    evaluation.set_defaults(run=_cmd_eval)
 
     secret = commands.add_parser("secret-key", help="print a new key for REVENUE_CONNECTOR_SECRET_KEY")
     secret.set_defaults(run=_cmd_secret_key)

@@ -98,3 +98,36 @@ def test_the_five_steps_headless_with_dry_run_sync_and_exports(cli, tmp_path):
     out = tmp_path / "q.csv"
     assert cli("export", "quarantine", "--workspace", "Demo", "--out", str(out)).returncode == 0
     assert set(pl.read_csv(out)["reason_code"]) >= {"unmapped_stage", "unreconciled_account"}
+
+
+def test_suggest_commands_write_the_documented_columns(cli, tmp_path):
+    evaluation = PROJECT_ROOT / "tests" / "evaluation"
+    for kind, columns in (("fields", ["object", "name", "suggested", "score", "band", "reason"]),
+                          ("stages", ["pipeline", "stage_id", "suggested", "weight", "score", "band", "reason"]),
+                          ("accounts", ["account_id_a", "account_id_b", "score", "band", "reason"])):
+        out = tmp_path / f"{kind}.csv"
+        result = cli("suggest", kind, "--input", str(evaluation / f"{kind}.csv"), "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        frame = pl.read_csv(out)
+        assert frame.columns == columns and frame.height > 0
+    fields = pl.read_csv(tmp_path / "fields.csv")
+    assert set(fields.filter(pl.col("name") == "StageName")["suggested"]) == {"stage"}
+    accounts = pl.read_csv(tmp_path / "accounts.csv")
+    assert accounts["score"].to_list() == sorted(accounts["score"].to_list(), reverse=True)
+
+
+def test_suggest_names_a_missing_column_in_one_line(cli, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("system,object,name\nsalesforce,Opportunity,Amount\n")
+    result = cli("suggest", "fields", "--input", str(bad), "--out", str(tmp_path / "o.csv"))
+    assert result.returncode == 1 and "missing column(s) label, type, samples" in result.stderr
+
+
+def test_eval_and_bench_accounts_print_figures(cli):
+    result = cli("eval")
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")] == \
+        ["fields", "stages", "accounts"]
+    assert "F1" in result.stdout
+    bench = cli("bench", "accounts", "--accounts", "3000")
+    assert bench.returncode == 0 and "pairs compared" in bench.stdout and "peak memory" in bench.stdout
