@@ -8,6 +8,8 @@
 | REVENUE_CONNECTOR_DEMO           | "0" to start without the Demo workspace              | "1"                  |
 | OPENAI_BASE_URL / OPENAI_API_KEY | OpenAI-compatible endpoint for suggestions (optional) | off                 |
 | REVENUE_CONNECTOR_LLM_MODEL      | model name sent to that endpoint                     | off                  |
+| REVENUE_CONNECTOR_AUTO_ACCEPT    | score at or above which a suggestion is auto-accept  | 0.90                 |
+| REVENUE_CONNECTOR_REVIEW_FLOOR   | score below which a suggestion is in the reject band | 0.50                 |
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from core.errors import DataFolderError, StorageUnavailable
+from core.errors import ConfigurationError, DataFolderError, StorageUnavailable
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -48,6 +50,8 @@ class Settings:
     secret_key: str | None
     demo_enabled: bool
     llm: LLMSettings
+    auto_accept: float = 0.90
+    review_floor: float = 0.50
 
     @property
     def uses_sqlite(self) -> bool:
@@ -79,7 +83,22 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             api_key=env.get("OPENAI_API_KEY") or None,
             model=env.get("REVENUE_CONNECTOR_LLM_MODEL") or None,
         ),
+        auto_accept=_fraction(env, "REVENUE_CONNECTOR_AUTO_ACCEPT", 0.90),
+        review_floor=_fraction(env, "REVENUE_CONNECTOR_REVIEW_FLOOR", 0.50),
     )
+
+
+def _fraction(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}={raw!r} is not a number between 0 and 1.") from exc
+    if not 0 < value <= 1:
+        raise ConfigurationError(f"{name}={raw} is outside 0..1.")
+    return value
 
 
 def ensure_data_dir(settings: Settings) -> Path:

@@ -74,3 +74,11 @@ class QuotaExhausted(SourceError):
 
 class SourceUnavailable(SourceError):
     """The source failed mid-read (server error, dropped connection, malformed answer); nothing partial is used."""
+
+
+class DecisionConflict(RevenueConnectorError):
+    """Another reviewer decided the same suggestion first; nothing was overwritten."""
+
+
+class ConfigurationError(RevenueConnectorError):
+    """A setting in the environment or secrets is not usable."""

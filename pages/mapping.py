@@ -2,9 +2,13 @@
 
 import streamlit as st
 
-from core.canonical import Domain, canonical_fields_frame
+from core.canonical import Domain, MovementComponent, canonical_fields_frame
 from core.connectors.base import fields_frame
 from core.errors import RevenueConnectorError, ValidationError
+from core.mapping_config import mappable_fields
+from core.suggestions.model import thresholds_from
+from core.suggestions.workspace import apply_approved, suggest_mappings
+from pages._review import ReviewSpec, review_table
 from pages._shell import (
     PAGE_BY_KEY,
     connection_objects,
@@ -16,11 +20,15 @@ from pages._shell import (
     stage_set_table,
     step_page,
 )
+from storage import review
 from storage.connections import get_connection
 from storage.mappings import latest_mapping, save_mapping
 from storage.routing import load_routes
+from storage.workspaces import load_stage_set
 
 ctx, workspace, _ = step_page("mapping")
+with db_session(ctx) as session:
+    stage_set = load_stage_set(session, workspace.id)
 
 
 
@@ -41,7 +49,81 @@ def _import_mapping() -> None:
     st.session_state["flash"] = ("success", f"Mapping version {row.version} imported and in force.")
 
 
-st.subheader("Mapping file")
+def _suggest() -> None:
+    try:
+        with db_session(ctx) as session:
+            run = suggest_mappings(session, ctx.engine, workspace.id, ctx.settings, thresholds=thresholds_from(ctx.settings))
+    except RevenueConnectorError as exc:
+        st.session_state["suggest_error"] = exc
+        return
+    new = run.fields["new"] + run.stages["new"] + run.values["new"]
+    kept = run.fields["kept"] + run.stages["kept"] + run.values["kept"]
+    message = f"{new} new suggestion(s); {kept} already decided kept their decision."
+    if run.problems:
+        message += " Not reached: " + "; ".join(run.problems)
+    st.session_state["flash"] = ("success" if not run.problems else "warning", message)
+    st.session_state["llm_outcome"] = run.llm.message
+
+
+def _apply() -> None:
+    try:
+        with db_session(ctx) as session:
+            row = apply_approved(session, workspace.id, actor=current_actor())
+    except RevenueConnectorError as exc:
+        st.session_state["apply_error"] = exc
+        return
+    st.session_state["flash"] = ("success", f"Mapping version {row.version} built from the approved suggestions is "
+                                            "in force; the next sync uses it.")
+
+
+with db_session(ctx) as session:
+    routes = load_routes(session, workspace.id)
+    pending = {kind: review.review_counts(session, kind, workspace.id) for kind in ("field", "stage", "value")}
+has_routes = any(routes.values())
+has_suggestions = any(sum(c.values()) for c in pending.values())
+
+st.subheader("Suggested mappings")
+llm = ctx.settings.llm
+st.caption("Every CRM field, stage and movement type gets a proposed canonical target with a score, the reasons "
+           "and a runner-up. Nothing is used until a person approves it; the sync uses only the mapping in force. "
+           + (f"An LLM ({llm.model}) re-ranks what the rules are unsure about." if llm.configured
+              else "Offline suggestions (rules + rapidfuzz); no LLM is configured."))
+with st.container(border=True):
+    left, right = st.columns([3, 2])
+    left.button("Suggest mappings" if not has_suggestions else "Refresh suggestions", key="suggest_run",
+                type="primary" if not has_suggestions else "secondary", on_click=_suggest, disabled=not has_routes,
+                icon=":material/auto_awesome:")
+    approved = sum(c["approved"] for c in pending.values())
+    right.button(f"Put {approved} approved mapping(s) in force", key="apply_approved", on_click=_apply,
+                 disabled=approved == 0, type="primary" if has_suggestions and approved else "secondary",
+                 icon=":material/published_with_changes:")
+    if not has_routes:
+        st.caption("Choose the sources of each domain in step 2 first.")
+    outcome = st.session_state.pop("llm_outcome", None)
+    if outcome:
+        (st.warning if "could not" in outcome else st.info)(outcome, icon=":material/smart_toy:")
+    inline_error("suggest_error")
+    inline_error("apply_error")
+
+if has_suggestions:
+    stage_keys = [s.key for s in stage_set]
+    fields_tab, stages_tab, values_tab = st.tabs([
+        f"Fields ({pending['field']['pending']} pending)", f"Stages ({pending['stage']['pending']} pending)",
+        f"Movement types ({pending['value']['pending']} pending)"])
+    with fields_tab:
+        review_table(ctx, workspace, ReviewSpec("field", {"object_name": "object", "source_field": "CRM field",
+                                                          "label": "label", "source_type": "type"},
+                                                "canonical_field", sorted({*mappable_fields(Domain.PIPELINE),
+                                                                           *mappable_fields(Domain.ARR_ACTUALS)}),
+                                                "object_name"))
+    with stages_tab:
+        review_table(ctx, workspace, ReviewSpec("stage", {"pipeline_id": "pipeline", "stage_label": "CRM stage"},
+                                                "canonical_stage", stage_keys, "pipeline_id"))
+    with values_tab:
+        review_table(ctx, workspace, ReviewSpec("value", {"source_field": "CRM field", "source_value": "CRM value"},
+                                                "target", [c.value for c in MovementComponent], "source_field"))
+
+st.subheader("Mapping in force")
 st.caption("The whole mapping — fields, stages, movement types, filters, amount policy, currency and FX rates — as "
            "one YAML file. Every import is validated, becomes a new version, and is recorded in the audit log.")
 with db_session(ctx) as session:
@@ -50,11 +132,12 @@ with st.container(border=True):
     left, right = st.columns([3, 2])
     with left:
         if current is None:
-            st.markdown("No mapping yet. Import a mapping file to continue.")
+            st.markdown("No mapping in force yet: approve the suggestions above and put them in force, or import a "
+                        "mapping file.")
         else:
             version, config = current
-            st.markdown(f"**Version {version.version}** · imported {version.created_at:%Y-%m-%d %H:%M} UTC by "
-                        f"{version.created_by} · {len(config.objects)} object(s), {len(config.stages)} stage mapping(s), "
+            st.markdown(f"**Version {version.version}** · {version.note or 'imported'} · {version.created_at:%Y-%m-%d %H:%M} "
+                        f"UTC by {version.created_by} · {len(config.objects)} object(s), {len(config.stages)} stage mapping(s), "
                         f"{len(config.movement_components)} movement type(s)")
             st.download_button("Download mapping (YAML)", version.yaml_text, file_name=f"mapping-v{version.version}.yaml",
                                mime="application/x-yaml", on_click="ignore", key="mapping_download",
@@ -66,12 +149,8 @@ with st.container(border=True):
 if workspace.is_demo:
     st.caption(":material/lightbulb: For the demo, `docs/demo-mapping.yaml` in the project holds a mapping a "
                "reviewer approved for the demo org.")
-st.info("Suggested mappings — each CRM field and stage with a proposed canonical target, a score and the reason — "
-        "will also appear here for you to approve, so you will not need to write the file by hand. Nothing is "
-        "mapped automatically; the sync uses only the mapping in force.", icon=":material/construction:")
 
 with db_session(ctx) as session:
-    routes = load_routes(session, workspace.id)
     connections = {r.connection_id: get_connection(session, r.connection_id) for rs in routes.values() for r in rs}
 
 for domain in Domain:

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.errors import RevenueConnectorError
 from core.reconcile import reconcile_accounts, suggest_accounts_object
+from pages._duplicates import duplicate_review
 from pages._shell import current_actor, db_session, inline_error, next_step_link, readable_objects, step_page
 from storage.accounts import accounts_overview
 
@@ -34,8 +35,8 @@ def _reconcile() -> None:
 
 
 st.markdown("Accounts are matched **by CRM ID**: a customer renamed in the CRM stays one canonical account. "
-            "Suggested duplicates (two CRM records for one company) will be shown here side by side for you to merge "
-            "or keep apart; nothing is merged without your approval.")
+            "Likely duplicates (two CRM records for one company) are suggested below side by side for you to merge "
+            "or keep apart; nothing is merged without your approval, and every merge can be undone.")
 if not choices:
     st.info("No readable object yet: test a connection in step 1.", icon=":material/info:")
 else:
@@ -44,6 +45,8 @@ else:
         st.button("Reconcile by CRM ID", type="primary", key="reconcile_run", on_click=_reconcile,
                   icon=":material/join_inner:")
         inline_error("reconcile_error")
+
+duplicate_review(ctx, workspace)
 
 overview = accounts_overview(ctx.engine, workspace.id)
 if overview.is_empty():

@@ -88,8 +88,13 @@ class ReviewedSuggestion(SQLModel):
     band: str | None = Field(default=None, max_length=12)
     reason: str | None = Field(default=None, sa_type=Text)
     origin: str | None = Field(default=None, max_length=60)
+    suggested: str | None = Field(default=None, max_length=40)   # what the engine proposed, kept for the audit
+    runner_up: str | None = Field(default=None, max_length=40)
+    runner_up_score: float | None = None
     decided_by: str | None = Field(default=None, max_length=80)
     decided_at: datetime | None = None
+    # Optimistic lock: a decision names the version it saw, so two reviewers never overwrite each other silently.
+    version: int = 1
 
 
 class FieldMapping(ReviewedSuggestion, table=True):
@@ -106,7 +111,8 @@ class FieldMapping(ReviewedSuggestion, table=True):
     canonical_field: str | None = Field(default=None, max_length=40)
     field_type: str = Field(default="string", max_length=12)
     null_policy: str = Field(default="keep", max_length=8)
-    version: int = 1
+    label: str | None = Field(default=None, max_length=255)
+    source_type: str | None = Field(default=None, max_length=40)
 
 
 class StageMapping(ReviewedSuggestion, table=True):
@@ -122,6 +128,45 @@ class StageMapping(ReviewedSuggestion, table=True):
     stage_label: str = Field(max_length=200)
     canonical_stage: str | None = Field(default=None, max_length=40)
     weight: float | None = None
+    is_closed: bool | None = None
+    sort_order: int | None = None
+
+
+class ValueMapping(ReviewedSuggestion, table=True):
+    """A CRM picklist value mapped onto a canonical value (movement types such as 'Upsell' -> expansion)."""
+
+    __tablename__ = "value_mapping"
+    __table_args__ = (UniqueConstraint("workspace_id", "connection_id", "object_name", "source_field", "source_value"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    connection_id: int = Field(foreign_key="connection.id")
+    object_name: str = Field(max_length=120)
+    source_field: str = Field(max_length=120)
+    source_value: str = Field(max_length=200)
+    target: str | None = Field(default=None, max_length=40)
+
+
+class AccountMatch(ReviewedSuggestion, table=True):
+    """A suggested duplicate pair of canonical accounts; merged, rejected (never suggested again) or pending."""
+
+    __tablename__ = "account_match"
+    __table_args__ = (UniqueConstraint("workspace_id", "account_id_a", "account_id_b"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    account_id_a: int = Field(foreign_key="canonical_account.id")
+    account_id_b: int = Field(foreign_key="canonical_account.id")
+    cluster: int | None = None
+    moved_links_json: str | None = Field(default=None, sa_type=Text)  # crosswalk rows a merge moved, for unmerge
+
+
+class LlmAnswer(SQLModel, table=True):
+    """A cached LLM answer keyed by the hash of its request, so a re-run sends nothing."""
+
+    __tablename__ = "llm_answer"
+    key: str = Field(primary_key=True, max_length=64)
+    model: str = Field(max_length=120)
+    answer: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class CanonicalAccount(SQLModel, table=True):
@@ -132,6 +177,7 @@ class CanonicalAccount(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=255)
     parent_id: int | None = Field(default=None, foreign_key="canonical_account.id")
+    merged_into_id: int | None = Field(default=None, foreign_key="canonical_account.id")
     segment: str | None = Field(default=None, max_length=80)
     website: str | None = Field(default=None, max_length=255)
     country: str | None = Field(default=None, max_length=80)

@@ -40,6 +40,16 @@ class BandThresholds:
 
 
 DEFAULT_THRESHOLDS = BandThresholds()
+
+
+def thresholds_from(settings) -> BandThresholds:
+    """The bands a workspace's settings ask for (REVENUE_CONNECTOR_AUTO_ACCEPT / _REVIEW_FLOOR)."""
+    from core.errors import ConfigurationError
+
+    try:
+        return BandThresholds(auto_accept=settings.auto_accept, review=settings.review_floor)
+    except ValueError as exc:
+        raise ConfigurationError(f"Suggestion thresholds: {exc}") from exc
 NOTHING = ""  # the target of "maps to nothing"
 
 

@@ -88,6 +88,8 @@ def suggest_stages(stages: list[CrmStage], canonical: tuple[CanonicalStage, ...]
     by_key: dict[tuple[str, str], Suggestion] = {}
     for pipeline_id, members in pipelines.items():
         open_members = sorted((s for s in members if not s.is_closed), key=lambda s: s.sort_order)
+        # Without CRM metadata (a stage column in a file) a stage may be closed too: the label decides.
+        choices = open_stages + ([won, lost] if any(s.is_closed is None for s in members) else [])
         for stage in members:
             probability = normalise_probability(stage.probability, stage.system)
             verdict = _closed_verdict(stage, probability)
@@ -101,8 +103,8 @@ def suggest_stages(stages: list[CrmStage], canonical: tuple[CanonicalStage, ...]
                     None, None, group=pipeline_id, weight=target.weight)
                 continue
             position = open_members.index(stage) / max(len(open_members) - 1, 1) if len(open_members) > 1 else 0.0
-            by_key[(pipeline_id, stage.stage_id)] = _open_suggestion(stage, probability, position, open_stages,
-                                                                      thresholds)
+            by_key[(pipeline_id, stage.stage_id)] = _open_suggestion(
+                stage, probability, position, choices if stage.is_closed is None else open_stages, thresholds)
     for stage in stages:
         suggestions.append(by_key[(stage.pipeline_id, stage.stage_id)])
     return suggestions
@@ -115,9 +117,11 @@ def _open_suggestion(stage: CrmStage, probability: float | None, position: float
         return Suggestion(stage.stage_id, "", 0.0, thresholds.band(0.0), ("the workspace has no open canonical stage",),
                           Origin.RULES.value, group=stage.pipeline_id)
     scored = []
-    for i, canonical in enumerate(open_stages):
+    funnel = [c for c in open_stages if c.semantics == StageSemantics.OPEN]
+    for canonical in open_stages:
         label = _label_similarity(stage.label, canonical)
-        slot = i / max(len(open_stages) - 1, 1) if len(open_stages) > 1 else 0.0
+        i = funnel.index(canonical) if canonical in funnel else len(funnel) - 1
+        slot = i / max(len(funnel) - 1, 1) if len(funnel) > 1 else 0.0
         order = 1 - abs(position - slot)
         if probability is not None:
             closeness = max(0.0, 1 - abs(probability - canonical.weight) / 0.5)

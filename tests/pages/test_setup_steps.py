@@ -141,7 +141,7 @@ def test_importing_the_demo_mapping_completes_step_3(open_page):
     at = open_page("domains")
     _button(at, "Save routing").click().run()
     at = open_page("mapping")
-    assert "No mapping yet" in texts(at)
+    assert "No mapping in force yet" in texts(at)
     at.file_uploader(key="mapping_upload").set_value(
         [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]).run()
     _button(at, "Import").click().run()
@@ -273,3 +273,42 @@ def test_exports_offer_csv_and_parquet_for_every_table(open_page):
     at = open_page("exports")
     labels = [b.label for b in at.get("download_button")]
     assert labels.count("CSV") == 9 and labels.count("Parquet") == 9
+
+
+def test_step_3_suggestions_are_approved_in_a_few_clicks_and_become_the_mapping_in_force(open_page):
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    assert "no LLM is configured" in texts(at)
+    _button(at, "Suggest mappings").click().run()
+    assert not at.exception
+    assert any("new suggestion(s)" in s.value for s in at.success)
+    assert [t.label.split(" (")[0] for t in at.tabs] == ["Fields", "Stages", "Movement types"]
+    assert "pending" in at.tabs[0].label
+    for label in ("Accept all", "Accept all", "Accept all"):
+        button = next(b for b in at.button if b.label.startswith(label) and not b.disabled)
+        button.click().run()
+        assert not at.exception
+    next(b for b in at.button if b.label.startswith("Put ")).click().run()
+    assert not at.exception
+    assert any("built from the approved suggestions is in force" in s.value for s in at.success)
+    assert "Setup: 3 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
+    assert "from approved suggestions" in texts(at)
+
+
+def test_step_4_suggests_planted_duplicates_side_by_side_and_a_merge_can_be_undone(open_page):
+    _route_and_map(open_page)
+    at = open_page("reconcile")
+    _button(at, "Reconcile by CRM ID").click().run()
+    _button(at, "Find possible duplicates").click().run()
+    assert not at.exception
+    assert any("possible duplicate pair(s) to review" in s.value for s in at.success)
+    merges = [b for b in at.button if b.label == "Merge"]
+    assert merges, "the demo plants duplicate accounts"
+    survivor = at.text_input[0].value
+    merges[0].click().run()
+    assert any(f"Merged into “{survivor}”" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "Undo").click().run()
+    assert any("Merge undone" in s.value for s in at.success)
+    _button(at, "Keep apart").click().run()
+    assert any("will not be suggested again" in s.value for s in at.success)

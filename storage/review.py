@@ -1,0 +1,292 @@
+"""Review state of suggestions: field, stage and value mappings and duplicate-account pairs.
+
+Every decision is a conditional update of one row (`WHERE id = … AND version = …`), so two reviewers
+deciding at the same time never lose a decision: different rows both land, and the second decision on
+the same row is refused with the name of whoever decided first. Every decision is audited with who,
+when, the suggestion, its score and the final choice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session
+from sqlmodel import select as sm_select
+
+from core.errors import DecisionConflict, NotFound
+from core.suggestions.model import Band, Suggestion
+from storage import audit
+from storage.tables import (
+    AccountCrosswalk,
+    AccountMatch,
+    CanonicalAccount,
+    Connection,
+    FieldMapping,
+    LlmAnswer,
+    StageMapping,
+    ValueMapping,
+    utcnow,
+)
+
+APPROVED, REJECTED, SUGGESTED, MERGED = "approved", "rejected", "suggested", "merged"
+KINDS = {"field": FieldMapping, "stage": StageMapping, "value": ValueMapping, "account": AccountMatch}
+_TARGET_COLUMN = {"field": "canonical_field", "stage": "canonical_stage", "value": "target", "account": None}
+
+
+def _suggestion_columns(s: Suggestion) -> dict:
+    return {"score": s.score, "band": s.band.value, "reason": s.reason[:2000], "origin": s.origin[:60],
+            "suggested": s.target or None, "runner_up": (s.runner_up or None) if s.runner_up is not None else None,
+            "runner_up_score": s.runner_up_score}
+
+
+def _upsert(session: Session, model, keys: dict, values: dict, target_column: str, target: str | None) -> str:
+    """Insert a new suggestion or refresh a pending one; a decided row keeps its decision. Returns what happened."""
+    row = session.exec(sm_select(model).filter_by(**keys)).first()
+    if row is None:
+        session.add(model(**keys, **values, **{target_column: target}, status=SUGGESTED))
+        return "new"
+    if row.status != SUGGESTED:
+        return "kept"
+    for name, value in {**values, target_column: target}.items():
+        setattr(row, name, value)
+    row.version += 1
+    session.add(row)
+    return "refreshed"
+
+
+def store_field_suggestions(session: Session, workspace_id: int, connection_id: int, object_name: str, domain: str,
+                            suggestions: list[Suggestion], types: dict[str, tuple[str, str]], field_type) -> dict[str, int]:
+    """`types`: source field -> (label, source type); `field_type(target)` gives the cast of a canonical field."""
+    counts = {"new": 0, "refreshed": 0, "kept": 0}
+    for s in suggestions:
+        label, source_type = types.get(s.subject, (s.subject, "string"))
+        values = {**_suggestion_columns(s), "domain": domain, "label": label[:255], "source_type": source_type[:40],
+                  "field_type": field_type(s.target).value if s.target else "string"}
+        counts[_upsert(session, FieldMapping, {"workspace_id": workspace_id, "connection_id": connection_id,
+                                               "object_name": object_name, "source_field": s.subject},
+                       values, "canonical_field", s.target or None)] += 1
+    return counts
+
+
+def store_stage_suggestions(session: Session, workspace_id: int, connection_id: int, suggestions: list[Suggestion],
+                            stages) -> dict[str, int]:
+    counts = {"new": 0, "refreshed": 0, "kept": 0}
+    for s, stage in zip(suggestions, stages, strict=True):
+        values = {**_suggestion_columns(s), "stage_label": stage.label[:200], "weight": s.weight,
+                  "is_closed": stage.is_closed, "sort_order": stage.sort_order}
+        counts[_upsert(session, StageMapping, {"workspace_id": workspace_id, "connection_id": connection_id,
+                                               "pipeline_id": stage.pipeline_id, "stage_id": stage.stage_id},
+                       values, "canonical_stage", s.target or None)] += 1
+    return counts
+
+
+def store_value_suggestions(session: Session, workspace_id: int, connection_id: int, object_name: str, field: str,
+                            suggestions: list[Suggestion]) -> dict[str, int]:
+    counts = {"new": 0, "refreshed": 0, "kept": 0}
+    for s in suggestions:
+        counts[_upsert(session, ValueMapping, {"workspace_id": workspace_id, "connection_id": connection_id,
+                                               "object_name": object_name, "source_field": field,
+                                               "source_value": s.subject},
+                       _suggestion_columns(s), "target", s.target or None)] += 1
+    return counts
+
+
+def decide(session: Session, kind: str, row_id: int, seen_version: int, decision: str, *, actor: str,
+           target: str | None = None, weight: float | None = None) -> None:
+    """Approve (with the suggested or another target) or reject one suggestion, if nobody decided it meanwhile."""
+    model = KINDS[kind]
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"Suggestion {kind} #{row_id} no longer exists; reload the page.")
+    values: dict = {"status": decision, "decided_by": actor, "decided_at": utcnow(), "version": seen_version + 1}
+    column = _TARGET_COLUMN[kind]
+    if column and target is not None:
+        values[column] = target or None
+    if kind == "stage" and weight is not None:
+        values["weight"] = weight
+    if kind == "field" and target is not None:
+        from core.suggestions.fields import canonical_type
+
+        values["field_type"] = canonical_type(target).value if target else "string"
+    table = model.__table__  # type: ignore[attr-defined]
+    result = session.execute(update(table).where(table.c.id == row_id, table.c.version == seen_version).values(**values))
+    if result.rowcount != 1:
+        session.refresh(row)
+        raise DecisionConflict(f"{_subject(kind, row)} was decided by {row.decided_by or 'someone else'} "
+                               f"({row.status}) while you were reviewing; your choice was not applied. Reload to see it.")
+    audit.record(session, actor=actor, action=decision, entity=f"{kind}_suggestion", entity_id=row_id,
+                 workspace_id=row.workspace_id,
+                 detail={"subject": _subject(kind, row), "suggested": row.suggested, "score": row.score,
+                         "band": row.band, "final": target if target is not None else (getattr(row, column) if column else None)})
+
+
+def _subject(kind: str, row) -> str:
+    if kind == "field":
+        return f"{row.object_name}.{row.source_field}"
+    if kind == "stage":
+        return f"stage '{row.stage_label}' ({row.pipeline_id})"
+    if kind == "value":
+        return f"{row.source_field} = '{row.source_value}'"
+    return f"accounts #{row.account_id_a} / #{row.account_id_b}"
+
+
+def accept_auto_band(session: Session, kind: str, workspace_id: int, *, actor: str) -> int:
+    """Approve every pending suggestion in the auto-accept band (each as its own audited decision)."""
+    model = KINDS[kind]
+    rows = session.exec(sm_select(model).where(model.workspace_id == workspace_id, model.status == SUGGESTED,
+                                               model.band == Band.AUTO_ACCEPT.value)).all()
+    accepted = 0
+    for row in rows:
+        try:
+            decide(session, kind, row.id, row.version, APPROVED, actor=actor)
+            accepted += 1
+        except DecisionConflict:
+            continue  # someone decided it a moment ago: their decision stands
+    return accepted
+
+
+def review_frame(engine: Engine, kind: str, workspace_id: int) -> pl.DataFrame:
+    """Suggestions of one kind for the review table, most uncertain first (pending before decided)."""
+    model = KINDS[kind]
+    table = model.__table__  # type: ignore[attr-defined]
+    connections = Connection.__table__  # type: ignore[attr-defined]
+    statement = select(table, connections.c.name.label("connection")).outerjoin(
+        connections, connections.c.id == table.c.connection_id) if "connection_id" in table.c else select(table)
+    statement = statement.where(table.c.workspace_id == workspace_id)
+    with engine.connect() as connection:
+        frame = pl.read_database(statement, connection, infer_schema_length=None)
+    if frame.is_empty():
+        return frame
+    return frame.with_columns(
+        _pending=(pl.col("status") != SUGGESTED), _certainty=(pl.col("score").fill_null(0) - 0.7).abs()
+    ).sort(["_pending", "_certainty"]).drop("_pending", "_certainty")
+
+
+def review_counts(session: Session, kind: str, workspace_id: int) -> dict[str, int]:
+    model = KINDS[kind]
+    rows = session.exec(sm_select(model.status, model.band).where(model.workspace_id == workspace_id)).all()
+    counts = {"pending": 0, "approved": 0, "rejected": 0, "merged": 0, "auto": 0}
+    for status, band in rows:
+        counts["pending" if status == SUGGESTED else status] = counts.get(
+            "pending" if status == SUGGESTED else status, 0) + 1
+        counts["auto"] += status == SUGGESTED and band == Band.AUTO_ACCEPT.value
+    return counts
+
+
+# -- duplicate accounts -------------------------------------------------------------------------
+
+def live_accounts(session: Session, workspace_id: int) -> pl.DataFrame:
+    """Canonical accounts not merged into another: id, name, website, country (read in `session`)."""
+    table = CanonicalAccount.__table__  # type: ignore[attr-defined]
+    statement = select(table.c.id, table.c.name, table.c.website, table.c.country).where(
+        table.c.workspace_id == workspace_id, table.c.merged_into_id.is_(None))
+    session.flush()
+    return pl.read_database(statement, session.connection(), schema_overrides={
+        "id": pl.Int64, "name": pl.String, "website": pl.String, "country": pl.String})
+
+
+def known_pairs(session: Session, workspace_id: int) -> set[tuple[str, str]]:
+    """Pairs already suggested or decided (rejected pairs are never suggested again)."""
+    rows = session.exec(sm_select(AccountMatch.account_id_a, AccountMatch.account_id_b)
+                        .where(AccountMatch.workspace_id == workspace_id)).all()
+    return {(str(a), str(b)) for a, b in rows}
+
+
+def store_duplicate_pairs(session: Session, workspace_id: int, pairs: pl.DataFrame) -> int:
+    """New suggested pairs (ids of canonical accounts, a < b); known pairs are left as they are."""
+    known = known_pairs(session, workspace_id)
+    added = 0
+    for row in pairs.iter_rows(named=True):
+        a, b = sorted((int(row["account_id_a"]), int(row["account_id_b"])))
+        if (str(a), str(b)) in known:
+            continue
+        session.add(AccountMatch(workspace_id=workspace_id, account_id_a=a, account_id_b=b, score=row["score"],
+                                 band=row["band"], reason=row["reason"], origin="rules + rapidfuzz",
+                                 cluster=row.get("cluster"), status=SUGGESTED))
+        added += 1
+    return added
+
+
+def merge_pair(session: Session, match_id: int, seen_version: int, *, surviving_name: str, actor: str) -> None:
+    """Merge account B into A under `surviving_name`: B's CRM IDs now point at A (recorded for unmerge)."""
+    match = session.get(AccountMatch, match_id)
+    if match is None:
+        raise NotFound(f"Duplicate suggestion #{match_id} no longer exists; reload the page.")
+    keep, fold = session.get(CanonicalAccount, match.account_id_a), session.get(CanonicalAccount, match.account_id_b)
+    if keep.merged_into_id or fold.merged_into_id:
+        raise DecisionConflict(f"{keep.name} or {fold.name} was already merged elsewhere; reload to see it.")
+    decide(session, "account", match_id, seen_version, MERGED, actor=actor)
+    links = session.exec(sm_select(AccountCrosswalk).where(AccountCrosswalk.canonical_account_id == fold.id)).all()
+    moved = [link.id for link in links]
+    for link in links:
+        link.canonical_account_id = keep.id
+        link.decided_by = f"merged by {actor}"
+        session.add(link)
+    match = session.get(AccountMatch, match_id)
+    match.moved_links_json = json.dumps({"links": moved, "old_name": keep.name})
+    fold.merged_into_id = keep.id
+    keep.name = surviving_name
+    session.add_all([match, keep, fold])
+    audit.record(session, actor=actor, action="merge", entity="accounts", entity_id=f"{keep.id}+{fold.id}",
+                 workspace_id=match.workspace_id,
+                 detail={"kept": keep.id, "merged": fold.id, "name": surviving_name, "crm_ids_moved": len(moved),
+                         "score": match.score, "reason": match.reason})
+
+
+def unmerge_pair(session: Session, match_id: int, *, actor: str) -> None:
+    """Undo a merge: the CRM IDs the merge moved point at account B again."""
+    match = session.get(AccountMatch, match_id)
+    if match is None or match.status != MERGED:
+        raise NotFound(f"Merge #{match_id} is not in force; reload the page.")
+    record = json.loads(match.moved_links_json or "{}")
+    keep, fold = session.get(CanonicalAccount, match.account_id_a), session.get(CanonicalAccount, match.account_id_b)
+    for link_id in record.get("links", []):
+        link = session.get(AccountCrosswalk, link_id)
+        if link is not None:
+            link.canonical_account_id = fold.id
+            session.add(link)
+    fold.merged_into_id = None
+    keep.name = record.get("old_name", keep.name)
+    match.status, match.version, match.decided_by, match.decided_at = SUGGESTED, match.version + 1, actor, utcnow()
+    session.add_all([match, keep, fold])
+    audit.record(session, actor=actor, action="unmerge", entity="accounts", entity_id=f"{keep.id}+{fold.id}",
+                 workspace_id=match.workspace_id, detail={"kept": keep.id, "restored": fold.id})
+
+
+def duplicate_review_frame(engine: Engine, workspace_id: int) -> pl.DataFrame:
+    """Suggested pairs with both accounts' names, websites and countries side by side."""
+    matches = AccountMatch.__table__  # type: ignore[attr-defined]
+    accounts = CanonicalAccount.__table__  # type: ignore[attr-defined]
+    a, b = accounts.alias("a"), accounts.alias("b")
+    statement = (select(matches.c.id, matches.c.version, matches.c.status, matches.c.score, matches.c.band,
+                        matches.c.reason, matches.c.cluster, matches.c.decided_by,
+                        a.c.id.label("id_a"), a.c.name.label("name_a"), a.c.website.label("website_a"),
+                        a.c.country.label("country_a"), b.c.id.label("id_b"), b.c.name.label("name_b"),
+                        b.c.website.label("website_b"), b.c.country.label("country_b"))
+                 .join(a, a.c.id == matches.c.account_id_a).join(b, b.c.id == matches.c.account_id_b)
+                 .where(matches.c.workspace_id == workspace_id).order_by(matches.c.score.desc()))
+    with engine.connect() as connection:
+        return pl.read_database(statement, connection, infer_schema_length=None)
+
+
+# -- LLM answer cache ----------------------------------------------------------------------------
+
+@dataclass
+class DatabaseAnswerCache:
+    """core.suggestions.llm.AnswerCache on the llm_answer table."""
+
+    engine: Engine
+
+    def get(self, key: str) -> str | None:
+        with Session(self.engine) as session:
+            row = session.get(LlmAnswer, key)
+            return None if row is None else row.answer
+
+    def put(self, key: str, model: str, answer: str) -> None:
+        with Session(self.engine) as session:
+            if session.get(LlmAnswer, key) is None:
+                session.add(LlmAnswer(key=key, model=model[:120], answer=answer))
+                session.commit()
