@@ -12,7 +12,7 @@ from core.errors import RevenueConnectorError
 from pages._shell import current_actor, db_session, inline_error
 from storage import review
 
-DECISIONS = {"": None, "accept": review.APPROVED, "reject": review.REJECTED}
+DECISIONS = {"pending": None, "accept": review.APPROVED, "reject": review.REJECTED}
 STATUS_WORDS = {review.SUGGESTED: "pending", review.APPROVED: "approved", review.REJECTED: "rejected",
                 review.MERGED: "merged"}
 NOTHING_LABEL = "(nothing)"
@@ -43,7 +43,7 @@ def _save(ctx, spec: ReviewSpec, rows: list[dict]) -> None:
     with db_session(ctx) as session:
         for index, edit in (changes.get("edited_rows") or {}).items():
             row = rows[int(index)]
-            decision = DECISIONS.get(edit.get("decision", row["decision"]) or "")
+            decision = DECISIONS.get(edit.get("decision", row["decision"]) or "pending")
             target = _from_label(edit.get("target", row["target"]))
             if decision is None:
                 continue
@@ -91,7 +91,7 @@ def review_table(ctx, workspace, spec: ReviewSpec) -> None:
         shown = shown.filter(pl.col("band").is_in(bands))
     st.caption(f"{summary}. Most uncertain first. Choose **accept** or **reject** in the Decision column (accept "
                "with another target by changing it), then save.")
-    rows = [{"id": r["id"], "version": r["version"], "decision": "",
+    rows = [{"id": r["id"], "version": r["version"], "decision": "pending",
              **{header: r[column] for column, header in spec.subject_columns.items()},
              "target": _to_label(r[spec.target_column]), **({"weight": r["weight"]} if spec.kind == "stage" else {}),
              "score": r["score"], "band": r["band"], "why": r["reason"], "runner-up": r["runner_up"] or "",
@@ -100,7 +100,7 @@ def review_table(ctx, workspace, spec: ReviewSpec) -> None:
             for r in shown.iter_rows(named=True)]
     config = {
         "id": None, "version": None,
-        "decision": st.column_config.SelectboxColumn("Decision", options=["", "accept", "reject"], width="small"),
+        "decision": st.column_config.SelectboxColumn("Decision", options=list(DECISIONS), width="small", required=True),
         "target": st.column_config.SelectboxColumn("Maps to", options=[NOTHING_LABEL, *spec.targets], required=True),
         "score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.2f", width="small"),
         "weight": st.column_config.NumberColumn("Weight", min_value=0.0, max_value=1.0, step=0.05, format="%.2f"),

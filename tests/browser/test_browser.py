@@ -49,6 +49,12 @@ def test_saving_the_suggested_routing_unlocks_mapping(app_server, page):
     page.screenshot(path=str(SCREENSHOTS / "mapping_after_routing.png"), full_page=True)
 
 
+def _click_and_expect(page, button: str, text: str) -> None:
+    page.get_by_role("button", name=button).click()
+    wait_for_app(page)
+    expect(page.get_by_text(text)).to_be_visible()
+
+
 def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     from core.config import PROJECT_ROOT
 
@@ -65,11 +71,25 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     wait_for_app(page)
     expect(page.get_by_text("Mapping version 1 imported and in force.")).to_be_visible()
 
+    # The reviewer's path: suggestions, accept the auto-accept band of each tab, put them in force (FX rates and
+    # filters carry over from the imported version).
+    page.get_by_role("button", name="Suggest mappings").click()
+    wait_for_app(page)
+    expect(page.get_by_text("new suggestion(s)")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "mapping_suggestions.png"), full_page=True)
+    for tab in ("Fields", "Stages", "Movement types"):
+        page.get_by_role("tab", name=tab).click()
+        page.get_by_role("button", name="Accept all").filter(visible=True).first.click()
+        wait_for_app(page)
+        expect(page.get_by_text("in the auto-accept band approved")).to_be_visible()
+    _click_and_expect(page, "approved mapping(s) in force", "built from the approved suggestions is in force")
+    _assert_no_exception(page, "mapping")
+
     page.goto(f"{app_server}/reconcile")
     wait_for_app(page)
-    page.get_by_role("button", name="Reconcile by CRM ID").click()
-    wait_for_app(page)
-    expect(page.get_by_text("500 new canonical account(s)")).to_be_visible()
+    _click_and_expect(page, "Reconcile by CRM ID", "500 new canonical account(s)")
+    _click_and_expect(page, "Find possible duplicates", "possible duplicate pair(s) to review")
+    _assert_no_exception(page, "reconcile")
     page.screenshot(path=str(SCREENSHOTS / "reconcile_done.png"), full_page=True)
 
     page.goto(f"{app_server}/sync")
