@@ -208,6 +208,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def _cmd_suggest(args: argparse.Namespace) -> int:
     from core.suggestions import headless
+    from core.suggestions.accounts import suggest_duplicates
 
     if args.kind == "fields":
         frame = headless.read_table(args.input, headless.FIELD_COLUMNS)
@@ -217,7 +218,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         out = headless.stages_output(headless.stage_suggestions(frame))
     else:
         frame = headless.read_table(args.input, headless.ACCOUNT_COLUMNS)
-        out = headless.suggest_duplicates(headless.account_records(frame)).pairs.drop("cluster")
+        out = suggest_duplicates(headless.account_records(frame)).pairs.drop("cluster")
     out.write_csv(args.out)
     print(f"{out.height:,} suggestion(s) written to {args.out}")
     return 0

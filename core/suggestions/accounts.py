@@ -15,7 +15,7 @@ import polars as pl
 from rapidfuzz import fuzz, process
 
 from core.suggestions.account_names import normalise_accounts
-from core.suggestions.model import DEFAULT_THRESHOLDS, BandThresholds, Origin
+from core.suggestions.model import DEFAULT_THRESHOLDS, BandThresholds
 
 SORT_WINDOW = 4        # neighbours compared on each sorted key
 GROUP_CAP = 40         # a shared name or domain among more accounts than this is compared by neighbours only
@@ -24,14 +24,6 @@ MAX_CLUSTER = 12
 
 PAIR_SCHEMA = {"account_id_a": pl.String, "account_id_b": pl.String, "score": pl.Float64, "band": pl.String,
                "reason": pl.String, "cluster": pl.Int64}
-
-
-@dataclass(frozen=True)
-class AccountRecord:
-    id: str
-    name: str
-    website: str | None = None
-    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,8 +166,9 @@ def suggest_duplicates(accounts: pl.DataFrame, *, thresholds: BandThresholds = D
     result = pl.DataFrame({"account_id_a": out_a, "account_id_b": out_b, "score": out_score, "reason": out_reason},
                           schema={"account_id_a": pl.String, "account_id_b": pl.String, "score": pl.Float64,
                                   "reason": pl.String})
-    result = result.with_columns(band=pl.col("score").map_elements(lambda s: thresholds.band(s).value,
-                                                                    return_dtype=pl.String))
+    result = result.with_columns(band=pl.when(pl.col("score") >= thresholds.auto_accept).then(pl.lit("auto-accept"))
+                                 .when(pl.col("score") >= thresholds.review).then(pl.lit("review"))
+                                 .otherwise(pl.lit("reject")))
     result = result.with_columns(cluster=pl.Series(_clusters(result, thresholds), dtype=pl.Int64))
     return DuplicateRun(result.select(list(PAIR_SCHEMA)).sort(["score", "account_id_a", "account_id_b"],
                                                                descending=[True, False, False]),
@@ -219,5 +212,3 @@ def surviving_name(names: list[str], websites: list[str | None]) -> str:
         return (websites[i] is not None, not name.isupper() and not name.islower(), names.count(name), len(name))
     return names[max(range(len(names)), key=rank)]
 
-
-ORIGIN = Origin.RAPIDFUZZ.value

@@ -82,7 +82,6 @@ def evaluate_stages(path: Path = EVALUATION_DIR / "stages.csv") -> Score:
 def evaluate_accounts(path: Path = EVALUATION_DIR / "accounts.csv") -> Score:
     frame = read_table(path, ACCOUNT_COLUMNS + ("entity",))
     run = suggest_duplicates(account_records(frame))
-    entity = dict(frame.select("account_id", "entity").iter_rows())
     names = dict(frame.select("account_id", "name").iter_rows())
     predicted = {(a, b): band for a, b, band in run.pairs.select("account_id_a", "account_id_b", "band").iter_rows()}
     groups = frame.group_by("entity").agg(pl.col("account_id"))
@@ -92,7 +91,6 @@ def evaluate_accounts(path: Path = EVALUATION_DIR / "accounts.csv") -> Score:
     wrong_auto = sum(pair not in actual and band == Band.AUTO_ACCEPT.value for pair, band in predicted.items())
     mistakes = tuple([f"false pair: {names[a]} / {names[b]}" for a, b in predicted if (a, b) not in actual]
                      + [f"missed pair: {names[a]} / {names[b]}" for a, b in sorted(actual) if (a, b) not in predicted])
-    del entity
     return Score("accounts", len(actual), precision, recall, f1, None, wrong_auto, mistakes)
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import polars as pl
 
 from core.errors import ValidationError
-from core.suggestions.accounts import AccountRecord, suggest_duplicates
 from core.suggestions.fields import SourceField, suggest_fields
 from core.suggestions.model import DEFAULT_THRESHOLDS, BandThresholds, Suggestion
 from core.suggestions.stages import CrmStage, suggest_stages
@@ -94,5 +93,3 @@ def stages_output(suggestions: list[Suggestion]) -> pl.DataFrame:
                         schema={"pipeline": pl.String, "stage_id": pl.String, "suggested": pl.String,
                                 "weight": pl.Float64, "score": pl.Float64, "band": pl.String, "reason": pl.String})
 
-
-__all__ = ["AccountRecord", "suggest_duplicates"]
