@@ -52,6 +52,8 @@ class Settings:
     llm: LLMSettings
     auto_accept: float = 0.90
     review_floor: float = 0.50
+    # An aggregate of customer-linked amounts stays visible to masked roles only over at least this many accounts.
+    mask_min_accounts: int = 5
 
     @property
     def uses_sqlite(self) -> bool:
@@ -85,7 +87,17 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         auto_accept=_fraction(env, "REVENUE_CONNECTOR_AUTO_ACCEPT", 0.90),
         review_floor=_fraction(env, "REVENUE_CONNECTOR_REVIEW_FLOOR", 0.50),
+        mask_min_accounts=_whole_number(env, "REVENUE_CONNECTOR_MASK_MIN_ACCOUNTS", 5),
     )
+
+
+def _whole_number(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError(f"{name}={raw!r} is not a whole number of at least 1.")
+    return int(raw)
 
 
 def _fraction(env: dict[str, str], name: str, default: float) -> float:

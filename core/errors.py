@@ -82,3 +82,15 @@ class DecisionConflict(RevenueConnectorError):
 
 class ConfigurationError(RevenueConnectorError):
     """A setting in the environment or secrets is not usable."""
+
+
+class NotSignedIn(RevenueConnectorError):
+    """Users are defined and nobody has signed in (or the credentials are wrong)."""
+
+
+class NotPermitted(RevenueConnectorError):
+    """The signed-in person's role does not allow this action."""
+
+
+class PlanFileError(RevenueConnectorError):
+    """An uploaded plan file is malformed; the message names the line and the column."""

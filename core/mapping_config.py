@@ -268,3 +268,11 @@ def mapped_fields_by_domain(config: MappingConfig) -> dict[Domain, frozenset[str
     for obj in config.objects:
         result[obj.domain] |= {f.canonical_field for f in obj.fields}
     return {d: frozenset(v) for d, v in result.items()}
+
+
+def amount_source_fields(config: MappingConfig | None) -> frozenset[str]:
+    """Source fields that carry customer-linked amounts (mapped onto a currency field), for masking."""
+    if config is None:
+        return frozenset({"amount", "arr_delta"})
+    return frozenset({"amount", "arr_delta"} | {f.source_field for obj in config.objects for f in obj.fields
+                                                if f.type == FieldType.CURRENCY})

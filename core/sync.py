@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 # Columns whose change makes a canonical row "changed" (provenance and bookkeeping excluded).
 _VALUE_COLUMNS = {
-    Domain.PIPELINE: ["name", "account_id", "stage", "source_stage", "weight", "amount", "currency", "amount_reporting",
+    Domain.PIPELINE: ["name", "account_id", "stage", "source_stage", "pipeline_id", "weight", "amount", "currency", "amount_reporting",
                       "weighted_amount", "expected_close", "owner", "segment", "source", "source_object"],
     Domain.ARR_ACTUALS: ["account_id", "effective_date", "arr_delta", "movement_component", "currency",
                          "arr_delta_reporting", "source", "source_object"],

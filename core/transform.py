@@ -214,7 +214,7 @@ def _canonical(rows: pl.DataFrame, obj: ObjectMapping) -> pl.DataFrame:
         name = pl.col("name") if "name" in rows.columns else pl.lit(None, pl.String)
         return rows.select(
             *provenance, name.alias("name"), "account_id", pl.col("canonical_stage").alias("stage"),
-            pl.col("stage").alias("source_stage"), "weight", pl.col("amount").round(2), "currency",
+            pl.col("stage").alias("source_stage"), "pipeline_id", "weight", pl.col("amount").round(2), "currency",
             "amount_reporting", (pl.col("amount_reporting") * pl.col("weight")).round(2).alias("weighted_amount"),
             "expected_close",
             (pl.col("owner") if "owner" in rows.columns else pl.lit(None, pl.String)).alias("owner"),

@@ -213,6 +213,7 @@ class OpportunityVersion(SQLModel):
     account_id: int | None = None
     stage: str | None = Field(default=None, max_length=40)
     source_stage: str | None = Field(default=None, max_length=120)
+    pipeline_id: str | None = Field(default=None, max_length=120)  # CRM pipeline, for filters on Revenue
     weight: float | None = None
     amount: float | None = None
     currency: str | None = Field(default=None, max_length=3)
@@ -410,3 +411,18 @@ class ArrMovementHistory(ArrMovementVersion, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     history_id: int | None = Field(default=None, primary_key=True)
     closed_by_run: int = Field(foreign_key="sync_run.id")
+
+
+class RevenuePlan(SQLModel, table=True):
+    """One month (and optionally one segment) of the plan a finance user uploaded, to compare with actuals."""
+
+    __tablename__ = "revenue_plan"
+    __table_args__ = (UniqueConstraint("workspace_id", "month", "segment"),)
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    month: date
+    segment: str = Field(default="", max_length=80)  # "" = the whole company
+    planned_ending_arr: float | None = None
+    planned_net_new_arr: float | None = None
+    uploaded_by: str = Field(max_length=80)
+    uploaded_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,119 @@
+"""The inputs of every insight, read once per data version, and the filters a user sets on the Revenue page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Engine
+
+from core.canonical import CanonicalStage, StageSemantics
+from storage.db import session_scope
+from storage.insights import live_movements, live_opportunities, load_plan
+from storage.mappings import latest_mapping
+from storage.tables import Workspace
+from storage.workspaces import load_stage_set
+
+UNASSIGNED = "Unassigned"
+FX_SCHEMA = {"currency": pl.String(), "valid_from": pl.Date(), "rate": pl.Float64()}
+
+
+@dataclass(frozen=True)
+class RevenueData:
+    """Live canonical rows of one workspace, ready for the insight functions."""
+
+    opportunities: pl.DataFrame   # one row per live opportunity, with account name, stage label and segment
+    movements: pl.DataFrame       # one row per live ARR movement, with account name and segment
+    fx_rates: pl.DataFrame        # currency, valid_from, rate into the reporting currency
+    reporting_currency: str
+    stages: tuple[CanonicalStage, ...]
+    plan: pl.DataFrame            # month, segment ("" = company), planned_ending_arr, planned_net_new_arr
+
+    @property
+    def converted(self) -> bool:
+        """True when some amounts were converted from another currency (the bridge then shows an FX effect)."""
+        return bool((self.movements["currency"].drop_nulls() != self.reporting_currency).any())
+
+
+@dataclass(frozen=True)
+class RevenueFilters:
+    """What the user narrowed the Revenue page to. Empty tuples mean "all"."""
+
+    start: date | None = None   # first month shown (inclusive)
+    end: date | None = None     # last month shown (inclusive)
+    segments: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    pipelines: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+
+    def pipeline_rows(self, opportunities: pl.DataFrame) -> pl.DataFrame:
+        """Opportunities that pass every filter (period by expected close)."""
+        keep = pl.lit(True)
+        if self.start:
+            keep &= pl.col("expected_close") >= month_start(self.start)
+        if self.end:
+            keep &= pl.col("expected_close") <= month_end(self.end)
+        for column, chosen in (("segment", self.segments), ("owner", self.owners), ("pipeline", self.pipelines),
+                               ("stage", self.stages)):
+            if chosen:
+                keep &= pl.col(column).is_in(list(chosen))
+        return opportunities.filter(keep)
+
+    def movement_rows(self, movements: pl.DataFrame) -> pl.DataFrame:
+        """Movements of the chosen segments, at any date (ending ARR needs the history before the period)."""
+        return movements.filter(pl.col("segment").is_in(list(self.segments))) if self.segments else movements
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def load_revenue_data(engine: Engine, workspace_id: int) -> RevenueData:
+    """Read and shape everything the insights need for one workspace."""
+    with session_scope(engine) as session:
+        workspace = session.get(Workspace, workspace_id)
+        stages = tuple(load_stage_set(session, workspace_id))
+        mapping = latest_mapping(session, workspace_id)
+    reporting = mapping[1].reporting_currency if mapping else workspace.reporting_currency
+    rates = mapping[1].fx_rates if mapping else ()
+    fx = pl.DataFrame({"currency": [r.currency for r in rates], "valid_from": [r.valid_from for r in rates],
+                       "rate": [r.rate for r in rates]}, schema=FX_SCHEMA)
+    return shape_revenue_data(live_opportunities(engine, workspace_id), live_movements(engine, workspace_id), fx,
+                              reporting, stages, load_plan(engine, workspace_id))
+
+
+def shape_revenue_data(opportunities: pl.DataFrame, movements: pl.DataFrame, fx_rates: pl.DataFrame, reporting: str,
+                       stages: tuple[CanonicalStage, ...], plan: pl.DataFrame) -> RevenueData:
+    """Add stage labels and semantics, and give every account and movement a segment.
+
+    An account's segment is the most frequent segment of its opportunities (the CRM keeps segment on
+    the deal); an account with no segmented deal is "Unassigned".
+    """
+    stage_frame = pl.DataFrame({"stage": [s.key for s in stages], "stage_label": [s.label for s in stages],
+                                "stage_order": [s.order for s in stages],
+                                "stage_semantics": [s.semantics.value for s in stages]},
+                               schema={"stage": pl.String, "stage_label": pl.String, "stage_order": pl.Int64,
+                                       "stage_semantics": pl.String})
+    account_segment = (opportunities.filter(pl.col("segment").is_not_null() & pl.col("account_id").is_not_null())
+                       .group_by("account_id", "segment").len()
+                       .sort("len", "segment", descending=[True, False])
+                       .unique("account_id", keep="first").select("account_id", pl.col("segment").alias("_acct_segment")))
+    opportunities = (opportunities.join(stage_frame, on="stage", how="left")
+                     .join(account_segment, on="account_id", how="left")
+                     .with_columns(pl.coalesce("segment", "_acct_segment", pl.lit(UNASSIGNED)).alias("segment"),
+                                   pl.col("owner").fill_null(UNASSIGNED), pl.col("pipeline").fill_null(UNASSIGNED),
+                                   pl.col("stage_label").fill_null(pl.col("stage")))
+                     .drop("_acct_segment"))
+    movements = (movements.join(account_segment, on="account_id", how="left")
+                 .with_columns(pl.col("_acct_segment").fill_null(UNASSIGNED).alias("segment")).drop("_acct_segment"))
+    return RevenueData(opportunities, movements, fx_rates, reporting, stages, plan)
+
+
+def open_stage_keys(stages: tuple[CanonicalStage, ...]) -> list[str]:
+    return [s.key for s in stages if s.semantics == StageSemantics.OPEN]

@@ -1,0 +1,86 @@
+"""Everything the Revenue page shows for one set of filters, already masked for the reader's role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from core.insights.arr_actuals import arr_bridge, arr_by_month, bridge_rows
+from core.insights.data import RevenueData, RevenueFilters, open_stage_keys
+from core.insights.plan import plan_vs_actual
+from core.insights.reconciliation import ReconciliationRules, pipeline_arr_reconciliation, reconciliation_summary
+from core.insights.weighted_pipeline import open_pipeline_rows, weighted_pipeline_by_month
+from core.roles import Access, mask_amounts, mask_small_groups
+
+# Drill-down columns in the words of the page, names before IDs.
+PIPELINE_DRILL = {"opportunity": "Opportunity", "account": "Account", "stage_label": "Stage", "weight": "Weight",
+                  "amount": "Amount", "currency": "Currency", "amount_reporting": "Amount (reporting)",
+                  "weighted_amount": "Weighted amount", "expected_close": "Expected close", "owner": "Owner",
+                  "segment": "Segment", "pipeline": "Pipeline", "source": "Source", "source_id": "CRM ID"}
+MOVEMENT_DRILL = {"effective_date": "Effective date", "account": "Account", "movement_component": "Movement",
+                  "arr_delta": "ARR change", "currency": "Currency", "arr_delta_reporting": "ARR change (reporting)",
+                  "segment": "Segment", "source": "Source", "source_id": "CRM ID"}
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    segments: list[str]
+    owners: list[str]
+    pipelines: list[str]
+    stages: dict[str, str]        # open canonical stage key -> label, in funnel order
+    first_month: date | None
+    last_month: date | None
+
+
+@dataclass(frozen=True)
+class RevenueView:
+    pipeline_by_month: pl.DataFrame
+    arr_by_month: pl.DataFrame
+    bridge: pl.DataFrame
+    plan_vs_actual: pl.DataFrame
+    reconciliation: pl.DataFrame
+    reconciliation_summary: pl.DataFrame
+    pipeline_rows: pl.DataFrame     # drill-down under the pipeline chart
+    bridge_rows: pl.DataFrame       # drill-down under the bridge
+
+
+def filter_options(data: RevenueData) -> FilterOptions:
+    """The values a user can filter on, from the data itself."""
+    o, m = data.opportunities, data.movements
+    dates = pl.concat([o.select(pl.col("expected_close").alias("d")), m.select(pl.col("effective_date").alias("d"))])["d"]
+    labels = {s.key: s.label for s in data.stages}
+    return FilterOptions(
+        segments=sorted(set(o["segment"].unique().to_list()) | set(m["segment"].unique().to_list())),
+        owners=sorted(o["owner"].unique().to_list()), pipelines=sorted(o["pipeline"].unique().to_list()),
+        stages={k: labels[k] for k in open_stage_keys(data.stages)},
+        first_month=dates.min(), last_month=dates.max())
+
+
+def _drill(frame: pl.DataFrame, columns: dict[str, str], access: Access, limit: int) -> pl.DataFrame:
+    return mask_amounts(frame.head(limit).select(list(columns)), access).rename(columns)
+
+
+def revenue_view(data: RevenueData, filters: RevenueFilters, access: Access, *, bridge_start: date, bridge_end: date,
+                 rules: ReconciliationRules = ReconciliationRules(), drill_limit: int = 1000) -> RevenueView:
+    """Compute every figure of the Revenue page; amounts are masked according to `access`.
+
+    Aggregates over fewer than `access.min_accounts` accounts are blanked for masked roles; per-deal
+    and per-movement rows (drill-downs, reconciliation) never show amounts to them.
+    """
+    exceptions = pipeline_arr_reconciliation(data, filters, rules)
+    return RevenueView(
+        pipeline_by_month=mask_small_groups(weighted_pipeline_by_month(data, filters), access,
+                                            ["weighted_amount", "amount"]),
+        arr_by_month=mask_small_groups(arr_by_month(data, filters), access, ["net_new_arr", "ending_arr"]),
+        bridge=mask_small_groups(arr_bridge(data, filters, bridge_start, bridge_end), access,
+                                 ["amount", "bar_start", "bar_end"]),
+        plan_vs_actual=mask_small_groups(plan_vs_actual(data, filters), access,
+                                         ["actual_ending_arr", "ending_variance", "ending_variance_pct",
+                                          "actual_net_new_arr", "net_new_variance"]),
+        reconciliation=mask_amounts(exceptions, access),
+        reconciliation_summary=mask_small_groups(reconciliation_summary(exceptions), access, ["amount"]),
+        pipeline_rows=_drill(open_pipeline_rows(data, filters), PIPELINE_DRILL, access, drill_limit),
+        bridge_rows=_drill(bridge_rows(data, filters, bridge_start, bridge_end), MOVEMENT_DRILL, access, drill_limit),
+    )

@@ -1,0 +1,100 @@
+"""Read what the Revenue page and the insights CLI need: live canonical rows with account names, and the plan."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Engine, and_, delete, func, select
+from sqlalchemy.orm import aliased
+
+from storage.tables import ArrMovement, CanonicalAccount, Opportunity, RevenuePlan, SyncRun, utcnow
+
+PLAN_SCHEMA: dict[str, pl.DataType] = {"month": pl.Date(), "segment": pl.String(), "planned_ending_arr": pl.Float64(),
+                                       "planned_net_new_arr": pl.Float64()}
+
+
+def _account_columns():
+    # A merged-away account reads as the account it was merged into, so figures follow the merge at once.
+    account, survivor = aliased(CanonicalAccount), aliased(CanonicalAccount)
+    account_id = func.coalesce(survivor.id, account.id).label("account_id")
+    name = func.coalesce(survivor.name, account.name).label("account")
+    return account, survivor, account_id, name
+
+
+def live_opportunities(engine: Engine, workspace_id: int) -> pl.DataFrame:
+    """Every opportunity that is not tombstoned, with its (surviving) canonical account's name."""
+    account, survivor, account_id, name = _account_columns()
+    o = Opportunity.__table__.c  # type: ignore[attr-defined]
+    statement = (select(o.source, o.source_id, o.name.label("opportunity"), account_id, name, o.segment, o.owner,
+                        o.pipeline_id.label("pipeline"), o.stage, o.weight, o.amount, o.currency, o.amount_reporting,
+                        o.weighted_amount, o.expected_close, o.run_id)
+                 .select_from(Opportunity.__table__)
+                 .outerjoin(account, account.id == o.account_id)
+                 .outerjoin(survivor, survivor.id == account.merged_into_id)
+                 .where(and_(o.workspace_id == workspace_id, o.is_deleted.is_(False))))
+    schema = {"source": pl.String, "source_id": pl.String, "opportunity": pl.String, "account_id": pl.Int64,
+              "account": pl.String, "segment": pl.String, "owner": pl.String, "pipeline": pl.String,
+              "stage": pl.String, "weight": pl.Float64, "amount": pl.Float64, "currency": pl.String,
+              "amount_reporting": pl.Float64, "weighted_amount": pl.Float64, "expected_close": pl.Date,
+              "run_id": pl.Int64}
+    return _read(engine, statement, schema)
+
+
+def live_movements(engine: Engine, workspace_id: int) -> pl.DataFrame:
+    """Every ARR movement that is not tombstoned, with its (surviving) canonical account's name."""
+    account, survivor, account_id, name = _account_columns()
+    m = ArrMovement.__table__.c  # type: ignore[attr-defined]
+    statement = (select(m.source, m.source_id, account_id, name, m.effective_date, m.movement_component, m.arr_delta,
+                        m.currency, m.arr_delta_reporting, m.run_id)
+                 .select_from(ArrMovement.__table__)
+                 .outerjoin(account, account.id == m.account_id)
+                 .outerjoin(survivor, survivor.id == account.merged_into_id)
+                 .where(and_(m.workspace_id == workspace_id, m.is_deleted.is_(False))))
+    schema = {"source": pl.String, "source_id": pl.String, "account_id": pl.Int64, "account": pl.String,
+              "effective_date": pl.Date, "movement_component": pl.String, "arr_delta": pl.Float64,
+              "currency": pl.String, "arr_delta_reporting": pl.Float64, "run_id": pl.Int64}
+    return _read(engine, statement, schema)
+
+
+def data_version(engine: Engine, workspace_id: int) -> tuple:
+    """Changes whenever the canonical data or the plan changes: a cache key for the Revenue page."""
+    with engine.connect() as connection:
+        last_run = connection.execute(select(func.max(SyncRun.id)).where(
+            SyncRun.workspace_id == workspace_id, SyncRun.status == "succeeded")).scalar_one()
+        plan = connection.execute(select(func.count(), func.max(RevenuePlan.uploaded_at)).where(
+            RevenuePlan.workspace_id == workspace_id)).one()
+    return last_run, plan[0], str(plan[1])
+
+
+def load_plan(engine: Engine, workspace_id: int) -> pl.DataFrame:
+    p = RevenuePlan.__table__.c  # type: ignore[attr-defined]
+    statement = select(p.month, p.segment, p.planned_ending_arr, p.planned_net_new_arr).where(
+        p.workspace_id == workspace_id).order_by(p.month, p.segment)
+    return _read(engine, statement, PLAN_SCHEMA)
+
+
+def replace_plan(session, workspace_id: int, plan: pl.DataFrame, *, actor: str) -> int:
+    """Replace the workspace's plan with a validated one, in the caller's transaction."""
+    from storage import audit
+
+    session.execute(delete(RevenuePlan).where(RevenuePlan.workspace_id == workspace_id))
+    now = utcnow()
+    for row in plan.to_dicts():  # a plan is a few hundred rows at most
+        session.add(RevenuePlan(workspace_id=workspace_id, month=row["month"], segment=row["segment"] or "",
+                                planned_ending_arr=row["planned_ending_arr"],
+                                planned_net_new_arr=row["planned_net_new_arr"], uploaded_by=actor, uploaded_at=now))
+    months = plan["month"]
+    audit.record(session, actor=actor, action="upload", entity="plan", workspace_id=workspace_id,
+                 detail={"rows": plan.height, "from": _iso(months.min()), "to": _iso(months.max())})
+    return plan.height
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _read(engine: Engine, statement, schema: dict) -> pl.DataFrame:
+    with engine.connect() as connection:
+        frame = pl.read_database(statement, connection, schema_overrides=schema, infer_schema_length=None)
+    return frame.cast(schema) if frame.is_empty() else frame.select(list(schema)).cast(schema)
