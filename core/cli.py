@@ -59,24 +59,66 @@ def _cmd_workspaces(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_access(engine, settings):
+    """Who runs this command: the local admin while no users exist, else the user named in the environment.
+
+    REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD sign in a script; the role then decides what
+    the command may do and which amounts it shows, exactly as in the app.
+    """
+    import os
+
+    from core.errors import NotSignedIn
+    from storage.db import session_scope
+    from storage.users import sign_in, users_defined
+
+    with session_scope(engine) as session:
+        if not users_defined(session):
+            from core.roles import local_admin
+            return local_admin(settings.mask_min_accounts)
+        user, password = os.environ.get("REVENUE_CONNECTOR_USER"), os.environ.get("REVENUE_CONNECTOR_PASSWORD")
+        if not user or password is None:
+            raise NotSignedIn("Users are defined: set REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD.")
+        return sign_in(session, user, password, min_accounts=settings.mask_min_accounts)
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
-    from core.exports import to_csv_bytes, to_parquet_bytes
+    from core.exports import export_frame, write_export
     from core.startup import start
     from storage.db import session_scope
-    from storage.frames import read_workspace_table
     from storage.workspaces import require_workspace
 
-    engine = start(load_settings())
+    settings = load_settings()
+    engine = start(settings)
+    access = _cli_access(engine, settings)
     with session_scope(engine) as session:
         workspace = require_workspace(session, args.workspace)
-    frame = read_workspace_table(engine, args.table, workspace.id)
+    frame = export_frame(engine, args.table, workspace.id, access)
     out = Path(args.out)
-    parquet = args.format == "parquet" or (args.format is None and out.suffix.lower() == ".parquet")
-    data = to_parquet_bytes(frame) if parquet else to_csv_bytes(frame)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)  # a failed export never leaves a half-written file under the real name
-    print(f"{args.table}: {len(frame):,} rows -> {out}")
+    write_export(frame, out, parquet=args.format == "parquet" or (args.format is None and out.suffix.lower() == ".parquet"))
+    print(f"{args.table}: {len(frame):,} rows -> {out}" + ("" if access.sees_amounts else " (amounts masked)"))
+    return 0
+
+
+def _cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from core.roles import Role
+    from core.startup import start
+    from storage.db import session_scope
+    from storage.users import create_user, list_users
+
+    settings = load_settings()
+    engine = start(settings)
+    access = _cli_access(engine, settings)
+    with session_scope(engine) as session:
+        if args.action == "add":
+            password = os.environ.get(args.password_env) if args.password_env else getpass.getpass("Password: ")
+            user = create_user(session, args.name, role=Role(args.role), password=password, actor=access)
+            print(f"user {user.username} added as {user.role}")
+        else:
+            for user in list_users(session):
+                print(f"{user.username}\t{user.role}\t{'disabled' if user.disabled else 'enabled'}")
     return 0
 
 
@@ -146,6 +188,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
+    from core.roles import Permission
     from core.startup import start
     from core.sync import rollback_to, run_sync
     from storage.db import session_scope
@@ -153,6 +196,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     engine = start(settings)
+    _cli_access(engine, settings).require(Permission.RUN_SYNC)
     with session_scope(engine) as session:
         workspace = require_workspace(session, args.workspace)
     if args.rollback_to is not None:
@@ -171,15 +215,19 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _cmd_mapping(args: argparse.Namespace) -> int:
+    from core.roles import Permission
     from core.startup import start
     from storage.db import session_scope
     from storage.mappings import latest_mapping, save_mapping
     from storage.workspaces import require_workspace
 
-    engine = start(load_settings())
+    settings = load_settings()
+    engine = start(settings)
+    access = _cli_access(engine, settings)
     with session_scope(engine) as session:
         workspace = require_workspace(session, args.workspace)
         if args.action == "import":
+            access.require(Permission.EDIT_SETUP)
             text = Path(args.file).read_text(encoding="utf-8")
             row = save_mapping(session, workspace.id, text, actor=f"cli:{args.actor}", note=f"imported from {args.file}")
             print(f"mapping version {row.version} saved for {workspace.name}")
@@ -195,7 +243,11 @@ def _cmd_mapping(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
-    from core.bench import bench_accounts, bench_extract, bench_sync
+    from core.bench import bench_accounts, bench_dashboard, bench_extract, bench_sync
+
+    if args.target == "dashboard":
+        bench_dashboard(args.opportunities)
+        return 0
 
     if args.target == "extract":
         bench_extract(args.records)
@@ -273,6 +325,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "parquet"], default=None, help="default: from the file name")
     export.set_defaults(run=_cmd_export)
 
+    users = commands.add_parser("users", help="list users or add one (the first must be an admin)")
+    users.add_argument("action", choices=["list", "add"])
+    users.add_argument("name", nargs="?", help="user name (add)")
+    users.add_argument("--role", choices=["admin", "finance", "reviewer", "viewer"], default="viewer")
+    users.add_argument("--password-env", help="read the new password from this environment variable, not a prompt")
+    users.set_defaults(run=_cmd_users)
+
     connections = commands.add_parser("connections", help="list a workspace's connections and their source keys")
     connections.add_argument("--workspace", required=True)
     connections.set_defaults(run=_cmd_connections)
@@ -308,10 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     mapping.set_defaults(run=_cmd_mapping)
 
     bench = commands.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("target", choices=["extract", "sync", "accounts"])
+    bench.add_argument("target", choices=["extract", "sync", "accounts", "dashboard"])
     bench.add_argument("--accounts", type=int, default=100_000, help="accounts: accounts to generate and match")
     bench.add_argument("--records", type=int, default=25_000, help="extract: opportunities / deals to read")
-    bench.add_argument("--opportunities", type=int, default=100_000, help="sync: opportunities to generate")
+    bench.add_argument("--opportunities", type=int, default=100_000, help="sync, dashboard: opportunities to generate")
     bench.add_argument("--movements", type=int, default=100_000, help="sync: ARR movements to generate")
     bench.set_defaults(run=_cmd_bench)
 

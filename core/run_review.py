@@ -8,9 +8,12 @@ import polars as pl
 from sqlalchemy import Engine
 
 from core.canonical import REASON_LABELS, Domain, QuarantineReason
+from core.mapping_config import amount_source_fields
+from core.roles import Access, mask_amounts
 from storage.connections import list_connections
 from storage.db import session_scope
 from storage.frames import read_workspace_table
+from storage.mappings import latest_mapping
 
 # Where a user fixes each kind of problem.
 FIX_STEP: dict[str, tuple[str, str]] = {
@@ -45,7 +48,8 @@ def _source_names(engine: Engine, workspace_id: int) -> dict[str, str]:
         return {c.source_key: c.name for c in list_connections(session, workspace_id)}
 
 
-def review_run(engine: Engine, workspace_id: int, run_id: int) -> RunReview:
+def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | None = None) -> RunReview:
+    """What a run landed, curated and quarantined; offending amounts are masked for roles that may not see them."""
     names = _source_names(engine, workspace_id)
     runs = read_workspace_table(engine, "runs", workspace_id)
     run = runs.filter(pl.col("id") == run_id).to_dicts()[0]
@@ -67,6 +71,10 @@ def review_run(engine: Engine, workspace_id: int, run_id: int) -> RunReview:
         "domain", pl.col("source").replace_strict(names, default=pl.col("source")), "rows in workspace",
         "added or changed by this run")
     quarantine = read_workspace_table(engine, "quarantine", workspace_id).filter(pl.col("run_id") == run_id)
+    if access is not None and not access.sees_amounts:
+        with session_scope(engine) as session:
+            mapping = latest_mapping(session, workspace_id)
+        quarantine = mask_amounts(quarantine, access, amount_fields=amount_source_fields(mapping[1] if mapping else None))
     not_rolled_up = quarantine.group_by("domain", "reason_code").agg(
         pl.col("source_id").n_unique().alias("rows"),
         pl.col("field").unique().sort().str.join(", ").alias("fields"),

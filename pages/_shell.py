@@ -15,12 +15,13 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from core.config import Settings, load_settings
-from core.errors import RevenueConnectorError, SchemaOutdated
-from core.roles import LOCAL_ADMIN
+from core.errors import NotSignedIn, RevenueConnectorError, SchemaOutdated
+from core.roles import LOCAL_ADMIN, Access, Permission, Role
 from core.wizard import STEPS, StepState, StepStatus, next_step, progress
 from storage.db import session_scope, upgrade
 from storage.progress import setup_facts
 from storage.tables import Workspace
+from storage.users import access_for, sign_in, users_defined
 from storage.workspaces import list_workspaces
 
 log = logging.getLogger("revenue_connector.app")
@@ -33,19 +34,22 @@ class PageSpec:
     title: str
     icon: str
     section: str
+    permission: Permission = Permission.VIEW  # who sees the page in the navigation
 
 
 # The one list of pages: app.py builds navigation from it and pages link to each other through it.
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("connect", "pages/connect.py", "1 · Connect", ":material/cable:", "Setup"),
-    PageSpec("domains", "pages/domains.py", "2 · Choose domains", ":material/alt_route:", "Setup"),
-    PageSpec("mapping", "pages/mapping.py", "3 · Map fields & stages", ":material/schema:", "Setup"),
-    PageSpec("reconcile", "pages/reconcile.py", "4 · Reconcile accounts", ":material/join_inner:", "Setup"),
-    PageSpec("sync", "pages/sync.py", "5 · Run sync", ":material/sync:", "Setup"),
+    PageSpec("connect", "pages/connect.py", "1 · Connect", ":material/cable:", "Setup", Permission.MANAGE_CONNECTIONS),
+    PageSpec("domains", "pages/domains.py", "2 · Choose domains", ":material/alt_route:", "Setup", Permission.EDIT_SETUP),
+    PageSpec("mapping", "pages/mapping.py", "3 · Map fields & stages", ":material/schema:", "Setup",
+             Permission.APPROVE_SUGGESTIONS),
+    PageSpec("reconcile", "pages/reconcile.py", "4 · Reconcile accounts", ":material/join_inner:", "Setup",
+             Permission.APPROVE_SUGGESTIONS),
+    PageSpec("sync", "pages/sync.py", "5 · Run sync", ":material/sync:", "Setup", Permission.RUN_SYNC),
     PageSpec("pipelines", "pages/pipelines.py", "Pipelines", ":material/fact_check:", "Review"),
     PageSpec("revenue", "pages/revenue.py", "Revenue", ":material/monitoring:", "Insights"),
     PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", "Data"),
-    PageSpec("settings", "pages/settings.py", "Settings", ":material/settings:", "Settings"),
+    PageSpec("settings", "pages/settings.py", "Settings", ":material/settings:", "Settings", Permission.EDIT_SETUP),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 
@@ -109,9 +113,80 @@ def db_session(ctx: AppContext) -> Iterator:
         yield session
 
 
+def current_access() -> Access:
+    """Who is using this tab and with which role (set by `sign_in_gate` in app.py)."""
+    access = st.session_state.get("access")
+    return access if isinstance(access, Access) else Access(LOCAL_ADMIN, Role.ADMIN)
+
+
 def current_actor() -> str:
-    """Who is acting. Local single-user mode until users are defined (insights issue)."""
-    return LOCAL_ADMIN
+    """The name audit entries carry: the signed-in user, or the local admin in single-user mode."""
+    return current_access().actor
+
+
+def _sso_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def sign_in_gate(ctx: AppContext) -> Access:
+    """The reader's Access; with users defined and nobody signed in, a sign-in form (and stop)."""
+    with db_session(ctx) as session:
+        defined = users_defined(session)
+        name = st.session_state.get("signed_in_user")
+        if not name and defined and _sso_configured() and st.user.is_logged_in:
+            name = st.user.get("email")
+        try:
+            access = access_for(session, name, min_accounts=ctx.settings.mask_min_accounts)
+        except NotSignedIn as exc:
+            access = None
+            problem = exc if name else None
+    if access is not None:
+        st.session_state["access"] = access
+        return access
+    st.session_state.pop("access", None)
+    st.title("Revenue Connector")
+    st.subheader("Sign in")
+    if problem is not None:
+        show_error(problem)
+    inline_error("sign_in_error")
+    with st.form("sign_in"):
+        st.text_input("User name", key="sign_in_name", autocomplete="username")
+        st.text_input("Password", type="password", key="sign_in_password", autocomplete="current-password")
+        st.form_submit_button("Sign in", type="primary", on_click=_sign_in, args=(ctx,))
+    if _sso_configured():
+        st.button("Sign in with single sign-on", on_click=st.login, key="sign_in_sso")
+    st.stop()
+
+
+def _sign_in(ctx: AppContext) -> None:
+    with db_session(ctx) as session:
+        try:
+            access = sign_in(session, st.session_state["sign_in_name"], st.session_state["sign_in_password"],
+                             min_accounts=ctx.settings.mask_min_accounts)
+        except NotSignedIn as exc:
+            st.session_state["sign_in_error"] = exc
+            return
+    st.session_state["signed_in_user"] = access.actor
+    st.session_state["sign_in_password"] = ""
+
+
+def sign_out() -> None:
+    for key in ("signed_in_user", "access"):
+        st.session_state.pop(key, None)
+    if _sso_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+def signed_in_badge(access: Access) -> None:
+    """Sidebar line with who is signed in, the role, and a sign-out button (only when users exist)."""
+    if access.actor == LOCAL_ADMIN:
+        return
+    masked = "" if access.sees_amounts else " · amounts masked"
+    st.sidebar.caption(f":material/person: **{access.actor}** · {access.role.label}{masked}")
+    st.sidebar.button("Sign out", key="sidebar_sign_out", on_click=sign_out, icon=":material/logout:")
 
 
 def current_workspace(ctx: AppContext) -> Workspace | None:
@@ -199,12 +274,12 @@ def step_header(ctx: AppContext, workspace: Workspace, step_key: str) -> bool:
         with column:
             label = f"{s.step.number} · {s.step.title}"
             page = PAGE_BY_KEY[s.step.key]
-            st.page_link(page.file, label=label, icon=_STATUS_ICON[s.status], disabled=s.step.key == step_key)
+            page_link(page, label=label, icon=_STATUS_ICON[s.status], disabled=s.step.key == step_key)
     if state.status == StepStatus.BLOCKED and state.blocked_by is not None:
         blocker = next(s for s in states if s.step == state.blocked_by)
         st.warning(f"Finish step {blocker.step.number} · {blocker.step.title} first. {blocker.todo_note}",
                    icon=":material/lock:")
-        st.page_link(PAGE_BY_KEY[blocker.step.key].file, label=f"Go to step {blocker.step.number}",
+        page_link(PAGE_BY_KEY[blocker.step.key], label=f"Go to step {blocker.step.number}",
                      icon=":material/arrow_forward:")
         return False
     if state.status == StepStatus.DONE:
@@ -222,17 +297,25 @@ def next_step_link(ctx: AppContext, workspace: Workspace, step_key: str) -> None
         return
     upcoming = next_step(states)
     if upcoming is None:
-        st.page_link(PAGE_BY_KEY["pipelines"].file, label="Setup complete — review what landed in Pipelines",
+        page_link(PAGE_BY_KEY["pipelines"], label="Setup complete — review what landed in Pipelines",
                      icon=":material/arrow_forward:")
         return
     page = PAGE_BY_KEY[upcoming.step.key]
-    st.page_link(page.file, label=f"Continue to step {upcoming.step.number} · {upcoming.step.title}",
+    page_link(page, label=f"Continue to step {upcoming.step.number} · {upcoming.step.title}",
                  icon=":material/arrow_forward:")
+
+
+def page_link(page: PageSpec, *, label: str, icon: str | None = None, disabled: bool = False) -> None:
+    """A link to another page, or a plain note when the reader's role does not have that page."""
+    if current_access().may(page.permission):
+        st.page_link(page.file, label=label, icon=icon, disabled=disabled)
+    else:
+        st.caption(f"{label} — needs a role that may {page.permission.value}.")
 
 
 def no_workspace_notice() -> None:
     st.info("There is no workspace yet. Create one in Settings to start.", icon=":material/info:")
-    st.page_link(PAGE_BY_KEY["settings"].file, label="Open Settings", icon=":material/settings:")
+    page_link(PAGE_BY_KEY["settings"], label="Open Settings", icon=":material/settings:")
 
 
 def _route_through_app() -> None:

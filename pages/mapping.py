@@ -16,6 +16,7 @@ from pages._shell import (
     db_session,
     inline_error,
     next_step_link,
+    page_link,
     show_error,
     stage_set_table,
     step_page,
@@ -178,6 +179,6 @@ for domain in Domain:
 st.subheader("Canonical stages")
 st.caption("CRM stages will be mapped onto these. Rename, reweight, add or reorder them in Settings.")
 stage_set_table(ctx, workspace)
-st.page_link(PAGE_BY_KEY["settings"].file, label="Edit stages in Settings", icon=":material/tune:")
+page_link(PAGE_BY_KEY["settings"], label="Edit stages in Settings", icon=":material/tune:")
 
 next_step_link(ctx, workspace, "mapping")

@@ -5,7 +5,15 @@ import streamlit as st
 from core.exports import to_csv_bytes
 from core.run_review import review_run, runs_for_review
 from core.wizard import StepStatus
-from pages._shell import PAGE_BY_KEY, no_workspace_notice, page_start, run_history, setup_progress
+from pages._shell import (
+    PAGE_BY_KEY,
+    current_access,
+    no_workspace_notice,
+    page_link,
+    page_start,
+    run_history,
+    setup_progress,
+)
 
 ctx, workspace = page_start("Pipelines")
 if workspace is None:
@@ -20,14 +28,14 @@ if runs.is_empty():
             "curated, and what did not roll up (unmapped stage, unreconciled account, invalid row) and why.",
             icon=":material/inbox:")
     if pending is not None:
-        st.page_link(PAGE_BY_KEY[pending.step.key].file,
+        page_link(PAGE_BY_KEY[pending.step.key],
                      label=f"Continue setup: step {pending.step.number} · {pending.step.title}",
                      icon=":material/arrow_forward:")
     st.stop()
 
 run_id = st.selectbox("Run", runs["id"].to_list(), key="pipelines_run",
                       format_func=lambda i: f"Run #{i}" + (" (latest)" if i == runs["id"][0] else ""))
-review = review_run(ctx.engine, workspace.id, run_id)
+review = review_run(ctx.engine, workspace.id, run_id, current_access())
 run = review.run
 with st.container(horizontal=True):
     st.metric("Rows read", f"{run['rows_read']:,}", border=True)
@@ -49,7 +57,7 @@ else:
     for step_key in review.not_rolled_up["fix_step"].unique().sort().to_list():
         if step_key:
             page = PAGE_BY_KEY[step_key]
-            st.page_link(page.file, label=f"Fix in {page.title}", icon=":material/build:")
+            page_link(page, label=f"Fix in {page.title}", icon=":material/build:")
     with st.expander(f"All {review.quarantine.height} quarantined rows"):
         st.dataframe(review.quarantine, hide_index=True, width="stretch")
         st.download_button("Download quarantine (CSV)", to_csv_bytes(review.quarantine),

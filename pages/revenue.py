@@ -1,22 +1,159 @@
-"""Revenue (insights): weighted pipeline against ARR actuals."""
+"""Revenue (insights): weighted pipeline against ARR actuals, the ARR bridge, plan vs actual, reconciliation."""
 
 import streamlit as st
 
-from pages._shell import PAGE_BY_KEY, no_workspace_notice, page_start
+from core.errors import RevenueConnectorError
+from core.exports import to_csv_bytes
+from core.insights.data import RevenueFilters, load_revenue_data, months_between
+from core.insights.plan import PLAN_EXAMPLE, parse_plan
+from core.insights.reconciliation import ReconciliationRules
+from core.insights.revenue_view import filter_options, revenue_view
+from core.roles import Permission
+from pages._charts import arr_bridge_waterfall, pipeline_against_arr, plan_against_actual
+from pages._shell import (
+    PAGE_BY_KEY,
+    current_access,
+    db_session,
+    inline_error,
+    no_workspace_notice,
+    page_link,
+    page_start,
+)
 from storage.frames import count_workspace_table
+from storage.insights import data_version, replace_plan
 
 ctx, workspace = page_start("Revenue")
 if workspace is None:
     no_workspace_notice()
     st.stop()
+access = current_access()
 st.caption(f"Workspace **{workspace.name}** · probability-weighted pipeline against realized ARR.")
 
-landed = sum(count_workspace_table(ctx.engine, name, workspace.id) for name in ("opportunities", "arr_movements"))
-if not landed:
+if not sum(count_workspace_table(ctx.engine, name, workspace.id) for name in ("opportunities", "arr_movements")):
     st.info("Charts appear after the first successful sync: weighted pipeline by expected-close month against "
             "ending ARR and net new ARR, the ARR bridge (opening → new → expansion → reactivation → contraction → "
             "churn → closing), plan vs actual, and pipeline ↔ ARR reconciliation.", icon=":material/monitoring:")
-    st.page_link(PAGE_BY_KEY["connect"].file, label="Go to setup", icon=":material/arrow_forward:")
-else:
-    st.info(f"{landed:,} canonical rows are stored; the Revenue charts are not part of this release yet.",
-            icon=":material/construction:")
+    page_link(PAGE_BY_KEY["sync"], label="Go to step 5 · Run sync", icon=":material/arrow_forward:")
+    st.stop()
+
+
+@st.cache_resource(max_entries=4, show_spinner="Reading the canonical data…")
+def _data(workspace_id: int, version: tuple):
+    # Keyed by the data version (last run, plan upload): a rerun reuses the frames, a sync refreshes them.
+    return load_revenue_data(ctx.engine, workspace_id)
+
+
+data = _data(workspace.id, data_version(ctx.engine, workspace.id))
+options = filter_options(data)
+currency = data.reporting_currency
+
+
+all_months = months_between(options.first_month, options.last_month)
+with st.container(border=True):
+    period = st.select_slider("Period", options=all_months, value=(all_months[0], all_months[-1]),
+                              format_func=lambda d: d.strftime("%b %Y"), key="revenue_period")
+    seg_col, owner_col, pipe_col, stage_col = st.columns(4)
+    segments = seg_col.multiselect("Segment", options.segments, key="revenue_segments", placeholder="All segments")
+    owners = owner_col.multiselect("Owner", options.owners, key="revenue_owners", placeholder="All owners")
+    pipelines = pipe_col.multiselect("Pipeline", options.pipelines, key="revenue_pipelines", placeholder="All pipelines")
+    stages = stage_col.multiselect("Stage", list(options.stages), key="revenue_stages", placeholder="All open stages",
+                                   format_func=lambda k: options.stages[k])
+    st.caption("Owner, pipeline and stage narrow the pipeline and the reconciliation's deals; ARR actuals follow "
+               "period and segment.")
+filters = RevenueFilters(start=period[0], end=period[1], segments=tuple(segments), owners=tuple(owners),
+                         pipelines=tuple(pipelines), stages=tuple(stages))
+if not access.sees_amounts:
+    st.info(f"Your role ({access.role.label}) sees customer-linked amounts masked: per-deal and per-movement "
+            f"amounts read •••, and totals over fewer than {access.min_accounts} accounts are left out.",
+            icon=":material/visibility_off:")
+
+# The bridge looks back from the latest actual month: months after it hold no movement yet.
+bridge_months = months_between(period[0], max(period[0], min(period[1], options.last_actual_month or period[1])))
+bridge_period = st.session_state.get("revenue_bridge_period")
+if not isinstance(bridge_period, (tuple, list)) or len(bridge_period) != 2 or not set(bridge_period) <= set(bridge_months):
+    st.session_state["revenue_bridge_period"] = (bridge_months[max(0, len(bridge_months) - 12)], bridge_months[-1])
+rules = ReconciliationRules(window_days=int(st.session_state.get("revenue_window", 45)),
+                            tolerance=float(st.session_state.get("revenue_tolerance", 5.0)) / 100)
+view = revenue_view(data, filters, access, bridge_start=st.session_state["revenue_bridge_period"][0],
+                    bridge_end=st.session_state["revenue_bridge_period"][1], rules=rules)
+
+
+def _money(value: float | None) -> str:
+    return "•••" if value is None else f"{value:,.0f} {currency}"
+
+
+with st.container(horizontal=True):
+    st.metric("Weighted open pipeline", _money(view.headline["weighted_pipeline"]), border=True)
+    latest = view.arr_by_month["month"][-1] if view.arr_by_month.height else period[1]
+    st.metric(f"Ending ARR, {latest:%b %Y}", _money(view.headline["ending_arr"]), border=True)
+    st.metric("Net new ARR in the period", _money(view.headline["net_new_arr"]), border=True)
+
+pipeline_tab, bridge_tab, plan_tab, reconciliation_tab = st.tabs(
+    ["Pipeline vs ARR", "ARR bridge", "Plan vs actual", "Pipeline ↔ ARR reconciliation"],
+    key="revenue_tab", on_change="rerun")  # a widget, so the open tab survives reruns (uploads, sliders)
+
+with pipeline_tab:
+    if view.pipeline_by_month.is_empty() and view.arr_by_month.is_empty():
+        st.info("No open pipeline and no ARR movement in this period and selection.", icon=":material/filter_alt_off:")
+    else:
+        st.altair_chart(pipeline_against_arr(view.pipeline_by_month, view.arr_by_month, currency), width="stretch")
+        st.caption("Bars: open deals weighted by their stage's probability, by expected-close month. Dashed line: "
+                   "net new ARR per month. Black line (right axis): ending ARR at each month end.")
+    with st.expander(f"Open deals behind the bars ({view.pipeline_rows.height:,} shown)"):
+        st.dataframe(view.pipeline_rows, hide_index=True, width="stretch")
+
+with bridge_tab:
+    st.select_slider("Bridge period", options=bridge_months, key="revenue_bridge_period",
+                     format_func=lambda d: d.strftime("%b %Y"))
+    st.altair_chart(arr_bridge_waterfall(view.bridge, currency), width="stretch")
+    st.caption("Opening ARR at the start of the first month, closing ARR at the end of the last. Movements count at "
+               "their effective-date rate; the FX effect revalues ARR held in other currencies.")
+    st.dataframe(view.bridge.select("step", "amount", "accounts"), hide_index=True, width="stretch")
+    with st.expander(f"Movements in the bridge period ({view.bridge_rows.height:,} shown)"):
+        st.dataframe(view.bridge_rows, hide_index=True, width="stretch")
+
+with plan_tab:
+    if view.plan_vs_actual.is_empty():
+        st.info("No plan for this period yet. Upload one below: a CSV with month, optional segment, and planned "
+                "ending ARR and/or planned net new ARR.", icon=":material/upload_file:")
+    else:
+        st.altair_chart(plan_against_actual(view.plan_vs_actual, currency), width="stretch")
+        st.dataframe(view.plan_vs_actual.drop("accounts"), hide_index=True, width="stretch")
+    if access.may(Permission.EDIT_SETUP):
+
+        def _save_plan() -> None:
+            upload = st.session_state.get("revenue_plan_file")
+            if upload is None:
+                return
+            try:
+                plan = parse_plan(upload.getvalue())
+                with db_session(ctx) as session:
+                    rows = replace_plan(session, workspace.id, plan, actor=access.actor)
+            except RevenueConnectorError as exc:
+                st.session_state["revenue_plan_error"] = exc
+                return
+            st.session_state["flash"] = ("success", f"Plan saved: {rows} rows from {upload.name}.")
+
+        with st.expander("Upload a plan (replaces the current one)"):
+            st.code(PLAN_EXAMPLE, language="csv")
+            st.file_uploader("Plan CSV", type=["csv"], key="revenue_plan_file")
+            st.button("Save plan", key="revenue_save_plan", on_click=_save_plan, icon=":material/save:")
+            inline_error("revenue_plan_error")
+
+with reconciliation_tab:
+    window_col, tolerance_col = st.columns(2)
+    window_col.number_input("Window (days either side of the close date)", min_value=0, max_value=365, value=45,
+                            key="revenue_window")
+    tolerance_col.number_input("Amount tolerance (%)", min_value=0.0, max_value=100.0, value=5.0, step=1.0,
+                               key="revenue_tolerance")
+    st.caption("A closed-won deal should appear as a new, expansion or reactivation movement on the same account "
+               "within the window, for about the same amount. Listed: the exceptions.")
+    if view.reconciliation.is_empty():
+        st.success("Every won deal in the period has a matching ARR movement, and every movement a won deal.",
+                   icon=":material/check_circle:")
+    else:
+        st.dataframe(view.reconciliation_summary, hide_index=True, width="stretch")
+        st.dataframe(view.reconciliation, hide_index=True, width="stretch")
+        st.download_button("Download reconciliation (CSV)", to_csv_bytes(view.reconciliation),
+                           file_name=f"{workspace.name.lower().replace(' ', '_')}_reconciliation.csv", mime="text/csv",
+                           on_click="ignore", key="revenue_reconciliation_csv", icon=":material/download:")

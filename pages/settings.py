@@ -7,10 +7,12 @@ import streamlit as st
 
 from core.config import display_database_url
 from core.errors import RevenueConnectorError
+from core.roles import LOCAL_ADMIN, Permission, Role
 from core.stages import stage_set_revision, stages_from_rows
-from pages._shell import current_actor, db_session, editor_rows, inline_error, page_start
+from pages._shell import current_access, current_actor, db_session, editor_rows, inline_error, page_start
 from storage.audit import recent
 from storage.db import schema_status
+from storage.users import create_user, list_users
 from storage.workspaces import create_workspace, load_stage_set, save_stage_set
 
 ctx, workspace = page_start("Settings")
@@ -105,3 +107,45 @@ if workspace is not None:
             }),
             hide_index=True, width="stretch",
         )
+
+st.subheader("Users and roles")
+_access = current_access()
+if not _access.may(Permission.MANAGE_USERS):
+    st.caption("Only an admin manages users.")
+else:
+    with db_session(ctx) as session:
+        _users = [{"user": u.username, "name": u.display_name, "role": u.role, "enabled": not u.disabled}
+                  for u in list_users(session)]
+    if _users:
+        st.dataframe(pl.DataFrame(_users), hide_index=True, width="stretch")
+    else:
+        st.info("No users yet: this installation runs in local single-user mode, where you are admin. "
+                "Create the first user (an admin) and everyone, you included, signs in from then on.",
+                icon=":material/person:")
+
+    def _add_user() -> None:
+        try:
+            with db_session(ctx) as session:
+                created = create_user(session, st.session_state.get("settings_user_name", ""),
+                                      role=Role(st.session_state["settings_user_role"]),
+                                      password=st.session_state.get("settings_user_password") or None,
+                                      actor=current_access())
+        except RevenueConnectorError as exc:
+            st.session_state["settings_user_error"] = exc
+            return
+        if current_access().actor == LOCAL_ADMIN:
+            st.session_state["signed_in_user"] = created.username  # the first admin carries on signed in
+        st.session_state["settings_user_password"] = ""
+        st.session_state["flash"] = ("success", f"User {created.username} added as {created.role}.")
+
+    with st.container(border=True):
+        name_col, role_col, password_col = st.columns([2, 1, 2])
+        name_col.text_input("User name (e-mail for single sign-on)", key="settings_user_name")
+        role_col.selectbox("Role", [r.value for r in Role], key="settings_user_role",
+                           index=0 if not _users else len(Role) - 1)
+        password_col.text_input("Password (at least 10 characters; empty for single sign-on only)", type="password",
+                                key="settings_user_password")
+        st.caption("Admin: everything, users and connections · Finance: sees amounts, edits mappings · "
+                   "Reviewer: approves suggestions, amounts masked · Viewer: charts and tables, amounts masked.")
+        st.button("Add user", icon=":material/person_add:", key="settings_add_user", on_click=_add_user)
+        inline_error("settings_user_error")

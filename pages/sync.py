@@ -9,7 +9,7 @@ import streamlit as st
 from core.errors import RevenueConnectorError
 from core.run_review import runs_for_review, summary_tables
 from core.sync import SyncSummary, rollback_to, start_background_sync
-from pages._shell import PAGE_BY_KEY, current_actor, inline_error, run_history, step_page
+from pages._shell import PAGE_BY_KEY, current_actor, inline_error, page_link, run_history, step_page
 from storage.sync_store import get_run, latest_finished_run, running_run
 
 ctx, workspace, step_open = step_page("sync", stop_when_blocked=False)
@@ -74,7 +74,7 @@ else:
         st.dataframe(figures, hide_index=True, width="stretch", column_config={
             c: st.column_config.NumberColumn(c, format="accounting") for c in ("before", "after", "change")})
         if not summary.dry_run:
-            st.page_link(PAGE_BY_KEY["pipelines"].file, label="Review what landed in Pipelines",
+            page_link(PAGE_BY_KEY["pipelines"], label="Review what landed in Pipelines",
                          icon=":material/arrow_forward:")
 
 st.subheader("Run history")

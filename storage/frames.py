@@ -14,6 +14,7 @@ from storage.tables import (
     FieldMapping,
     Opportunity,
     QuarantinedRow,
+    RevenuePlan,
     StageMapping,
     SyncRun,
 )
@@ -29,6 +30,7 @@ WORKSPACE_TABLES: dict[str, type[SQLModel]] = {
     "quarantine": QuarantinedRow,
     "runs": SyncRun,
     "audit": AuditEntry,
+    "plan": RevenuePlan,
 }
 
 

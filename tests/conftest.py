@@ -66,3 +66,31 @@ def db_env(request, env) -> dict[str, str]:
 @pytest.fixture
 def settings(db_env) -> Settings:
     return load_settings(db_env)
+
+
+def file_workspace(settings: Settings, folder, *, name: str = "Acme", seed: int = 21):
+    """A workspace on a small demo export (file source 'demo'), routed, mapped and reconciled: (engine, id)."""
+    from core.canonical import Domain
+    from core.config import PROJECT_ROOT
+    from core.connectors.base import SourceKind
+    from core.demo import DemoSpec, write_demo
+    from core.reconcile import reconcile_accounts
+    from core.routing import RouteChoice
+    from core.startup import start
+    from storage.connections import create_connection
+    from storage.db import session_scope
+    from storage.mappings import save_mapping
+    from storage.routing import save_routes
+    from storage.workspaces import create_workspace
+
+    engine = start(settings)
+    write_demo(DemoSpec(seed=seed, accounts=80, opportunities=300, movements=200), folder)
+    with session_scope(engine) as session:
+        ws = create_workspace(session, name, actor="t")
+        conn = create_connection(session, ws.id, name="demo", kind=SourceKind.FILE, settings={"path": str(folder)},
+                                 secrets=None, box=None, actor="t")
+        save_routes(session, ws.id, Domain.PIPELINE, [RouteChoice(conn.id, "opportunities")], actor="t")
+        save_routes(session, ws.id, Domain.ARR_ACTUALS, [RouteChoice(conn.id, "arr_movements")], actor="t")
+        save_mapping(session, ws.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="t")
+        reconcile_accounts(session, conn.id, "accounts", settings, actor="t")
+    return engine, ws.id

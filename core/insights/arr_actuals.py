@@ -18,9 +18,8 @@ COMPONENT_LABELS: dict[str, str] = {c.value: c.value.capitalize() for c in Movem
 BRIDGE_COLUMNS = ("step", "component", "amount", "kind", "bar_start", "bar_end", "accounts", "order")
 
 
-def _month_grid(movements: pl.DataFrame, until: date | None) -> pl.Series:
-    first = movements["effective_date"].min()
-    last = max(d for d in (movements["effective_date"].max(), until) if d is not None)
+def _month_grid(movements: pl.DataFrame) -> pl.Series:
+    first, last = movements["effective_date"].min(), movements["effective_date"].max()
     return pl.date_range(month_start(first), month_start(last), "1mo", eager=True).alias("month")
 
 
@@ -36,13 +35,14 @@ def _rates_at(frame: pl.DataFrame, data: RevenueData, on: str) -> pl.DataFrame:
 def arr_by_month(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
     """month, net_new_arr, ending_arr, accounts (that ever moved ARR up to the month), one row per month.
 
-    The months run from the first movement (ending ARR needs all history) and are then cut to the period.
+    The months run from the first movement (ending ARR needs all history) to the latest one, and are
+    then cut to the period: months after the latest movement have no actuals yet.
     """
     movements = filters.movement_rows(data.movements).filter(pl.col("effective_date").is_not_null())
     schema = {"month": pl.Date, "net_new_arr": pl.Float64, "ending_arr": pl.Float64, "accounts": pl.UInt32}
     if movements.is_empty():
         return pl.DataFrame(schema=schema)
-    months = _month_grid(movements, filters.end).to_frame()
+    months = _month_grid(movements).to_frame()
     dated = movements.with_columns(pl.col("effective_date").dt.truncate("1mo").alias("month"),
                                    pl.col("currency").fill_null(data.reporting_currency))
     net_new = dated.group_by("month").agg(pl.col("arr_delta_reporting").sum().alias("net_new_arr"))

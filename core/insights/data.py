@@ -74,6 +74,11 @@ def month_end(day: date) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
+def months_between(first: date, last: date) -> list[date]:
+    """First days of every month from `first`'s to `last`'s, inclusive (the Revenue page's period choices)."""
+    return pl.date_range(month_start(first), month_start(last), "1mo", eager=True).to_list()
+
+
 def load_revenue_data(engine: Engine, workspace_id: int) -> RevenueData:
     """Read and shape everything the insights need for one workspace."""
     with session_scope(engine) as session:

@@ -32,6 +32,7 @@ class FilterOptions:
     stages: dict[str, str]        # open canonical stage key -> label, in funnel order
     first_month: date | None
     last_month: date | None
+    last_actual_month: date | None   # month of the latest ARR movement
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class RevenueView:
     reconciliation_summary: pl.DataFrame
     pipeline_rows: pl.DataFrame     # drill-down under the pipeline chart
     bridge_rows: pl.DataFrame       # drill-down under the bridge
+    headline: dict[str, float | None]  # weighted_pipeline, ending_arr, net_new_arr over the period (None if masked)
 
 
 def filter_options(data: RevenueData) -> FilterOptions:
@@ -55,7 +57,8 @@ def filter_options(data: RevenueData) -> FilterOptions:
         segments=sorted(set(o["segment"].unique().to_list()) | set(m["segment"].unique().to_list())),
         owners=sorted(o["owner"].unique().to_list()), pipelines=sorted(o["pipeline"].unique().to_list()),
         stages={k: labels[k] for k in open_stage_keys(data.stages)},
-        first_month=dates.min(), last_month=dates.max())
+        first_month=dates.min(), last_month=dates.max(),
+        last_actual_month=m["effective_date"].max().replace(day=1) if m["effective_date"].max() else None)
 
 
 def _drill(frame: pl.DataFrame, columns: dict[str, str], access: Access, limit: int) -> pl.DataFrame:
@@ -70,10 +73,10 @@ def revenue_view(data: RevenueData, filters: RevenueFilters, access: Access, *, 
     and per-movement rows (drill-downs, reconciliation) never show amounts to them.
     """
     exceptions = pipeline_arr_reconciliation(data, filters, rules)
+    pipeline, arr = weighted_pipeline_by_month(data, filters), arr_by_month(data, filters)
     return RevenueView(
-        pipeline_by_month=mask_small_groups(weighted_pipeline_by_month(data, filters), access,
-                                            ["weighted_amount", "amount"]),
-        arr_by_month=mask_small_groups(arr_by_month(data, filters), access, ["net_new_arr", "ending_arr"]),
+        pipeline_by_month=mask_small_groups(pipeline, access, ["weighted_amount", "amount"]),
+        arr_by_month=mask_small_groups(arr, access, ["net_new_arr", "ending_arr"]),
         bridge=mask_small_groups(arr_bridge(data, filters, bridge_start, bridge_end), access,
                                  ["amount", "bar_start", "bar_end"]),
         plan_vs_actual=mask_small_groups(plan_vs_actual(data, filters), access,
@@ -83,4 +86,20 @@ def revenue_view(data: RevenueData, filters: RevenueFilters, access: Access, *, 
         reconciliation_summary=mask_small_groups(reconciliation_summary(exceptions), access, ["amount"]),
         pipeline_rows=_drill(open_pipeline_rows(data, filters), PIPELINE_DRILL, access, drill_limit),
         bridge_rows=_drill(bridge_rows(data, filters, bridge_start, bridge_end), MOVEMENT_DRILL, access, drill_limit),
+        headline=_headline(data, filters, pipeline, arr, access),
     )
+
+
+def _headline(data: RevenueData, filters: RevenueFilters, pipeline: pl.DataFrame, arr: pl.DataFrame,
+              access: Access) -> dict[str, float | None]:
+    """Three figures for the top of the page, each blanked for masked roles below the account threshold."""
+    open_rows = open_pipeline_rows(data, filters)
+    figures = pl.DataFrame({
+        "figure": ["weighted_pipeline", "ending_arr", "net_new_arr"],
+        "value": [pipeline["weighted_amount"].sum(), arr["ending_arr"][-1] if arr.height else 0.0,
+                  arr["net_new_arr"].sum()],
+        "accounts": [open_rows["account_id"].n_unique(), arr["accounts"][-1] if arr.height else 0,
+                     arr["accounts"][-1] if arr.height else 0],
+    })
+    masked = mask_small_groups(figures, access, ["value"])
+    return {r["figure"]: (round(r["value"], 2) if r["value"] is not None else None) for r in masked.to_dicts()}

@@ -107,3 +107,35 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     _assert_no_exception(page, "pipelines")
     expect(page.get_by_role("heading", name="What did not roll up")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "pipelines_after_sync.png"), full_page=True)
+
+    page.goto(f"{app_server}/revenue")
+    wait_for_app(page)
+    _assert_no_exception(page, "revenue")
+    expect(page.get_by_text("Weighted open pipeline")).to_be_visible()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts.first).to_be_visible(timeout=20000)
+    page.screenshot(path=str(SCREENSHOTS / "revenue_pipeline_vs_arr.png"), full_page=True)
+    for tab, shot in (("ARR bridge", "revenue_bridge"), ("Plan vs actual", "revenue_plan"),
+                      ("Pipeline ↔ ARR reconciliation", "revenue_reconciliation")):
+        page.get_by_role("tab", name=tab).click()
+        wait_for_app(page)
+        _assert_no_exception(page, f"revenue / {tab}")
+        page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
+    page.get_by_role("tab", name="Plan vs actual").click()
+    page.get_by_text("Upload a plan (replaces the current one)").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(PROJECT_ROOT / "docs" / "demo-plan.csv"))
+    wait_for_app(page)
+    page.get_by_role("button", name="Save plan").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Plan saved")).to_be_visible()
+    # The plan tab stays open after the upload's rerun, now with the plan chart.
+    expect(page.locator("[data-testid='stVegaLiteChart']:visible")).to_have_count(1, timeout=20000)
+    page.screenshot(path=str(SCREENSHOTS / "revenue_plan_uploaded.png"), full_page=True)
+
+    page.goto(f"{app_server}/exports")
+    wait_for_app(page)
+    _assert_no_exception(page, "exports")
+    with page.expect_download() as download:
+        page.get_by_test_id("stDownloadButton").filter(has_text="CSV").last.click()
+    assert download.value.suggested_filename.endswith("_reconciliation.csv")
+    page.screenshot(path=str(SCREENSHOTS / "exports.png"), full_page=True)

@@ -271,8 +271,11 @@ def test_settings_saves_edited_stages_and_refuses_a_broken_set(open_page, env):
 
 def test_exports_offer_csv_and_parquet_for_every_table(open_page):
     at = open_page("exports")
+    from core.exports import EXPORT_TABLES
+
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("CSV") == 9 and labels.count("Parquet") == 9
+    assert len(EXPORT_TABLES) == 11  # nine stored tables, the plan and the reconciliation
+    assert labels.count("CSV") == len(EXPORT_TABLES) and labels.count("Parquet") == len(EXPORT_TABLES)
 
 
 def test_step_3_suggestions_are_approved_in_a_few_clicks_and_become_the_mapping_in_force(open_page):

@@ -8,10 +8,7 @@ from sqlalchemy import text
 from core.canonical import Domain
 from core.config import PROJECT_ROOT, load_settings
 from core.connectors.base import SourceKind
-from core.demo import DemoSpec, write_demo
-from core.reconcile import reconcile_accounts
 from core.routing import RouteChoice
-from core.startup import start
 from core.sync import rollback_to, run_sync
 from storage.connections import create_connection
 from storage.db import session_scope
@@ -19,7 +16,7 @@ from storage.frames import read_workspace_table
 from storage.mappings import save_mapping
 from storage.routing import save_routes
 from storage.sync_store import SyncInProgress, start_run
-from storage.workspaces import create_workspace
+from tests.conftest import file_workspace
 
 MAPPING = (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text()
 
@@ -28,18 +25,9 @@ MAPPING = (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text()
 def workspace(db_env, tmp_path):
     """A workspace on a small demo export (file source 'demo'), routed, mapped and reconciled."""
     settings = load_settings({**db_env, "REVENUE_CONNECTOR_DEMO": "0"})
-    engine = start(settings)
     folder = tmp_path / "export"
-    write_demo(DemoSpec(seed=21, accounts=80, opportunities=300, movements=200), folder)
-    with session_scope(engine) as session:
-        ws = create_workspace(session, "Acme", actor="t")
-        conn = create_connection(session, ws.id, name="demo", kind=SourceKind.FILE, settings={"path": str(folder)},
-                                 secrets=None, box=None, actor="t")
-        save_routes(session, ws.id, Domain.PIPELINE, [RouteChoice(conn.id, "opportunities")], actor="t")
-        save_routes(session, ws.id, Domain.ARR_ACTUALS, [RouteChoice(conn.id, "arr_movements")], actor="t")
-        save_mapping(session, ws.id, MAPPING, actor="t")
-        reconcile_accounts(session, conn.id, "accounts", settings, actor="t")
-    yield settings, engine, ws.id, folder
+    engine, ws_id = file_workspace(settings, folder)
+    yield settings, engine, ws_id, folder
     engine.dispose()
 
 
