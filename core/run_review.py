@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from core.canonical import REASON_LABELS, Domain, QuarantineReason
 from core.mapping_config import amount_source_fields
-from core.roles import Access, mask_amounts
+from core.roles import MASKED, Access, mask_amounts
 from storage.connections import list_connections
 from storage.db import session_scope
 from storage.frames import read_workspace_table
@@ -71,12 +71,15 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
         "domain", pl.col("source").replace_strict(names, default=pl.col("source")), "rows in workspace",
         "added or changed by this run")
     quarantine = read_workspace_table(engine, "quarantine", workspace_id).filter(pl.col("run_id") == run_id)
-    if access is not None and not access.sees_amounts:
-        with session_scope(engine) as session:
-            mapping = latest_mapping(session, workspace_id)
-        quarantine = mask_amounts(quarantine, access, amount_fields=amount_source_fields(mapping[1] if mapping else None))
+    with session_scope(engine) as session:
+        mapping = latest_mapping(session, workspace_id)
+    config = mapping[1] if mapping else None
+    quarantine = quarantine.with_columns(_held_amount(config).alias("amount"))
     not_rolled_up = quarantine.group_by("domain", "reason_code").agg(
         pl.col("source_id").n_unique().alias("rows"),
+        # Each held record counts once; a group whose records carry no amount shows none, not 0.
+        pl.when(pl.col("amount").is_not_null().any()).then(
+            pl.col("amount").filter(pl.col("source_id").is_first_distinct()).sum().round(2)).alias("amount"),
         pl.col("field").unique().sort().str.join(", ").alias("fields"),
         pl.col("value").drop_nulls().unique().sort().head(3).str.join(", ").alias("examples"),
     ).with_columns(
@@ -85,9 +88,29 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
         pl.col("reason_code").replace_strict({k.value: v[1] for k, v in FIX_STEP.items()}, default="").alias("how to fix"),
         pl.col("reason_code").replace_strict({k.value: v[0] for k, v in FIX_STEP.items()}, default="").alias("fix_step"),
     ).sort("rows", "reason_code", descending=[True, False]).select(
-        "domain", "reason", "rows", "fields", "examples", "how to fix", "reason_code", "fix_step")
+        "domain", "reason", "rows", "amount", "fields", "examples", "how to fix", "reason_code", "fix_step")
+    if access is not None and not access.sees_amounts:
+        amount_fields = amount_source_fields(config)
+        quarantine = mask_amounts(quarantine, access, amount_fields=amount_fields)
+        # Examples of an amount field are amounts too.
+        not_rolled_up = mask_amounts(not_rolled_up, access).with_columns(
+            pl.when(pl.col("fields").str.contains_any(sorted(amount_fields))).then(pl.lit(MASKED))
+            .otherwise(pl.col("examples")).alias("examples"))
     return RunReview(run, landed, pl.DataFrame(curated_rows), not_rolled_up,
-                     quarantine.select("domain", "source", "source_object", "source_id", "reason_code", "field", "value"))
+                     quarantine.select("domain", "source", "source_object", "source_id", "reason_code", "field", "value",
+                                       "amount"))
+
+
+def _held_amount(config) -> pl.Expr:
+    """The amount a quarantined row would have carried (source currency), read from its raw record."""
+    amount = pl.lit(None, pl.Float64)
+    for obj in (config.objects if config else ()):
+        field = obj.source_field_for("amount") or obj.source_field_for("arr_delta")
+        if field:
+            raw = pl.col("payload_json").str.json_path_match(f"$['{field}']")
+            amount = pl.when(pl.col("source_object") == obj.object_name).then(
+                raw.str.replace_all(",", "").cast(pl.Float64, strict=False)).otherwise(amount)
+    return amount
 
 
 def summary_tables(summary) -> tuple[pl.DataFrame, pl.DataFrame]:

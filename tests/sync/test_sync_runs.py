@@ -246,3 +246,20 @@ def test_a_run_whose_process_died_does_not_block_the_workspace(workspace):
     assert result.domains[Domain.PIPELINE].added == 296
     abandoned = get_run(engine, dead.id)
     assert abandoned.status == "abandoned" and "its process stopped" in abandoned.error
+
+
+def test_pipelines_review_counts_and_sums_what_did_not_roll_up_and_masks_it_for_a_viewer(workspace):
+    from core.roles import MASKED, Access, Role
+    from core.run_review import review_run
+
+    settings, engine, ws, _ = workspace
+    run = _sync(workspace)
+    review = review_run(engine, ws, run.run_id)
+    groups = {(r["domain"], r["reason_code"]): r for r in review.not_rolled_up.to_dicts()}
+    unmapped = groups[("Pipeline", "unmapped_stage")]
+    held = review.quarantine.filter(pl.col("reason_code") == "unmapped_stage")
+    assert unmapped["rows"] == held.height and unmapped["amount"] == held["amount"].sum() > 0
+    assert groups[("Pipeline", "missing_value")]["amount"] is None  # an empty amount is not 0
+    masked = review_run(engine, ws, run.run_id, Access("vera", Role.VIEWER))
+    assert set(masked.not_rolled_up["amount"].to_list()) == {MASKED}
+    assert set(masked.quarantine["amount"].to_list()) == {MASKED}
