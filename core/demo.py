@@ -330,10 +330,12 @@ def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame,
     customers_n = max(1, min(int(len(accounts) * 0.7), m))
     customer_idx = rng.choice(len(accounts), size=customers_n, replace=False)
     # Every customer has its "new" event; the rest of the events are spread at random.
-    extra = rng.multinomial(m - customers_n, np.full(customers_n, 1 / customers_n)) if m > customers_n else np.zeros(customers_n, int)
+    start_month = rng.integers(1, spec.months + 1, customers_n)  # months back from as_of; 1 = last month
+    # A longer-standing customer has had more time to move: extra events in proportion to tenure.
+    extra = (rng.multinomial(m - customers_n, start_month / start_month.sum()) if m > customers_n
+             else np.zeros(customers_n, int))
     counts = 1 + extra
     account_of_event = np.repeat(np.arange(customers_n), counts)
-    start_month = rng.integers(1, spec.months + 1, customers_n)  # months back from as_of; 1 = last month
     ev = pl.DataFrame({
         "cust": account_of_event,
         "u": rng.random(m),
@@ -351,10 +353,11 @@ def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame,
         idx=pl.int_range(pl.len()).over("cust"),
     ).with_columns(
         months_back=pl.when(pl.col("idx") == 0).then(pl.col("start"))
-        .otherwise((pl.col("start") * (1 - pl.col("u"))).floor().cast(pl.Int64).clip(1, None)),
+        .otherwise((pl.col("start") * pl.col("u")).floor().cast(pl.Int64) + 1),
     ).sort(["cust", "idx"]).with_columns(
-        # Keep months non-increasing (going forward in time) within a customer.
-        months_back=pl.col("months_back").cum_min().over("cust"),
+        # Events go forward in time within a customer: sort the draws (a running minimum of them would
+        # pile most events into the last month and make every demo chart spike there).
+        months_back=pl.col("months_back").sort(descending=True).over("cust"),
     ).with_columns(
         churn_idx=pl.when((pl.col("n") >= 2) & (pl.col("churn_draw") < 0.30))
         .then((pl.col("n") - 1 - (pl.col("churn_draw") * 10).floor().cast(pl.Int64) % pl.col("n").clip(1, None)).clip(1, None))

@@ -359,6 +359,18 @@ def connection_objects(connection) -> list:
     return _describe(connection.id, str(connection.last_tested_at))
 
 
+def figure_table(frame, **kwargs) -> None:
+    """A read-only table whose decimal columns read as money (thousands separators, two decimals).
+
+    Masked amounts arrive as text (•••) and are shown as they are.
+    """
+    import polars as pl
+
+    config = {name: st.column_config.NumberColumn(name, format="localized")
+              for name, dtype in frame.schema.items() if dtype in (pl.Float32, pl.Float64)}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
+
+
 def run_history(ctx: AppContext, workspace: Workspace) -> None:
     """The workspace's sync runs, newest first, or an empty state that says why there are none."""
     from storage.frames import read_workspace_table
@@ -367,7 +379,7 @@ def run_history(ctx: AppContext, workspace: Workspace) -> None:
     if runs.is_empty():
         st.info("No sync has run in this workspace yet.", icon=":material/history:")
         return
-    st.dataframe(runs.reverse().drop("workspace_id"), hide_index=True, width="stretch")
+    figure_table(runs.reverse().drop("workspace_id"))
 
 
 def stage_set_table(ctx: AppContext, workspace: Workspace) -> None:

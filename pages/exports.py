@@ -27,8 +27,8 @@ def _file(table: str, fmt: str):
 
 slug = workspace.name.lower().replace(" ", "_")
 for table in EXPORT_TABLES:
-    rows = "computed on download" if table is RECONCILIATION else \
-        f"{count_workspace_table(ctx.engine, table.name, workspace.id):,} rows"
+    count = None if table is RECONCILIATION else count_workspace_table(ctx.engine, table.name, workspace.id)
+    rows = "computed on download" if count is None else f"{count:,} row{'' if count == 1 else 's'}"
     with st.container(border=True):
         text, csv_col, parquet_col = st.columns([5, 1, 1], vertical_alignment="center")
         text.markdown(f"**{table.title}** · {rows}  \n{table.description}")

@@ -8,6 +8,7 @@ from core.wizard import StepStatus
 from pages._shell import (
     PAGE_BY_KEY,
     current_access,
+    figure_table,
     no_workspace_notice,
     page_link,
     page_start,
@@ -45,21 +46,21 @@ with st.container(horizontal=True):
     st.metric("Did not roll up", f"{run['rows_quarantined']:,}", border=True)
 
 st.subheader("What landed")
-st.dataframe(review.landed, hide_index=True, width="stretch")
+figure_table(review.landed)
 st.subheader("What was curated")
-st.dataframe(review.curated, hide_index=True, width="stretch")
+figure_table(review.curated)
 
 st.subheader("What did not roll up")
 if review.not_rolled_up.is_empty():
     st.success("Every row rolled up.", icon=":material/check_circle:")
 else:
-    st.dataframe(review.not_rolled_up.drop("fix_step", "reason_code"), hide_index=True, width="stretch")
+    figure_table(review.not_rolled_up.drop("fix_step", "reason_code"))
     for step_key in review.not_rolled_up["fix_step"].unique().sort().to_list():
         if step_key:
             page = PAGE_BY_KEY[step_key]
             page_link(page, label=f"Fix in {page.title}", icon=":material/build:")
     with st.expander(f"All {review.quarantine.height} quarantined rows"):
-        st.dataframe(review.quarantine, hide_index=True, width="stretch")
+        figure_table(review.quarantine)
         st.download_button("Download quarantine (CSV)", to_csv_bytes(review.quarantine),
                            file_name=f"quarantine_run_{run_id}.csv", mime="text/csv", on_click="ignore",
                            key="pipelines_quarantine_csv", icon=":material/download:")

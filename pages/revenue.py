@@ -14,6 +14,7 @@ from pages._shell import (
     PAGE_BY_KEY,
     current_access,
     db_session,
+    figure_table,
     inline_error,
     no_workspace_notice,
     page_link,
@@ -100,7 +101,7 @@ with pipeline_tab:
         st.caption("Bars: open deals weighted by their stage's probability, by expected-close month. Dashed line: "
                    "net new ARR per month. Black line (right axis): ending ARR at each month end.")
     with st.expander(f"Open deals behind the bars ({view.pipeline_rows.height:,} shown)"):
-        st.dataframe(view.pipeline_rows, hide_index=True, width="stretch")
+        figure_table(view.pipeline_rows)
 
 with bridge_tab:
     st.select_slider("Bridge period", options=bridge_months, key="revenue_bridge_period",
@@ -108,9 +109,9 @@ with bridge_tab:
     st.altair_chart(arr_bridge_waterfall(view.bridge, currency), width="stretch")
     st.caption("Opening ARR at the start of the first month, closing ARR at the end of the last. Movements count at "
                "their effective-date rate; the FX effect revalues ARR held in other currencies.")
-    st.dataframe(view.bridge.select("step", "amount", "accounts"), hide_index=True, width="stretch")
+    figure_table(view.bridge.select("step", "amount", "accounts"))
     with st.expander(f"Movements in the bridge period ({view.bridge_rows.height:,} shown)"):
-        st.dataframe(view.bridge_rows, hide_index=True, width="stretch")
+        figure_table(view.bridge_rows)
 
 with plan_tab:
     if view.plan_vs_actual.is_empty():
@@ -118,7 +119,7 @@ with plan_tab:
                 "ending ARR and/or planned net new ARR.", icon=":material/upload_file:")
     else:
         st.altair_chart(plan_against_actual(view.plan_vs_actual, currency), width="stretch")
-        st.dataframe(view.plan_vs_actual.drop("accounts"), hide_index=True, width="stretch")
+        figure_table(view.plan_vs_actual.drop("accounts"))
     if access.may(Permission.EDIT_SETUP):
 
         def _save_plan() -> None:
@@ -152,8 +153,8 @@ with reconciliation_tab:
         st.success("Every won deal in the period has a matching ARR movement, and every movement a won deal.",
                    icon=":material/check_circle:")
     else:
-        st.dataframe(view.reconciliation_summary, hide_index=True, width="stretch")
-        st.dataframe(view.reconciliation, hide_index=True, width="stretch")
+        figure_table(view.reconciliation_summary)
+        figure_table(view.reconciliation)
         st.download_button("Download reconciliation (CSV)", to_csv_bytes(view.reconciliation),
                            file_name=f"{workspace.name.lower().replace(' ', '_')}_reconciliation.csv", mime="text/csv",
                            on_click="ignore", key="revenue_reconciliation_csv", icon=":material/download:")
