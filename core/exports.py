@@ -37,6 +37,7 @@ STORED_TABLES: tuple[ExportTable, ...] = (
     ExportTable("runs", "Sync runs", "Every sync with rows read, added, changed, quarantined."),
     ExportTable("audit", "Audit log", "Who changed or approved what, and when."),
     ExportTable("plan", "Plan", "The ARR plan uploaded on the Revenue page, by month and segment."),
+    ExportTable("alerts", "Alerts", "What fired after which sync run, and when it was seen."),
 )
 assert {t.name for t in STORED_TABLES} == set(WORKSPACE_TABLES), "every stored table has an export"
 # Computed on export from the stored tables, with the Revenue page's default rules.

@@ -46,6 +46,7 @@ from storage.sync_store import (
     start_run,
     stored_rows,
 )
+from storage.tables import utcnow
 from storage.workspaces import load_stage_set
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,36 @@ class SyncSummary:
 Progress = Callable[[float, str], None]
 
 
+@dataclass(frozen=True)
+class SyncScope:
+    """Part of a workspace to sync now: one domain, one routed object, or one canonical account.
+
+    A scoped run never advances what it did not read: an account run saves no cursor and leaves the
+    quarantine alone (it reads only that account's records); an object run touches only that object.
+    """
+
+    domain: Domain | None = None
+    source_key: str | None = None
+    object_name: str | None = None
+    account_id: int | None = None
+    account_name: str | None = None
+
+    def describe(self) -> str:
+        """'pipeline', 'object demo:opportunities', 'account 12 · Acme' (stored on the run)."""
+        if self.account_id is not None:
+            return f"account {self.account_id}" + (f" · {self.account_name}" if self.account_name else "")
+        if self.object_name:
+            return f"object {self.source_key + ':' if self.source_key else ''}{self.object_name}"
+        return self.domain.label if self.domain else "everything"
+
+    def covers(self, domain: Domain, source_key: str, object_name: str) -> bool:
+        if self.domain is not None and domain != self.domain:
+            return False
+        if self.object_name and object_name != self.object_name:
+            return False
+        return not (self.source_key and source_key != self.source_key)
+
+
 def _totals(domain: Domain, aggregate: pl.DataFrame) -> dict[str, float]:
     """Headline figures from canonical_totals()."""
     if domain == Domain.PIPELINE:
@@ -136,6 +167,21 @@ def _read_route(session, settings: Settings, workspace_id: int, route, obj: Obje
     return connection, connector, since, read
 
 
+def sync_now_targets(session, workspace_id: int) -> list[tuple[str, SyncScope | None]]:
+    """What 'Sync now' can cover, in words: everything, each routed domain, each routed object."""
+    routes = load_routes(session, workspace_id)
+    targets: list[tuple[str, SyncScope | None]] = [("Everything", None)]
+    for domain, domain_routes in routes.items():
+        if domain_routes:
+            targets.append((f"{domain.label} only", SyncScope(domain=domain)))
+    for domain, domain_routes in routes.items():
+        for route in domain_routes:
+            connection = get_connection(session, route.connection_id)
+            targets.append((f"{connection.name} · {route.object_name} ({domain.label})",
+                            SyncScope(domain=domain, source_key=connection.source_key, object_name=route.object_name)))
+    return targets
+
+
 @dataclass(frozen=True)
 class PreparedRun:
     """A sync that holds the workspace's run lock and has everything it needs to execute."""
@@ -147,9 +193,11 @@ class PreparedRun:
     config: MappingConfig
     routes: dict
     stages: list
+    scope: SyncScope | None = None
 
 
-def begin_sync(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool = False) -> PreparedRun:
+def begin_sync(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool = False,
+               scope: SyncScope | None = None) -> PreparedRun:
     """Check the setup and take the run lock. Raises ValidationError or SyncInProgress before anything runs."""
     with session_scope(engine) as session:
         mapping = latest_mapping(session, workspace_id)
@@ -160,8 +208,16 @@ def begin_sync(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool
         stages = load_stage_set(session, workspace_id)
     if not any(routes.values()):
         raise ValidationError("No source is routed to pipeline or ARR actuals.", hint="Choose domains in step 2 first.")
-    run = start_run(engine, workspace_id, trigger=trigger, dry_run=dry_run)
-    return PreparedRun(run.id, workspace_id, dry_run, version.version, config, routes, stages)
+    if scope is not None and (scope.domain or scope.object_name):
+        with session_scope(engine) as session:
+            keys = {r.connection_id: get_connection(session, r.connection_id).source_key for rs in routes.values() for r in rs}
+        if not any(scope.covers(d, keys[r.connection_id], r.object_name) for d, rs in routes.items() for r in rs):
+            raise ValidationError(f"Nothing routed matches {scope.describe()}.",
+                                  hint="Routed objects: " + ", ".join(f"{keys[r.connection_id]}:{r.object_name}"
+                                                                      for rs in routes.values() for r in rs) + ".")
+    run = start_run(engine, workspace_id, trigger=trigger, dry_run=dry_run,
+                    scope=scope.describe() if scope is not None else None)
+    return PreparedRun(run.id, workspace_id, dry_run, version.version, config, routes, stages, scope)
 
 
 @contextmanager
@@ -191,30 +247,39 @@ def execute_sync(engine: Engine, settings: Settings, prepared: PreparedRun, *, a
         if progress is not None:
             progress(fraction, text)
 
+    from core.alerts import alert_after_run
+
     try:
         with _heartbeat(engine, prepared.run_id):
-            return _run(engine, settings, prepared, actor=actor, full=full, report=report, started=started)
+            summary = _run(engine, settings, prepared, actor=actor, full=full, report=report, started=started)
     except Exception as exc:
         message = exc.user_message if isinstance(exc, RevenueConnectorError) else f"{type(exc).__name__}: {exc}"
         finish_run(engine, prepared.run_id, status="failed", error=message, mapping_version=prepared.mapping_version)
         log.error("sync run %s of workspace %s failed: %s", prepared.run_id, prepared.workspace_id, message)
+        alert_after_run(engine, prepared.run_id, error=exc)
         raise
+    alert_after_run(engine, prepared.run_id)
+    return summary
 
 
 def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, actor: str,
-             dry_run: bool = False, full: bool = False, progress: Progress | None = None) -> SyncSummary:
-    """Run (or dry-run) a sync of one workspace and wait for it. Raises SyncInProgress, ValidationError or a SourceError."""
-    prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run)
+             dry_run: bool = False, full: bool = False, progress: Progress | None = None,
+             scope: SyncScope | None = None) -> SyncSummary:
+    """Run (or dry-run) a sync of one workspace, or of a scope of it, and wait for it.
+
+    Raises SyncInProgress, ValidationError or a SourceError.
+    """
+    prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run, scope=scope)
     return execute_sync(engine, settings, prepared, actor=actor, full=full, progress=progress)
 
 
 def start_background_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, actor: str,
-                          dry_run: bool = False, full: bool = False) -> int:
+                          dry_run: bool = False, full: bool = False, scope: SyncScope | None = None) -> int:
     """Take the lock now (so a refusal is immediate), then run in a background thread; returns the run ID.
 
     Progress, the outcome and the summary are written to the run record, so any page or process can follow it.
     """
-    prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run)
+    prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run, scope=scope)
 
     def work() -> None:
         try:
@@ -229,7 +294,8 @@ def start_background_sync(engine: Engine, settings: Settings, workspace_id: int,
 def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, report: Progress,
          started: float) -> SyncSummary:
     workspace_id, config, routes, stages = prepared.workspace_id, prepared.config, prepared.routes, prepared.stages
-    dry_run, mapping_version, run_id = prepared.dry_run, prepared.mapping_version, prepared.run_id
+    dry_run, mapping_version, run_id, scope = prepared.dry_run, prepared.mapping_version, prepared.run_id, prepared.scope
+    account_id = scope.account_id if scope is not None else None
     crosswalk = load_crosswalk(engine, workspace_id).select("source_account_id", "account_id")
     summaries: dict[Domain, DomainSummary] = {}
     plans: dict[Domain, tuple[pl.DataFrame, list[str]]] = {}
@@ -241,17 +307,27 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                 continue
             summary = DomainSummary()
             canonical_parts, tombstones, route_count = [], [], len(routes[domain])
+            # Which route each stored row came from, so a scoped run never lets a lower-priority source
+            # overwrite a record that a higher-priority one (not read this time) supplied.
+            priority_of = {(get_connection(session, r.connection_id).source_key, r.object_name): r.priority
+                           for r in routes[domain]}
             for route in routes[domain]:
                 connection = get_connection(session, route.connection_id)
+                if scope is not None and not scope.covers(domain, connection.source_key, route.object_name):
+                    continue
                 obj = next((o for o in config.objects if o.source == connection.source_key
                             and o.object_name == route.object_name), None)
                 if obj is None:
                     raise ValidationError(f"The mapping has no entry for {connection.name} · {route.object_name}.",
                                           hint="Add it in step 3 (objects[…].source / object).")
                 report(len(read_objects) / total_routes * 0.7, f"Reading {connection.name} · {route.object_name}…")
-                connection, connector, _since, read = _read_route(session, settings, workspace_id, route, obj, full)
+                # An account run reads the object whole and keeps that account's records: no cursor applies.
+                connection, connector, _since, read = _read_route(session, settings, workspace_id, route, obj,
+                                                                  full or account_id is not None)
                 api_calls += getattr(connector, "api_calls", 0)
                 result = transform(read, obj, config, stages, crosswalk)
+                if account_id is not None:
+                    result = result.for_account(account_id)
                 summary.read += read.height
                 summary.filtered += result.filtered_out
                 summary.excluded += result.excluded_by_policy
@@ -260,16 +336,20 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                 canonical_parts.append(result.canonical.with_columns(pl.lit(route.priority).alias("_priority"),
                                                                      pl.lit(chosen).alias("chosen_by")))
                 tombstones += result.tombstones["source_id"].to_list()
-                quarantine_frames.append(_with_payload(result.quarantine, read, domain))
-                summary.quarantined += result.quarantine["source_id"].n_unique()
-                read_objects.append((connection.source_key, route.object_name))
-                newest = read["source_modified_at"].max() if read.height else None
-                if newest is not None:
-                    cursors.append((connection.id, route.object_name, newest))
+                if account_id is None:
+                    quarantine_frames.append(_with_payload(result.quarantine, read, domain))
+                    summary.quarantined += result.quarantine["source_id"].n_unique()
+                    read_objects.append((connection.source_key, route.object_name))
+                    newest = read["source_modified_at"].max() if read.height else None
+                    if newest is not None:
+                        cursors.append((connection.id, route.object_name, newest))
+            if not canonical_parts:
+                continue
             incoming = (pl.concat(canonical_parts, how="diagonal_relaxed").sort("_priority", maintain_order=True)
-                        .unique("source_id", keep="first", maintain_order=True).drop("_priority"))
-            plans[domain] = _plan(engine, workspace_id, domain, incoming, tombstones, full, summary,
-                                  quarantined_ids=set().union(*(set(q["source_id"]) for q in quarantine_frames)))
+                        .unique("source_id", keep="first", maintain_order=True))
+            plans[domain] = _plan(engine, workspace_id, domain, incoming, tombstones, full and scope is None, summary,
+                                  quarantined_ids=set().union(*(set(q["source_id"]) for q in quarantine_frames)),
+                                  priority_of=priority_of if scope is not None else None, account_id=account_id)
             summaries[domain] = summary
         report(0.8, "Comparing with stored data…")
         quarantine = pl.concat(quarantine_frames, how="vertical") if quarantine_frames else pl.DataFrame(
@@ -290,11 +370,21 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
               for k in ("read", "added", "changed", "tombstoned", "quarantined")}
     summary = SyncSummary(run_id, dry_run, mapping_version, summaries, api_calls, time.perf_counter() - started)
     report(1.0, "Done")
+    lag = {} if dry_run else landing_lag([upserts for upserts, _ in plans.values()], utcnow())
     finish_run(engine, run_id, status="succeeded", mapping_version=mapping_version, api_calls=api_calls,
                rows_read=totals["read"], rows_added=totals["added"], rows_changed=totals["changed"],
                rows_tombstoned=totals["tombstoned"], rows_quarantined=totals["quarantined"],
-               summary_json=summary.to_json())
+               summary_json=summary.to_json(), **lag)
     return summary
+
+
+def landing_lag(landed: list[pl.DataFrame], committed_at) -> dict[str, float]:
+    """Median and longest lag (seconds) from a record's CRM modification to its landing, over rows written."""
+    stamps = pl.concat([f.select("source_modified_at") for f in landed if f.height], how="vertical_relaxed") \
+        if any(f.height for f in landed) else pl.DataFrame(schema={"source_modified_at": pl.Datetime("us", "UTC")})
+    lag = (pl.lit(committed_at) - pl.col("source_modified_at")).dt.total_milliseconds() / 1000
+    row = stamps.drop_nulls().select(lag.median().alias("lag_median_seconds"), lag.max().alias("lag_max_seconds")).row(0)
+    return {} if row[0] is None else {"lag_median_seconds": round(row[0], 1), "lag_max_seconds": round(row[1], 1)}
 
 
 def _with_payload(quarantine: pl.DataFrame, read: pl.DataFrame, domain: Domain) -> pl.DataFrame:
@@ -319,13 +409,27 @@ def _contribution(domain: Domain, rows: pl.DataFrame) -> dict[str, float]:
 
 
 def _plan(engine, workspace_id: int, domain: Domain, incoming: pl.DataFrame, tombstones: list[str], full: bool,
-          summary: DomainSummary, *, quarantined_ids: set[str]) -> tuple[pl.DataFrame, list[str]]:
+          summary: DomainSummary, *, quarantined_ids: set[str], priority_of: dict | None = None,
+          account_id: int | None = None) -> tuple[pl.DataFrame, list[str]]:
     """Compare incoming rows with stored ones: what to add or replace, and which IDs to tombstone.
 
     An incremental run reads back only the stored rows it touches, so its cost follows the changes.
+    `priority_of` ((source, object) -> priority) is given for scoped runs, which read only some routes.
     """
     touched = incoming["source_id"].to_list() + tombstones
     stored = stored_rows(engine, workspace_id, domain, None if full else touched)
+    if account_id is not None:
+        # A deletion seen while re-reading one account tombstones only that account's records.
+        tombstones = list(set(tombstones) & set(stored.filter(pl.col("account_id") == account_id)["source_id"]))
+    if priority_of:
+        priorities = pl.DataFrame([(src, obj, p) for (src, obj), p in priority_of.items()], orient="row",
+                                  schema={"source": pl.String, "source_object": pl.String, "_stored_priority": pl.Int64})
+        held = stored.filter(~pl.col("is_deleted")).join(priorities, on=["source", "source_object"], how="left").select(
+            "source_id", "_stored_priority")
+        incoming = incoming.join(held, on="source_id", how="left").filter(
+            pl.col("_stored_priority").is_null() | (pl.col("_priority") <= pl.col("_stored_priority"))
+        ).drop("_stored_priority")
+    incoming = incoming.drop("_priority")
     columns = _VALUE_COLUMNS[domain]
     incoming_hash = incoming.select("source_id", pl.struct(columns).hash().alias("_h"))
     stored_hash = stored.select("source_id", "is_deleted", pl.struct(columns).hash().alias("_h_old"))

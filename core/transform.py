@@ -8,7 +8,7 @@ not validated: a deletion must land even when the deleted record was malformed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -36,6 +36,11 @@ class TransformResult:
     tombstones: pl.DataFrame   # source, source_id of records deleted in the source
     filtered_out: int          # rows a record filter excluded (by the user's rule, not an error)
     excluded_by_policy: int    # rows the amount policy excluded (zero or negative amounts)
+
+    def for_account(self, account_id: int) -> TransformResult:
+        """Only the rows that rolled up onto one canonical account (a targeted 'sync this account')."""
+        return replace(self, canonical=self.canonical.filter(pl.col("account_id") == account_id),
+                       quarantine=self.quarantine.clear())
 
 
 def _clean_text(column: str) -> pl.Expr:

@@ -9,6 +9,7 @@ from core.config import display_database_url
 from core.errors import RevenueConnectorError
 from core.roles import LOCAL_ADMIN, Permission, Role
 from core.stages import stage_set_revision, stages_from_rows
+from pages._alerts import alert_settings_form
 from pages._shell import current_access, current_actor, db_session, editor_rows, inline_error, page_start
 from storage.audit import recent
 from storage.db import schema_status
@@ -73,6 +74,13 @@ if workspace is not None:
     )
     st.button("Save stages", type="primary", key="settings_save_stages", icon=":material/save:", on_click=_save_stages)
     inline_error("settings_stages_error")
+
+if workspace is not None:
+    st.subheader(f"Alerts · {workspace.name}")
+    if current_access().may(Permission.EDIT_SETUP):
+        alert_settings_form(ctx, workspace)
+    else:
+        st.caption("Admins and finance users set alert thresholds and channels.")
 
 st.subheader("This installation")
 status = schema_status(ctx.engine)

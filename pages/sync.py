@@ -7,9 +7,11 @@ follows their progress from the database.
 import streamlit as st
 
 from core.errors import RevenueConnectorError
+from core.roles import Permission
 from core.run_review import runs_for_review, summary_tables
 from core.sync import SyncSummary, rollback_to, start_background_sync
-from pages._shell import PAGE_BY_KEY, current_actor, inline_error, page_link, run_history, step_page
+from pages._schedule import schedule_panel, sync_now_panel
+from pages._shell import PAGE_BY_KEY, current_access, current_actor, inline_error, page_link, run_history, step_page
 from storage.sync_store import get_run, latest_finished_run, running_run
 
 ctx, workspace, step_open = step_page("sync", stop_when_blocked=False)
@@ -55,6 +57,7 @@ if step_open:
                   disabled=running is not None)
         st.toggle("Full read (ignore cursors)", key="sync_full")
     inline_error("sync_error")
+    sync_now_panel(ctx, workspace, running=running is not None)
 
 if running is not None:
     _follow(running.id)
@@ -76,6 +79,10 @@ else:
         if not summary.dry_run:
             page_link(PAGE_BY_KEY["pipelines"], label="Review what landed in Pipelines",
                          icon=":material/arrow_forward:")
+
+if step_open:
+    st.subheader("Schedule")
+    schedule_panel(ctx, workspace, may_edit=current_access().may(Permission.RUN_SYNC))
 
 st.subheader("Run history")
 run_history(ctx, workspace)

@@ -122,3 +122,23 @@ def accounts_overview(engine: Engine, workspace_id: int, limit: int = 500) -> pl
     with engine.connect() as connection:
         return pl.read_database(statement, connection, schema_overrides={c: pl.String for c in (
             "account", "source", "CRM ID", "name in CRM", "parent account", "matched by")})
+
+
+def find_account(session: Session, workspace_id: int, key: str) -> CanonicalAccount:
+    """A live canonical account by its ID or exact name; raises NotFound naming what was asked for."""
+    from core.errors import NotFound
+
+    statement = sm_select(CanonicalAccount).where(CanonicalAccount.workspace_id == workspace_id,
+                                                  CanonicalAccount.merged_into_id.is_(None))  # type: ignore[union-attr]
+    if key.isdigit():
+        found = session.exec(statement.where(CanonicalAccount.id == int(key))).first()
+    else:
+        matches = session.exec(statement.where(CanonicalAccount.name == key)).all()
+        if len(matches) > 1:
+            raise NotFound(f"{len(matches)} accounts are named '{key}'.", hint="Give the account's ID instead "
+                           f"({', '.join(str(m.id) for m in matches)}).")
+        found = matches[0] if matches else None
+    if found is None:
+        raise NotFound(f"There is no account '{key}' in this workspace.", hint="Use the ID or exact name from the "
+                       "accounts export.")
+    return found

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 from storage.tables import (
     AccountCrosswalk,
+    Alert,
     ArrMovement,
     AuditEntry,
     CanonicalAccount,
@@ -31,6 +32,7 @@ WORKSPACE_TABLES: dict[str, type[SQLModel]] = {
     "runs": SyncRun,
     "audit": AuditEntry,
     "plan": RevenuePlan,
+    "alerts": Alert,
 }
 
 

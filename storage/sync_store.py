@@ -38,7 +38,7 @@ class SyncInProgress(RevenueConnectorError):
 STALE_AFTER = timedelta(minutes=2)  # a running sync beats every 20 s; silence this long means its process died
 
 
-def start_run(engine, workspace_id: int, *, trigger: str, dry_run: bool) -> SyncRun:
+def start_run(engine, workspace_id: int, *, trigger: str, dry_run: bool, scope: str | None = None) -> SyncRun:
     """Record a running sync, or refuse if one is already running (the database enforces it).
 
     A "running" sync whose heartbeat stopped more than STALE_AFTER ago died with its process (a
@@ -47,7 +47,7 @@ def start_run(engine, workspace_id: int, *, trigger: str, dry_run: bool) -> Sync
     for attempt in range(2):
         try:
             with session_scope(engine) as session:
-                run = SyncRun(workspace_id=workspace_id, trigger=trigger, dry_run=dry_run, status="running",
+                run = SyncRun(workspace_id=workspace_id, trigger=trigger, dry_run=dry_run, status="running", scope=scope,
                               heartbeat_at=utcnow(), progress=0.0, progress_text="Starting…")
                 session.add(run)
                 session.flush()

@@ -302,6 +302,11 @@ class SyncRun(SQLModel, table=True):
     progress_text: str | None = Field(default=None, max_length=200)
     heartbeat_at: datetime | None = None
     summary_json: str | None = Field(default=None, sa_column=Column(Text))
+    # What a targeted run covered ("object demo:opportunities", "account 12 · Acme"); null = everything.
+    scope: str | None = Field(default=None, max_length=200)
+    # Lag from a record's CRM modification to its landing, over the rows this run added or changed.
+    lag_median_seconds: float | None = None
+    lag_max_seconds: float | None = None
 
 
 class QuarantinedRow(SQLModel, table=True):
@@ -426,3 +431,79 @@ class RevenuePlan(SQLModel, table=True):
     planned_net_new_arr: float | None = None
     uploaded_by: str = Field(max_length=80)
     uploaded_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncSchedule(SQLModel, table=True):
+    """When the scheduler worker syncs a workspace: off, every N minutes, hourly, or daily at a local time."""
+
+    __tablename__ = "sync_schedule"
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", unique=True)
+    kind: str = Field(default="off", max_length=12)
+    every_minutes: int | None = None
+    daily_at: str | None = Field(default=None, max_length=5)  # HH:MM in `timezone`
+    timezone: str = Field(default="UTC", max_length=64)
+    # The slot the worker fires next; a slot in the past (worker was down) fires once, then the next future one.
+    next_due_at: datetime | None = None
+    last_fired_at: datetime | None = None
+    last_outcome: str | None = Field(default=None, sa_column=Column(Text))
+    updated_by: str = Field(max_length=80)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """A running scheduler worker's sign of life, so the app can say whether schedules will fire."""
+
+    __tablename__ = "worker_heartbeat"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)  # host:pid
+    started_at: datetime = Field(default_factory=utcnow)
+    beat_at: datetime = Field(default_factory=utcnow)
+
+
+class AlertSettings(SQLModel, table=True):
+    """A workspace's alert thresholds and channels. SMTP's password comes from the environment, never the database."""
+
+    __tablename__ = "alert_settings"
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", unique=True)
+    quarantine_share_max: float = 0.02
+    volume_factor: float = 3.0
+    max_run_minutes: float = 30.0
+    webhook_url: str | None = Field(default=None, max_length=500)
+    email_to: str | None = Field(default=None, max_length=500)
+    smtp_host: str | None = Field(default=None, max_length=255)
+    smtp_port: int | None = None
+    smtp_sender: str | None = Field(default=None, max_length=255)
+    smtp_starttls: bool = False
+    smtp_username: str | None = Field(default=None, max_length=255)
+    updated_by: str = Field(max_length=80)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Alert(SQLModel, table=True):
+    """Something about a run that a person should hear of: a failure, too many bad rows, a volume swing."""
+
+    __tablename__ = "alert"
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    rule: str = Field(max_length=40)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    acknowledged_by: str | None = Field(default=None, max_length=80)
+    acknowledged_at: datetime | None = None
+
+
+class AlertDelivery(SQLModel, table=True):
+    """One attempt series to send an alert to one channel, with its outcome."""
+
+    __tablename__ = "alert_delivery"
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    channel: str = Field(max_length=12)  # webhook | email
+    target: str = Field(max_length=500)
+    status: str = Field(max_length=12)  # delivered | failed
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    last_attempt_at: datetime = Field(default_factory=utcnow)

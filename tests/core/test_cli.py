@@ -131,3 +131,38 @@ def test_eval_and_bench_accounts_print_figures(cli):
     assert "F1" in result.stdout
     bench = cli("bench", "accounts", "--accounts", "3000")
     assert bench.returncode == 0 and "pairs compared" in bench.stdout and "peak memory" in bench.stdout
+
+
+def test_schedule_worker_targeted_sync_and_alerts_headless(cli):
+    key = "demo_crm_salesforce_sandbox"
+    cli("route", "--workspace", "Demo", "--domain", "pipeline", "--source", f"{key}:Opportunity")
+    cli("route", "--workspace", "Demo", "--domain", "arr_actuals", "--source", f"{key}:ARR_Movement__c")
+    cli("mapping", "import", "--workspace", "Demo", "--file", str(PROJECT_ROOT / "docs" / "demo-mapping.yaml"))
+    cli("reconcile", "--workspace", "Demo", "--source", key, "--object", "Account")
+
+    bad = cli("schedule", "--workspace", "Demo", "--every", "2")
+    assert bad.returncode == 1 and bad.stderr.strip() == "error: Every N minutes: N must be at least 5 (got 2)."
+    shown = cli("schedule", "--workspace", "Demo", "--daily", "06:30", "--timezone", "Europe/Berlin")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("schedule of Demo: daily at 06:30 (Europe/Berlin); next run ")
+    assert "worker: not running" in shown.stdout
+    assert cli("worker", "--once").stdout == ""  # nothing is due before 06:30 tomorrow
+
+    pipeline = cli("sync", "--workspace", "Demo", "--object", "pipeline")
+    assert pipeline.returncode == 0, pipeline.stderr
+    assert "sync of Pipeline #" in pipeline.stdout and "ARR actuals:" not in pipeline.stdout
+    account = cli("sync", "--workspace", "Demo", "--account", "1")
+    assert account.returncode == 0 and "sync of account 1 · " in account.stdout
+    unknown = cli("sync", "--workspace", "Demo", "--account", "No Such Customer Ltd")
+    assert unknown.returncode == 1 and "There is no account 'No Such Customer Ltd'" in unknown.stderr
+    nothing = cli("sync", "--workspace", "Demo", "--object", f"{key}:Contract")
+    assert nothing.returncode == 1 and "Nothing routed matches object" in nothing.stderr
+    assert cli("alerts", "--workspace", "Demo").stdout.strip() == "no alerts in Demo"
+
+    # The demo org can be told to fail: the run fails cleanly and raises an alert.
+    faulty = subprocess.run([sys.executable, "-m", "core", "sync", "--workspace", "Demo"], cwd=PROJECT_ROOT,
+                            env={**cli.env, "PATH": "/usr/bin", "REVENUE_CONNECTOR_DEMO_FAULT": "503"},
+                            capture_output=True, text=True, timeout=300)
+    assert faulty.returncode == 1 and len(faulty.stderr.strip().splitlines()) == 1
+    alerts = cli("alerts", "--workspace", "Demo").stdout.strip().splitlines()
+    assert len(alerts) == 1 and "\trun_failed\tThe sync failed: " in alerts[0]

@@ -274,7 +274,7 @@ def test_exports_offer_csv_and_parquet_for_every_table(open_page):
     from core.exports import EXPORT_TABLES
 
     labels = [b.label for b in at.get("download_button")]
-    assert len(EXPORT_TABLES) == 11  # nine stored tables, the plan and the reconciliation
+    assert len(EXPORT_TABLES) == 12  # nine stored tables, the plan, the alerts and the reconciliation
     assert labels.count("CSV") == len(EXPORT_TABLES) and labels.count("Parquet") == len(EXPORT_TABLES)
 
 
@@ -315,3 +315,36 @@ def test_step_4_suggests_planted_duplicates_side_by_side_and_a_merge_can_be_undo
     assert any("Merge undone" in s.value for s in at.success)
     _button(at, "Keep apart").click().run()
     assert any("will not be suggested again" in s.value for s in at.success)
+
+
+def test_run_sync_sets_a_schedule_syncs_one_object_now_and_pipelines_lists_alerts(open_page, env):
+    from storage.alerts import save_alert_settings
+    from storage.schedules import get_schedule
+
+    _route_and_map(open_page)
+    at = open_page("reconcile")
+    _button(at, "Reconcile by CRM ID").click().run()
+    at = open_page("sync")
+    assert "Schedule: **off**" in texts(at)
+    at.radio(key="schedule_kind").set_value("interval").run()
+    at.number_input(key="schedule_every").set_value(15).run()
+    _button(at, "Save schedule").click().run()
+    assert "Schedule saved: every 15 minutes" in texts(at) and not at.exception
+    assert "No scheduler worker is running" in texts(at)  # honest: nothing will fire without one
+    engine = open_database(load_settings(env))
+    with session_scope(engine) as session:
+        row = get_schedule(session, 1)
+        assert (row.kind, row.every_minutes, row.next_due_at.minute % 15) == ("interval", 15, 0)
+        save_alert_settings(session, 1, actor="t", quarantine_share_max=0.001)  # the demo's 8 bad rows cross it
+
+    at.selectbox(key="sync_now_target").set_value("Pipeline only").run()
+    _button(at, "Sync now").click().run()
+    _wait_for_runs(env)
+    at = open_page("sync")
+    runs = at.dataframe[-1].value
+    assert runs["scope"].tolist() == ["Pipeline"] and runs["status"].tolist() == ["succeeded"]
+
+    at = open_page("pipelines")
+    assert not at.exception and "Many rows did not roll up" in at.dataframe[0].value["alert"].tolist()
+    _button(at, "Mark all as seen").click().run()
+    assert [s.startswith("seen by") for s in at.dataframe[0].value["status"]] == [True]

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from core.canonical import Domain
-from core.config import PROJECT_ROOT, load_settings
+from core.config import PROJECT_ROOT
 from core.connectors.base import SourceKind
 from core.routing import RouteChoice
 from core.sync import rollback_to, run_sync
@@ -16,19 +16,8 @@ from storage.frames import read_workspace_table
 from storage.mappings import save_mapping
 from storage.routing import save_routes
 from storage.sync_store import SyncInProgress, start_run
-from tests.conftest import file_workspace
 
 MAPPING = (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text()
-
-
-@pytest.fixture
-def workspace(db_env, tmp_path):
-    """A workspace on a small demo export (file source 'demo'), routed, mapped and reconciled."""
-    settings = load_settings({**db_env, "REVENUE_CONNECTOR_DEMO": "0"})
-    folder = tmp_path / "export"
-    engine, ws_id = file_workspace(settings, folder)
-    yield settings, engine, ws_id, folder
-    engine.dispose()
 
 
 def _sync(workspace, **kwargs):
