@@ -294,6 +294,21 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fx(args: argparse.Namespace) -> int:
+    from core.fx_rates import put_fx_rates_in_force
+    from core.roles import Permission
+    from storage.db import session_scope
+
+    settings, engine, workspace = _open_workspace(args.workspace)
+    _cli_access(engine, settings).require(Permission.EDIT_SETUP)
+    path = Path(args.file)
+    with session_scope(engine) as session:
+        row = put_fx_rates_in_force(session, workspace.id, path.read_bytes(), actor=f"cli:{args.actor}",
+                                    file_name=path.name)
+    print(f"FX rates from {path.name} in force for {workspace.name} as mapping version {row.version}")
+    return 0
+
+
 def _cmd_mapping(args: argparse.Namespace) -> int:
     from core.roles import Permission
     from core.startup import start
@@ -468,6 +483,13 @@ def build_parser() -> argparse.ArgumentParser:
     mapping.add_argument("--file", help="file to read (import)")
     mapping.add_argument("--actor", default="headless", help="who is importing, for the audit log")
     mapping.set_defaults(run=_cmd_mapping)
+
+    fx = commands.add_parser("fx", help="put FX rates from a CSV (currency,from,rate) in force")
+    fx.add_argument("action", choices=["import"])
+    fx.add_argument("--workspace", required=True)
+    fx.add_argument("--file", required=True)
+    fx.add_argument("--actor", default="headless")
+    fx.set_defaults(run=_cmd_fx)
 
     bench = commands.add_parser("bench", help="print benchmark figures")
     bench.add_argument("target", choices=["extract", "sync", "accounts", "dashboard"])

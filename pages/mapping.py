@@ -5,6 +5,7 @@ import streamlit as st
 from core.canonical import Domain, MovementComponent, canonical_fields_frame
 from core.connectors.base import fields_frame
 from core.errors import RevenueConnectorError, ValidationError
+from core.fx_rates import FX_EXAMPLE, put_fx_rates_in_force, rates_frame
 from core.mapping_config import mappable_fields
 from core.suggestions.model import thresholds_from
 from core.suggestions.workspace import apply_approved, suggest_mappings
@@ -14,6 +15,7 @@ from pages._shell import (
     connection_objects,
     current_actor,
     db_session,
+    figure_table,
     inline_error,
     next_step_link,
     page_link,
@@ -48,6 +50,39 @@ def _import_mapping() -> None:
         st.session_state["mapping_error"] = exc
         return
     st.session_state["flash"] = ("success", f"Mapping version {row.version} imported and in force.")
+
+
+def fx_rates_panel(ctx, workspace, config) -> None:
+    """The FX rates in force, and an upload that puts a new rates file in force as the next mapping version."""
+
+    def _save() -> None:
+        upload = st.session_state.get("fx_upload")
+        try:
+            if upload is None:
+                raise ValidationError("FX rates file: choose a CSV file to upload.")
+            with db_session(ctx) as session:
+                row = put_fx_rates_in_force(session, workspace.id, upload.getvalue(), actor=current_actor(),
+                                            file_name=upload.name)
+        except RevenueConnectorError as exc:
+            st.session_state["fx_error"] = exc
+            return
+        st.session_state["flash"] = ("success", f"FX rates in force as mapping version {row.version}. The next sync "
+                                                "converts new rows and releases rows held for an unknown currency; "
+                                                "run a full sync to re-value rows already landed.")
+
+    rates = rates_frame(config)
+    with st.expander(f"FX rates into {config.reporting_currency} ({rates.height} in force)", expanded=rates.is_empty()):
+        if rates.is_empty():
+            st.info(f"No FX rates yet: amounts in a currency other than {config.reporting_currency} are held in "
+                    "quarantine as 'unknown currency' until rates are uploaded.", icon=":material/currency_exchange:")
+        else:
+            figure_table(rates)
+        st.caption("Upload a CSV with currency, from (YYYY-MM-DD) and rate (one unit in the reporting currency). "
+                   "It replaces the rates in force; each amount converts at the rate in force on its record's date.")
+        st.code(FX_EXAMPLE, language="csv")
+        st.file_uploader("FX rates (CSV)", type=["csv"], key="fx_upload")
+        st.button("Put these rates in force", key="fx_save", on_click=_save, icon=":material/currency_exchange:")
+        inline_error("fx_error")
 
 
 def _suggest() -> None:
@@ -147,6 +182,8 @@ with st.container(border=True):
         st.file_uploader("Import a mapping file", type=["yaml", "yml"], key="mapping_upload")
         st.button("Import", type="primary", key="mapping_import", on_click=_import_mapping, icon=":material/upload:")
     inline_error("mapping_error")
+if current is not None:
+    fx_rates_panel(ctx, workspace, current[1])
 if workspace.is_demo:
     st.caption(":material/lightbulb: For the demo, `docs/demo-mapping.yaml` in the project holds a mapping a "
                "reviewer approved for the demo org.")

@@ -348,3 +348,18 @@ def test_run_sync_sets_a_schedule_syncs_one_object_now_and_pipelines_lists_alert
     assert not at.exception and "Many rows did not roll up" in at.dataframe[0].value["alert"].tolist()
     _button(at, "Mark all as seen").click().run()
     assert [s.startswith("seen by") for s in at.dataframe[0].value["status"]] == [True]
+
+
+def test_step_3_puts_uploaded_fx_rates_in_force_and_names_a_bad_line(open_page):
+    _route_and_map(open_page)
+    at = open_page("mapping")
+    assert any(e.label.startswith("FX rates into USD (2 in force)") for e in at.expander)
+    at.file_uploader(key="fx_upload").set_value([("rates.csv", b"currency,from,rate\nEUR,2025-01-01,1.08\nEUR,soon,1.1\n",
+                                                  "text/csv")]).run()
+    _button(at, "Put these rates in force").click().run()
+    assert any("line 3, column 'from': 'soon' is not a date" in e.value for e in at.error)
+    at.file_uploader(key="fx_upload").set_value([("rates.csv", b"currency,from,rate\nEUR,2025-01-01,1.08\nGBP,2025-01-01,1.27\n"
+                                                  b"EUR,2026-01-01,1.15\n", "text/csv")]).run()
+    _button(at, "Put these rates in force").click().run()
+    assert not at.exception and "FX rates in force as mapping version" in texts(at)
+    assert any(e.label.startswith("FX rates into USD (3 in force)") for e in at.expander)
