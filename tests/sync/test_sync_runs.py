@@ -156,6 +156,14 @@ def test_priority_decides_when_two_sources_supply_the_same_record(workspace, tmp
     assert rows.filter(pl.col("source") == "demo")["chosen_by"].unique().to_list() == ["priority 2 of 2: demo"]
     assert rows["source_id"].is_unique().all()
 
+    # Syncing only the lower-priority source (sync now for one object) must not take those records back.
+    from core.sync import SyncScope
+
+    scoped = _sync(workspace, full=True, scope=SyncScope(source_key="demo", object_name="opportunities"))
+    assert scoped.domains[Domain.PIPELINE].changed == 0
+    again = _table(workspace, "opportunities").filter(pl.col("source_id").is_in(from_warehouse["source_id"].implode()))
+    assert (again["source"] == "warehouse").all() and (again["amount"] == 1.0).all()
+
 
 def _warehouse_object() -> str:
     return ("  - source: warehouse\n    object: opportunities\n    domain: pipeline\n    pipeline_field: Pipeline\n"
