@@ -10,6 +10,11 @@ from pages._shell import current_actor, db_session, figure_table
 from storage.alerts import acknowledge_alerts, deliveries_of, list_alerts
 
 
+def has_open_alerts(ctx, workspace) -> bool:
+    with db_session(ctx) as session:
+        return bool(list_alerts(session, workspace.id, open_only=True, limit=1))
+
+
 def alerts_panel(ctx, workspace) -> None:
     """Open alerts with a count badge, then the recent history with delivery outcomes."""
     with db_session(ctx) as session:

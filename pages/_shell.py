@@ -360,7 +360,7 @@ def connection_objects(connection) -> list:
 
 
 def figure_table(frame, **kwargs) -> None:
-    """A read-only table whose decimal columns read as money (thousands separators, two decimals).
+    """A read-only table whose decimal columns read as money (thousands separators) and dates as YYYY-MM-DD.
 
     Masked amounts arrive as text (•••) and are shown as they are.
     """
@@ -368,6 +368,8 @@ def figure_table(frame, **kwargs) -> None:
 
     config = {name: st.column_config.NumberColumn(name, format="localized")
               for name, dtype in frame.schema.items() if dtype in (pl.Float32, pl.Float64)}
+    config |= {name: st.column_config.DateColumn(name, format="YYYY-MM-DD")
+               for name, dtype in frame.schema.items() if dtype == pl.Date}
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 from core.exports import to_csv_bytes
 from core.run_review import review_run, runs_for_review
 from core.wizard import StepStatus
-from pages._alerts import alerts_panel
+from pages._alerts import alerts_panel, has_open_alerts
 from pages._shell import (
     PAGE_BY_KEY,
     current_access,
@@ -24,7 +24,10 @@ if workspace is None:
 st.caption(f"Workspace **{workspace.name}** · what each sync landed and what did not roll up, with the reason.")
 
 runs = runs_for_review(ctx.engine, workspace.id)
-alerts_panel(ctx, workspace)
+# Open alerts come first; seen ones (or none) sit with the run history at the end.
+alerts_first = has_open_alerts(ctx, workspace)
+if alerts_first:
+    alerts_panel(ctx, workspace)
 if runs.is_empty():
     pending = next((s for s in setup_progress(ctx, workspace) if s.status == StepStatus.CURRENT), None)
     st.info("Nothing has landed in this workspace yet. After the first sync this page shows what landed, what was "
@@ -69,3 +72,5 @@ else:
 
 st.subheader("Sync runs")
 run_history(ctx, workspace)
+if not alerts_first:
+    alerts_panel(ctx, workspace)

@@ -347,7 +347,9 @@ def test_run_sync_sets_a_schedule_syncs_one_object_now_and_pipelines_lists_alert
     at = open_page("pipelines")
     assert not at.exception and "Many rows did not roll up" in at.dataframe[0].value["alert"].tolist()
     _button(at, "Mark all as seen").click().run()
-    assert [s.startswith("seen by") for s in at.dataframe[0].value["status"]] == [True]
+    # Seen alerts move to the end of the page, after the run history.
+    assert [s.startswith("seen by") for s in at.dataframe[-1].value["status"]] == [True]
+    assert at.subheader[0].value == "What landed" and at.subheader[-1].value == "Alerts"
 
 
 def test_step_3_puts_uploaded_fx_rates_in_force_and_names_a_bad_line(open_page):
