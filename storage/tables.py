@@ -231,13 +231,13 @@ class Opportunity(OpportunityVersion, table=True):
     """A canonical pipeline record with its provenance."""
 
     __tablename__ = "opportunity"
-    __table_args__ = (UniqueConstraint("workspace_id", "source", "source_id"),
-                      # Sync runs look records up by ID across sources (priority), so index that path.
-                      Index("ix_opportunity_workspace_source_id", "workspace_id", "source_id"))
+    # One canonical record per source ID (the higher-priority source wins it), and the only secondary
+    # index: every extra index is paid on each of a million inserts, and nothing else looks rows up.
+    __table_args__ = (UniqueConstraint("workspace_id", "source_id", name="ux_opportunity_workspace_source_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
     run_id: int | None = Field(default=None, foreign_key="sync_run.id")
-    account_id: int | None = Field(default=None, foreign_key="canonical_account.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="canonical_account.id")
 
 
 class ArrMovementVersion(SQLModel):
@@ -264,12 +264,11 @@ class ArrMovement(ArrMovementVersion, table=True):
     """A canonical ARR movement event; arr_delta is signed by its component."""
 
     __tablename__ = "arr_movement"
-    __table_args__ = (UniqueConstraint("workspace_id", "source", "source_id"),
-                      Index("ix_arr_movement_workspace_source_id", "workspace_id", "source_id"))
+    __table_args__ = (UniqueConstraint("workspace_id", "source_id", name="ux_arr_movement_workspace_source_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
     run_id: int | None = Field(default=None, foreign_key="sync_run.id")
-    account_id: int | None = Field(default=None, foreign_key="canonical_account.id", index=True)
+    account_id: int | None = Field(default=None, foreign_key="canonical_account.id")
 
 
 class SyncRun(SQLModel, table=True):
