@@ -81,31 +81,37 @@ class FileSource:
         """Rows of one file with the SOURCE_COLUMNS added; with `since`, only rows modified after it (when the
         file has a modification column such as SystemModstamp or LastModifiedDate)."""
         path = self._file(object_name)
+        scan = self._scan(path, as_text=True)
         try:
-            frame = self._scan(path, as_text=True).collect()
+            columns = scan.collect_schema().names()
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise SourceError(f"{path.name} cannot be read: {_first_line(exc)}") from exc
-        id_field = self.id_fields.get(object_name) or next((c for c in ID_CANDIDATES if c in frame.columns), None)
-        if id_field is None or id_field not in frame.columns:
+        id_field = self.id_fields.get(object_name) or next((c for c in ID_CANDIDATES if c in columns), None)
+        if id_field is None or id_field not in columns:
             raise SourceError(f"{path.name} has no ID column.",
                               hint=f"Add one of {', '.join(ID_CANDIDATES)} or name the ID column in Connect.")
-        modified = next((c for c in MODIFIED_CANDIDATES if c in frame.columns), None)
+        modified = next((c for c in MODIFIED_CANDIDATES if c in columns), None)
         modified_expr = (
             pl.col(modified).cast(pl.String).str.to_datetime(time_zone="UTC", strict=False)
             if modified else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
         )
-        deleted = (pl.col("IsDeleted").cast(pl.String).str.to_lowercase() == "true") if "IsDeleted" in frame.columns \
+        deleted = (pl.col("IsDeleted").cast(pl.String).str.to_lowercase() == "true") if "IsDeleted" in columns \
             else pl.lit(False)
-        frame = frame.with_columns(modified_expr.alias("_modified"))
-        if since is not None and modified:
-            # Only what changed after the cursor; rows with no readable timestamp are always kept.
-            frame = frame.filter(pl.col("_modified").is_null() | (pl.col("_modified") > since))
-        return frame.drop("_modified").with_columns(
+        # One lazy pass: the timestamp is parsed once, and an incremental read keeps only newer rows as
+        # the file streams in instead of holding the whole export first.
+        rows = scan.with_columns(
             pl.lit(self.source_key).alias("source"),
             pl.col(id_field).cast(pl.String).alias("source_id"),
             modified_expr.alias("source_modified_at"),
             deleted.fill_null(False).alias("is_deleted"),
         )
+        if since is not None and modified:
+            # Only what changed after the cursor; rows with no readable timestamp are always kept.
+            rows = rows.filter(pl.col("source_modified_at").is_null() | (pl.col("source_modified_at") > since))
+        try:
+            return rows.collect()
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise SourceError(f"{path.name} cannot be read: {_first_line(exc)}") from exc
 
     def test_connection(self) -> ConnectionCheck:
         """Can every file be opened? Names the first file that cannot."""
