@@ -82,17 +82,24 @@ class SyncSummary:
     domains: dict[Domain, DomainSummary]
     api_calls: int
     seconds: float
+    # Seconds per phase (read, transform, compare, write), so a slow run says where its time went.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({"run_id": self.run_id, "dry_run": self.dry_run, "mapping_version": self.mapping_version,
-                           "api_calls": self.api_calls, "seconds": self.seconds,
+                           "api_calls": self.api_calls, "seconds": self.seconds, "phase_seconds": self.phase_seconds,
                            "domains": {d.value: asdict(s) for d, s in self.domains.items()}})
 
     @classmethod
     def from_json(cls, text: str) -> SyncSummary:
         raw = json.loads(text)
         return cls(raw["run_id"], raw["dry_run"], raw["mapping_version"],
-                   {Domain(d): DomainSummary(**s) for d, s in raw["domains"].items()}, raw["api_calls"], raw["seconds"])
+                   {Domain(d): DomainSummary(**s) for d, s in raw["domains"].items()}, raw["api_calls"], raw["seconds"],
+                   raw.get("phase_seconds", {}))
+
+    def phases(self) -> str:
+        """'read 1.2 s · transform 0.8 s · …' in the order the phases ran."""
+        return " · ".join(f"{name} {seconds:.2f} s" for name, seconds in self.phase_seconds.items())
 
     def lines(self) -> list[str]:
         """The summary in words, one line per domain plus the figures that moved."""
@@ -298,9 +305,19 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
     account_id = scope.account_id if scope is not None else None
     crosswalk = load_crosswalk(engine, workspace_id).select("source_account_id", "account_id")
     summaries: dict[Domain, DomainSummary] = {}
-    plans: dict[Domain, tuple[pl.DataFrame, list[str]]] = {}
+    plans: dict[Domain, DomainPlan] = {}
     quarantine_frames, read_objects, cursors, api_calls = [], [], [], 0
     total_routes = max(sum(len(r) for r in routes.values()), 1)
+    phases: dict[str, float] = {}
+
+    @contextmanager
+    def phase(name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - began
+
     with session_scope(engine) as session:
         for domain in Domain:
             if not routes[domain]:
@@ -322,12 +339,14 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                                           hint="Add it in step 3 (objects[…].source / object).")
                 report(len(read_objects) / total_routes * 0.7, f"Reading {connection.name} · {route.object_name}…")
                 # An account run reads the object whole and keeps that account's records: no cursor applies.
-                connection, connector, _since, read = _read_route(session, settings, workspace_id, route, obj,
-                                                                  full or account_id is not None)
+                with phase("read"):
+                    connection, connector, _since, read = _read_route(session, settings, workspace_id, route, obj,
+                                                                      full or account_id is not None)
                 api_calls += getattr(connector, "api_calls", 0)
-                result = transform(read, obj, config, stages, crosswalk)
-                if account_id is not None:
-                    result = result.for_account(account_id)
+                with phase("transform"):
+                    result = transform(read, obj, config, stages, crosswalk)
+                    if account_id is not None:
+                        result = result.for_account(account_id)
                 summary.read += read.height
                 summary.filtered += result.filtered_out
                 summary.excluded += result.excluded_by_policy
@@ -337,7 +356,8 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                                                                      pl.lit(chosen).alias("chosen_by")))
                 tombstones += result.tombstones["source_id"].to_list()
                 if account_id is None:
-                    quarantine_frames.append(_with_payload(result.quarantine, read, domain))
+                    with phase("transform"):
+                        quarantine_frames.append(_with_payload(result.quarantine, read, domain))
                     summary.quarantined += result.quarantine["source_id"].n_unique()
                     read_objects.append((connection.source_key, route.object_name))
                     newest = read["source_modified_at"].max() if read.height else None
@@ -345,11 +365,17 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                         cursors.append((connection.id, route.object_name, newest))
             if not canonical_parts:
                 continue
-            incoming = (pl.concat(canonical_parts, how="diagonal_relaxed").sort("_priority", maintain_order=True)
-                        .unique("source_id", keep="first", maintain_order=True))
-            plans[domain] = _plan(engine, workspace_id, domain, incoming, tombstones, full and scope is None, summary,
-                                  quarantined_ids=set().union(*(set(q["source_id"]) for q in quarantine_frames)),
-                                  priority_of=priority_of if scope is not None else None, account_id=account_id)
+            with phase("compare"):
+                # One source has no ties to break (its own duplicate IDs are already quarantined).
+                incoming = canonical_parts[0] if len(canonical_parts) == 1 else (
+                    pl.concat(canonical_parts, how="diagonal_relaxed").sort("_priority", maintain_order=True)
+                    .unique("source_id", keep="first", maintain_order=True))
+                del canonical_parts
+                quarantined = pl.concat([q.select("source_id") for q in quarantine_frames])["source_id"] \
+                    if quarantine_frames else pl.Series("source_id", [], pl.String)
+                plans[domain] = _plan(engine, workspace_id, domain, incoming, tombstones, full and scope is None,
+                                      summary, quarantined_ids=quarantined,
+                                      priority_of=priority_of if scope is not None else None, account_id=account_id)
             summaries[domain] = summary
         report(0.8, "Comparing with stored data…")
         quarantine = pl.concat(quarantine_frames, how="vertical") if quarantine_frames else pl.DataFrame(
@@ -358,19 +384,23 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
             session.rollback()
         else:
             report(0.85, "Writing canonical data…")
-            for domain, (upserts, tombstone_ids) in plans.items():
-                apply_changes(session, workspace_id, domain, run_id, upserts=upserts, tombstone_ids=tombstone_ids)
-            replace_quarantine(session, workspace_id, run_id, read_objects, quarantine)
-            for connection_id, object_name, newest in cursors:
-                save_cursor(session, workspace_id, connection_id, object_name, newest, run_id)
-            audit.record(session, actor=actor, action="sync", entity="workspace", entity_id=workspace_id,
-                         workspace_id=workspace_id, detail={"run": run_id, "mapping_version": mapping_version,
-                                                            "full": full})
+            with phase("write"):
+                for domain, plan in plans.items():
+                    apply_changes(session, workspace_id, domain, run_id, upserts=plan.upserts,
+                                  replaced_ids=plan.replaced_ids, tombstone_ids=plan.tombstone_ids)
+                replace_quarantine(session, workspace_id, run_id, read_objects, quarantine)
+                for connection_id, object_name, newest in cursors:
+                    save_cursor(session, workspace_id, connection_id, object_name, newest, run_id)
+                audit.record(session, actor=actor, action="sync", entity="workspace", entity_id=workspace_id,
+                             workspace_id=workspace_id, detail={"run": run_id, "mapping_version": mapping_version,
+                                                                "full": full})
+                session.commit()
     totals = {k: sum(getattr(s, k) for s in summaries.values())
               for k in ("read", "added", "changed", "tombstoned", "quarantined")}
-    summary = SyncSummary(run_id, dry_run, mapping_version, summaries, api_calls, time.perf_counter() - started)
+    summary = SyncSummary(run_id, dry_run, mapping_version, summaries, api_calls, time.perf_counter() - started,
+                          {name: round(seconds, 3) for name, seconds in phases.items()})
     report(1.0, "Done")
-    lag = {} if dry_run else landing_lag([upserts for upserts, _ in plans.values()], utcnow())
+    lag = {} if dry_run else landing_lag([plan.upserts for plan in plans.values()], utcnow())
     finish_run(engine, run_id, status="succeeded", mapping_version=mapping_version, api_calls=api_calls,
                rows_read=totals["read"], rows_added=totals["added"], rows_changed=totals["changed"],
                rows_tombstoned=totals["tombstoned"], rows_quarantined=totals["quarantined"],
@@ -408,19 +438,33 @@ def _contribution(domain: Domain, rows: pl.DataFrame) -> dict[str, float]:
     return {f"ARR {c.value}": float(sums.get(c.value) or 0.0) for c in MovementComponent}
 
 
+@dataclass(frozen=True)
+class DomainPlan:
+    """What a run writes for one domain: rows to insert, stored records they replace, records to tombstone."""
+
+    upserts: pl.DataFrame      # new and changed rows, in the canonical shape
+    replaced_ids: list[str]    # source IDs already stored whose current version the upserts replace
+    tombstone_ids: list[str]   # live source IDs deleted in the source (or gone from a full read)
+
+
 def _plan(engine, workspace_id: int, domain: Domain, incoming: pl.DataFrame, tombstones: list[str], full: bool,
-          summary: DomainSummary, *, quarantined_ids: set[str], priority_of: dict | None = None,
-          account_id: int | None = None) -> tuple[pl.DataFrame, list[str]]:
+          summary: DomainSummary, *, quarantined_ids: pl.Series, priority_of: dict | None = None,
+          account_id: int | None = None) -> DomainPlan:
     """Compare incoming rows with stored ones: what to add or replace, and which IDs to tombstone.
 
     An incremental run reads back only the stored rows it touches, so its cost follows the changes.
     `priority_of` ((source, object) -> priority) is given for scoped runs, which read only some routes.
+    Set work is joins over ID columns, not Python sets, so a million-row full run stays columnar.
     """
+    columns = _VALUE_COLUMNS[domain]
     touched = incoming["source_id"].to_list() + tombstones
-    stored = stored_rows(engine, workspace_id, domain, None if full else touched)
+    stored = stored_rows(engine, workspace_id, domain, None if full else touched,
+                         columns=["source_id", "is_deleted", "account_id", "source", "source_object", *columns])
+    tombstone_frame = pl.DataFrame({"source_id": tombstones}, schema={"source_id": pl.String})
     if account_id is not None:
         # A deletion seen while re-reading one account tombstones only that account's records.
-        tombstones = list(set(tombstones) & set(stored.filter(pl.col("account_id") == account_id)["source_id"]))
+        tombstone_frame = tombstone_frame.join(stored.filter(pl.col("account_id") == account_id).select("source_id"),
+                                               on="source_id", how="semi")
     if priority_of:
         priorities = pl.DataFrame([(src, obj, p) for (src, obj), p in priority_of.items()], orient="row",
                                   schema={"source": pl.String, "source_object": pl.String, "_stored_priority": pl.Int64})
@@ -430,30 +474,37 @@ def _plan(engine, workspace_id: int, domain: Domain, incoming: pl.DataFrame, tom
             pl.col("_stored_priority").is_null() | (pl.col("_priority") <= pl.col("_stored_priority"))
         ).drop("_stored_priority")
     incoming = incoming.drop("_priority")
-    columns = _VALUE_COLUMNS[domain]
     incoming_hash = incoming.select("source_id", pl.struct(columns).hash().alias("_h"))
     stored_hash = stored.select("source_id", "is_deleted", pl.struct(columns).hash().alias("_h_old"))
     compared = incoming_hash.join(stored_hash, on="source_id", how="left")
-    new = compared.filter(pl.col("_h_old").is_null())
-    changed = compared.filter(pl.col("_h_old").is_not_null() & ((pl.col("_h") != pl.col("_h_old")) | pl.col("is_deleted")))
-    summary.added, summary.changed = new.height, changed.height
-    summary.unchanged = compared.height - new.height - changed.height
-    upserts = incoming.filter(pl.col("source_id").is_in(pl.concat([new["source_id"], changed["source_id"]]).implode()))
-    live = stored.filter(~pl.col("is_deleted"))
-    gone = set(tombstones)
+    is_new = pl.col("_h_old").is_null()
+    is_changed = ~is_new & ((pl.col("_h") != pl.col("_h_old")) | pl.col("is_deleted"))
+    counts = compared.select(is_new.sum().alias("new"), is_changed.sum().alias("changed")).row(0)
+    summary.added, summary.changed = counts[0], counts[1]
+    summary.unchanged = compared.height - counts[0] - counts[1]
+    writing = compared.filter(is_new | is_changed)
+    upserts = incoming.join(writing.select("source_id"), on="source_id", how="semi") \
+        if writing.height < compared.height else incoming
+    replaced_ids = writing.filter(~is_new)["source_id"].to_list()
+    live = stored.filter(~pl.col("is_deleted")).select("source_id")
+    gone = tombstone_frame
     if full:
         # A full read is the whole truth: live rows it no longer contains are gone from the source,
         # except rows whose new version is quarantined (the last good version stays until it is fixed).
-        gone |= set(live["source_id"]) - set(incoming["source_id"]) - quarantined_ids
-    tombstone_ids = sorted(gone & set(live["source_id"]))
+        vanished = live.join(incoming.select("source_id"), on="source_id", how="anti").filter(
+            ~pl.col("source_id").is_in(quarantined_ids.implode()))
+        gone = pl.concat([gone, vanished])
+    tombstone_ids = sorted(gone.join(live, on="source_id", how="semi")["source_id"].unique().to_list())
     summary.tombstoned = len(tombstone_ids)
     # Figures after = before - what replaced or removed rows contributed + what the new versions contribute.
     summary.totals_before = _totals(domain, canonical_totals(engine, workspace_id, domain))
-    leaving = live.filter(pl.col("source_id").is_in(tombstone_ids + upserts["source_id"].to_list()))
+    leaving_ids = pl.concat([pl.Series("source_id", tombstone_ids, pl.String), pl.Series("source_id", replaced_ids,
+                                                                                          pl.String)])
+    leaving = stored.filter(~pl.col("is_deleted") & pl.col("source_id").is_in(leaving_ids.implode()))
     removed, added = _contribution(domain, leaving), _contribution(domain, upserts)
     summary.totals_after = {k: summary.totals_before.get(k, 0.0) - removed.get(k, 0.0) + added.get(k, 0.0)
                             for k in added}
-    return upserts, tombstone_ids
+    return DomainPlan(upserts, replaced_ids, tombstone_ids)
 
 
 def rollback_to(engine: Engine, workspace_id: int, run_id: int, *, actor: str) -> dict[Domain, int]:
