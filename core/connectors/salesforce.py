@@ -48,6 +48,8 @@ STANDARD_OBJECTS = ("Account", "Opportunity", "OpportunityStage", "User")
 _UNSELECTABLE_TYPES = {"address", "location", "base64", "complexvalue"}
 # Parent names worth reading with a record (Account.Name on an opportunity, Owner.Email for owner mapping).
 _PARENT_FIELDS = {"Account": ("Name",), "User": ("Name", "Email")}
+_PARENT_LABELS = {"Name": "name", "Email": "e-mail"}
+_PARENT_TYPES = {"Name": "string", "Email": "email"}
 
 
 @dataclass(frozen=True)
@@ -210,13 +212,28 @@ class SalesforceConnector:
 
     def _describe_object(self, name: str) -> ObjectInfo:
         described = self._call(f"the {name} description", getattr(self._sf(), name).describe)
-        fields = tuple(
+        fields = [
             FieldInfo(name=f["name"], label=f.get("label") or f["name"], type=f.get("type", "string"),
                       custom=bool(f.get("custom")),
                       picklist_values=tuple(p["value"] for p in f.get("picklistValues") or [] if p.get("active", True)))
             for f in described.get("fields", [])
-        )
-        return ObjectInfo(name=name, label=described.get("label") or name, fields=fields)
+        ]
+        # The parent fields a read selects (Account.Name, Owner.Email) are offered too, under the names the
+        # read gives them, so review sees every field a sync reads and the drift guard knows them.
+        fields += [FieldInfo(name=f"{relationship}.{parent_field}", label=f"{relationship} {_PARENT_LABELS[parent_field]}",
+                             type=_PARENT_TYPES[parent_field])
+                   for relationship, parent_field in self._parent_fields(described)]
+        return ObjectInfo(name=name, label=described.get("label") or name, fields=tuple(fields))
+
+    @staticmethod
+    def _parent_fields(described: dict[str, Any]) -> list[tuple[str, str]]:
+        """(relationship, parent field) pairs a read selects through reference fields, e.g. ('Owner', 'Email')."""
+        pairs = []
+        for f in described.get("fields", []):
+            target = (f.get("referenceTo") or [None])[0]
+            if f.get("type") == "reference" and f.get("relationshipName") and target in _PARENT_FIELDS:
+                pairs += [(f["relationshipName"], parent_field) for parent_field in _PARENT_FIELDS[target]]
+        return pairs
 
     def _select_list(self, described: dict[str, Any]) -> tuple[list[str], list[str]]:
         """Fields to SELECT for an object and which of them hold record IDs (normalised to 18 chars)."""
@@ -227,9 +244,7 @@ class SalesforceConnector:
             fields.append(f["name"])
             if f.get("type") in {"id", "reference"}:
                 id_fields.append(f["name"])
-                target = (f.get("referenceTo") or [None])[0]
-                if f.get("relationshipName") and target in _PARENT_FIELDS:
-                    fields += [f"{f['relationshipName']}.{parent_field}" for parent_field in _PARENT_FIELDS[target]]
+        fields += [f"{relationship}.{parent_field}" for relationship, parent_field in self._parent_fields(described)]
         return fields, id_fields
 
     def read(self, object_name: str, *, since: datetime | None = None) -> pl.DataFrame:
