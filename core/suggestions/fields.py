@@ -183,8 +183,13 @@ def _candidate(field: SourceField, target: str, system: str, field_profile: Prof
 
 
 def suggest_fields(fields: list[SourceField], domain: Domain | None = None, *,
-                   thresholds: BandThresholds = DEFAULT_THRESHOLDS) -> list[Suggestion]:
-    """One suggestion per source field of one object, in the order given."""
+                   thresholds: BandThresholds = DEFAULT_THRESHOLDS,
+                   already_mapped: dict[str, str] | None = None) -> list[Suggestion]:
+    """One suggestion per source field of one object, in the order given.
+
+    `already_mapped` (canonical field -> source field in force) are taken before any of `fields` claims one,
+    so a field added to a mapped object is never offered a canonical field that is already filled.
+    """
     if not fields:
         return []
     domain = domain or guess_domain(fields[0].object_name, fields)
@@ -202,7 +207,7 @@ def suggest_fields(fields: list[SourceField], domain: Domain | None = None, *,
     # Greedy one-to-one: the strongest claim on each canonical field wins.
     claims = sorted(((opt[0], name, opt) for name, opts in candidates.items() for opt in opts
                      if opt[0] >= _CANDIDATE_FLOOR), key=lambda c: -c[0])
-    taken: dict[str, str] = {}
+    taken: dict[str, str] = dict(already_mapped or {})
     chosen: dict[str, tuple[float, str, list[str], str]] = {}
     for _, name, option in claims:
         if name in chosen or option[1] in taken:
