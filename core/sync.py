@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from core.canonical import Domain, MovementComponent
 from core.config import Settings
 from core.connections import connector_for
+from core.drift_guard import FieldDrift, detect_field_drift, hold_field_drift
 from core.errors import RevenueConnectorError, ValidationError
 from core.mapping_config import MappingConfig, ObjectMapping
 from core.transform import QUARANTINE_SCHEMA, transform
@@ -84,10 +85,13 @@ class SyncSummary:
     seconds: float
     # Seconds per phase (read, transform, compare, write), so a slow run says where its time went.
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    # "<connection> · <object>" -> fields that appeared after approval, held for review in step 3.
+    new_fields: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({"run_id": self.run_id, "dry_run": self.dry_run, "mapping_version": self.mapping_version,
                            "api_calls": self.api_calls, "seconds": self.seconds, "phase_seconds": self.phase_seconds,
+                           "new_fields": self.new_fields,
                            "domains": {d.value: asdict(s) for d, s in self.domains.items()}})
 
     @classmethod
@@ -95,7 +99,7 @@ class SyncSummary:
         raw = json.loads(text)
         return cls(raw["run_id"], raw["dry_run"], raw["mapping_version"],
                    {Domain(d): DomainSummary(**s) for d, s in raw["domains"].items()}, raw["api_calls"], raw["seconds"],
-                   raw.get("phase_seconds", {}))
+                   raw.get("phase_seconds", {}), raw.get("new_fields", {}))
 
     def phases(self) -> str:
         """'read 1.2 s · transform 0.8 s · …' in the order the phases ran."""
@@ -110,6 +114,9 @@ class SyncSummary:
             for key in s.totals_after:
                 delta = s.totals_after[key] - s.totals_before.get(key, 0.0)
                 out.append(f"  {key}: {s.totals_before.get(key, 0.0):,.2f} -> {s.totals_after[key]:,.2f} ({delta:+,.2f})")
+        for where, names in self.new_fields.items():
+            out.append(f"{len(names)} new field(s) in {where} since the mapping was approved, "
+                       f"{'would be ' if self.dry_run else ''}held for review in step 3 (not mapped): {', '.join(names)}")
         return out
 
 
@@ -306,6 +313,7 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
     crosswalk = load_crosswalk(engine, workspace_id).select("source_account_id", "account_id")
     summaries: dict[Domain, DomainSummary] = {}
     plans: dict[Domain, DomainPlan] = {}
+    drifts: list[FieldDrift] = []
     quarantine_frames, read_objects, cursors, api_calls = [], [], [], 0
     total_routes = max(sum(len(r) for r in routes.values()), 1)
     phases: dict[str, float] = {}
@@ -343,6 +351,7 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                     connection, connector, _since, read = _read_route(session, settings, workspace_id, route, obj,
                                                                       full or account_id is not None)
                 api_calls += getattr(connector, "api_calls", 0)
+                drifts.append(detect_field_drift(session, workspace_id, connection, connector, obj, read))
                 with phase("transform"):
                     result = transform(read, obj, config, stages, crosswalk)
                     if account_id is not None:
@@ -391,6 +400,8 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                 replace_quarantine(session, workspace_id, run_id, read_objects, quarantine)
                 for connection_id, object_name, newest in cursors:
                     save_cursor(session, workspace_id, connection_id, object_name, newest, run_id)
+                for drift in drifts:
+                    hold_field_drift(session, workspace_id, drift, run_id=run_id)
                 audit.record(session, actor=actor, action="sync", entity="workspace", entity_id=workspace_id,
                              workspace_id=workspace_id, detail={"run": run_id, "mapping_version": mapping_version,
                                                                 "full": full})
@@ -398,7 +409,8 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
     totals = {k: sum(getattr(s, k) for s in summaries.values())
               for k in ("read", "added", "changed", "tombstoned", "quarantined")}
     summary = SyncSummary(run_id, dry_run, mapping_version, summaries, api_calls, time.perf_counter() - started,
-                          {name: round(seconds, 3) for name, seconds in phases.items()})
+                          {name: round(seconds, 3) for name, seconds in phases.items()},
+                          {d.where: d.new_names for d in drifts if d.new})
     report(1.0, "Done")
     lag = {} if dry_run else landing_lag([plan.upserts for plan in plans.values()], utcnow())
     finish_run(engine, run_id, status="succeeded", mapping_version=mapping_version, api_calls=api_calls,

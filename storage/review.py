@@ -9,7 +9,7 @@ when, the suggestion, its score and the final choice.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 from sqlalchemy import Engine, select, update
@@ -32,6 +32,10 @@ from storage.tables import (
 )
 
 APPROVED, REJECTED, SUGGESTED, MERGED = "approved", "rejected", "suggested", "merged"
+# A field that was present when a mapping written as code first synced: known, so not drift, but never
+# reviewed either, so it stays out of the review table and a later 'Suggest mappings' may still suggest it.
+SEEN = "seen"
+DRIFT_ORIGIN = "drift guard"
 KINDS = {"field": FieldMapping, "stage": StageMapping, "value": ValueMapping, "account": AccountMatch}
 _TARGET_COLUMN = {"field": "canonical_field", "stage": "canonical_stage", "value": "target", "account": None}
 
@@ -48,10 +52,11 @@ def _upsert(session: Session, model, keys: dict, values: dict, target_column: st
     if row is None:
         session.add(model(**keys, **values, **{target_column: target}, status=SUGGESTED))
         return "new"
-    if row.status != SUGGESTED:
+    if row.status not in (SUGGESTED, SEEN):
         return "kept"
     for name, value in {**values, target_column: target}.items():
         setattr(row, name, value)
+    row.status = SUGGESTED
     row.version += 1
     session.add(row)
     return "refreshed"
@@ -155,7 +160,7 @@ def review_frame(engine: Engine, kind: str, workspace_id: int) -> pl.DataFrame:
     connections = Connection.__table__  # type: ignore[attr-defined]
     statement = select(table, connections.c.name.label("connection")).outerjoin(
         connections, connections.c.id == table.c.connection_id) if "connection_id" in table.c else select(table)
-    statement = statement.where(table.c.workspace_id == workspace_id)
+    statement = statement.where(table.c.workspace_id == workspace_id, table.c.status != SEEN)
     with engine.connect() as connection:
         frame = pl.read_database(statement, connection, infer_schema_length=None)
     if frame.is_empty():
@@ -167,13 +172,60 @@ def review_frame(engine: Engine, kind: str, workspace_id: int) -> pl.DataFrame:
 
 def review_counts(session: Session, kind: str, workspace_id: int) -> dict[str, int]:
     model = KINDS[kind]
-    rows = session.exec(sm_select(model.status, model.band).where(model.workspace_id == workspace_id)).all()
+    rows = session.exec(sm_select(model.status, model.band).where(model.workspace_id == workspace_id,
+                                                                   model.status != SEEN)).all()
     counts = {"pending": 0, "approved": 0, "rejected": 0, "merged": 0, "auto": 0}
     for status, band in rows:
         counts["pending" if status == SUGGESTED else status] = counts.get(
             "pending" if status == SUGGESTED else status, 0) + 1
         counts["auto"] += status == SUGGESTED and band == Band.AUTO_ACCEPT.value
     return counts
+
+
+# -- drift guard for fields --------------------------------------------------------------------
+
+def known_source_fields(session: Session, workspace_id: int, connection_id: int, object_name: str) -> set[str]:
+    """Every field of one source object the workspace already knows: suggested, decided or seen."""
+    rows = session.exec(sm_select(FieldMapping.source_field).where(
+        FieldMapping.workspace_id == workspace_id, FieldMapping.connection_id == connection_id,
+        FieldMapping.object_name == object_name)).all()
+    return set(rows)
+
+
+def record_seen_fields(session: Session, workspace_id: int, connection_id: int, object_name: str, domain: str,
+                       fields: dict[str, str | None], *, run_id: int) -> None:
+    """Note the fields (-> canonical field in force, or None) an object had when it first synced."""
+    for name, canonical in fields.items():
+        session.add(FieldMapping(workspace_id=workspace_id, connection_id=connection_id, object_name=object_name,
+                                 domain=domain, source_field=name[:120], canonical_field=canonical, status=SEEN,
+                                 origin="first sync", reason=f"Present at the first sync (run #{run_id})."))
+
+
+def hold_for_review(session: Session, workspace_id: int, connection_id: int, object_name: str, domain: str,
+                    suggestions: list[Suggestion], types: dict[str, tuple[str, str]], field_type, *,
+                    run_id: int) -> None:
+    """Fields that appeared after approval, stored as pending suggestions that can never be auto-accepted."""
+    held = [replace(s, band=Band.REVIEW, origin=DRIFT_ORIGIN,
+                    reasons=(f"new in the source since the mapping was approved (first seen in run #{run_id})",
+                             *s.reasons)) for s in suggestions]
+    store_field_suggestions(session, workspace_id, connection_id, object_name, domain, held, types, field_type)
+
+
+def fields_held_for_review(engine: Engine, workspace_id: int) -> pl.DataFrame:
+    """Pending fields the drift guard held: connection, object, field, what the engine would map it to, why."""
+    table = FieldMapping.__table__  # type: ignore[attr-defined]
+    connections = Connection.__table__  # type: ignore[attr-defined]
+    statement = (select(connections.c.name.label("source"), table.c.object_name.label("object"),
+                        table.c.source_field.label("field"), table.c.suggested.label("suggested mapping"),
+                        table.c.reason.label("why"))
+                 .join(connections, connections.c.id == table.c.connection_id)
+                 .where(table.c.workspace_id == workspace_id, table.c.status == SUGGESTED,
+                        table.c.origin == DRIFT_ORIGIN)
+                 .order_by(connections.c.name, table.c.object_name, table.c.source_field))
+    with engine.connect() as connection:
+        return pl.read_database(statement, connection, schema_overrides={
+            "source": pl.String, "object": pl.String, "field": pl.String, "suggested mapping": pl.String,
+            "why": pl.String})
 
 
 # -- duplicate accounts -------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""Drift guard for fields: a field that appears in the source after approval is held for review in step 3,
+never mapped by default, and a dry run only reports it."""
+
+import polars as pl
+
+from core.canonical import Domain
+from core.sync import run_sync
+from storage import review
+from storage.db import session_scope
+from storage.frames import read_workspace_table
+from storage.mappings import latest_mapping
+
+
+def _sync(workspace, **kwargs):
+    settings, engine, ws, _ = workspace
+    return run_sync(engine, settings, ws, trigger="test", actor="t", **kwargs)
+
+
+def _add_column(folder, name, values):
+    path = folder / "opportunities.csv"
+    frame = pl.read_csv(path, infer_schema=False)
+    frame.with_columns(pl.Series(name, [values[i % len(values)] for i in range(frame.height)])).write_csv(path)
+
+
+def test_a_field_that_appears_after_the_first_sync_is_held_for_review_and_not_mapped(workspace):
+    settings, engine, ws, folder = workspace
+    first = _sync(workspace)
+    assert first.new_fields == {}
+    # The mapping was written as code: the first sync records the fields it saw, none of them is drift.
+    assert review.review_frame(engine, "field", ws).is_empty()
+    with session_scope(engine) as session:
+        known = review.known_source_fields(session, ws, 1, "opportunities")
+        version_before = latest_mapping(session, ws)[0].version
+    assert {"Id", "Amount", "StageName", "Account.Name"} <= known
+
+    _add_column(folder, "Region__c", ["EMEA", "AMER", "APAC"])
+    dry = _sync(workspace, dry_run=True)
+    assert dry.new_fields == {"demo · opportunities": ["Region__c"]}
+    assert any("would be held for review" in line and "Region__c" in line for line in dry.lines())
+    assert review.fields_held_for_review(engine, ws).is_empty()  # a dry run writes nothing
+
+    real = _sync(workspace)
+    assert real.new_fields == {"demo · opportunities": ["Region__c"]}
+    held = review.fields_held_for_review(engine, ws)
+    assert held.select("source", "object", "field").rows() == [("demo", "opportunities", "Region__c")]
+    assert "first seen in run" in held["why"].item()
+    pending = review.review_frame(engine, "field", ws)
+    assert pending.height == 1 and pending["status"].item() == review.SUGGESTED
+    assert pending["band"].item() == "review" and pending["origin"].item() == review.DRIFT_ORIGIN
+    # Nothing maps it: the mapping in force is the same version, and the rows landed as before.
+    with session_scope(engine) as session:
+        assert latest_mapping(session, ws)[0].version == version_before
+        assert review.accept_auto_band(session, "field", ws, actor="t") == 0
+    assert real.domains[Domain.PIPELINE].changed == 0
+
+    again = _sync(workspace)
+    assert again.new_fields == {}  # held once; the pending suggestion stays for review
+    assert review.fields_held_for_review(engine, ws).height == 1
+
+
+def test_a_new_field_resembling_one_already_mapped_is_not_offered_as_a_second_mapping(workspace):
+    settings, engine, ws, folder = workspace
+    _sync(workspace)
+    _add_column(folder, "Amount_EUR", ["100.0", "250.5"])
+    _sync(workspace)
+    held = review.review_frame(engine, "field", ws)
+    row = held.row(0, named=True)
+    assert row["source_field"] == "Amount_EUR" and row["canonical_field"] is None
+    assert "taken by Amount" in row["reason"]
+
+
+def test_suggest_mappings_may_still_suggest_a_field_first_seen_by_a_sync(workspace):
+    settings, engine, ws, _ = workspace
+    _sync(workspace)
+    from core.suggestions.workspace import suggest_mappings
+
+    with session_scope(engine) as session:
+        run = suggest_mappings(session, engine, ws, settings)
+    assert run.fields["refreshed"] > 0
+    frame = review.review_frame(engine, "field", ws)
+    assert frame.filter(pl.col("source_field") == "Amount")["status"].item() == review.SUGGESTED
+    assert read_workspace_table(engine, "opportunities", ws).height > 0
