@@ -147,6 +147,11 @@ if has_suggestions:
         f"Fields ({pending['field']['pending']} pending)", f"Stages ({pending['stage']['pending']} pending)",
         f"Movement types ({pending['value']['pending']} pending)"])
     with fields_tab:
+        held = review.fields_held_for_review(ctx.engine, workspace.id)
+        if not held.is_empty():
+            st.info(f"{held.height} field(s) appeared in the source after the mapping was approved: "
+                    f"{', '.join(held['field'].to_list())}. They are pending below (origin *drift guard*) and "
+                    "no sync maps them until you decide.", icon=":material/new_releases:")
         review_table(ctx, workspace, ReviewSpec("field", {"object_name": "object", "source_field": "CRM field",
                                                           "label": "label", "source_type": "type"},
                                                 "canonical_field", sorted({*mappable_fields(Domain.PIPELINE),

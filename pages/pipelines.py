@@ -6,6 +6,7 @@ from core.exports import to_csv_bytes
 from core.run_review import review_run, runs_for_review
 from core.wizard import StepStatus
 from pages._alerts import alerts_panel, has_open_alerts
+from pages._field_drift import fields_held_panel
 from pages._shell import (
     PAGE_BY_KEY,
     current_access,
@@ -69,6 +70,8 @@ else:
         st.download_button("Download quarantine (CSV)", to_csv_bytes(review.quarantine),
                            file_name=f"quarantine_run_{run_id}.csv", mime="text/csv", on_click="ignore",
                            key="pipelines_quarantine_csv", icon=":material/download:")
+
+fields_held_panel(ctx, workspace)
 
 st.subheader("Sync runs")
 run_history(ctx, workspace)

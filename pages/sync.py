@@ -10,6 +10,7 @@ from core.errors import RevenueConnectorError
 from core.roles import Permission
 from core.run_review import runs_for_review, summary_tables
 from core.sync import SyncSummary, rollback_to, start_background_sync
+from pages._field_drift import fields_held_panel
 from pages._schedule import schedule_panel, sync_now_panel
 from pages._shell import PAGE_BY_KEY, current_access, current_actor, inline_error, page_link, run_history, step_page
 from storage.sync_store import get_run, latest_finished_run, running_run
@@ -76,9 +77,14 @@ else:
         st.dataframe(counts, hide_index=True, width="stretch")
         st.dataframe(figures, hide_index=True, width="stretch", column_config={
             c: st.column_config.NumberColumn(c, format="accounting") for c in ("before", "after", "change")})
+        if summary.phase_seconds:
+            st.caption(f"Time by phase: {summary.phases()}")
+        if summary.dry_run and summary.new_fields:
+            st.info("\n\n".join(line for line in summary.lines() if "new field" in line), icon=":material/new_releases:")
         if not summary.dry_run:
             page_link(PAGE_BY_KEY["pipelines"], label="Review what landed in Pipelines",
                          icon=":material/arrow_forward:")
+        fields_held_panel(ctx, workspace)
 
 if step_open:
     st.subheader("Schedule")
