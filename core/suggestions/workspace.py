@@ -147,46 +147,63 @@ def suggest_duplicate_accounts(session: Session, workspace_id: int, *,
 def apply_approved(session: Session, workspace_id: int, *, actor: str):
     """Write approved field, stage and value mappings as the next mapping version (what the sync uses).
 
-    Settings the review does not cover (filters, amount policy, reporting currency, FX rates, null
-    policies) are carried over from the version in force.
+    Approved decisions are merged into the version in force: an approved field sets (or, approved as
+    "nothing", removes) its own mapping and takes its canonical field from any other source field; fields
+    nobody decided keep their mapping, and objects with no approved field stay as they are. So approving
+    one field that appeared later never drops a mapping written as code. Settings the review does not
+    cover (filters, amount policy, reporting currency, FX rates, null policies) are carried over.
     """
     current = latest_mapping(session, workspace_id)
     base = current[1] if current else MappingConfig()
     approved_fields = session.exec(select(FieldMapping).where(FieldMapping.workspace_id == workspace_id,
                                                               FieldMapping.status == review.APPROVED)).all()
-    if not any(f.canonical_field for f in approved_fields):
+    if not any(f.canonical_field for f in approved_fields) and not base.objects:
         raise ValidationError("No approved field mapping yet: approve at least one field before putting it in force.")
     connections = {f.connection_id: get_connection(session, f.connection_id) for f in approved_fields}
     stage_rows = session.exec(select(StageMapping).where(StageMapping.workspace_id == workspace_id,
                                                          StageMapping.status == review.APPROVED)).all()
-    objects = []
     grouped: dict[tuple[int, str, str], list[FieldMapping]] = {}
     for row in approved_fields:
-        if row.canonical_field:
-            grouped.setdefault((row.connection_id, row.object_name, row.domain), []).append(row)
+        grouped.setdefault((row.connection_id, row.object_name, row.domain), []).append(row)
+    objects = {(o.source, o.object_name): o for o in base.objects}
     for (connection_id, object_name, domain), rows in grouped.items():
         connection = connections[connection_id]
-        previous = next((o for o in base.objects if o.source == connection.source_key and o.object_name == object_name),
-                        None)
-        nulls = {f.source_field: f.null_policy for f in previous.fields} if previous else {}
+        previous = objects.get((connection.source_key, object_name))
+        fields = _merged_fields(previous.fields if previous else (), rows)
+        if not fields:
+            objects.pop((connection.source_key, object_name), None)
+            continue
         pipelines = {s.pipeline_id for s in stage_rows if s.connection_id == connection_id}
         is_hubspot = connection.kind == "hubspot"
-        objects.append(ObjectMapping(
-            source=connection.source_key, object_name=object_name, domain=Domain(domain),
-            fields=tuple(FieldMap(r.source_field, r.canonical_field, canonical_type(r.canonical_field),
-                                  nulls.get(r.source_field, r.null_policy)) for r in rows),
+        objects[(connection.source_key, object_name)] = ObjectMapping(
+            source=connection.source_key, object_name=object_name, domain=Domain(domain), fields=fields,
             filters=previous.filters if previous else (),
             pipeline_field="pipeline" if is_hubspot else (previous.pipeline_field if previous else None),
             default_pipeline=(next(iter(pipelines)) if len(pipelines) == 1 and not is_hubspot
-                              else (previous.default_pipeline if previous else "default"))))
-    stages = tuple(StageMap(s.pipeline_id, s.stage_id, s.canonical_stage, s.weight)
-                   for s in stage_rows if s.canonical_stage)
+                              else (previous.default_pipeline if previous else "default")))
+    decided_stages = {(s.pipeline_id, s.stage_id) for s in stage_rows}
+    stages = tuple(s for s in base.stages if (s.pipeline_id, s.stage_id) not in decided_stages) + tuple(
+        StageMap(s.pipeline_id, s.stage_id, s.canonical_stage, s.weight) for s in stage_rows if s.canonical_stage)
     values = session.exec(select(ValueMapping).where(ValueMapping.workspace_id == workspace_id,
                                                      ValueMapping.status == review.APPROVED)).all()
     components = {**base.movement_components,
                   **{v.source_value: MovementComponent(v.target) for v in values if v.target}}
-    config = replace(base, objects=tuple(objects), stages=stages, movement_components=components)
+    config = replace(base, objects=tuple(objects.values()), stages=stages, movement_components=components)
     return save_mapping(session, workspace_id, to_yaml(config), actor=actor, note="from approved suggestions")
 
 
-
+def _merged_fields(in_force: tuple[FieldMap, ...], approved: list[FieldMapping]) -> tuple[FieldMap, ...]:
+    """Field mappings of one object after its approved decisions (see apply_approved)."""
+    decided = {r.source_field: r for r in approved}
+    claimed = {r.canonical_field for r in approved if r.canonical_field}
+    kept = [f for f in in_force if f.source_field not in decided and f.canonical_field not in claimed]
+    nulls = {f.source_field: f.null_policy for f in in_force}
+    types = {f.source_field: f.type for f in in_force}
+    chosen = [FieldMap(r.source_field, r.canonical_field,
+                       # A type written as code for the same field and target stays; a new target gets its own.
+                       types[r.source_field] if any(f.source_field == r.source_field
+                                                    and f.canonical_field == r.canonical_field for f in in_force)
+                       else canonical_type(r.canonical_field),
+                       nulls.get(r.source_field, r.null_policy))
+              for r in approved if r.canonical_field]
+    return tuple(kept + chosen)

@@ -80,3 +80,31 @@ def test_suggest_mappings_may_still_suggest_a_field_first_seen_by_a_sync(workspa
     frame = review.review_frame(engine, "field", ws)
     assert frame.filter(pl.col("source_field") == "Amount")["status"].item() == review.SUGGESTED
     assert read_workspace_table(engine, "opportunities", ws).height > 0
+
+
+def test_approving_a_held_field_adds_it_to_the_mapping_written_as_code_without_dropping_the_rest(workspace):
+    from core.suggestions.workspace import apply_approved
+
+    settings, engine, ws, folder = workspace
+    _sync(workspace)
+    _add_column(folder, "Region__c", ["EMEA", "AMER"])
+    _sync(workspace)
+    with session_scope(engine) as session:
+        before = latest_mapping(session, ws)[1]
+    row = review.review_frame(engine, "field", ws).row(0, named=True)
+    with session_scope(engine) as session:
+        # The reviewer decides the region is the segment (it replaces Segment__c, which mapped it before).
+        review.decide(session, "field", row["id"], row["version"], review.APPROVED, actor="rev", target="segment")
+        apply_approved(session, ws, actor="rev")
+        after = latest_mapping(session, ws)[1]
+    old_opps, new_opps = before.objects[0], after.objects[0]
+    assert [o.object_name for o in after.objects] == [o.object_name for o in before.objects]
+    assert after.objects[1] == before.objects[1]  # the object nobody reviewed is untouched
+    assert new_opps.source_field_for("segment") == "Region__c"
+    assert {f.source_field for f in new_opps.fields} == {f.source_field for f in old_opps.fields} - {"Segment__c"} | {
+        "Region__c"}
+    assert after.fx_rates == before.fx_rates and after.stages == before.stages
+    resync = _sync(workspace, full=True)
+    segments = read_workspace_table(engine, "opportunities", ws).filter(~pl.col("is_deleted"))["segment"]
+    assert set(segments.unique()) == {"EMEA", "AMER"}
+    assert resync.domains[Domain.PIPELINE].quarantined == 4
