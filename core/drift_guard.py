@@ -79,8 +79,11 @@ def detect_field_drift(session: Session, workspace_id: int, connection, connecto
     present = present_fields(read)
     where = f"{connection.name} · {obj.object_name}"
     if not known:
+        # Everything the source offers now is the baseline, not only what this read happened to contain
+        # (an empty read of HubSpot deals carries no associated company column, for one).
         in_force = {f.source_field: f.canonical_field for f in obj.fields}
-        return FieldDrift(connection.id, where, obj, {name: in_force.get(name) for name in present}, ())
+        offered = dict.fromkeys([*present, *_described_fields(connector, connection.kind, obj.object_name)])
+        return FieldDrift(connection.id, where, obj, {name: in_force.get(name) for name in offered}, ())
     names = [name for name in present if name not in known]
     if not names:
         return FieldDrift(connection.id, where, obj, {}, ())
