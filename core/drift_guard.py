@@ -17,7 +17,7 @@ from sqlmodel import Session
 from core.errors import RevenueConnectorError
 from core.mapping_config import ObjectMapping
 from core.suggestions.fields import SourceField, canonical_type, suggest_fields
-from core.suggestions.workspace import source_fields
+from core.suggestions.workspace import read_only_extras, source_fields
 from storage import review
 
 # Columns every connector adds to a read; they are not fields of the source object.
@@ -79,10 +79,10 @@ def detect_field_drift(session: Session, workspace_id: int, connection, connecto
     present = present_fields(read)
     where = f"{connection.name} · {obj.object_name}"
     if not known:
-        # Everything the source offers now is the baseline, not only what this read happened to contain
-        # (an empty read of HubSpot deals carries no associated company column, for one).
+        # The columns a connector adds only when some record has them (HubSpot's associated company) belong
+        # to the baseline even if this read had none. No describe call here: on a big file it costs seconds.
         in_force = {f.source_field: f.canonical_field for f in obj.fields}
-        offered = dict.fromkeys([*present, *_described_fields(connector, connection.kind, obj.object_name)])
+        offered = dict.fromkeys([*present, *read_only_extras(connection.kind, obj.object_name)])
         return FieldDrift(connection.id, where, obj, {name: in_force.get(name) for name in offered}, ())
     names = [name for name in present if name not in known]
     if not names:

@@ -351,7 +351,8 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                     connection, connector, _since, read = _read_route(session, settings, workspace_id, route, obj,
                                                                       full or account_id is not None)
                 api_calls += getattr(connector, "api_calls", 0)
-                drifts.append(detect_field_drift(session, workspace_id, connection, connector, obj, read))
+                with phase("read"):
+                    drifts.append(detect_field_drift(session, workspace_id, connection, connector, obj, read))
                 with phase("transform"):
                     result = transform(read, obj, config, stages, crosswalk)
                     if account_id is not None:

@@ -51,6 +51,11 @@ class SuggestionRun:
             bucket[key] += value
 
 
+def read_only_extras(kind: str, object_name: str) -> list[str]:
+    """Names of the fields a read of this object adds beyond what describe() lists."""
+    return [f.name for f in _READ_ONLY_EXTRAS.get((kind, object_name), ())]
+
+
 def source_fields(kind: str, obj: ObjectInfo) -> list[SourceField]:
     """The engine's view of an object's fields: metadata plus picklist values or a few samples."""
     extras = _READ_ONLY_EXTRAS.get((kind, obj.name), ())

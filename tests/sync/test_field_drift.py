@@ -108,3 +108,20 @@ def test_approving_a_held_field_adds_it_to_the_mapping_written_as_code_without_d
     segments = read_workspace_table(engine, "opportunities", ws).filter(~pl.col("is_deleted"))["segment"]
     assert set(segments.unique()) == {"EMEA", "AMER"}
     assert resync.domains[Domain.PIPELINE].quarantined == 4
+
+
+def test_the_baseline_of_a_mapping_written_as_code_includes_columns_a_read_adds_only_when_present(workspace):
+    from types import SimpleNamespace
+
+    from core.drift_guard import detect_field_drift
+    from core.mapping_config import ObjectMapping
+
+    _, engine, ws, _ = workspace
+    empty_read = pl.DataFrame({"hs_object_id": [], "dealstage": [], "source_id": []}, schema={
+        "hs_object_id": pl.String, "dealstage": pl.String, "source_id": pl.String})
+    # A HubSpot connection with no review rows yet; the baseline needs no connector call.
+    hubspot = SimpleNamespace(id=99, name="HubSpot", kind="hubspot")
+    obj = ObjectMapping(source="hubspot", object_name="deals", domain=Domain.PIPELINE, fields=())
+    with session_scope(engine) as session:
+        drift = detect_field_drift(session, ws, hubspot, None, obj, empty_read)
+    assert set(drift.baseline) == {"hs_object_id", "dealstage", "associated_company_id"} and not drift.new
