@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from core.config import Settings, display_database_url, ensure_data_dir
 from core.errors import SchemaOutdated, SchemaTooNew, StorageUnavailable, UnknownDatabase
+from storage import sqlite_staging
 from storage.tables import utcnow
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,14 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        @event.listens_for(engine, "checkin")
+        def _release_staging(dbapi_connection, _record) -> None:
+            # Back in the pool the transaction is over, so a bulk insert's scratch file can go.
+            sqlite_staging.release_staging(dbapi_connection)
+
+        database = engine.url.database
+        if database and database != ":memory:":
+            sqlite_staging.remove_leftovers(Path(database).resolve().parent)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -16,6 +16,7 @@ from sqlmodel import select as sm_select
 
 from core.canonical import Domain
 from core.errors import NotFound, RevenueConnectorError
+from storage import sqlite_staging
 from storage.db import session_scope
 from storage.frames import table_schema
 from storage.tables import (
@@ -204,8 +205,9 @@ def canonical_totals(engine, workspace_id: int, domain: Domain) -> pl.DataFrame:
 def bulk_insert(session: Session, table, frame: pl.DataFrame) -> None:
     """Insert a frame's rows into `table` inside the session's transaction, fast.
 
-    PostgreSQL takes them through COPY; SQLite through executemany of plain tuples, formatted exactly
-    as SQLAlchemy stores dates, datetimes and booleans there. Other databases use a generic insert.
+    PostgreSQL takes them through COPY; SQLite, formatted exactly as SQLAlchemy stores dates, datetimes
+    and booleans there, through an Arrow scratch file and one INSERT … SELECT for big frames
+    (storage/sqlite_staging.py) or executemany of plain tuples. Other databases use a generic insert.
     SQLAlchemy's per-row parameter processing was three quarters of a million-row sync.
     """
     if frame.is_empty():
@@ -219,6 +221,10 @@ def bulk_insert(session: Session, table, frame: pl.DataFrame) -> None:
              for c, t in frame.schema.items() if isinstance(t, pl.Datetime)]
             + [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if isinstance(t, pl.Date)]
             + [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if isinstance(t, pl.Boolean)])
+        database = connection.engine.url.database
+        if sqlite_staging.can_stage(database, formatted.height):
+            sqlite_staging.staged_insert(connection.connection.dbapi_connection, database, table.name, formatted)
+            return
         statement = f'INSERT INTO {table.name} ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
         # Millions of short-lived row tuples only make the cycle collector rescan the heap; nothing
         # here forms cycles, so it pauses for the insert (a third of its time at a million rows).
