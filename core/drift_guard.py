@@ -25,9 +25,12 @@ BOOKKEEPING_COLUMNS = frozenset({"source", "source_id", "source_modified_at", "i
 _SAMPLES = 5
 
 
+_LONGEST_NAME = 120  # what a review row can hold; a longer column name cannot be mapped through review either
+
+
 def present_fields(read: pl.DataFrame) -> list[str]:
     """The source object's own fields in a read, in the order read."""
-    return [c for c in read.columns if c not in BOOKKEEPING_COLUMNS]
+    return [c for c in read.columns if c not in BOOKKEEPING_COLUMNS and len(c) <= _LONGEST_NAME]
 
 
 def _inferred_type(values: pl.Series) -> str:

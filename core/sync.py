@@ -401,7 +401,8 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                 replace_quarantine(session, workspace_id, run_id, read_objects, quarantine)
                 for connection_id, object_name, newest in cursors:
                     save_cursor(session, workspace_id, connection_id, object_name, newest, run_id)
-                for drift in drifts:
+                # An object routed to both domains is one set of fields: record it once.
+                for drift in {(d.connection_id, d.obj.object_name): d for d in drifts}.values():
                     hold_field_drift(session, workspace_id, drift, run_id=run_id)
                 audit.record(session, actor=actor, action="sync", entity="workspace", entity_id=workspace_id,
                              workspace_id=workspace_id, detail={"run": run_id, "mapping_version": mapping_version,

@@ -197,7 +197,7 @@ def record_seen_fields(session: Session, workspace_id: int, connection_id: int, 
     """Note the fields (-> canonical field in force, or None) an object had when it first synced."""
     for name, canonical in fields.items():
         session.add(FieldMapping(workspace_id=workspace_id, connection_id=connection_id, object_name=object_name,
-                                 domain=domain, source_field=name[:120], canonical_field=canonical, status=SEEN,
+                                 domain=domain, source_field=name, canonical_field=canonical, status=SEEN,
                                  origin="first sync", reason=f"Present at the first sync (run #{run_id})."))
 
 
