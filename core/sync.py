@@ -27,6 +27,7 @@ from core.connections import connector_for
 from core.drift_guard import FieldDrift, detect_field_drift, hold_field_drift
 from core.errors import RevenueConnectorError, ValidationError
 from core.mapping_config import MappingConfig, ObjectMapping
+from core.timestamps import parse_utc
 from core.transform import QUARANTINE_SCHEMA, transform
 from storage import audit
 from storage.accounts import load_crosswalk
@@ -173,7 +174,7 @@ def _read_route(session, settings: Settings, workspace_id: int, route, obj: Obje
     if held:
         # Rows still in quarantine are processed again with today's mapping; a fresh read of a row wins.
         previous = pl.DataFrame(held, infer_schema_length=None).with_columns(
-            pl.col("source_modified_at").cast(pl.String).str.to_datetime(time_zone="UTC", strict=False),
+            parse_utc(pl.col("source_modified_at")),
             pl.col("is_deleted").cast(pl.Boolean))
         previous = previous.filter(~pl.col("source_id").is_in(read["source_id"].implode()))
         read = pl.concat([read, previous.select([c for c in previous.columns if c in read.columns])],

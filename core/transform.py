@@ -22,8 +22,10 @@ from core.canonical import (
     StageSemantics,
 )
 from core.canonical import CanonicalStage as Stage
+from core.connectors.salesforce_ids import to_18
 from core.errors import SourceError, ValidationError
 from core.mapping_config import MappingConfig, ObjectMapping
+from core.timestamps import parse_date, parse_utc
 
 QUARANTINE_SCHEMA = {"source": pl.String, "source_object": pl.String, "source_id": pl.String,
                      "reason_code": pl.String, "field": pl.String, "value": pl.String}
@@ -48,15 +50,18 @@ def _clean_text(column: str) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def cast_expr(raw: pl.Expr, field_type: FieldType) -> pl.Expr:
-    """Cast text to a canonical type; a value that does not cast becomes null (and is reported)."""
+def cast_expr(raw: pl.Expr, field_type: FieldType, time_zone: str = "UTC") -> pl.Expr:
+    """Cast text to a canonical type; a value that does not cast becomes null (and is reported).
+
+    `time_zone` is the source's own (the org's or portal's): an instant cast to a date is the date its
+    users saw there, not the UTC date.
+    """
     if field_type in (FieldType.NUMBER, FieldType.CURRENCY):
         return raw.cast(pl.Float64, strict=False)
     if field_type == FieldType.DATE:
-        iso = raw.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:$|[T ])", 1)
-        return iso.str.to_date("%Y-%m-%d", strict=False)
+        return parse_date(raw, time_zone)
     if field_type == FieldType.DATETIME:
-        return raw.str.replace(r"\+0000$", "+00:00").str.to_datetime(time_zone="UTC", strict=False)
+        return parse_utc(raw)
     if field_type == FieldType.BOOLEAN:
         lowered = raw.str.to_lowercase()
         return (pl.when(lowered.is_in(["true", "1", "yes"])).then(True)
@@ -78,8 +83,11 @@ def check_mapping(obj: ObjectMapping, config: MappingConfig, stages: list[Stage]
 
 
 def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, stages: list[Stage],
-              crosswalk: pl.DataFrame) -> TransformResult:
-    """Apply `obj`'s mapping to `frame` (a connector read). `crosswalk`: source_account_id -> account_id."""
+              crosswalk: pl.DataFrame, *, time_zone: str = "UTC") -> TransformResult:
+    """Apply `obj`'s mapping to `frame` (a connector read). `crosswalk`: source_account_id -> account_id.
+
+    `time_zone`: the source's own time zone (see cast_expr), UTC for sources that have none.
+    """
     check_mapping(obj, config, stages)
     absent = [f.source_field for f in obj.fields if f.source_field not in frame.columns]
     absent += [f.field for f in obj.filters if f.field not in frame.columns]
@@ -100,7 +108,8 @@ def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, st
     rows = rows.with_columns(
         [_clean_text(f.source_field).alias(f"_raw_{f.canonical_field}") for f in obj.fields]
     ).with_columns(
-        [cast_expr(pl.col(f"_raw_{f.canonical_field}"), f.type).alias(f.canonical_field) for f in obj.fields]
+        [cast_expr(pl.col(f"_raw_{f.canonical_field}"), f.type, time_zone).alias(f.canonical_field)
+         for f in obj.fields]
     )
     problems: list[pl.LazyFrame] = []
 
@@ -128,10 +137,7 @@ def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, st
 
     # Accounts resolve by CRM ID through the crosswalk, so a renamed account stays one account.
     account_field = by_canonical["account"].source_field
-    # A lookup, not a join: a join gathers every column of a million-row frame again.
-    links = crosswalk.unique("source_account_id", keep="first", maintain_order=True)
-    rows = rows.with_columns(pl.col("account").replace_strict(
-        links["source_account_id"], links["account_id"], default=None, return_dtype=pl.Int64).alias("account_id"))
+    rows = rows.with_columns(_account_ids(rows, crosswalk).alias("account_id"))
     report(pl.col("account").is_not_null() & pl.col("account_id").is_null(), QuarantineReason.UNRECONCILED_ACCOUNT,
            account_field, pl.col("account"))
 
@@ -180,6 +186,22 @@ def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, st
     return TransformResult(clean.drop("_row"), quarantine, tombstones, filtered_out, excluded)
 
 
+def _account_ids(rows: pl.DataFrame, crosswalk: pl.DataFrame) -> pl.Expr:
+    """Canonical account ID of each row's account value, or null.
+
+    Both sides compare in Salesforce's 18-character form, so a 15-character ID (a report export, a text
+    or formula field such as Account_Id_15__c) finds the account its 18-character ID was reconciled as.
+    The conversion runs on distinct values only, and the result is a lookup rather than a join (a join
+    gathers every column of a million-row frame again).
+    """
+    links = crosswalk.select(to_18(pl.col("source_account_id")).alias("_key"), "account_id").unique(
+        "_key", keep="first", maintain_order=True)
+    values = rows.select(pl.col("account").drop_nulls().unique())
+    found = values.with_columns(to_18(pl.col("account")).alias("_key")).join(links, on="_key", how="inner")
+    return pl.col("account").replace_strict(found["account"], found["account_id"], default=None,
+                                            return_dtype=pl.Int64)
+
+
 def _map_stages(rows: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, stages: list[Stage]) -> pl.DataFrame:
     defaults = {s.key: s.weight for s in stages}
     closed = {s.key for s in stages if s.semantics != StageSemantics.OPEN}
@@ -190,7 +212,9 @@ def _map_stages(rows: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, s
          "weight": [defaults[s.canonical_stage] if s.canonical_stage in closed or s.weight is None else s.weight
                     for s in config.stages]},
         schema={"pipeline_id": pl.String, "stage": pl.String, "canonical_stage": pl.String, "weight": pl.Float64})
-    pipeline = (pl.col(obj.pipeline_field).cast(pl.String) if obj.pipeline_field else pl.lit(obj.default_pipeline))
+    # A record with no pipeline value (a Salesforce opportunity with no record type) is in the default one.
+    pipeline = (pl.col(obj.pipeline_field).cast(pl.String).fill_null(obj.default_pipeline) if obj.pipeline_field
+                else pl.lit(obj.default_pipeline))
     return rows.with_columns(pipeline.alias("pipeline_id")).join(
         mapping, on=["pipeline_id", "stage"], how="left", maintain_order="left")
 

@@ -306,16 +306,26 @@ class SalesforceSandbox(SandboxServer):
         return Response.json(self._page(records, offset, batch, f"{m.group(1)}.{batch}"))
 
     # -- bulk 2.0 ----------------------------------------------------------------------------
+    def _field_type(self, obj: SObject, name: str) -> str:
+        head, _, tail = name.partition(".")
+        if tail:
+            relationships = obj.relationships()
+            if head not in relationships:
+                return "string"
+            obj, name = self.org.objects[relationships[head][1]], tail
+        return next((f.type for f in obj.fields if f.name == name), "string")
+
     def _create_job(self, body: dict[str, Any]) -> Response:
         try:
-            query, _obj, records = self._run(body.get("query", ""), include_deleted=body.get("operation") == "queryAll")
+            query, obj, records = self._run(body.get("query", ""), include_deleted=body.get("operation") == "queryAll")
         except soql.SoqlError as exc:
             return self._error(400, exc.code, str(exc))
         job_id = f"750{next(self._ids):015d}"
         info = {"id": job_id, "operation": body.get("operation", "query"), "object": query.object_name,
                 "state": "JobComplete", "contentType": "CSV", "apiVersion": float(API_VERSION),
                 "lineEnding": "LF", "columnDelimiter": "COMMA", "numberRecordsProcessed": len(records)}
-        self._jobs[job_id] = {"info": info, "fields": query.fields, "records": records}
+        datetimes = {name for name in query.fields if self._field_type(obj, name) == "datetime"}
+        self._jobs[job_id] = {"info": info, "fields": query.fields, "records": records, "datetimes": datetimes}
         return Response.json(info)
 
     def _job_results(self, job_id: str, request: Request) -> Response:
@@ -329,7 +339,7 @@ class SalesforceSandbox(SandboxServer):
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(job["fields"])
         for record in chunk:
-            writer.writerow([_csv_value(_flat_get(record, name)) for name in job["fields"]])
+            writer.writerow([_csv_value(_flat_get(record, name), name in job["datetimes"]) for name in job["fields"]])
         next_offset = offset + size
         locator = str(next_offset) if next_offset < len(job["records"]) else "null"
         return Response(200, buffer.getvalue().encode(), {"Content-Type": "text/csv", "Sforce-Locator": locator,
@@ -348,9 +358,13 @@ def _flat_get(record: dict, name: str) -> Any:
     return None if parent is None else parent.get(tail)
 
 
-def _csv_value(value: Any) -> str:
+def _csv_value(value: Any, is_datetime: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if is_datetime:
+        # Bulk API 2.0 results write datetimes in UTC with a literal Z (`2025-03-31T12:00:00.000Z`), where
+        # REST JSON writes `+0000`.
+        return re.sub(r"[+-]0000$", "Z", str(value))
     return str(value)

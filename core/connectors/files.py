@@ -13,6 +13,7 @@ import polars as pl
 
 from core.connectors.base import ConnectionCheck, FieldInfo, ObjectInfo, SourceKind
 from core.errors import SourceError
+from core.timestamps import parse_utc
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
 # Tried in order when a file's settings name no ID or modification column.
@@ -92,7 +93,7 @@ class FileSource:
                               hint=f"Add one of {', '.join(ID_CANDIDATES)} or name the ID column in Connect.")
         modified = next((c for c in MODIFIED_CANDIDATES if c in columns), None)
         modified_expr = (
-            pl.col(modified).cast(pl.String).str.to_datetime(time_zone="UTC", strict=False)
+            parse_utc(pl.col(modified))
             if modified else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
         )
         deleted = (pl.col("IsDeleted").cast(pl.String).str.to_lowercase() == "true") if "IsDeleted" in columns \

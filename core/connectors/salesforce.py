@@ -39,6 +39,7 @@ from core.connectors.base import (
 )
 from core.connectors.salesforce_ids import to_18
 from core.errors import CredentialsError, QuotaExhausted, SourceError, SourceUnavailable
+from core.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +298,8 @@ class SalesforceConnector:
         # Salesforce stores empty text as null; Bulk CSV cannot tell them apart, so neither do we.
         frame = frame.with_columns(pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep())
         frame = frame.with_columns([to_18(pl.col(name)).alias(name) for name in id_fields])
-        modified = (pl.col("SystemModstamp").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", strict=False)
+        # REST writes `.000+0000`, Bulk 2.0 CSV `.000Z`: one parser takes both (and any other ISO-8601 form).
+        modified = (parse_utc(pl.col("SystemModstamp"))
                     if "SystemModstamp" in frame.columns else pl.lit(None, pl.Datetime("us", "UTC")))
         deleted = (pl.col("IsDeleted").str.to_lowercase() == "true") if "IsDeleted" in frame.columns else pl.lit(False)
         return frame.with_columns(

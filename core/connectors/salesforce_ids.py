@@ -8,7 +8,8 @@ _SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 
 
 def to_18(expr: pl.Expr) -> pl.Expr:
-    """18-character IDs for a column of 15- or 18-character IDs; other values pass through unchanged.
+    """18-character IDs for a column of 15- or 18-character IDs; other values (not 15 letters and digits)
+    pass through unchanged.
 
     The suffix encodes, per 5-character chunk, which characters are upper-case letters, so the
     same record always gets the same key whatever case-insensitive tool exported it.
@@ -22,4 +23,4 @@ def to_18(expr: pl.Expr) -> pl.Expr:
         ])
         chunks.append(alphabet.gather(bits))
     suffix = pl.concat_str(chunks)
-    return pl.when(expr.str.len_chars() == 15).then(expr + suffix).otherwise(expr)
+    return pl.when(expr.str.contains(r"^[0-9A-Za-z]{15}$")).then(expr + suffix).otherwise(expr)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.connectors.base import ConnectionCheck, FieldInfo, ObjectInfo, SourceKind
 from core.connectors.files import ID_CANDIDATES, MODIFIED_CANDIDATES, _type_name
 from core.errors import CredentialsError, SourceError, SourceUnavailable
+from core.timestamps import parse_utc
 
 
 class WarehouseSource:
@@ -78,7 +79,7 @@ class WarehouseSource:
         return frame.with_columns(
             pl.lit(self.source_key).alias("source"),
             pl.col(id_field).alias("source_id"),
-            (pl.col(modified).str.to_datetime(time_zone="UTC", strict=False) if modified
+            (parse_utc(pl.col(modified)) if modified
              else pl.lit(None, pl.Datetime("us", "UTC"))).alias("source_modified_at"),
             pl.lit(False).alias("is_deleted"),
         )
