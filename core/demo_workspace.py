@@ -10,6 +10,7 @@ from sqlmodel import Session
 from core.config import Settings
 from core.connections import check_connection
 from core.connectors.base import SourceKind
+from core.connectors.forms import split_settings
 from core.demo_sandbox import demo_salesforce_login
 from core.roles import LOCAL_ADMIN
 from storage.connections import create_connection
@@ -32,10 +33,13 @@ def ensure_demo_workspace(session: Session, settings: Settings) -> None:
     try:
         with session.begin_nested():
             workspace = create_workspace(session, DEMO_WORKSPACE, actor=LOCAL_ADMIN, is_demo=True)
+            # Exactly what the Connect form stores for a password login (the username is a setting).
+            values, secrets = split_settings(SourceKind.SALESFORCE,
+                                             {"auth": "password", "domain": "login", **demo_salesforce_login()})
             connection = create_connection(
                 session, workspace.id, name=DEMO_CONNECTION, kind=SourceKind.SALESFORCE,
-                settings={"demo_sandbox": True, "auth": "password", "domain": "login"},
-                secrets=demo_salesforce_login(), box=secret_box(settings), actor=LOCAL_ADMIN,
+                settings={**values, "demo_sandbox": True}, secrets=secrets, box=secret_box(settings),
+                actor=LOCAL_ADMIN,
             )
     except IntegrityError:
         # Another process created it at the same moment; theirs is as good as ours.

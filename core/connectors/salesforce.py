@@ -65,6 +65,7 @@ class SalesforceSettings:
 
     auth: str = "password"
     domain: str = "login"
+    username: str | None = None  # a setting, as the Connect form stores it (older connections kept it secret)
     instance_url: str | None = None
     api_base_url: str | None = None
     api_version: str = "59.0"
@@ -131,10 +132,13 @@ class SalesforceConnector:
                 self._client = Salesforce(consumer_key=secret.get("consumer_key", ""),
                                           consumer_secret=secret.get("consumer_secret", ""), domain=s.domain, **common)
             else:
-                self._client = Salesforce(username=secret.get("username", ""), password=secret.get("password", ""),
+                username = s.username or secret.get("username", "")
+                self._client = Salesforce(username=username, password=secret.get("password", ""),
                                           security_token=secret.get("security_token", ""), domain=s.domain, **common)
         except SalesforceAuthenticationFailed as exc:
-            raise CredentialsError(f"Salesforce refused the login: {exc.message}",
+            # Salesforce's own reason (INVALID_LOGIN, invalid_grant…), not the library's message template.
+            reason = exc.auth_message.strip() or "no reason given"
+            raise CredentialsError(f"Salesforce refused the login: {reason} ({exc.code})",
                                    hint="Check the username, password and security token (or the connected app) "
                                         "in Connect.") from exc
         except requests.exceptions.RequestException as exc:

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
+from core.connectors.base import SourceKind
+from core.connectors.forms import split_settings
 from core.connectors.salesforce import SalesforceConnector, soql_in_filter
 from core.demo import DemoSpec, generate
 from core.errors import CredentialsError, QuotaExhausted, SourceUnavailable
@@ -76,11 +78,23 @@ def test_every_auth_mode_connects(sf_sandbox, auth):
     assert "Opportunity" in check.details[0] and "ARR_Movement__c" in check.details[0]
 
 
-def test_a_wrong_password_says_what_to_check(sf_sandbox):
+def test_a_password_login_entered_in_the_connect_form_connects(sf_sandbox):
+    org = sf_sandbox.org
+    settings, secrets = split_settings(SourceKind.SALESFORCE, {
+        "auth": "password", "domain": "login", "username": org.username, "password": org.password,
+        "security_token": org.security_token, "api_base_url": sf_sandbox.url})
+    assert settings["username"] == org.username and "username" not in secrets
+    check = SalesforceConnector(settings, secrets, source_key="sf").test_connection()
+    assert check.ok, check.headline
+
+
+def test_a_wrong_password_gives_salesforces_own_reason(sf_sandbox):
     config, secrets = sf_login(sf_sandbox)
     check = SalesforceConnector(config, {**secrets, "password": "wrong"}, source_key="sf").test_connection()
     assert not check.ok
-    assert "Salesforce refused the login" in check.headline and "security token" in check.details[0]
+    assert check.headline == ("Salesforce refused the login: Invalid username, password, security token; or user "
+                              "locked out. (INVALID_LOGIN)")
+    assert "{content}" not in check.headline and "security token" in check.details[0]
 
 
 def test_deleted_records_come_back_as_tombstones_and_ids_as_18_characters(sf_sandbox):
