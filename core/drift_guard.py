@@ -17,7 +17,7 @@ from sqlmodel import Session
 from core.errors import RevenueConnectorError
 from core.mapping_config import ObjectMapping
 from core.suggestions.fields import SourceField, canonical_type, suggest_fields
-from core.suggestions.workspace import read_only_extras, source_fields
+from core.suggestions.workspace import source_fields
 from storage import review
 
 # Columns every connector adds to a read; they are not fields of the source object.
@@ -82,11 +82,10 @@ def detect_field_drift(session: Session, workspace_id: int, connection, connecto
     present = present_fields(read)
     where = f"{connection.name} · {obj.object_name}"
     if not known:
-        # The columns a connector adds only when some record has them (HubSpot's associated company) belong
-        # to the baseline even if this read had none. No describe call here: on a big file it costs seconds.
+        # Connectors give every read the same columns (HubSpot's associated company included, even in a window
+        # where no deal has one), so the read is the baseline. No describe call here: on a big file it costs seconds.
         in_force = {f.source_field: f.canonical_field for f in obj.fields}
-        offered = dict.fromkeys([*present, *read_only_extras(connection.kind, obj.object_name)])
-        return FieldDrift(connection.id, where, obj, {name: in_force.get(name) for name in offered}, ())
+        return FieldDrift(connection.id, where, obj, {name: in_force.get(name) for name in present}, ())
     names = [name for name in present if name not in known]
     if not names:
         return FieldDrift(connection.id, where, obj, {}, ())

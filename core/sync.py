@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from core.canonical import Domain, MovementComponent
 from core.config import Settings
 from core.connections import connector_for
+from core.connectors.base import source_time_zone
 from core.drift_guard import FieldDrift, detect_field_drift, hold_field_drift
 from core.errors import RevenueConnectorError, ValidationError
 from core.mapping_config import MappingConfig, ObjectMapping
@@ -355,7 +356,7 @@ def _run(engine, settings, prepared: PreparedRun, *, actor: str, full: bool, rep
                 with phase("read"):
                     drifts.append(detect_field_drift(session, workspace_id, connection, connector, obj, read))
                 with phase("transform"):
-                    result = transform(read, obj, config, stages, crosswalk)
+                    result = transform(read, obj, config, stages, crosswalk, time_zone=source_time_zone(connector))
                     if account_id is not None:
                         result = result.for_account(account_id)
                 summary.read += read.height

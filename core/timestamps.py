@@ -11,7 +11,12 @@ parse: a million Salesforce timestamps cost milliseconds, an odd export costs on
 
 from __future__ import annotations
 
+import logging
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import polars as pl
+
+log = logging.getLogger(__name__)
 
 _UTC = pl.Datetime("us", "UTC")
 # What Salesforce REST, Bulk 2.0 and HubSpot write: `%#z` takes Z, +0000 and +00:00 alike.
@@ -81,3 +86,12 @@ def parse_date(text: pl.Expr, time_zone: str = "UTC") -> pl.Expr:
     milliseconds) is the date it was in `time_zone`, the source's own zone, as its users saw it: a HubSpot
     close date of 2025-03-31T03:00Z is 30 March in a New York portal."""
     return text.map_batches(lambda values: date_series(values, time_zone), return_dtype=pl.Date)
+
+
+def known_time_zone(name: str | None) -> str:
+    """The IANA time zone a portal or org names, or UTC when it names none this machine knows."""
+    try:
+        return str(ZoneInfo(name)) if name else "UTC"
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r; its dates are taken in UTC", name)
+        return "UTC"

@@ -44,9 +44,10 @@ def demo_salesforce_org(spec: DemoSpec = DemoSpec(), *, data: dict | None = None
     org.objects = {
         "Organization": SObject("Organization", "Organization", "00D",
                                 [SField("Id", "id"), SField("Name"), SField("IsSandbox", "boolean"),
-                                 SField("DefaultCurrencyIsoCode")],
+                                 SField("DefaultCurrencyIsoCode"), SField("TimeZoneSidKey", "picklist")],
                                 [{"Id": "00D000000000001EAA", "Name": org.name, "IsSandbox": True,
-                                  "DefaultCurrencyIsoCode": "USD", "IsDeleted": False}]),
+                                  "DefaultCurrencyIsoCode": "USD", "TimeZoneSidKey": "America/New_York",
+                                  "IsDeleted": False}]),
         "User": SObject("User", "User", "005", [SField("Id", "id"), SField("Name"), SField("Email", "email"),
                                                 SField("IsActive", "boolean"), *_SYSTEM], _records(users)),
         "Account": SObject("Account", "Account", "001", [

@@ -38,6 +38,7 @@ class HubSpotPortal:
     portal_id: int = 4200001
     name: str = "sandbox.hubspot.example"
     currency: str = "USD"
+    time_zone: str = "UTC"
     token: str = "pat-na1-sandbox"
     objects: dict[str, list[HubSpotRecord]] = field(default_factory=dict)
     default_properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -84,7 +85,8 @@ class HubSpotSandbox(SandboxServer):
         path, method = request.path, request.method
         if path == "/account-info/v3/details":
             return Response.json({"portalId": self.portal.portal_id, "uiDomain": self.portal.name,
-                                  "companyCurrency": self.portal.currency, "timeZone": "UTC", "accountType": "SANDBOX"})
+                                  "companyCurrency": self.portal.currency, "timeZone": self.portal.time_zone,
+                                  "utcOffset": "+00:00", "accountType": "SANDBOX", "dataHostingLocation": "na1"})
         if m := re.fullmatch(r"/crm/v3/objects/(\w+)/search", path):
             return self._search(m.group(1), request.json()) if method == "POST" else self._not_found()
         if m := re.fullmatch(r"/crm/v3/objects/(\w+)", path):
@@ -219,8 +221,11 @@ class HubSpotSandbox(SandboxServer):
     def _owners(self, request: Request) -> Response:
         limit = int(request.param("limit", "100") or 100)
         after = int(request.param("after", "0") or 0)
-        body: dict[str, Any] = {"results": self.portal.owners[after: after + limit]}
-        if after + limit < len(self.portal.owners):
+        # `archived=true` lists only deactivated owners, the default only active ones.
+        archived = (request.param("archived", "false") or "false").lower() == "true"
+        owners = [o for o in self.portal.owners if bool(o.get("archived")) == archived]
+        body: dict[str, Any] = {"results": owners[after: after + limit]}
+        if after + limit < len(owners):
             body["paging"] = {"next": {"after": str(after + limit)}}
         return Response.json(body)
 

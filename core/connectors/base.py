@@ -91,6 +91,12 @@ class Connector(Protocol):
     def read(self, object_name: str, *, since: datetime | None = None) -> pl.DataFrame: ...
 
 
+def source_time_zone(connector: Connector) -> str:
+    """The zone a source shows its dates in: the CRM org's or portal's own, UTC for files and warehouses."""
+    zone = getattr(connector, "time_zone", None)
+    return zone() if zone is not None else "UTC"
+
+
 def fields_frame(obj: ObjectInfo) -> pl.DataFrame:
     """One row per field of an object, for review tables: name, type, custom flag, sample or picklist values."""
     return pl.DataFrame(

@@ -29,11 +29,21 @@ from core.connectors.base import (
     settings_from_dict,
 )
 from core.errors import CredentialsError, QuotaExhausted, SourceError, SourceUnavailable
+from core.timestamps import known_time_zone
 
 log = logging.getLogger(__name__)
 
 SEARCH_CAP = 10_000
 MODIFIED = "hs_lastmodifieddate"
+OWNER_PROPERTY = "hubspot_owner_id"
+COMPANY_COLUMN = "associated_company_id"
+# Columns a read adds beyond the object's properties: the deal's primary company, and the owner's e-mail and
+# name resolved from hubspot_owner_id (owners are matched by e-mail, as Salesforce's Owner.Email is).
+OWNER_COLUMNS = {"owner.email": "email", "owner.name": "name"}
+EXTRA_FIELDS = {
+    "deals": (FieldInfo(COMPANY_COLUMN, "Associated company (primary)", "string"),),
+    "owned": (FieldInfo("owner.email", "Owner e-mail", "email"), FieldInfo("owner.name", "Owner name", "string")),
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,8 @@ class HubSpotConnector:
         retry = Retry(total=self.settings.max_retries, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=None,
                       backoff_factor=0.3, respect_retry_after_header=True, raise_on_status=False)
         self._api = HubSpot(access_token=self._token, host=self.settings.host.rstrip("/"), retry=retry)
+        self._details: dict[str, Any] | None = None
+        self._owners: pl.DataFrame | None = None
 
     # -- errors ----------------------------------------------------------------------------
     def _call(self, what: str, function, *args, **kwargs):
@@ -103,13 +115,25 @@ class HubSpotConnector:
         return result
 
     # -- connection ------------------------------------------------------------------------
+    def _account_details(self):
+        """The portal's account details (portal id, time zone, currency), read once per connector."""
+        response = self._call("the account details", self._api.api_request,
+                              {"path": "/account-info/v3/details", "base_url": self.settings.host.rstrip("/")})
+        if response.status_code == 401:
+            raise CredentialsError("HubSpot refused the private-app token.", hint="Paste a current token in Connect.")
+        self._details = response.json() if response.ok else {}
+        return response
+
+    def time_zone(self) -> str:
+        """The portal's time zone (account details `timeZone`): dates HubSpot shows are dates there."""
+        if self._details is None:
+            self._account_details()
+        return known_time_zone((self._details or {}).get("timeZone"))
+
     def test_connection(self) -> ConnectionCheck:
         try:
-            response = self._call("the account details", self._api.api_request,
-                                  {"path": "/account-info/v3/details", "base_url": self.settings.host.rstrip("/")})
-            if response.status_code == 401:
-                raise CredentialsError("HubSpot refused the private-app token.", hint="Paste a current token in Connect.")
-            details = response.json() if response.ok else {}
+            response = self._account_details()
+            details = self._details or {}
             pipelines = self._call("the deal pipelines", self._api.crm.pipelines.pipelines_api.get_all, object_type="deals")
         except SourceError as exc:
             return ConnectionCheck(ok=False, headline=exc.user_message, details=(exc.hint,) if exc.hint else ())
@@ -137,29 +161,37 @@ class HubSpotConnector:
             fields = tuple(FieldInfo(name=p.name, label=p.label or p.name, type=p.type or "string",
                                      custom=not bool(p.hubspot_defined),
                                      picklist_values=tuple(o.value for o in (p.options or []))) for p in result.results)
-            objects.append(ObjectInfo(object_type, object_type.title(), fields))
+            objects.append(ObjectInfo(object_type, object_type.title(), fields + self.extra_fields(
+                object_type, [f.name for f in fields])))
         return objects
+
+    @staticmethod
+    def extra_fields(object_type: str, properties: list[str]) -> tuple[FieldInfo, ...]:
+        """Fields a read of this object adds beyond its properties (see EXTRA_FIELDS)."""
+        return EXTRA_FIELDS.get(object_type, ()) + (EXTRA_FIELDS["owned"] if OWNER_PROPERTY in properties else ())
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, object_type: str, *, since: datetime | None = None) -> pl.DataFrame:
         """All records of `object_type` (or those modified since `since`, minus the look-back), plus tombstones."""
         properties = self._property_names(object_type)
-        if since is None:
+        start = None if since is None else since - timedelta(minutes=self.settings.lookback_minutes)
+        if start is None:
             rows = self._list_all(object_type, properties, archived=False)
         else:
-            start = since - timedelta(minutes=self.settings.lookback_minutes)
             rows = self._search_since(object_type, properties, start)
             if object_type == "deals":
                 self._attach_companies(rows)
+        # Archiving a deal need not move its updatedAt: the sweep goes by when it was archived.
         tombstones = [r for r in self._list_all(object_type, properties, archived=True)
-                      if since is None or (r["_updated"] and r["_updated"] >= since - timedelta(minutes=self.settings.lookback_minutes))]
-        return self._frame(rows + tombstones, properties)
+                      if start is None or (r["_updated"] and r["_updated"] >= start)]
+        frame = self._frame(object_type, rows + tombstones, properties)
+        return self._with_owners(frame) if OWNER_PROPERTY in frame.columns else frame
 
     def _record(self, item, with_associations: bool) -> dict[str, Any]:
         row = dict(item.properties or {})
         row["_id"] = str(item.id)
-        row["_updated"] = item.updated_at
         row["_archived"] = bool(item.archived)
+        row["_updated"] = (getattr(item, "archived_at", None) or item.updated_at) if item.archived else item.updated_at
         if with_associations:
             companies = ((item.associations or {}).get("companies") if item.associations else None)
             results = companies.results if companies is not None else []
@@ -237,8 +269,10 @@ class HubSpotConnector:
                 primary = sorted(item.to, key=lambda t: 0 if any(a.type_id == 5 for a in t.association_types) else 1)
                 by_id[str(item._from.id)]["associated_company_id"] = str(primary[0].to_object_id) if primary else None
 
-    def _frame(self, rows: list[dict[str, Any]], properties: list[str]) -> pl.DataFrame:
-        columns = properties + (["associated_company_id"] if any("associated_company_id" in r for r in rows) else [])
+    def _frame(self, object_type: str, rows: list[dict[str, Any]], properties: list[str]) -> pl.DataFrame:
+        # A deal read always has its company column, even when no deal in it has a company (a window holding
+        # only archived deals or company-less deals), so the mapping finds the field it maps.
+        columns = properties + [f.name for f in EXTRA_FIELDS.get(object_type, ())]
         frame = pl.DataFrame({c: [r.get(c) for r in rows] for c in columns}, schema={c: pl.String for c in columns})
         frame = frame.with_columns(
             pl.lit(self.source_key).alias("source"),
@@ -267,14 +301,29 @@ class HubSpotConnector:
         return pl.DataFrame(rows, schema=STAGE_SCHEMA)
 
     def owners(self) -> pl.DataFrame:
-        owners_api, rows, after = self._api.crm.owners.owners_api, [], None
-        while True:
-            page = self._call("the owner list", owners_api.get_page, limit=100, after=after)
-            rows += [{"owner_id": o.id, "name": " ".join(p for p in (o.first_name, o.last_name) if p), "email": o.email}
-                     for o in page.results]
-            after = page.paging.next.after if page.paging and page.paging.next else None
-            if not after:
-                return pl.DataFrame(rows, schema=OWNER_SCHEMA)
+        """Every owner, active and deactivated (old deals keep a deactivated owner's id), read once."""
+        if self._owners is not None:
+            return self._owners
+        owners_api, rows = self._api.crm.owners.owners_api, []
+        for archived in (False, True):
+            after = None
+            while True:
+                page = self._call("the owner list", owners_api.get_page, limit=100, after=after, archived=archived)
+                rows += [{"owner_id": str(o.id), "name": " ".join(p for p in (o.first_name, o.last_name) if p) or None,
+                          "email": o.email} for o in page.results]
+                after = page.paging.next.after if page.paging and page.paging.next else None
+                if not after:
+                    break
+        self._owners = pl.DataFrame(rows, schema=OWNER_SCHEMA).unique("owner_id", keep="first", maintain_order=True)
+        return self._owners
+
+    def _with_owners(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Add the owner's e-mail and name next to hubspot_owner_id (null when the id is no owner HubSpot lists)."""
+        owners = self.owners() if frame[OWNER_PROPERTY].drop_nulls().len() else pl.DataFrame(schema=OWNER_SCHEMA)
+        return frame.with_columns(
+            pl.col(OWNER_PROPERTY).replace_strict(owners["owner_id"], owners[column], default=None,
+                                                  return_dtype=pl.String).alias(name)
+            for name, column in OWNER_COLUMNS.items())
 
 
 def _body(exc: Exception) -> dict[str, Any]:

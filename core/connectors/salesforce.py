@@ -39,7 +39,7 @@ from core.connectors.base import (
 )
 from core.connectors.salesforce_ids import to_18
 from core.errors import CredentialsError, QuotaExhausted, SourceError, SourceUnavailable
-from core.timestamps import parse_utc
+from core.timestamps import known_time_zone, parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ class SalesforceConnector:
         self._secrets = secrets
         self.source_key = source_key
         self._client: Salesforce | None = None
+        self._time_zone: str | None = None
         self.api_calls = 0
 
     # -- connection ------------------------------------------------------------------------
@@ -207,6 +208,20 @@ class SalesforceConnector:
             details=tuple(details),
             objects=tuple(ObjectInfo(n, n, ()) for n in readable),
         )
+
+    def time_zone(self) -> str:
+        """The org's time zone (Organization.TimeZoneSidKey): a datetime mapped to a date is the date there."""
+        if self._time_zone is None:
+            try:
+                records = self._call("the organization's time zone", self._sf().query,
+                                     "SELECT TimeZoneSidKey FROM Organization")["records"]
+            except (CredentialsError, QuotaExhausted):
+                raise
+            except SourceError as exc:  # a field this org or proxy does not expose: dates stay in UTC
+                log.warning("Salesforce time zone unknown (%s); dates are taken in UTC", exc)
+                records = []
+            self._time_zone = known_time_zone(records[0].get("TimeZoneSidKey") if records else None)
+        return self._time_zone
 
     def describe(self) -> list[ObjectInfo]:
         sf = self._sf()

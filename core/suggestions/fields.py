@@ -49,7 +49,9 @@ _DICTIONARY: dict[tuple[str, str], tuple[str, float, str]] = {
     ("hubspot", "amount"): ("amount", 0.98, "HubSpot standard property amount is the deal amount"),
     ("hubspot", "deal_currency_code"): ("currency", 0.99, "HubSpot standard property deal_currency_code"),
     ("hubspot", "closedate"): ("expected_close", 0.98, "HubSpot standard property closedate is the expected close"),
-    ("hubspot", "hubspot_owner_id"): ("owner", 0.97, "HubSpot standard property hubspot_owner_id is the deal owner"),
+    ("hubspot", "owner.email"): ("owner", 0.98, "the deal owner's e-mail (hubspot_owner_id resolved through the "
+                                               "owners API) identifies the deal owner, as in Salesforce"),
+    ("hubspot", "hubspot_owner_id"): ("owner", 0.93, "HubSpot standard property hubspot_owner_id is the deal owner"),
 }
 
 # Phrases (as `phrase()` writes them) that name each canonical field in CRMs and exports.

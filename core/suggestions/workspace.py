@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from core.canonical import FIELDS_BY_DOMAIN, Domain, MovementComponent
 from core.config import Settings
 from core.connections import connector_for
-from core.connectors.base import FieldInfo, ObjectInfo
+from core.connectors.base import ObjectInfo
 from core.errors import RevenueConnectorError, ValidationError
 from core.mapping_config import FieldMap, MappingConfig, ObjectMapping, StageMap, to_yaml
 from core.suggestions.accounts import suggest_duplicates
@@ -27,13 +27,6 @@ from storage.mappings import latest_mapping, save_mapping
 from storage.routing import load_routes
 from storage.tables import FieldMapping, StageMapping, ValueMapping
 from storage.workspaces import load_stage_set
-
-# Fields a read adds that describe() does not list: the owner's e-mail on a Salesforce opportunity, the
-# primary company of a HubSpot deal. They are what owner mapping and account reconciliation need.
-_READ_ONLY_EXTRAS = {
-    ("salesforce", "Opportunity"): (FieldInfo("Owner.Email", "Owner e-mail", "email"),),
-    ("hubspot", "deals"): (FieldInfo("associated_company_id", "Associated company (primary)", "string"),),
-}
 
 
 @dataclass
@@ -51,17 +44,13 @@ class SuggestionRun:
             bucket[key] += value
 
 
-def read_only_extras(kind: str, object_name: str) -> list[str]:
-    """Names of the fields a read of this object adds beyond what describe() lists."""
-    return [f.name for f in _READ_ONLY_EXTRAS.get((kind, object_name), ())]
-
-
 def source_fields(kind: str, obj: ObjectInfo) -> list[SourceField]:
-    """The engine's view of an object's fields: metadata plus picklist values or a few samples."""
-    extras = _READ_ONLY_EXTRAS.get((kind, obj.name), ())
-    listed = {f.name for f in obj.fields}
-    return [SourceField(kind, obj.name, f.name, f.label, f.type, f.picklist_values or f.samples)
-            for f in (*obj.fields, *(e for e in extras if e.name not in listed))]
+    """The engine's view of an object's fields: metadata plus picklist values or a few samples.
+
+    Connectors describe the fields their reads add too (Owner.Email on a Salesforce opportunity, a HubSpot
+    deal's primary company and owner e-mail), since owner mapping and account reconciliation need them.
+    """
+    return [SourceField(kind, obj.name, f.name, f.label, f.type, f.picklist_values or f.samples) for f in obj.fields]
 
 
 def _reranker(settings: Settings, engine: Engine, thresholds: BandThresholds) -> Reranker | None:

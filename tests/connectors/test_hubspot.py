@@ -1,7 +1,7 @@
 """HubSpot connector against the local sandbox, through the unchanged hubspot-api-client."""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
@@ -115,3 +115,74 @@ def test_malformed_json_is_a_clear_error(hs_sandbox):
     hs_sandbox.inject("malformed_json", path_contains="after=100")
     with pytest.raises(SourceUnavailable, match=r"not valid JSON for deals \(page 2\)"):
         _connector(hs_sandbox).read("deals")
+
+
+# --- real-portal shapes ---------------------------------------------------------------------------
+
+def test_an_incremental_window_with_only_archived_or_company_less_deals_still_has_every_column(hs_sandbox):
+    deals = hs_sandbox.portal.objects["deals"]
+    archived, lonely = deals[5], deals[6]
+    archived.archived, archived.archived_at = True, "2026-11-20T10:00:00Z"
+    hs_sandbox.portal.deal_companies.pop(lonely.id, None)
+    lonely.properties["hs_lastmodifieddate"] = lonely.updated_at = "2026-11-20T10:00:00Z"
+    connector = _connector(hs_sandbox, lookback_minutes=0)
+    window = connector.read("deals", since=datetime(2026, 11, 20, tzinfo=UTC))
+    assert set(window["source_id"]) == {archived.id, lonely.id}
+    full = connector.read("deals")
+    # The same columns as a full read, so the mapping of associated_company_id (and the owner) still applies.
+    assert window.columns == full.columns
+    assert {"associated_company_id", "owner.email", "owner.name"} <= set(window.columns)
+    assert window["associated_company_id"].to_list() == [None, None]
+
+
+def test_a_deal_archived_without_a_new_updated_at_is_swept_by_its_archived_at(hs_sandbox):
+    deal = hs_sandbox.portal.objects["deals"][3]
+    deal.archived, deal.archived_at = True, "2026-11-20T10:00:00Z"
+    assert deal.updated_at < "2026-06-01"  # archiving did not move updatedAt
+    frame = _connector(hs_sandbox).read("deals", since=datetime(2026, 11, 15, tzinfo=UTC))
+    tombstone = frame.filter(pl.col("source_id") == deal.id)
+    assert tombstone["is_deleted"].to_list() == [True]
+    assert tombstone["source_modified_at"].item() == datetime(2026, 11, 20, 10, tzinfo=UTC)
+
+
+def test_owner_ids_resolve_to_e_mail_and_name_even_for_a_deactivated_owner(hs_sandbox):
+    portal = hs_sandbox.portal
+    gone = portal.owners[1]
+    gone["archived"] = True
+    frame = _connector(hs_sandbox).read("deals")
+    owners = {o["id"]: o for o in portal.owners}
+    owned = frame.filter(pl.col("hubspot_owner_id").is_not_null())
+    assert owned.height > 0 and owned["owner.email"].null_count() == 0
+    for row in owned.head(40).iter_rows(named=True):
+        owner = owners[row["hubspot_owner_id"]]
+        assert row["owner.email"] == owner["email"]
+        assert row["owner.name"] == f"{owner['firstName']} {owner['lastName']}"
+    assert owned.filter(pl.col("hubspot_owner_id") == gone["id"])["owner.email"].unique().to_list() == [gone["email"]]
+    describe = {f.name for f in next(o for o in _connector(hs_sandbox).describe() if o.name == "deals").fields}
+    assert {"owner.email", "owner.name", "associated_company_id"} <= describe
+
+
+def test_a_close_date_with_a_time_of_day_is_the_date_in_the_portals_time_zone(hs_sandbox):
+    from core.mapping_config import from_yaml
+    from core.stages import default_stage_set
+    from core.transform import transform
+
+    hs_sandbox.portal.time_zone = "America/New_York"
+    deal = hs_sandbox.portal.objects["deals"][0]
+    deal.properties.update(closedate="2025-03-31T03:00:00Z",  # 30 March, 23:00 in New York
+                           dealstage="appointmentscheduled", pipeline="default", amount="1000")
+    connector = _connector(hs_sandbox)
+    assert connector.time_zone() == "America/New_York"
+    frame = connector.read("deals")
+    mapping = from_yaml("""
+objects: [{source: hubspot, object: deals, domain: pipeline, pipeline_field: pipeline,
+           fields: {associated_company_id: {to: account}, dealstage: {to: stage}, amount: {to: amount, type: currency},
+                    closedate: {to: expected_close, type: date}}}]
+stages: [{pipeline: default, stage: appointmentscheduled, to: prospecting}]
+""")
+    crosswalk = pl.DataFrame({"source_account_id": frame["associated_company_id"].drop_nulls().unique()}).with_row_index(
+        "account_id", offset=1).cast({"account_id": pl.Int64})
+    result = transform(frame.filter(pl.col("source_id") == deal.id), mapping.objects[0], mapping, default_stage_set(),
+                       crosswalk, time_zone=connector.time_zone())
+    assert result.quarantine.is_empty()
+    assert result.canonical["expected_close"].to_list() == [date(2025, 3, 30)]

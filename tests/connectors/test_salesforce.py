@@ -209,3 +209,14 @@ def test_malformed_json_names_what_was_being_read(sf_sandbox):
     sf_sandbox.inject("malformed_json", path_contains="/query/01g")
     with pytest.raises(SourceUnavailable, match=r"not valid JSON for Opportunity \(page 2\)"):
         _connector(sf_sandbox, page_size=200).read("Opportunity")
+
+
+def test_the_orgs_time_zone_comes_from_the_organization_and_defaults_to_utc(small_data):
+    org = demo_salesforce_org(data=small_data)
+    with SalesforceSandbox(org) as sandbox:
+        assert _connector(sandbox).time_zone() == "America/New_York"
+        organization = org.objects["Organization"]
+        organization.records[0]["TimeZoneSidKey"] = "Not/AZone"
+        assert _connector(sandbox).time_zone() == "UTC"
+        organization.fields = [f for f in organization.fields if f.name != "TimeZoneSidKey"]
+        assert _connector(sandbox).time_zone() == "UTC"  # a proxy that hides the field: dates stay UTC

@@ -110,18 +110,27 @@ def test_approving_a_held_field_adds_it_to_the_mapping_written_as_code_without_d
     assert resync.domains[Domain.PIPELINE].quarantined == 4
 
 
-def test_the_baseline_of_a_mapping_written_as_code_includes_columns_a_read_adds_only_when_present(workspace):
+def test_the_baseline_of_a_mapping_written_as_code_includes_columns_a_read_adds_beyond_the_properties(workspace):
+    from datetime import UTC, datetime
     from types import SimpleNamespace
 
+    from core.connectors.hubspot import HubSpotConnector
+    from core.demo import DemoSpec, generate
     from core.drift_guard import detect_field_drift
     from core.mapping_config import ObjectMapping
+    from sandbox.demo_org import demo_hubspot_portal
+    from sandbox.hubspot import HubSpotSandbox
 
     _, engine, ws, _ = workspace
-    empty_read = pl.DataFrame({"hs_object_id": [], "dealstage": [], "source_id": []}, schema={
-        "hs_object_id": pl.String, "dealstage": pl.String, "source_id": pl.String})
+    with HubSpotSandbox(demo_hubspot_portal(data=generate(DemoSpec(accounts=20, opportunities=30, movements=5)))) as hs:
+        connector = HubSpotConnector({"host": hs.url}, {"access_token": hs.portal.token}, source_key="hubspot")
+        # A first incremental window in which nothing changed: no record, so no value of any added column.
+        empty_read = connector.read("deals", since=datetime(2030, 1, 1, tzinfo=UTC))
+    assert empty_read.is_empty()
     # A HubSpot connection with no review rows yet; the baseline needs no connector call.
     hubspot = SimpleNamespace(id=99, name="HubSpot", kind="hubspot")
     obj = ObjectMapping(source="hubspot", object_name="deals", domain=Domain.PIPELINE, fields=())
     with session_scope(engine) as session:
         drift = detect_field_drift(session, ws, hubspot, None, obj, empty_read)
-    assert set(drift.baseline) == {"hs_object_id", "dealstage", "associated_company_id"} and not drift.new
+    assert {"dealstage", "associated_company_id", "owner.email", "owner.name"} <= set(drift.baseline)
+    assert not drift.new
