@@ -80,6 +80,7 @@ class MappingConfig:
     amount_policy: AmountPolicy = AmountPolicy()
     reporting_currency: str = "USD"
     fx_rates: tuple[FxRate, ...] = ()
+    pipelines: dict[str, str] = field(default_factory=dict)  # pipeline ID -> its name in the CRM
 
     @property
     def currencies(self) -> frozenset[str]:
@@ -102,6 +103,7 @@ def to_yaml(config: MappingConfig) -> str:
         "amount_policy": {"include_zero": config.amount_policy.include_zero,
                           "include_negative": config.amount_policy.include_negative},
         "fx_rates": [{"currency": r.currency, "from": r.valid_from.isoformat(), "rate": r.rate} for r in config.fx_rates],
+        **({"pipelines": dict(config.pipelines)} if config.pipelines else {}),
         "objects": [
             {"source": o.source, "object": o.object_name, "domain": o.domain.value,
              **({"pipeline_field": o.pipeline_field} if o.pipeline_field else {}),
@@ -203,7 +205,8 @@ def from_yaml(text: str) -> MappingConfig:
         except ValueError as exc:
             allowed = ", ".join(c.value for c in MovementComponent)
             raise r.fail(f"movement_components.{label}", f"'{value}' is not one of {allowed}") from exc
-    return MappingConfig(tuple(objects), tuple(stages), components, policy, reporting, tuple(rates))
+    pipelines = {str(k): str(v) for k, v in r.get(doc, "pipelines", "", dict, {}).items()}
+    return MappingConfig(tuple(objects), tuple(stages), components, policy, reporting, tuple(rates), pipelines)
 
 
 def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:

@@ -158,8 +158,8 @@ if has_suggestions:
                                                                            *mappable_fields(Domain.ARR_ACTUALS)}),
                                                 "object_name"))
     with stages_tab:
-        review_table(ctx, workspace, ReviewSpec("stage", {"pipeline_id": "pipeline", "stage_label": "CRM stage"},
-                                                "canonical_stage", stage_keys, "pipeline_id"))
+        review_table(ctx, workspace, ReviewSpec("stage", {"pipeline_label": "pipeline", "stage_label": "CRM stage"},
+                                                "canonical_stage", stage_keys, "pipeline_label"))
     with values_tab:
         review_table(ctx, workspace, ReviewSpec("value", {"source_field": "CRM field", "source_value": "CRM value"},
                                                 "target", [c.value for c in MovementComponent], "source_field"))

@@ -6,9 +6,22 @@ from typing import Any
 
 import polars as pl
 
+from core.connectors.salesforce_ids import to_18
 from core.demo import MOVEMENT_LABELS, DemoSpec, generate
 from core.demo import STAGE_MASTER as STAGE_MASTER_ROWS
 from sandbox.salesforce import SalesforceOrg, SField, SObject
+
+# The demo's two sales processes, as Salesforce models them: one Opportunity record type per pipeline, each
+# on its own business process (stage list). (pipeline, record type id (15), developer name, business process id)
+_SALES_PROCESSES = (("New Business", "012Dm0000000001", "New_Business", "019Dm0000000001"),
+                    ("Renewals & Expansion", "012Dm0000000002", "Renewals_Expansion", "019Dm0000000002"))
+
+
+def _id18(short: str) -> str:
+    return pl.select(to_18(pl.lit(short))).item()
+
+
+RECORD_TYPE_IDS = {pipeline: _id18(record_type) for pipeline, record_type, _, _ in _SALES_PROCESSES}
 
 _SYSTEM = [SField("CreatedDate", "datetime"), SField("LastModifiedDate", "datetime"),
            SField("SystemModstamp", "datetime"), SField("IsDeleted", "boolean")]
@@ -27,8 +40,10 @@ def demo_salesforce_org(spec: DemoSpec = DemoSpec(), *, data: dict | None = None
     """A multi-currency org with Account, Opportunity, OpportunityStage, User and ARR_Movement__c."""
     data = data or generate(spec)
     stages = data["stages"]
-    opportunities = data["opportunities"].drop("Account.Name").rename({"Pipeline": "Pipeline__c"}).with_columns(
-        pl.col("Amount").cast(pl.Float64), pl.col("Probability").cast(pl.Float64))
+    # An opportunity's pipeline is its record type.
+    opportunities = data["opportunities"].drop("Account.Name").with_columns(
+        pl.col("Amount").cast(pl.Float64), pl.col("Probability").cast(pl.Float64),
+        RecordTypeId=pl.col("Pipeline").replace_strict(RECORD_TYPE_IDS, default=None)).drop("Pipeline")
     movements = data["arr_movements"].drop("Account.Name").rename({
         "AccountId": "Account__c", "EffectiveDate": "Effective_Date__c", "MovementType": "Movement_Type__c",
         "ARRChange": "ARR_Change__c"}).with_columns(Name=pl.col("Id"), CreatedDate=pl.col("LastModifiedDate"))
@@ -40,7 +55,16 @@ def demo_salesforce_org(spec: DemoSpec = DemoSpec(), *, data: dict | None = None
         ForecastCategoryName=pl.when(pl.col("IsWon")).then(pl.lit("Closed"))
         .when(pl.col("IsClosed")).then(pl.lit("Omitted")).otherwise(pl.lit("Pipeline")))
     stage_names = tuple(stages["ApiName"].to_list())
+    inactive_stages = tuple(stages.filter(~pl.col("IsActive"))["ApiName"].to_list())
     org = SalesforceOrg(name="Demo Revenue Inc.")
+    processes = [{"Id": _id18(process), "Name": f"{pipeline} Process", "TableEnumOrId": "Opportunity", "IsActive": True,
+                  "Description": None, "IsDeleted": False} for pipeline, _, _, process in _SALES_PROCESSES]
+    record_types = [{"Id": RECORD_TYPE_IDS[pipeline], "Name": pipeline, "DeveloperName": developer,
+                     "SobjectType": "Opportunity", "BusinessProcessId": _id18(process), "IsActive": True,
+                     "Description": None, "IsDeleted": False}
+                    for pipeline, _, developer, process in _SALES_PROCESSES]
+    org.business_process_stages = {_id18(process): stages.filter(pl.col("Pipeline") == pipeline)["ApiName"].to_list()
+                                   for pipeline, _, _, process in _SALES_PROCESSES}
     org.objects = {
         "Organization": SObject("Organization", "Organization", "00D",
                                 [SField("Id", "id"), SField("Name"), SField("IsSandbox", "boolean"),
@@ -55,14 +79,21 @@ def demo_salesforce_org(spec: DemoSpec = DemoSpec(), *, data: dict | None = None
             SField("Website", "url"), SField("BillingCountry"), SField("Industry", "picklist"),
             SField("AnnualRevenue", "currency"), SField("Segment__c", "picklist", "Segment", ("Enterprise", "Mid-Market", "SMB")),
             SField("OwnerId", "reference", "Owner ID", (), "User", "Owner"), *_SYSTEM], _records(accounts)),
+        "BusinessProcess": SObject("BusinessProcess", "Business Process", "019", [
+            SField("Id", "id"), SField("Name"), SField("TableEnumOrId", "picklist"), SField("IsActive", "boolean"),
+            SField("Description")], processes),
+        "RecordType": SObject("RecordType", "Record Type", "012", [
+            SField("Id", "id"), SField("Name"), SField("DeveloperName"), SField("SobjectType", "picklist"),
+            SField("BusinessProcessId", "reference", "Business Process ID", (), "BusinessProcess", "BusinessProcess"),
+            SField("IsActive", "boolean"), SField("Description")], record_types),
         "OpportunityStage": SObject("OpportunityStage", "Opportunity Stage", "01J", [
             SField("Id", "id"), SField("ApiName"), SField("MasterLabel"), SField("DefaultProbability", "percent"),
             SField("IsClosed", "boolean"), SField("IsWon", "boolean"), SField("IsActive", "boolean"),
             SField("SortOrder", "int"), SField("ForecastCategoryName", "picklist")], _records(stage_rows)),
         "Opportunity": SObject("Opportunity", "Opportunity", "006", [
             SField("Id", "id"), SField("Name"), SField("AccountId", "reference", "Account ID", (), "Account", "Account"),
-            SField("Pipeline__c", "picklist", "Pipeline", ("New Business", "Renewals & Expansion")),
-            SField("StageName", "picklist", "Stage", stage_names), SField("Amount", "currency"),
+            SField("RecordTypeId", "reference", "Opportunity Record Type ID", (), "RecordType", "RecordType"),
+            SField("StageName", "picklist", "Stage", stage_names, inactive=inactive_stages), SField("Amount", "currency"),
             SField("CurrencyIsoCode", "picklist", "Opportunity Currency", ("USD", "EUR")),
             SField("CloseDate", "date", "Close Date"), SField("Probability", "percent", "Probability (%)"),
             SField("Type", "picklist"), SField("OwnerId", "reference", "Owner ID", (), "User", "Owner"),

@@ -22,6 +22,8 @@ from sandbox import soql
 from sandbox.server import Request, Response, SandboxServer
 
 API_VERSION = "59.0"
+# The master record type: what a record with no record type of its own uses.
+MASTER_RECORD_TYPE = "012000000000000AAA"
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,15 @@ class SField:
     picklist: tuple[str, ...] = ()
     reference_to: str | None = None
     relationship: str | None = None
+    inactive: tuple[str, ...] = ()  # picklist values that were deactivated (still on old records)
 
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name, "label": self.label or self.name, "type": self.type,
             "custom": self.name.endswith("__c"), "nillable": self.name not in {"Id", "Name"},
             "referenceTo": [self.reference_to] if self.reference_to else [], "relationshipName": self.relationship,
-            "picklistValues": [{"active": True, "defaultValue": False, "label": v, "value": v, "validFor": None}
-                               for v in self.picklist],
+            "picklistValues": [{"active": v not in self.inactive, "defaultValue": False, "label": v, "value": v,
+                                "validFor": None} for v in self.picklist],
             "length": 255 if self.type in {"string", "picklist", "textarea"} else 0,
             "calculated": False, "filterable": True, "createable": self.name not in {"Id", "IsDeleted"},
         }
@@ -77,6 +80,9 @@ class SalesforceOrg:
     consumer_secret: str = "sandbox-consumer-secret"
     daily_api_max: int = 1_000_000
     default_batch_size: int = 2000
+    # Business process id -> the StageName values that sales process includes (Setup holds them, not SOQL:
+    # clients read them per record type through the UI API's picklist-values resource).
+    business_process_stages: dict[str, list[str]] = field(default_factory=dict)
 
 
 class SalesforceSandbox(SandboxServer):
@@ -135,6 +141,8 @@ class SalesforceSandbox(SandboxServer):
             return Response.json(self._describe_global())
         if m := re.fullmatch(r"/sobjects/(\w+)/describe/?", rest):
             return self._describe(m.group(1))
+        if m := re.fullmatch(r"/ui-api/object-info/(\w+)/picklist-values/(\w+)/(\w+)/?", rest):
+            return self._picklist_values(m.group(1), m.group(2), m.group(3))
         if m := re.fullmatch(r"/(query|queryAll)/?", rest):
             return self._query(request.param("q", ""), include_deleted=m.group(1) == "queryAll", request=request)
         if m := re.fullmatch(r"/(?:query|queryAll)/([\w.-]+)", rest):
@@ -207,7 +215,45 @@ class SalesforceSandbox(SandboxServer):
         return Response.json({"name": obj.name, "label": obj.label, "keyPrefix": obj.key_prefix,
                               "custom": obj.name.endswith("__c"), "queryable": True,
                               "fields": [f.describe() for f in obj.fields], "childRelationships": [],
-                              "recordTypeInfos": []})
+                              "recordTypeInfos": self._record_type_infos(obj.name)})
+
+    def _record_types(self, object_name: str) -> list[dict[str, Any]]:
+        holder = self.org.objects.get("RecordType")
+        return [r for r in holder.records if r.get("SobjectType") == object_name] if holder else []
+
+    def _record_type_infos(self, object_name: str) -> list[dict[str, Any]]:
+        """describe's recordTypeInfos: the object's record types plus Master, as Salesforce lists them."""
+        types = self._record_types(object_name)
+        if not types:
+            return []
+        infos = [{"active": bool(r.get("IsActive", True)), "available": True, "defaultRecordTypeMapping": i == 0,
+                  "developerName": r["DeveloperName"], "master": False, "name": r["Name"], "recordTypeId": r["Id"],
+                  "urls": {"layout": f"/services/data/v{API_VERSION}/sobjects/{object_name}/describe/layouts/{r['Id']}"}}
+                 for i, r in enumerate(types)]
+        return infos + [{"active": True, "available": True, "defaultRecordTypeMapping": False, "developerName": "Master",
+                         "master": True, "name": "Master", "recordTypeId": MASTER_RECORD_TYPE,
+                         "urls": {"layout": f"/services/data/v{API_VERSION}/sobjects/{object_name}/describe/layouts/"
+                                            f"{MASTER_RECORD_TYPE}"}}]
+
+    def _picklist_values(self, object_name: str, record_type_id: str, field_name: str) -> Response:
+        """UI API `object-info/{object}/picklist-values/{recordTypeId}/{field}`: the active values a record of
+        that record type may take. For StageName they are the stages of the record type's sales process."""
+        obj = self.org.objects.get(object_name)
+        described = next((f for f in obj.fields if f.name == field_name), None) if obj else None
+        if described is None or described.type not in {"picklist", "multipicklist"}:
+            return Response.json([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], 404)
+        values = [v for v in described.picklist if v not in described.inactive]
+        if record_type_id != MASTER_RECORD_TYPE:
+            record_type = next((r for r in self._record_types(object_name) if r["Id"] == record_type_id), None)
+            if record_type is None:
+                return Response.json([{"errorCode": "INVALID_ID_FIELD", "message": "invalid record type id"}], 400)
+            process = record_type.get("BusinessProcessId")
+            if field_name == "StageName" and process in self.org.business_process_stages:
+                values = [v for v in values if v in self.org.business_process_stages[process]]
+        return Response.json({"controllerValues": {}, "defaultValue": None, "eTag": secrets.token_hex(8),
+                              "url": f"/services/data/v{API_VERSION}/ui-api/object-info/{object_name}/picklist-values/"
+                                     f"{record_type_id}/{field_name}",
+                              "values": [{"attributes": None, "label": v, "validFor": [], "value": v} for v in values]})
 
     def _limits(self) -> dict[str, Any]:
         remaining = max(0, self.org.daily_api_max - self.api_calls)
@@ -251,6 +297,11 @@ class SalesforceSandbox(SandboxServer):
                 if (include_deleted or not r.get("IsDeleted")) and soql.matches(query.where, r, get)]
         for name, descending in reversed(query.order_by):
             rows.sort(key=lambda r, n=name: (get(r, n) is None, get(r, n) or ""), reverse=descending)
+        if query.group_by:
+            distinct = {tuple(get(r, f) for f in query.group_by): None for r in rows}
+            groups = [{"attributes": {"type": "AggregateResult"}, **dict(zip(query.group_by, key, strict=True))}
+                      for key in distinct]
+            return query, obj, groups[: query.limit] if query.limit is not None else groups
         if query.limit is not None:
             rows = rows[: query.limit]
         return query, obj, [self._render(obj, query.fields, row, get, relationships) for row in rows]

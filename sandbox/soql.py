@@ -1,6 +1,7 @@
 """The subset of SOQL the emulator understands.
 
-SELECT f, Rel.f | COUNT() FROM Object [WHERE cond {AND|OR} ...] [ORDER BY f [ASC|DESC]] [LIMIT n]
+SELECT f, Rel.f | COUNT() FROM Object [WHERE cond {AND|OR} ...] [GROUP BY f, ...] [ORDER BY f [ASC|DESC]]
+[LIMIT n]; GROUP BY without aggregate functions gives each distinct combination once (AggregateResult rows).
 with conditions `f op literal`, `f [NOT] IN (...)` and `f LIKE 'x%'`, parentheses and NOT.
 Literals: quoted strings with backslash escapes, numbers, true/false/null, dates, datetimes.
 """
@@ -45,6 +46,7 @@ class Query:
     order_by: list[tuple[str, bool]]  # (field, descending)
     limit: int | None
     count_only: bool
+    group_by: list[str] | None = None
 
 
 def _unescape(text: str) -> str:
@@ -112,6 +114,16 @@ class _Parser:
             raise SoqlError("MALFORMED_QUERY", "expected FROM")
         kind, object_name = self.take()
         where = self.expr() if self.word("WHERE") else None
+        group_by = None
+        if self.word("GROUP"):
+            if not self.word("BY"):
+                raise SoqlError("MALFORMED_QUERY", "expected BY")
+            group_by = [self.take()[1]]
+            while self.peek() == ("op", ","):
+                self.i += 1
+                group_by.append(self.take()[1])
+            if set(fields) != set(group_by):
+                raise SoqlError("MALFORMED_QUERY", "Field must be grouped or aggregated")
         order_by: list[tuple[str, bool]] = []
         if self.word("ORDER"):
             if not self.word("BY"):
@@ -130,7 +142,7 @@ class _Parser:
             limit = int(self.take()[1])
         if self.peek() is not None:
             raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{self.peek()[1]}'")
-        return Query(fields, object_name, where, order_by, limit, count_only)
+        return Query(fields, object_name, where, order_by, limit, count_only, group_by)
 
     def expr(self):
         left = self.term()

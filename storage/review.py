@@ -81,6 +81,7 @@ def store_stage_suggestions(session: Session, workspace_id: int, connection_id: 
     counts = {"new": 0, "refreshed": 0, "kept": 0}
     for s, stage in zip(suggestions, stages, strict=True):
         values = {**_suggestion_columns(s), "stage_label": stage.label[:200], "weight": s.weight,
+                  "pipeline_label": (stage.pipeline_label or stage.pipeline_id)[:200],
                   "is_closed": stage.is_closed, "sort_order": stage.sort_order}
         counts[_upsert(session, StageMapping, {"workspace_id": workspace_id, "connection_id": connection_id,
                                                "pipeline_id": stage.pipeline_id, "stage_id": stage.stage_id},

@@ -124,6 +124,7 @@ class StageMapping(ReviewedSuggestion, table=True):
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     connection_id: int = Field(foreign_key="connection.id")
     pipeline_id: str = Field(max_length=120)
+    pipeline_label: str | None = Field(default=None, max_length=200)
     stage_id: str = Field(max_length=120)
     stage_label: str = Field(max_length=200)
     canonical_stage: str | None = Field(default=None, max_length=40)

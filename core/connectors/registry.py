@@ -37,3 +37,17 @@ def build_connector(kind: SourceKind, settings: dict[str, Any], secrets: dict[st
 
         return WarehouseSource(settings, secrets, source_key=source_key)
     raise SourceError(f"Unknown source kind '{kind}'.")
+
+
+def pipeline_keys(kind: SourceKind, pipeline_ids: set[str]) -> tuple[str | None, str] | None:
+    """For an object whose stages were mapped in `pipeline_ids`: the field naming a record's pipeline and the
+    pipeline of a record where it is empty; None leaves what the mapping in force says."""
+    if not pipeline_ids:
+        return None
+    if kind == SourceKind.HUBSPOT:
+        return "pipeline", "default"
+    if kind == SourceKind.SALESFORCE:
+        from core.connectors.salesforce import pipeline_keys as salesforce_pipeline_keys
+
+        return salesforce_pipeline_keys(pipeline_ids)
+    return (None, next(iter(pipeline_ids))) if len(pipeline_ids) == 1 else None

@@ -43,6 +43,13 @@ from core.timestamps import known_time_zone, parse_utc
 
 log = logging.getLogger(__name__)
 
+# An org without Opportunity record types has one pipeline, named after the object.
+SINGLE_PIPELINE = "Opportunity"
+# With record types, an opportunity's pipeline is its record type (each on a business process, its stage list);
+# one with no record type of its own uses the master record type, whose stages are all of them.
+PIPELINE_FIELD = "RecordTypeId"
+MASTER_RECORD_TYPE = "012000000000000AAA"
+
 # Objects the app reads; custom objects (…__c) are offered too, e.g. for ARR movements.
 STANDARD_OBJECTS = ("Account", "Opportunity", "OpportunityStage", "User")
 # Compound or binary fields SOQL cannot select alongside the rest.
@@ -329,24 +336,112 @@ class SalesforceConnector:
         )
 
     def stages(self) -> pl.DataFrame:
-        """The OpportunityStage master: one org-wide stage list, probability normalised to 0..1."""
+        """Stages per pipeline, probability normalised to 0..1.
+
+        Stage metadata (probability, closed, won) is org-wide in OpportunityStage. Pipelines are the
+        Opportunity record types, each with the stages of its business process (read per record type from
+        the UI API, as Salesforce's own pages do); an org without record types has one pipeline. A stage that
+        was deactivated belongs to no process any more, yet old deals still carry it: it joins the pipelines
+        whose deals carry it.
+        """
         soql = ("SELECT Id, ApiName, MasterLabel, DefaultProbability, IsClosed, IsWon, IsActive, SortOrder "
                 "FROM OpportunityStage ORDER BY SortOrder")
         records = self._call("the stage list (OpportunityStage)", self._sf().query_all, soql)["records"]
-        frame = pl.DataFrame(
-            {"pipeline_id": ["Opportunity"] * len(records), "pipeline_label": ["Opportunity"] * len(records),
-             "stage_id": [r["ApiName"] for r in records], "label": [r["MasterLabel"] for r in records],
+        master = pl.DataFrame(
+            {"stage_id": [r["ApiName"] for r in records], "label": [r["MasterLabel"] for r in records],
              "probability": [r.get("DefaultProbability") for r in records],
              "is_closed": [r.get("IsClosed") for r in records], "is_won": [r.get("IsWon") for r in records],
              "sort_order": [r.get("SortOrder") for r in records], "is_active": [r.get("IsActive") for r in records]},
-            schema=STAGE_SCHEMA)
-        return frame.with_columns(pl.col("probability") / 100)
+            schema={k: v for k, v in STAGE_SCHEMA.items() if not k.startswith("pipeline_")},
+        ).with_columns(pl.col("probability") / 100)
+        pipelines = self.pipelines()
+        if not pipelines:
+            return master.with_columns(pipeline_id=pl.lit(SINGLE_PIPELINE),
+                                       pipeline_label=pl.lit(SINGLE_PIPELINE)).select(list(STAGE_SCHEMA))
+        carried = self._inactive_stages_in_use(master.filter(~pl.col("is_active"))["stage_id"].to_list())
+        frames = []
+        for pipeline_id, label, values in pipelines:
+            active = pl.col("is_active") & (pl.lit(True) if values is None else pl.col("stage_id").is_in(values))
+            in_use = [stage for stage, where in carried.items() if where is None or pipeline_id in where]
+            frames.append(master.filter(active | pl.col("stage_id").is_in(in_use)).with_columns(
+                pipeline_id=pl.lit(pipeline_id), pipeline_label=pl.lit(label)))
+        return pl.concat(frames).select(list(STAGE_SCHEMA))
+
+    def _inactive_stages_in_use(self, inactive: list[str]) -> dict[str, set[str] | None]:
+        """Inactive stage -> the pipelines (record types) whose opportunities carry it; None: could not tell."""
+        if not inactive:
+            return {}
+        soql = (f"SELECT {PIPELINE_FIELD}, StageName FROM Opportunity WHERE {soql_in_filter('StageName', inactive)} "
+                f"GROUP BY {PIPELINE_FIELD}, StageName")
+        try:
+            groups = self._call("the opportunities on inactive stages", self._sf().query_all, soql)["records"]
+        except (CredentialsError, QuotaExhausted):
+            raise
+        except SourceError as exc:
+            log.warning("could not tell which record types use inactive stages (%s); offered in every pipeline", exc)
+            return dict.fromkeys(inactive)
+        carried: dict[str, set[str] | None] = {}
+        for group in groups:
+            record_type = group.get(PIPELINE_FIELD)
+            carried.setdefault(group["StageName"], set()).add(to_18_text(record_type) if record_type
+                                                              else MASTER_RECORD_TYPE)
+        return carried
+
+    def pipelines(self) -> list[tuple[str, str, list[str] | None]]:
+        """(pipeline id, label, its stage values or None for all) per Opportunity record type; [] without any.
+
+        The master record type is a pipeline too when some opportunity has no record type of its own.
+        """
+        sf = self._sf()
+        try:
+            types = self._call("the opportunity record types (RecordType)", sf.query_all,
+                               "SELECT Id, Name, DeveloperName, BusinessProcessId, IsActive FROM RecordType "
+                               "WHERE SobjectType = 'Opportunity' ORDER BY Name")["records"]
+        except (CredentialsError, QuotaExhausted):
+            raise
+        except SourceError as exc:  # an org (or proxy) that offers no RecordType object: one pipeline
+            log.warning("Salesforce record types unreadable (%s); one pipeline", exc)
+            return []
+        if not types:
+            return []
+        pipelines = [(to_18_text(t["Id"]), t["Name"], self._stage_values(t["Id"])) for t in types]
+        untyped = self._call("opportunities without a record type", sf.query,
+                             f"SELECT COUNT() FROM Opportunity WHERE {PIPELINE_FIELD} = null")["totalSize"]
+        if untyped:
+            pipelines.append((MASTER_RECORD_TYPE, "Master (no record type)", None))
+        return pipelines
+
+    def _stage_values(self, record_type_id: str) -> list[str] | None:
+        """The StageName values a record type's sales process includes (UI API picklist values), or None
+        (all stages) where the UI API is not available."""
+        path = f"ui-api/object-info/Opportunity/picklist-values/{record_type_id}/StageName"
+        try:
+            values = self._call("the stages of a sales process", self._sf().restful, path)
+        except (CredentialsError, QuotaExhausted):
+            raise
+        except SourceError as exc:
+            log.warning("stages of record type %s unreadable (%s); every stage offered", record_type_id, exc)
+            return None
+        return [v["value"] for v in (values or {}).get("values", [])]
 
     def owners(self) -> pl.DataFrame:
         records = self._call("the user list", self._sf().query_all, "SELECT Id, Name, Email FROM User")["records"]
         frame = pl.DataFrame({"owner_id": [r["Id"] for r in records], "name": [r.get("Name") for r in records],
                               "email": [r.get("Email") for r in records]}, schema=OWNER_SCHEMA)
         return frame.with_columns(to_18(pl.col("owner_id")).alias("owner_id"))
+
+
+def to_18_text(record_id: str) -> str:
+    """One ID in its 18-character form."""
+    return pl.select(to_18(pl.lit(record_id, pl.String))).item()
+
+
+def pipeline_keys(pipeline_ids: set[str]) -> tuple[str | None, str]:
+    """The field naming an opportunity's pipeline, and the pipeline of one where it is empty, given the
+    pipelines its stages were mapped in: record types when there are any, else the single pipeline."""
+    if pipeline_ids and pipeline_ids != {SINGLE_PIPELINE}:
+        return PIPELINE_FIELD, MASTER_RECORD_TYPE
+    return None, SINGLE_PIPELINE
 
 
 def _records_frame(records: list[dict[str, Any]], fields: list[str]) -> pl.DataFrame:

@@ -90,12 +90,15 @@ def load_revenue_data(engine: Engine, workspace_id: int) -> RevenueData:
     fx = pl.DataFrame({"currency": [r.currency for r in rates], "valid_from": [r.valid_from for r in rates],
                        "rate": [r.rate for r in rates]}, schema=FX_SCHEMA)
     return shape_revenue_data(live_opportunities(engine, workspace_id), live_movements(engine, workspace_id), fx,
-                              reporting, stages, load_plan(engine, workspace_id))
+                              reporting, stages, load_plan(engine, workspace_id),
+                              pipeline_labels=mapping[1].pipelines if mapping else {})
 
 
 def shape_revenue_data(opportunities: pl.DataFrame, movements: pl.DataFrame, fx_rates: pl.DataFrame, reporting: str,
-                       stages: tuple[CanonicalStage, ...], plan: pl.DataFrame) -> RevenueData:
-    """Add stage labels and semantics, and give every account and movement a segment.
+                       stages: tuple[CanonicalStage, ...], plan: pl.DataFrame, *,
+                       pipeline_labels: dict[str, str] | None = None) -> RevenueData:
+    """Add stage labels and semantics, name pipelines as the CRM does, and give every account and movement a
+    segment.
 
     An account's segment is the most frequent segment of its opportunities (the CRM keeps segment on
     the deal); an account with no segmented deal is "Unassigned".
@@ -112,7 +115,8 @@ def shape_revenue_data(opportunities: pl.DataFrame, movements: pl.DataFrame, fx_
     opportunities = (opportunities.join(stage_frame, on="stage", how="left")
                      .join(account_segment, on="account_id", how="left")
                      .with_columns(pl.coalesce("segment", "_acct_segment", pl.lit(UNASSIGNED)).alias("segment"),
-                                   pl.col("owner").fill_null(UNASSIGNED), pl.col("pipeline").fill_null(UNASSIGNED),
+                                   pl.col("owner").fill_null(UNASSIGNED),
+                                   pl.col("pipeline").replace(pipeline_labels or {}).fill_null(UNASSIGNED),
                                    pl.col("stage_label").fill_null(pl.col("stage")))
                      .drop("_acct_segment"))
     movements = (movements.join(account_segment, on="account_id", how="left")

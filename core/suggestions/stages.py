@@ -29,6 +29,7 @@ class CrmStage:
     is_closed: bool | None
     is_won: bool | None
     sort_order: int = 0
+    pipeline_label: str = ""    # the pipeline's name, when the CRM gives one
 
 
 # Names CRMs and sales methodologies give each default canonical stage (words as `phrase()` writes them).

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 from core.canonical import FIELDS_BY_DOMAIN, Domain, MovementComponent
 from core.config import Settings
 from core.connections import connector_for
-from core.connectors.base import ObjectInfo
+from core.connectors.base import ObjectInfo, SourceKind
+from core.connectors.registry import pipeline_keys
 from core.errors import RevenueConnectorError, ValidationError
 from core.mapping_config import FieldMap, MappingConfig, ObjectMapping, StageMap, to_yaml
 from core.suggestions.accounts import suggest_duplicates
@@ -121,7 +122,8 @@ def _crm_stages(connector, kind: str, obj: ObjectInfo, suggestions) -> list[CrmS
         return [CrmStage(kind, r["pipeline_id"], r["stage_id"], r["label"],
                          # already normalised to 0..1 by the connector
                          r["probability"] * 100 if kind == "salesforce" and r["probability"] is not None
-                         else r["probability"], r["is_closed"], r["is_won"], r["sort_order"] or 0)
+                         else r["probability"], r["is_closed"], r["is_won"], r["sort_order"] or 0,
+                         r["pipeline_label"] or "")
                 for r in frame.iter_rows(named=True)]
     stage_field = next((s.subject for s in suggestions if s.target == "stage"), None)
     if stage_field is None:
@@ -167,14 +169,14 @@ def apply_approved(session: Session, workspace_id: int, *, actor: str):
         if not fields:
             objects.pop((connection.source_key, object_name), None)
             continue
-        pipelines = {s.pipeline_id for s in stage_rows if s.connection_id == connection_id}
-        is_hubspot = connection.kind == "hubspot"
+        keys = pipeline_keys(SourceKind(connection.kind),
+                             {s.pipeline_id for s in stage_rows if s.connection_id == connection_id})
+        pipeline_field, default_pipeline = keys or (
+            (previous.pipeline_field, previous.default_pipeline) if previous else (None, "default"))
         objects[(connection.source_key, object_name)] = ObjectMapping(
             source=connection.source_key, object_name=object_name, domain=Domain(domain), fields=fields,
-            filters=previous.filters if previous else (),
-            pipeline_field="pipeline" if is_hubspot else (previous.pipeline_field if previous else None),
-            default_pipeline=(next(iter(pipelines)) if len(pipelines) == 1 and not is_hubspot
-                              else (previous.default_pipeline if previous else "default")))
+            filters=previous.filters if previous else (), pipeline_field=pipeline_field,
+            default_pipeline=default_pipeline)
     decided_stages = {(s.pipeline_id, s.stage_id) for s in stage_rows}
     stages = tuple(s for s in base.stages if (s.pipeline_id, s.stage_id) not in decided_stages) + tuple(
         StageMap(s.pipeline_id, s.stage_id, s.canonical_stage, s.weight) for s in stage_rows if s.canonical_stage)
@@ -182,7 +184,10 @@ def apply_approved(session: Session, workspace_id: int, *, actor: str):
                                                      ValueMapping.status == review.APPROVED)).all()
     components = {**base.movement_components,
                   **{v.source_value: MovementComponent(v.target) for v in values if v.target}}
-    config = replace(base, objects=tuple(objects.values()), stages=stages, movement_components=components)
+    pipelines = {**base.pipelines, **{s.pipeline_id: s.pipeline_label for s in stage_rows
+                                      if s.pipeline_label and s.pipeline_label != s.pipeline_id}}
+    config = replace(base, objects=tuple(objects.values()), stages=stages, movement_components=components,
+                     pipelines=pipelines)
     return save_mapping(session, workspace_id, to_yaml(config), actor=actor, note="from approved suggestions")
 
 

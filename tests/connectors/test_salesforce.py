@@ -220,3 +220,39 @@ def test_the_orgs_time_zone_comes_from_the_organization_and_defaults_to_utc(smal
         assert _connector(sandbox).time_zone() == "UTC"
         organization.fields = [f for f in organization.fields if f.name != "TimeZoneSidKey"]
         assert _connector(sandbox).time_zone() == "UTC"  # a proxy that hides the field: dates stay UTC
+
+
+def test_pipelines_are_record_types_each_with_the_stages_of_its_sales_process(sf_sandbox):
+    from sandbox.demo_org import RECORD_TYPE_IDS
+
+    stages = _connector(sf_sandbox).stages()
+    by_pipeline = {label: set(group["stage_id"]) for (label,), group in stages.group_by("pipeline_label")}
+    assert set(by_pipeline) == {"New Business", "Renewals & Expansion"}
+    new_business, renewals = by_pipeline["New Business"], by_pipeline["Renewals & Expansion"]
+    assert {"Discovery", "Contracting", "Closed Won"} <= new_business and not {"Renewed", "Quote Sent"} & new_business
+    assert {"Renewal Identified", "Renewed", "Not Renewed"} <= renewals and "Discovery" not in renewals
+    # A deactivated stage belongs to no process, but old New Business deals still carry it.
+    assert "Legacy - Technical Eval" in new_business and "Legacy - Technical Eval" not in renewals
+    ids = dict(stages.select("pipeline_label", "pipeline_id").unique().iter_rows())
+    assert ids == RECORD_TYPE_IDS
+    opportunities = _connector(sf_sandbox).read("Opportunity")
+    assert set(opportunities["RecordTypeId"]) == set(RECORD_TYPE_IDS.values())
+
+
+def test_opportunities_without_a_record_type_are_in_the_master_pipeline(sf_sandbox):
+    sf_sandbox.records("Opportunity")[0]["RecordTypeId"] = None
+    stages = _connector(sf_sandbox).stages()
+    master = stages.filter(pl.col("pipeline_id") == "012000000000000AAA")
+    assert master["pipeline_label"].unique().to_list() == ["Master (no record type)"]
+    # Every active stage applies to a record with no record type.
+    assert set(master["stage_id"]) >= set(stages.filter(pl.col("is_active"))["stage_id"])
+
+
+def test_an_org_without_record_types_has_one_pipeline(small_data):
+    org = demo_salesforce_org(data=small_data)
+    del org.objects["RecordType"]
+    opportunity = org.objects["Opportunity"]
+    opportunity.fields = [f for f in opportunity.fields if f.name != "RecordTypeId"]
+    with SalesforceSandbox(org) as sandbox:
+        stages = _connector(sandbox).stages()
+    assert set(stages["pipeline_id"]) == {"Opportunity"} and stages.height == len(org.objects["OpportunityStage"].records)

@@ -209,6 +209,11 @@ def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_
     assert "Pilot Extension" in " ".join(not_rolled_up["examples"])
     assert "Map the stage in step 3" in not_rolled_up["how to fix"].tolist()
 
+    at = open_page("revenue")
+    assert not at.exception
+    # The Revenue filter names the demo org's two pipelines (its opportunity record types).
+    assert at.multiselect(key="revenue_pipelines").options == ["New Business", "Renewals & Expansion"]
+
     at = open_page("sync")
     _button(at, "Run sync").click().run()
     _wait_for_runs(env)
@@ -278,7 +283,10 @@ def test_exports_offer_csv_and_parquet_for_every_table(open_page):
     assert labels.count("CSV") == len(EXPORT_TABLES) and labels.count("Parquet") == len(EXPORT_TABLES)
 
 
-def test_step_3_suggestions_are_approved_in_a_few_clicks_and_become_the_mapping_in_force(open_page):
+def test_step_3_suggestions_are_approved_in_a_few_clicks_and_become_the_mapping_in_force(open_page, env):
+    from storage import review
+    from storage.mappings import latest_mapping
+
     at = open_page("domains")
     _button(at, "Save routing").click().run()
     at = open_page("mapping")
@@ -297,6 +305,15 @@ def test_step_3_suggestions_are_approved_in_a_few_clicks_and_become_the_mapping_
     assert any("built from the approved suggestions is in force" in s.value for s in at.success)
     assert "Setup: 3 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
     assert "from approved suggestions" in texts(at)
+    # The demo org's two sales processes are two pipelines: record types, shown by name.
+    engine = open_database(load_settings(env))
+    stages_tab = review.review_frame(engine, "stage", 1)
+    assert set(stages_tab["pipeline_label"]) == {"New Business", "Renewals & Expansion"}
+    with session_scope(engine) as session:
+        _, config = latest_mapping(session, 1)
+    opportunities = next(o for o in config.objects if o.object_name == "Opportunity")
+    assert opportunities.pipeline_field == "RecordTypeId"
+    assert sorted(config.pipelines.values()) == ["New Business", "Renewals & Expansion"]
 
 
 def test_step_4_suggests_planted_duplicates_side_by_side_and_a_merge_can_be_undone(open_page):
