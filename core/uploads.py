@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from core.config import Settings
+from core.connectors.file_checks import check_file
 from core.errors import ValidationError
 
 ALLOWED_SUFFIXES = (".csv", ".parquet")
@@ -30,6 +31,8 @@ def save_uploads(settings: Settings, workspace_id: int, connection_name: str, fi
             raise ValidationError(f"Files: '{name}' is not a .csv or .parquet file.")
         if len(content) > MAX_BYTES:
             raise ValidationError(f"Files: '{name}' is larger than 2 GiB; put it in a folder and enter its path.")
+        # Before anything is saved: a binary, ragged or half-quoted file never becomes a connection.
+        check_file(Path(name).name, content)
     folder = upload_folder(settings, workspace_id, connection_name)
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in files:

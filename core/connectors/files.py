@@ -12,10 +12,13 @@ from pathlib import Path
 import polars as pl
 
 from core.connectors.base import ConnectionCheck, FieldInfo, ObjectInfo, SourceKind
-from core.errors import SourceError
+from core.connectors.file_checks import check_file
+from core.errors import SourceError, ValidationError
 from core.timestamps import parse_utc
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
+# Files up to this size are checked line by line when the connection is tested (bigger ones only by a read).
+CHECKED_BYTES = 256 * 1024**2
 # Tried in order when a file's settings name no ID or modification column.
 ID_CANDIDATES = ("Id", "id", "ID", "hs_object_id", "record_id")
 MODIFIED_CANDIDATES = ("SystemModstamp", "LastModifiedDate", "hs_lastmodifieddate", "updated_at", "modified_at")
@@ -115,10 +118,13 @@ class FileSource:
             raise SourceError(f"{path.name} cannot be read: {_first_line(exc)}") from exc
 
     def test_connection(self) -> ConnectionCheck:
-        """Can every file be opened? Names the first file that cannot."""
+        """Is every file a well-formed CSV or Parquet export? Names the file, line and column of the first fault."""
         try:
+            for path in self._files().values():
+                if path.stat().st_size <= CHECKED_BYTES:
+                    check_file(path.name, path)
             objects = self.describe()
-        except SourceError as exc:
+        except (SourceError, ValidationError) as exc:
             return ConnectionCheck(ok=False, headline=exc.user_message, details=(exc.hint,) if exc.hint else ())
         if not objects:
             return ConnectionCheck(ok=False, headline=f"No CSV or Parquet files in {self.path}.",

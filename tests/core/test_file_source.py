@@ -62,3 +62,15 @@ def test_a_file_without_an_id_column_is_refused(tmp_path):
 def test_an_empty_folder_is_not_ok(tmp_path):
     check = FileSource(tmp_path, source_key="x").test_connection()
     assert not check.ok and "No CSV or Parquet files" in check.headline
+
+
+def test_testing_a_folder_names_the_file_line_and_column_of_a_broken_export(tmp_path):
+    from core.connectors.files import FileSource
+
+    (tmp_path / "accounts.csv").write_text("Id,Name\n1,Acme\n")
+    (tmp_path / "deals.csv").write_bytes(b"Id,Name,Amount\n1,Acme,10\n2,Be\x00ta,20\n")
+    check = FileSource(tmp_path, source_key="f").test_connection()
+    assert not check.ok
+    assert check.headline == "'deals.csv', line 3, column 'Name': holds a NUL byte (binary data, not text)."
+    (tmp_path / "deals.csv").write_bytes(b"Id,Name,Amount\n1,Acme,10\n")
+    assert FileSource(tmp_path, source_key="f").test_connection().ok

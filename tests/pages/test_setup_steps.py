@@ -1,5 +1,7 @@
 """Walking the setup steps through the pages, and progress that survives a new session."""
 
+import pytest
+
 from core.canonical import Domain
 from core.config import load_settings
 from core.demo import DemoSpec
@@ -74,6 +76,49 @@ def test_uploaded_files_become_a_tested_connection(open_page, env):
     assert not at.exception
     assert any("1 file readable" in s.value for s in at.success)
     assert (load_settings(env).data_dir / "uploads" / "workspace_1" / "finance_arr" / "arr_movements.csv").exists()
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("deals.csv", bytes(range(256)) * 8, "'deals.csv', line 2: byte 129 is not UTF-8 text"),
+    ("deals.csv", b"Id,Name,Amount\n1,Acme\x00 Corp,10\n2,Beta,20,30\n", "'deals.csv', line 2, column 'Name': holds a NUL"),
+    ("deals.csv", b"Id,Name\n1,Acme\n2,Beta,20\n", "'deals.csv', line 3: has 3 value(s) where the header has 2"),
+    ("deals.csv", b'"unterminated foo,1,2,3\n4,5,6\n', "'deals.csv', line 1: a quoted value starts here and is never"),
+    ("deals.parquet", b"PAR1 not really", "'deals.parquet' is not a Parquet file"),
+])
+def test_a_garbage_upload_is_refused_naming_the_line_and_saves_no_connection(open_page, env, name, content, message):
+    from storage.connections import list_connections
+
+    at = open_page("connect")
+    at.radio(key="connect_kind").set_value("Files (CSV / Parquet)").run()
+    at.text_input(key="connect_name").input("Broken export").run()
+    at.file_uploader(key="connect_file_uploads").set_value([(name, content, "text/csv")]).run()
+    _button(at, "Save and test").click().run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    with session_scope(open_database(load_settings(env))) as session:
+        assert [c.name for c in list_connections(session, 1)] == ["Demo CRM (Salesforce sandbox)"]
+    assert not (load_settings(env).data_dir / "uploads" / "workspace_1" / "broken_export").exists()
+
+
+def test_a_salesforce_password_login_entered_on_the_connect_page_connects(open_page, env):
+    from sandbox.demo_org import demo_salesforce_org
+    from storage.connections import connection_settings, list_connections
+
+    org = demo_salesforce_org(DemoSpec(accounts=40, opportunities=120, movements=60))
+    with SalesforceSandbox(org) as sandbox:
+        at = open_page("connect")
+        at.radio(key="connect_kind").set_value("Salesforce").run()
+        at.text_input(key="connect_name").input("Salesforce prod").run()
+        at.text_input(key="connect_salesforce_username").input(org.username).run()
+        at.text_input(key="connect_salesforce_password").input(org.password).run()
+        at.text_input(key="connect_salesforce_security_token").input(org.security_token).run()
+        at.text_input(key="connect_salesforce_api_base_url").input(sandbox.url).run()
+        _button(at, "Save and test").click().run()
+        assert not at.exception
+        assert any(s.value.startswith("Connected to Demo Revenue Inc.") for s in at.success), [e.value for e in at.error]
+    with session_scope(open_database(load_settings(env))) as session:
+        added = next(c for c in list_connections(session, 1) if c.name == "Salesforce prod")
+    assert added.last_test_ok and connection_settings(added)["username"] == org.username
 
 
 def test_a_hubspot_workspace_can_be_connected_from_the_connect_page(open_page, env):
