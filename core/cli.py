@@ -295,12 +295,34 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def _cmd_fx(args: argparse.Namespace) -> int:
-    from core.fx_rates import put_fx_rates_in_force
+    from core.fx_rates import put_fx_rates_in_force, put_rates_in_force, suggested_org_rates
     from core.roles import Permission
     from storage.db import session_scope
 
     settings, engine, workspace = _open_workspace(args.workspace)
     _cli_access(engine, settings).require(Permission.EDIT_SETUP)
+    if args.action == "suggest" or args.from_source:
+        with session_scope(engine) as session:
+            offers = suggested_org_rates(session, workspace.id, settings, source_key=args.from_source)
+        if args.from_source and not offers:
+            raise RevenueConnectorError(f"'{args.from_source}' is no connection of {workspace.name} that keeps "
+                                        "exchange rates.", hint="See `python -m core connections`.")
+        for offer in offers:
+            print(f"{offer.source_key} ({offer.connection}): " + (offer.problem or f"{len(offer.rates)} rate(s) from "
+                                                                                  f"{offer.table}"))
+            for rate in offer.rates:
+                print(f"  {rate.currency}\t{rate.valid_from}\t{rate.rate}")
+        if args.action == "suggest":
+            return 0
+        (offer,) = offers
+        if offer.problem:
+            raise RevenueConnectorError(f"{offer.connection}: {offer.problem}")
+        with session_scope(engine) as session:
+            row = put_rates_in_force(session, workspace.id, offer.rates, actor=f"cli:{args.actor}", note=offer.note)
+        print(f"{offer.note} in force for {workspace.name} as mapping version {row.version}")
+        return 0
+    if not args.file:
+        raise RevenueConnectorError("fx import needs --file rates.csv or --from-source SOURCE_KEY.")
     path = Path(args.file)
     with session_scope(engine) as session:
         row = put_fx_rates_in_force(session, workspace.id, path.read_bytes(), actor=f"cli:{args.actor}",
@@ -484,10 +506,14 @@ def build_parser() -> argparse.ArgumentParser:
     mapping.add_argument("--actor", default="headless", help="who is importing, for the audit log")
     mapping.set_defaults(run=_cmd_mapping)
 
-    fx = commands.add_parser("fx", help="put FX rates from a CSV (currency,from,rate) in force")
-    fx.add_argument("action", choices=["import"])
+    fx = commands.add_parser("fx", help="put FX rates in force from a CSV (currency,from,rate) or from a CRM org; "
+                                        "'suggest' lists the rates CRM orgs keep")
+    fx.add_argument("action", choices=["import", "suggest"])
     fx.add_argument("--workspace", required=True)
-    fx.add_argument("--file", required=True)
+    source = fx.add_mutually_exclusive_group()
+    source.add_argument("--file", help="CSV with currency,from,rate")
+    source.add_argument("--from-source", metavar="SOURCE_KEY",
+                        help="the rates a multi-currency Salesforce org keeps (CurrencyType / DatedConversionRate)")
     fx.add_argument("--actor", default="headless")
     fx.set_defaults(run=_cmd_fx)
 

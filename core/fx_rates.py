@@ -7,11 +7,12 @@ and a sync converts each amount at the rate in force on its record's date.
 from __future__ import annotations
 
 import io
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date
 
 import polars as pl
 
-from core.errors import ValidationError
+from core.errors import RevenueConnectorError, ValidationError
 from core.mapping_config import FxRate, MappingConfig, to_yaml
 
 FX_COLUMNS = ("currency", "from", "rate")
@@ -59,6 +60,36 @@ def parse_fx_rates(content: bytes, reporting_currency: str) -> tuple[FxRate, ...
     return tuple(FxRate(c, d, float(r)) for c, d, r in rows.select("currency", "valid_from", "value").iter_rows())
 
 
+def rates_from_org(org_rates: pl.DataFrame, reporting_currency: str) -> tuple[FxRate, ...]:
+    """A CRM org's conversion rates (see SalesforceConnector.org_fx_rates) as rates into the reporting currency.
+
+    Salesforce keeps units of each currency per unit of the corporate currency, so one unit of X is worth
+    rate(reporting) / rate(X) in the reporting currency, each taken at the same date. A static rate, or the
+    first dated period (Salesforce starts it at 0001-01-01), applies from the beginning.
+    """
+    beginning = date(1900, 1, 1)
+    rates = org_rates.filter(pl.col("conversion_rate") > 0).with_columns(
+        pl.max_horizontal(pl.col("valid_from").fill_null(beginning), pl.lit(beginning)).alias("valid_from"))
+    reporting = rates.filter(pl.col("currency") == reporting_currency).select(
+        "valid_from", pl.col("conversion_rate").alias("_reporting")).sort("valid_from")
+    if reporting.is_empty():
+        known = ", ".join(sorted(rates["currency"].unique().to_list())) or "none"
+        raise ValidationError(f"The org has no rate for the reporting currency {reporting_currency} (it has: {known}).")
+    # Every date at which either side changes starts a new rate.
+    starts = pl.concat([rates.select("currency", "valid_from"),
+                        rates.select("currency").unique().join(reporting.select("valid_from"), how="cross")])
+    combined = (starts.unique().sort("valid_from")
+                .join_asof(rates.sort("valid_from").select("currency", "valid_from", "conversion_rate"),
+                           on="valid_from", by="currency", strategy="backward", check_sortedness=False)
+                .join_asof(reporting, on="valid_from", strategy="backward")
+                .filter((pl.col("currency") != reporting_currency) & pl.col("conversion_rate").is_not_null())
+                .with_columns((pl.col("_reporting") / pl.col("conversion_rate")).round(6).alias("rate"))
+                .sort("currency", "valid_from")
+                # A period whose rate did not change is no new rate.
+                .filter(pl.col("rate") != pl.col("rate").shift(1).over("currency").fill_null(-1.0)))
+    return tuple(FxRate(c, d, float(r)) for c, d, r in combined.select("currency", "valid_from", "rate").iter_rows())
+
+
 def with_fx_rates(config: MappingConfig, rates: tuple[FxRate, ...]) -> str:
     """The mapping in force with its FX rates replaced, as the YAML of the next version."""
     return to_yaml(replace(config, fx_rates=rates))
@@ -73,13 +104,68 @@ def rates_frame(config: MappingConfig | None) -> pl.DataFrame:
 
 
 
-def put_fx_rates_in_force(session, workspace_id: int, content: bytes, *, actor: str, file_name: str):
-    """Validate an uploaded rates file and save the mapping in force with these rates as the next version."""
-    from storage.mappings import latest_mapping, save_mapping
+def _mapping_in_force(session, workspace_id: int) -> MappingConfig:
+    from storage.mappings import latest_mapping
 
     current = latest_mapping(session, workspace_id)
     if current is None:
         raise ValidationError("There is no mapping yet to add FX rates to.", hint="Approve or import a mapping first.")
-    rates = parse_fx_rates(content, current[1].reporting_currency)
-    return save_mapping(session, workspace_id, with_fx_rates(current[1], rates), actor=actor,
-                        note=f"FX rates from {file_name}"[:255])
+    return current[1]
+
+
+def put_rates_in_force(session, workspace_id: int, rates: tuple[FxRate, ...], *, actor: str, note: str):
+    """Save the mapping in force with `rates` as its FX rates: the next mapping version, audited like any import."""
+    from storage.mappings import save_mapping
+
+    if not rates:
+        raise ValidationError("There are no FX rates to put in force.")
+    config = _mapping_in_force(session, workspace_id)
+    return save_mapping(session, workspace_id, with_fx_rates(config, rates), actor=actor, note=note[:255])
+
+
+def put_fx_rates_in_force(session, workspace_id: int, content: bytes, *, actor: str, file_name: str):
+    """Validate an uploaded rates file and save the mapping in force with these rates as the next version."""
+    rates = parse_fx_rates(content, _mapping_in_force(session, workspace_id).reporting_currency)
+    return put_rates_in_force(session, workspace_id, rates, actor=actor, note=f"FX rates from {file_name}")
+
+
+@dataclass(frozen=True)
+class OrgRates:
+    """The FX rates one CRM connection keeps, as suggested rates into the reporting currency."""
+
+    connection: str
+    source_key: str
+    table: str                  # where the org keeps them: DatedConversionRate or CurrencyType
+    rates: tuple[FxRate, ...]
+    problem: str = ""           # why none could be read
+
+    @property
+    def note(self) -> str:
+        return f"FX rates from {self.connection} ({self.table})"
+
+
+def suggested_org_rates(session, workspace_id: int, settings, *, source_key: str | None = None) -> list[OrgRates]:
+    """Rates every CRM connection of the workspace that keeps its own (a multi-currency Salesforce org) offers,
+    converted into the workspace's reporting currency. A person puts them in force; nothing here saves."""
+    from core.connections import connector_for
+    from storage.connections import list_connections
+
+    reporting = _mapping_in_force(session, workspace_id).reporting_currency
+    offers = []
+    for connection in list_connections(session, workspace_id):
+        if source_key and connection.source_key != source_key:
+            continue
+        try:
+            connector = connector_for(connection, settings)
+            if not hasattr(connector, "org_fx_rates"):
+                continue
+            org_rates = connector.org_fx_rates()
+            if org_rates.is_empty():
+                offers.append(OrgRates(connection.name, connection.source_key, "", (),
+                                       "a single-currency org: it keeps no exchange rates"))
+                continue
+            offers.append(OrgRates(connection.name, connection.source_key, org_rates["table"][0],
+                                   rates_from_org(org_rates, reporting)))
+        except RevenueConnectorError as exc:
+            offers.append(OrgRates(connection.name, connection.source_key, "", (), exc.user_message))
+    return offers

@@ -1,11 +1,20 @@
 """Step 3 · Map fields & stages."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from core.canonical import Domain, MovementComponent, canonical_fields_frame
 from core.connectors.base import fields_frame
 from core.errors import RevenueConnectorError, ValidationError
-from core.fx_rates import FX_EXAMPLE, put_fx_rates_in_force, rates_frame
+from core.fx_rates import (
+    FX_EXAMPLE,
+    OrgRates,
+    put_fx_rates_in_force,
+    put_rates_in_force,
+    rates_frame,
+    suggested_org_rates,
+)
 from core.mapping_config import mappable_fields
 from core.suggestions.model import thresholds_from
 from core.suggestions.workspace import apply_approved, suggest_mappings
@@ -24,7 +33,7 @@ from pages._shell import (
     step_page,
 )
 from storage import review
-from storage.connections import get_connection
+from storage.connections import get_connection, list_connections
 from storage.mappings import latest_mapping, save_mapping
 from storage.routing import load_routes
 from storage.workspaces import load_stage_set
@@ -83,6 +92,45 @@ def fx_rates_panel(ctx, workspace, config) -> None:
         st.file_uploader("FX rates (CSV)", type=["csv"], key="fx_upload")
         st.button("Put these rates in force", key="fx_save", on_click=_save, icon=":material/currency_exchange:")
         inline_error("fx_error")
+        org_rates_panel(ctx, workspace, config)
+
+
+def org_rates_panel(ctx, workspace, config) -> None:
+    """Rates a multi-currency CRM org keeps (Salesforce CurrencyType / DatedConversionRate), offered as a
+    suggestion: read on request, shown converted into the reporting currency, put in force by a person."""
+    with db_session(ctx) as session:
+        crm = [c for c in list_connections(session, workspace.id) if c.kind == "salesforce"]
+    if not crm:
+        return
+
+    def _read() -> None:
+        with db_session(ctx) as session:
+            st.session_state["fx_org_offers"] = suggested_org_rates(session, workspace.id, ctx.settings)
+
+    def _accept(offer: OrgRates) -> None:
+        try:
+            with db_session(ctx) as session:
+                row = put_rates_in_force(session, workspace.id, offer.rates, actor=current_actor(), note=offer.note)
+        except RevenueConnectorError as exc:
+            st.session_state["fx_error"] = exc
+            return
+        st.session_state.pop("fx_org_offers", None)
+        st.session_state["flash"] = ("success", f"{len(offer.rates)} FX rate(s) from {offer.connection} in force as "
+                                                f"mapping version {row.version}.")
+
+    st.markdown("**Rates your CRM keeps**")
+    st.caption(f"A multi-currency Salesforce org keeps its own exchange rates. Read them to review them as FX rates "
+               f"into {config.reporting_currency}; nothing changes until you put them in force.")
+    st.button("Read rates from " + ", ".join(c.name for c in crm), key="fx_org_read", on_click=_read,
+              icon=":material/travel_explore:")
+    for index, offer in enumerate(st.session_state.get("fx_org_offers") or []):
+        if offer.problem:
+            st.warning(f"{offer.connection}: {offer.problem}", icon=":material/info:")
+            continue
+        st.caption(f"{offer.connection} · from {offer.table}")
+        figure_table(rates_frame(replace(config, fx_rates=offer.rates)))
+        st.button(f"Put these {len(offer.rates)} rates in force", key=f"fx_org_accept_{index}", on_click=_accept,
+                  args=(offer,), type="primary", icon=":material/check:")
 
 
 def _suggest() -> None:

@@ -79,6 +79,24 @@ def demo_salesforce_org(spec: DemoSpec = DemoSpec(), *, data: dict | None = None
             SField("Website", "url"), SField("BillingCountry"), SField("Industry", "picklist"),
             SField("AnnualRevenue", "currency"), SField("Segment__c", "picklist", "Segment", ("Enterprise", "Mid-Market", "SMB")),
             SField("OwnerId", "reference", "Owner ID", (), "User", "Owner"), *_SYSTEM], _records(accounts)),
+        # A multi-currency org with advanced currency management: USD corporate, EUR rates by period (units of
+        # EUR per USD, as Salesforce keeps them; 1/1.08 until mid-2025, then 1/1.12).
+        "CurrencyType": SObject("CurrencyType", "Currency", "02c", [
+            SField("Id", "id"), SField("IsoCode", "picklist"), SField("ConversionRate", "double"),
+            SField("DecimalPlaces", "int"), SField("IsActive", "boolean"), SField("IsCorporate", "boolean")], [
+            {"Id": "02cDm0000000001AAA", "IsoCode": "USD", "ConversionRate": 1.0, "DecimalPlaces": 2, "IsActive": True,
+             "IsCorporate": True, "IsDeleted": False},
+            {"Id": "02cDm0000000002AAA", "IsoCode": "EUR", "ConversionRate": 0.892857, "DecimalPlaces": 2,
+             "IsActive": True, "IsCorporate": False, "IsDeleted": False}]),
+        "DatedConversionRate": SObject("DatedConversionRate", "Dated Exchange Rate", "04w", [
+            SField("Id", "id"), SField("IsoCode", "picklist"), SField("ConversionRate", "double"),
+            SField("StartDate", "date"), SField("NextStartDate", "date")], [
+            {"Id": "04wDm0000000001AAA", "IsoCode": "USD", "ConversionRate": 1.0, "StartDate": "0001-01-01",
+             "NextStartDate": "9999-12-31", "IsDeleted": False},
+            {"Id": "04wDm0000000002AAA", "IsoCode": "EUR", "ConversionRate": 0.925926, "StartDate": "0001-01-01",
+             "NextStartDate": "2025-07-01", "IsDeleted": False},
+            {"Id": "04wDm0000000003AAA", "IsoCode": "EUR", "ConversionRate": 0.892857, "StartDate": "2025-07-01",
+             "NextStartDate": "9999-12-31", "IsDeleted": False}]),
         "BusinessProcess": SObject("BusinessProcess", "Business Process", "019", [
             SField("Id", "id"), SField("Name"), SField("TableEnumOrId", "picklist"), SField("IsActive", "boolean"),
             SField("Description")], processes),

@@ -50,6 +50,11 @@ SINGLE_PIPELINE = "Opportunity"
 PIPELINE_FIELD = "RecordTypeId"
 MASTER_RECORD_TYPE = "012000000000000AAA"
 
+# What org_fx_rates() returns: the org's conversion rates, as Salesforce keeps them.
+ORG_FX_SCHEMA: dict[str, pl.DataType] = {"currency": pl.String(), "valid_from": pl.Date(),
+                                         "conversion_rate": pl.Float64(), "table": pl.String(),
+                                         "corporate_currency": pl.String()}
+
 # Objects the app reads; custom objects (…__c) are offered too, e.g. for ARR movements.
 STANDARD_OBJECTS = ("Account", "Opportunity", "OpportunityStage", "User")
 # Compound or binary fields SOQL cannot select alongside the rest.
@@ -423,6 +428,37 @@ class SalesforceConnector:
             log.warning("stages of record type %s unreadable (%s); every stage offered", record_type_id, exc)
             return None
         return [v["value"] for v in (values or {}).get("values", [])]
+
+    def org_fx_rates(self) -> pl.DataFrame:
+        """The org's own conversion rates (multi-currency orgs): dated ones (DatedConversionRate, advanced
+        currency management) where the org keeps them, else the static ones (CurrencyType). `conversion_rate`
+        is, as Salesforce keeps it, units of the currency per one unit of the corporate currency. Empty for a
+        single-currency org.
+        """
+        sf = self._sf()
+        try:
+            types = self._call("the org's currencies (CurrencyType)", sf.query_all,
+                               "SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType")["records"]
+        except (CredentialsError, QuotaExhausted):
+            raise
+        except SourceError:  # INVALID_TYPE: a single-currency org has no CurrencyType
+            return pl.DataFrame(schema=ORG_FX_SCHEMA)
+        corporate = next((t["IsoCode"] for t in types if t.get("IsCorporate")), None)
+        try:
+            dated = self._call("the org's dated exchange rates (DatedConversionRate)", sf.query_all,
+                               "SELECT IsoCode, ConversionRate, StartDate FROM DatedConversionRate "
+                               "ORDER BY IsoCode, StartDate")["records"]
+        except (CredentialsError, QuotaExhausted):
+            raise
+        except SourceError:  # advanced currency management is off: the static rates are the rates
+            dated = []
+        rows = ([(r["IsoCode"], r["StartDate"], r["ConversionRate"], "DatedConversionRate") for r in dated] if dated
+                else [(t["IsoCode"], None, t["ConversionRate"], "CurrencyType") for t in types])
+        frame = pl.DataFrame(rows, schema={"currency": pl.String, "valid_from": pl.String,
+                                           "conversion_rate": pl.Float64, "table": pl.String}, orient="row")
+        # A static rate (valid_from null) applies from the beginning; so does a dated rate from 0001-01-01.
+        return frame.with_columns(pl.col("valid_from").str.to_date("%Y-%m-%d", strict=False),
+                                  pl.lit(corporate, pl.String).alias("corporate_currency")).select(list(ORG_FX_SCHEMA))
 
     def owners(self) -> pl.DataFrame:
         records = self._call("the user list", self._sf().query_all, "SELECT Id, Name, Email FROM User")["records"]

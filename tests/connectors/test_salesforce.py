@@ -256,3 +256,27 @@ def test_an_org_without_record_types_has_one_pipeline(small_data):
     with SalesforceSandbox(org) as sandbox:
         stages = _connector(sandbox).stages()
     assert set(stages["pipeline_id"]) == {"Opportunity"} and stages.height == len(org.objects["OpportunityStage"].records)
+
+
+def test_a_multi_currency_orgs_own_rates_become_rates_into_the_reporting_currency(small_data):
+    from datetime import date
+
+    from core.errors import ValidationError
+    from core.fx_rates import rates_from_org
+    from core.mapping_config import FxRate
+
+    org = demo_salesforce_org(data=small_data)
+    with SalesforceSandbox(org) as sandbox:
+        dated = _connector(sandbox).org_fx_rates()
+        assert set(dated["table"]) == {"DatedConversionRate"} and set(dated["corporate_currency"]) == {"USD"}
+        # Units of EUR per USD, as Salesforce keeps them, become what one EUR is worth in USD.
+        assert rates_from_org(dated, "USD") == (FxRate("EUR", date(1900, 1, 1), 1.08), FxRate("EUR", date(2025, 7, 1), 1.12))
+        assert rates_from_org(dated, "EUR")[0] == FxRate("USD", date(1900, 1, 1), 0.925926)
+        with pytest.raises(ValidationError, match="no rate for the reporting currency GBP"):
+            rates_from_org(dated, "GBP")
+        del org.objects["DatedConversionRate"]  # advanced currency management off: one static rate per currency
+        static = _connector(sandbox).org_fx_rates()
+        assert set(static["table"]) == {"CurrencyType"}
+        assert rates_from_org(static, "USD") == (FxRate("EUR", date(1900, 1, 1), 1.12),)
+        del org.objects["CurrencyType"]  # a single-currency org keeps no rates
+        assert _connector(sandbox).org_fx_rates().is_empty()

@@ -427,3 +427,30 @@ def test_step_3_puts_uploaded_fx_rates_in_force_and_names_a_bad_line(open_page):
     _button(at, "Put these rates in force").click().run()
     assert not at.exception and "FX rates in force as mapping version" in texts(at)
     assert any(e.label.startswith("FX rates into USD (3 in force)") for e in at.expander)
+
+
+def test_step_3_offers_the_orgs_own_fx_rates_and_a_person_puts_them_in_force(open_page, env):
+    from datetime import date
+
+    from core.mapping_config import FxRate
+    from storage.mappings import latest_mapping
+
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    _button(at, "Suggest mappings").click().run()
+    for _ in range(3):
+        next(b for b in at.button if b.label.startswith("Accept all") and not b.disabled).click().run()
+    next(b for b in at.button if b.label.startswith("Put ")).click().run()
+    # A mapping built from suggestions has no FX rates: every EUR row would wait for them.
+    assert any(e.label.startswith("FX rates into USD (0 in force)") for e in at.expander)
+    _button(at, "Read rates from Demo CRM (Salesforce sandbox)").click().run()
+    assert not at.exception
+    assert "Demo CRM (Salesforce sandbox) · from DatedConversionRate" in texts(at)
+    _button(at, "Put these 2 rates in force").click().run()
+    assert not at.exception and any("2 FX rate(s) from Demo CRM" in s.value for s in at.success)
+    with session_scope(open_database(load_settings(env))) as session:
+        version, config = latest_mapping(session, 1)
+    assert config.fx_rates == (FxRate("EUR", date(1900, 1, 1), 1.08), FxRate("EUR", date(2025, 7, 1), 1.12))
+    assert version.note == "FX rates from Demo CRM (Salesforce sandbox) (DatedConversionRate)"
+    assert any(e.label.startswith("FX rates into USD (2 in force)") for e in at.expander)
