@@ -47,15 +47,30 @@ def _cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_workspaces(_args: argparse.Namespace) -> int:
+def _cmd_workspaces(args: argparse.Namespace) -> int:
+    from core.roles import Permission
     from core.startup import start
+    from core.wizard import StepStatus, progress
     from storage.db import session_scope
-    from storage.workspaces import list_workspaces
+    from storage.progress import setup_facts
+    from storage.workspaces import create_workspace, list_workspaces
 
-    engine = start(load_settings())
+    settings = load_settings()
+    engine = start(settings)
+    if args.action == "create":
+        if not args.name:
+            raise RevenueConnectorError("workspaces create needs the workspace's NAME.")
+        access = _cli_access(engine, settings)
+        access.require(Permission.MANAGE_CONNECTIONS)
+        with session_scope(engine) as session:
+            workspace = create_workspace(session, args.name, actor=f"cli:{access.actor}",
+                                         reporting_currency=args.reporting_currency)
+        print(f"workspace {workspace.name} created (reporting currency {workspace.reporting_currency})")
+        return 0
     with session_scope(engine) as session:
         for workspace in list_workspaces(session):
-            print(f"{workspace.name}\t{'demo' if workspace.is_demo else ''}")
+            done = sum(s.status == StepStatus.DONE for s in progress(setup_facts(session, workspace.id)))
+            print(f"{workspace.name}\t{'demo' if workspace.is_demo else ''}\tsetup {done} of 5 steps done")
     return 0
 
 
@@ -145,14 +160,75 @@ def _connection_by_key(session, workspace_id: int, source_key: str):
 
 
 def _cmd_connections(args: argparse.Namespace) -> int:
-    from storage.connections import list_connections
-    from storage.db import session_scope
+    import os
 
-    _settings, engine, workspace = _open_workspace(args.workspace)
+    from core.connections import check_connection
+    from core.roles import Permission
+    from core.workspace_setup import connection_values, pairs, source_kind
+    from storage.connections import create_connection, list_connections, require_connection
+    from storage.db import session_scope
+    from storage.secret_box import secret_box
+
+    settings, engine, workspace = _open_workspace(args.workspace)
+    if args.action == "list":
+        with session_scope(engine) as session:
+            for c in list_connections(session, workspace.id):
+                status = {True: "ok", False: "failing", None: "untested"}[c.last_test_ok]
+                print(f"{c.source_key}\t{c.kind}\t{status}\t{c.name}")
+        return 0
+    access = _cli_access(engine, settings)
+    access.require(Permission.MANAGE_CONNECTIONS)
+    if not args.name:
+        raise RevenueConnectorError(f"connections {args.action} needs --name.")
+    if args.action == "add":
+        if not args.kind:
+            raise RevenueConnectorError("connections add needs --kind (salesforce, hubspot, file or warehouse).")
+        kind = source_kind(args.kind)
+        values, secrets = connection_values(kind, pairs(args.set, "--set"), pairs(args.secret_from_env,
+                                                                                  "--secret-from-env"), os.environ)
+        with session_scope(engine) as session:
+            connection = create_connection(session, workspace.id, name=args.name, kind=kind, settings=values,
+                                           secrets=secrets, box=secret_box(settings), actor=f"cli:{access.actor}")
+        print(f"connection {connection.name} added to {workspace.name} as source key {connection.source_key}; "
+              f"test it with `python -m core connections test --workspace '{workspace.name}' --name '{connection.name}'`")
+        return 0
     with session_scope(engine) as session:
-        for c in list_connections(session, workspace.id):
-            status = {True: "ok", False: "failing", None: "untested"}[c.last_test_ok]
-            print(f"{c.source_key}\t{c.kind}\t{status}\t{c.name}")
+        connection = require_connection(session, workspace.id, args.name)
+        check = check_connection(session, connection.id, settings, actor=f"cli:{access.actor}")
+    # What the Connect page's 'Test connection' shows: the headline, then its details.
+    print(check.headline)
+    for line in check.details:
+        print(f"  {line}")
+    if not check.ok:
+        raise RevenueConnectorError(f"{connection.name} failed its test: {check.headline}")
+    return 0
+
+
+def _cmd_apply(args: argparse.Namespace) -> int:
+    import os
+
+    from core.roles import Permission
+    from core.startup import start
+    from core.workspace_setup import apply_workspace_file
+
+    settings = load_settings()
+    engine = start(settings)
+    access = _cli_access(engine, settings)
+    access.require(Permission.MANAGE_CONNECTIONS)
+    access.require(Permission.EDIT_SETUP)
+    report = apply_workspace_file(engine, settings, Path(args.file), actor=f"cli:{access.actor}", environ=os.environ)
+    for change in report.changes:
+        print(f"changed: {change}")
+    for same in report.unchanged:
+        print(f"unchanged: {same}")
+    for name, check in report.tests.items():
+        print(f"tested {name}: {check.headline}")
+    if not report.changes:
+        print(f"{report.workspace} already matches {args.file}")
+    failed = report.failed_tests
+    if failed:
+        name, check = next(iter(failed.items()))
+        raise RevenueConnectorError(f"{args.file} was applied, but {name} failed its test: {check.headline}")
     return 0
 
 
@@ -432,7 +508,10 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["status", "upgrade"])
     db.set_defaults(run=_cmd_db)
 
-    workspaces = commands.add_parser("workspaces", help="list workspaces")
+    workspaces = commands.add_parser("workspaces", help="list workspaces (with setup progress), or create one")
+    workspaces.add_argument("action", nargs="?", choices=["list", "create"], default="list")
+    workspaces.add_argument("name", nargs="?", help="the new workspace's name (create)")
+    workspaces.add_argument("--reporting-currency", default="USD", help="3-letter ISO code (create)")
     workspaces.set_defaults(run=_cmd_workspaces)
 
     export = commands.add_parser("export", help="export one table of a workspace")
@@ -449,9 +528,24 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--password-env", help="read the new password from this environment variable, not a prompt")
     users.set_defaults(run=_cmd_users)
 
-    connections = commands.add_parser("connections", help="list a workspace's connections and their source keys")
+    connections = commands.add_parser("connections", help="list a workspace's connections and their source keys, "
+                                                          "add one, or test one")
+    connections.add_argument("action", nargs="?", choices=["list", "add", "test"], default="list")
     connections.add_argument("--workspace", required=True)
+    connections.add_argument("--name", help="the connection's name (add, test; test also takes its source key)")
+    connections.add_argument("--kind", help="salesforce, hubspot, file or warehouse (add)")
+    connections.add_argument("--set", action="append", metavar="KEY=VALUE",
+                             help="a Connect form setting, e.g. auth=password, username=…, domain=login, "
+                                  "api_base_url=…, host=…, path=… (repeat)")
+    connections.add_argument("--secret-from-env", action="append", metavar="KEY=ENV_VAR",
+                             help="a secret read from an environment variable, e.g. password=SF_PASSWORD (repeat); "
+                                  "secrets are never accepted on the command line")
     connections.set_defaults(run=_cmd_connections)
+
+    apply = commands.add_parser("apply", help="create or update a workspace from one declarative YAML file "
+                                              "(connections with secrets from the environment, routes, mapping)")
+    apply.add_argument("--file", required=True)
+    apply.set_defaults(run=_cmd_apply)
 
     route = commands.add_parser("route", help="choose the sources of a domain (step 2), highest priority first")
     route.add_argument("--workspace", required=True)

@@ -91,7 +91,7 @@ def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, st
     check_mapping(obj, config, stages)
     absent = [f.source_field for f in obj.fields if f.source_field not in frame.columns]
     absent += [f.field for f in obj.filters if f.field not in frame.columns]
-    if obj.pipeline_field and obj.pipeline_field not in frame.columns:
+    if obj.domain == Domain.PIPELINE and obj.pipeline_field and obj.pipeline_field not in frame.columns:
         absent.append(obj.pipeline_field)
     if absent:
         raise SourceError(f"{obj.object_name} no longer has the field(s) {', '.join(sorted(set(absent)))}.",

@@ -59,9 +59,11 @@ def _add_connection(kind: SourceKind) -> None:
         st.session_state["connect_add_error"] = exc
         return
     _test(created.id)
-    # Typed secrets leave the browser session as soon as they are stored (encrypted).
+    # Typed secrets leave the browser session as soon as they are stored (encrypted). Reset, not removed: a
+    # form keeps showing a removed widget's last value, an emptied one it shows empty.
     for f in CONNECTION_FIELDS[kind]:
-        st.session_state.pop(_field_key(kind, f.key), None)
+        if f.widget != "select":
+            st.session_state[_field_key(kind, f.key)] = ""
     st.session_state["connect_name"] = ""
 
 
@@ -106,24 +108,29 @@ st.subheader("Add a connection")
 with st.container(border=True):
     kind_labels = {k.label: k for k in AVAILABLE_KINDS}
     kind = kind_labels[st.radio("Source type", list(kind_labels), horizontal=True, key="connect_kind")]
-    st.text_input("Connection name", placeholder=f"e.g. {kind.label} production", key="connect_name")
     chosen = {f.key: st.session_state.get(_field_key(kind, f.key), f.default) for f in CONNECTION_FIELDS[kind]}
-    for f in visible_fields(kind, chosen):
-        key = _field_key(kind, f.key)
-        label = f"{f.label}{' *' if f.required else ''}"
-        if f.widget == "select":
-            st.selectbox(label, f.options, index=f.options.index(chosen[f.key] or f.default), key=key, help=f.help)
-        elif f.widget == "textarea":
-            st.text_area(label, key=key, help=f.help, placeholder=f.help)
-        else:
-            st.text_input(label, key=key, help=f.help, placeholder=f.default or None,
-                          type="password" if f.widget == "password" else "default")
-    if kind == SourceKind.FILE:
-        st.file_uploader("…or upload CSV / Parquet files", type=["csv", "parquet"], accept_multiple_files=True,
-                         key="connect_file_uploads", help="Stored in the data folder, one folder per connection.")
-    st.caption(":material/lock: Passwords, tokens and keys are encrypted before they are stored and are never shown back.")
-    st.button("Save and test", type="primary", icon=":material/add_link:", key="connect_save",
-              on_click=_add_connection, args=(kind,))
+    shown = visible_fields(kind, chosen)
+    # Choices that change which fields apply (the login method) rerun at once; the rest is one form, so what
+    # was typed is sent as a whole on "Save and test", however the user left the last field (Tab, a click).
+    for f in (f for f in shown if f.widget == "select"):
+        st.selectbox(f"{f.label}{' *' if f.required else ''}", f.options, key=_field_key(kind, f.key), help=f.help,
+                     index=f.options.index(chosen[f.key] or f.default))
+    with st.form("connect_form", border=False, enter_to_submit=False):
+        st.text_input("Connection name", placeholder=f"e.g. {kind.label} production", key="connect_name")
+        for f in (f for f in shown if f.widget != "select"):
+            key, label = _field_key(kind, f.key), f"{f.label}{' *' if f.required else ''}"
+            if f.widget == "textarea":
+                st.text_area(label, key=key, help=f.help, placeholder=f.help)
+            else:
+                st.text_input(label, key=key, help=f.help, placeholder=f.default or None,
+                              type="password" if f.widget == "password" else "default")
+        if kind == SourceKind.FILE:
+            st.file_uploader("…or upload CSV / Parquet files", type=["csv", "parquet"], accept_multiple_files=True,
+                             key="connect_file_uploads", help="Stored in the data folder, one folder per connection.")
+        st.caption(":material/lock: Passwords, tokens and keys are encrypted before they are stored and are never "
+                   "shown back.")
+        st.form_submit_button("Save and test", type="primary", icon=":material/add_link:", on_click=_add_connection,
+                              args=(kind,))
     inline_error("connect_add_error")
 
 next_step_link(ctx, workspace, "connect")

@@ -78,6 +78,49 @@ def create_connection(
     return connection
 
 
+def find_connection(session: Session, workspace_id: int, name_or_key: str) -> Connection | None:
+    """The workspace's connection with this name (or source key)."""
+    connections = list_connections(session, workspace_id)
+    return next((c for c in connections if c.name == name_or_key), None) or next(
+        (c for c in connections if c.source_key == name_or_key), None)
+
+
+def require_connection(session: Session, workspace_id: int, name_or_key: str) -> Connection:
+    """The connection of that name or source key, or a NotFound that lists the ones that exist."""
+    connection = find_connection(session, workspace_id, name_or_key)
+    if connection is None:
+        names = ", ".join(f"{c.name} ({c.source_key})" for c in list_connections(session, workspace_id)) or "none yet"
+        raise NotFound(f"There is no connection '{name_or_key}' in this workspace.", hint=f"Connections: {names}.")
+    return connection
+
+
+def update_connection(session: Session, connection_id: int, *, settings: dict[str, Any], secrets: dict[str, str] | None,
+                      box: SecretBox | None, actor: str) -> bool:
+    """Replace a connection's settings and secrets; False (and nothing written) when both are unchanged.
+
+    A changed connection forgets its last test, so nobody trusts a result obtained with other credentials.
+    The audit entry names the settings and the secret keys, never secret values.
+    """
+    connection = get_connection(session, connection_id)
+    same_settings = connection_settings(connection) == settings
+    same_secrets = (connection_secrets(connection, box) if connection.secrets_encrypted and box else {}) == (secrets or {})
+    if same_settings and same_secrets:
+        return False
+    if secrets and box is None:
+        raise ValidationError("Connection secrets need an encryption key.")
+    connection.settings_json = json.dumps(settings, sort_keys=True)
+    connection.secrets_encrypted = box.seal(secrets) if secrets and box else None
+    connection.last_test_ok = None
+    connection.last_tested_at = None
+    connection.last_test_message = None
+    session.add(connection)
+    session.flush()
+    audit.record(session, actor=actor, action="update", entity="connection", entity_id=connection.id,
+                 workspace_id=connection.workspace_id,
+                 detail={"name": connection.name, "settings": settings, "secret_keys": sorted(secrets or {})})
+    return True
+
+
 def record_test_result(session: Session, connection_id: int, *, ok: bool, message: str) -> Connection:
     """Remember the outcome of the last 'Test connection'."""
     connection = get_connection(session, connection_id)

@@ -55,6 +55,23 @@ def env(tmp_path) -> dict[str, str]:
     return {"REVENUE_CONNECTOR_DATA": str(data)}
 
 
+@pytest.fixture
+def cli(env):
+    """cli('sync', '--workspace', 'Demo') runs `python -m core …` as a script would, in the isolated installation;
+    cli(…, extra_env={'SF_PASSWORD': …}) adds environment variables for that call."""
+    import subprocess
+    import sys
+
+    from core.config import PROJECT_ROOT
+
+    def run(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT,
+                              env={**env, "PATH": "/usr/bin", **(extra_env or {})}, capture_output=True, text=True,
+                              timeout=300)
+    run.env = env
+    return run
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_env(request, env) -> dict[str, str]:
     """The same environment once on SQLite and once on PostgreSQL."""

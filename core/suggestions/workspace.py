@@ -169,8 +169,10 @@ def apply_approved(session: Session, workspace_id: int, *, actor: str):
         if not fields:
             objects.pop((connection.source_key, object_name), None)
             continue
+        # Only a pipeline object has stages (an ARR object of the same connection has no pipeline field).
         keys = pipeline_keys(SourceKind(connection.kind),
-                             {s.pipeline_id for s in stage_rows if s.connection_id == connection_id})
+                             {s.pipeline_id for s in stage_rows if s.connection_id == connection_id}) \
+            if Domain(domain) == Domain.PIPELINE else (None, "default")
         pipeline_field, default_pipeline = keys or (
             (previous.pipeline_field, previous.default_pipeline) if previous else (None, "default"))
         objects[(connection.source_key, object_name)] = ObjectMapping(

@@ -147,3 +147,36 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
         page.get_by_test_id("stDownloadButton").filter(has_text="CSV").last.click()
     assert download.value.suggested_filename.endswith("_reconciliation.csv")
     page.screenshot(path=str(SCREENSHOTS / "exports.png"), full_page=True)
+
+
+def test_a_salesforce_password_login_typed_on_the_connect_page_connects(app_server, page):
+    from core.demo import DemoSpec, generate
+    from sandbox.demo_org import demo_salesforce_org
+    from sandbox.salesforce import SalesforceSandbox
+
+    org = demo_salesforce_org(data=generate(DemoSpec(seed=3, accounts=30, opportunities=60, movements=30)))
+    org.password = "Typed-Pa55word"
+    with SalesforceSandbox(org) as sandbox:
+        page.goto(f"{app_server}/connect")
+        wait_for_app(page)
+        page.get_by_text("Salesforce", exact=True).click()
+        wait_for_app(page)
+        for label, value in (("Connection name", "Salesforce production"), ("Username *", org.username),
+                             ("Password *", org.password), ("Security token", org.security_token),
+                             ("API base URL (optional)", sandbox.url)):
+            page.get_by_label(label, exact=True).fill(value)
+            page.keyboard.press("Tab")
+            wait_for_app(page)
+        # Leaving the last field with Tab (not Enter) must still send everything typed.
+        page.get_by_role("button", name="Save and test").click()
+        wait_for_app(page)
+        alerts = page.get_by_test_id("stAlert")
+        expect(alerts.filter(has_text="Connected to Demo Revenue Inc. ·")).to_have_count(1, timeout=20000)
+        expect(alerts.filter(has_text="required")).to_have_count(0)
+        expect(page.get_by_text("Salesforce production", exact=True)).to_be_visible()
+        expect(page.get_by_text("Done. 2 of 2 connection(s) tested OK.")).to_be_visible()
+        # What was typed leaves the page once stored (encrypted).
+        for label in ("Username *", "Password *", "Security token"):
+            expect(page.get_by_label(label, exact=True)).to_have_value("")
+        _assert_no_exception(page, "connect")
+        page.screenshot(path=str(SCREENSHOTS / "connect_salesforce_password.png"), full_page=True)

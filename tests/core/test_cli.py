@@ -4,18 +4,8 @@ import subprocess
 import sys
 
 import polars as pl
-import pytest
 
 from core.config import PROJECT_ROOT
-
-
-@pytest.fixture
-def cli(env):
-    def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT, env={**env, "PATH": "/usr/bin"},
-                              capture_output=True, text=True, timeout=300)
-    run.env = env
-    return run
 
 
 def test_demo_writes_a_seeded_export(cli, tmp_path):

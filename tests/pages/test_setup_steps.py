@@ -358,6 +358,7 @@ def test_step_3_suggestions_are_approved_in_a_few_clicks_and_become_the_mapping_
         _, config = latest_mapping(session, 1)
     opportunities = next(o for o in config.objects if o.object_name == "Opportunity")
     assert opportunities.pipeline_field == "RecordTypeId"
+    assert next(o for o in config.objects if o.object_name == "ARR_Movement__c").pipeline_field is None
     assert sorted(config.pipelines.values()) == ["New Business", "Renewals & Expansion"]
 
 
