@@ -48,7 +48,7 @@ def test_test_connection_reports_what_it_found(open_page):
 def test_adding_a_connection_without_a_folder_names_the_field(open_page):
     at = open_page("connect")
     at.radio(key="connect_kind").set_value("Files (CSV / Parquet)").run()
-    at.text_input(key="connect_name").input("Warehouse export").run()
+    at.text_input(key="connect_name").input("Warehouse export")
     _button(at, "Save and test").click().run()
     assert not at.exception
     assert any("Folder with CSV / Parquet files: this field is required." in e.value for e in at.error)
@@ -58,8 +58,8 @@ def test_adding_a_folder_connection_tests_it(open_page, tmp_path):
     (tmp_path / "deals.csv").write_text("Id,Amount\n1,100\n")
     at = open_page("connect")
     at.radio(key="connect_kind").set_value("Files (CSV / Parquet)").run()
-    at.text_input(key="connect_name").input("Warehouse export").run()
-    at.text_input(key="connect_file_path").input(str(tmp_path)).run()
+    at.text_input(key="connect_name").input("Warehouse export")
+    at.text_input(key="connect_file_path").input(str(tmp_path))
     _button(at, "Save and test").click().run()
     assert not at.exception
     assert any("1 file readable" in s.value for s in at.success)
@@ -69,9 +69,8 @@ def test_adding_a_folder_connection_tests_it(open_page, tmp_path):
 def test_uploaded_files_become_a_tested_connection(open_page, env):
     at = open_page("connect")
     at.radio(key="connect_kind").set_value("Files (CSV / Parquet)").run()
-    at.text_input(key="connect_name").input("Finance ARR").run()
-    at.file_uploader(key="connect_file_uploads").set_value(
-        [("arr_movements.csv", b"Id,Delta\na1,100\n", "text/csv")]).run()
+    at.text_input(key="connect_name").input("Finance ARR")
+    at.file_uploader(key="connect_file_uploads").set_value([("arr_movements.csv", b"Id,Delta\na1,100\n", "text/csv")])
     _button(at, "Save and test").click().run()
     assert not at.exception
     assert any("1 file readable" in s.value for s in at.success)
@@ -90,8 +89,8 @@ def test_a_garbage_upload_is_refused_naming_the_line_and_saves_no_connection(ope
 
     at = open_page("connect")
     at.radio(key="connect_kind").set_value("Files (CSV / Parquet)").run()
-    at.text_input(key="connect_name").input("Broken export").run()
-    at.file_uploader(key="connect_file_uploads").set_value([(name, content, "text/csv")]).run()
+    at.text_input(key="connect_name").input("Broken export")
+    at.file_uploader(key="connect_file_uploads").set_value([(name, content, "text/csv")])
     _button(at, "Save and test").click().run()
     assert not at.exception
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
@@ -108,11 +107,11 @@ def test_a_salesforce_password_login_entered_on_the_connect_page_connects(open_p
     with SalesforceSandbox(org) as sandbox:
         at = open_page("connect")
         at.radio(key="connect_kind").set_value("Salesforce").run()
-        at.text_input(key="connect_name").input("Salesforce prod").run()
-        at.text_input(key="connect_salesforce_username").input(org.username).run()
-        at.text_input(key="connect_salesforce_password").input(org.password).run()
-        at.text_input(key="connect_salesforce_security_token").input(org.security_token).run()
-        at.text_input(key="connect_salesforce_api_base_url").input(sandbox.url).run()
+        at.text_input(key="connect_name").input("Salesforce prod")
+        at.text_input(key="connect_salesforce_username").input(org.username)
+        at.text_input(key="connect_salesforce_password").input(org.password)
+        at.text_input(key="connect_salesforce_security_token").input(org.security_token)
+        at.text_input(key="connect_salesforce_api_base_url").input(sandbox.url)
         _button(at, "Save and test").click().run()
         assert not at.exception
         assert any(s.value.startswith("Connected to Demo Revenue Inc.") for s in at.success), [e.value for e in at.error]
@@ -132,9 +131,9 @@ def test_a_hubspot_workspace_can_be_connected_from_the_connect_page(open_page, e
         _button(at, "Create workspace").click().run()
         at = open_page("connect", ws="HubSpot trial")
         at.radio(key="connect_kind").set_value("HubSpot").run()
-        at.text_input(key="connect_name").input("HubSpot sandbox").run()
-        at.text_input(key="connect_hubspot_access_token").input(portal.token).run()
-        at.text_input(key="connect_hubspot_host").input(sandbox.url).run()
+        at.text_input(key="connect_name").input("HubSpot sandbox")
+        at.text_input(key="connect_hubspot_access_token").input(portal.token)
+        at.text_input(key="connect_hubspot_host").input(sandbox.url)
         _button(at, "Save and test").click().run()
         assert not at.exception
         assert any("Connected to demo-revenue.hubspot.example (portal 4200001)" in s.value for s in at.success)
@@ -151,10 +150,10 @@ def test_a_wrong_salesforce_password_is_shown_on_the_connection(open_page):
     with SalesforceSandbox(org) as sandbox:
         at = open_page("connect")
         at.radio(key="connect_kind").set_value("Salesforce").run()
-        at.text_input(key="connect_name").input("Salesforce prod").run()
-        at.text_input(key="connect_salesforce_username").input(org.username).run()
-        at.text_input(key="connect_salesforce_password").input("not-the-password").run()
-        at.text_input(key="connect_salesforce_api_base_url").input(sandbox.url).run()
+        at.text_input(key="connect_name").input("Salesforce prod")
+        at.text_input(key="connect_salesforce_username").input(org.username)
+        at.text_input(key="connect_salesforce_password").input("not-the-password")
+        at.text_input(key="connect_salesforce_api_base_url").input(sandbox.url)
         _button(at, "Save and test").click().run()
         assert not at.exception
         assert any("Salesforce refused the login" in e.value for e in at.error)
