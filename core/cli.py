@@ -14,6 +14,7 @@ from core.errors import RevenueConnectorError
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+MISTAKES_SHOWN = 25  # per labelled set in `eval`; --all-mistakes lists them all
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -463,19 +464,30 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         out = headless.stages_output(headless.stage_suggestions(frame))
     else:
         frame = headless.read_table(args.input, headless.ACCOUNT_COLUMNS)
-        out = suggest_duplicates(headless.account_records(frame)).pairs.drop("cluster")
+        out = headless.accounts_output(suggest_duplicates(headless.account_records(frame)).pairs,
+                                       include_related=args.include_related)
     out.write_csv(args.out)
     print(f"{out.height:,} suggestion(s) written to {args.out}")
     return 0
 
 
-def _cmd_eval(_args: argparse.Namespace) -> int:
-    from core.suggestions.evaluation import evaluate_all
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from core.suggestions.evaluation import evaluate_account_sets, evaluate_all
+
+    def mistakes(found: tuple[str, ...]) -> None:
+        shown = found if args.all_mistakes else found[:MISTAKES_SHOWN]
+        for mistake in shown:
+            print(f"    {mistake}")
+        if len(found) > len(shown):
+            print(f"    … and {len(found) - len(shown):,} more (--all-mistakes lists them)")
 
     for score in evaluate_all():
         print(score.line())
-        for mistake in score.mistakes:
-            print(f"    {mistake}")
+        mistakes(score.mistakes)
+    for evaluation in evaluate_account_sets():
+        print("\n".join(evaluation.lines()))
+        print("  mistakes (wrong suggestions first, then missed pairs in one script):")
+        mistakes(evaluation.mistakes)
     return 0
 
 
@@ -623,9 +635,13 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("kind", choices=["fields", "stages", "accounts"])
     suggest.add_argument("--input", required=True, help="CSV to read (see README for its columns)")
     suggest.add_argument("--out", required=True, help="CSV to write")
+    suggest.add_argument("--include-related", action="store_true",
+                         help="accounts: also write related pairs (a regional or legal entity and its parent)")
     suggest.set_defaults(run=_cmd_suggest)
 
     evaluation = commands.add_parser("eval", help="precision, recall and F1 of suggestions on the labelled sets")
+    evaluation.add_argument("--all-mistakes", action="store_true",
+                            help=f"list every mistake, not only the first {MISTAKES_SHOWN} of each set")
     evaluation.set_defaults(run=_cmd_eval)
 
     secret = commands.add_parser("secret-key", help="print a new key for REVENUE_CONNECTOR_SECRET_KEY")

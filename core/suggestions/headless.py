@@ -93,3 +93,12 @@ def stages_output(suggestions: list[Suggestion]) -> pl.DataFrame:
                         schema={"pipeline": pl.String, "stage_id": pl.String, "suggested": pl.String,
                                 "weight": pl.Float64, "score": pl.Float64, "band": pl.String, "reason": pl.String})
 
+
+def accounts_output(pairs: pl.DataFrame, *, include_related: bool = False) -> pl.DataFrame:
+    """Suggested pairs as written by `suggest accounts`: same-company pairs (they are the duplicates), with the
+    related ones (regional or legal entities of one group, parent named) only when asked for."""
+    columns = ["account_id_a", "account_id_b", "score", "band", "reason"]
+    if include_related:
+        return pairs.select(columns + ["relation", "parent_id"])
+    # The columns stay those scripts already read; every row is a same-company pair.
+    return pairs.filter(pl.col("relation") == "same").select(columns)

@@ -137,7 +137,8 @@ def suggest_duplicate_accounts(session: Session, workspace_id: int, *,
     """Suggest duplicate pairs among the live canonical accounts; pairs already decided are never re-suggested."""
     accounts = review.live_accounts(session, workspace_id).with_columns(pl.col("id").cast(pl.String))
     run = suggest_duplicates(accounts, thresholds=thresholds, exclude=review.known_pairs(session, workspace_id))
-    return review.store_duplicate_pairs(session, workspace_id, run.pairs)
+    # Related pairs (a regional entity and its parent) are not merges; step 4 does not offer them yet.
+    return review.store_duplicate_pairs(session, workspace_id, run.pairs.filter(pl.col("relation") == "same"))
 
 
 def apply_approved(session: Session, workspace_id: int, *, actor: str):

@@ -117,8 +117,9 @@ def test_eval_and_bench_accounts_print_figures(cli):
     result = cli("eval")
     assert result.returncode == 0, result.stderr
     assert [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")] == \
-        ["fields", "stages", "accounts"]
-    assert "F1" in result.stdout
+        ["fields", "stages", "accounts", "accounts"]
+    assert "accounts  real_accounts.csv" in result.stdout and "auto-accept band" in result.stdout
+    assert "cross-script" in result.stdout and "related (parent/child)" in result.stdout
     bench = cli("bench", "accounts", "--accounts", "3000")
     assert bench.returncode == 0 and "pairs compared" in bench.stdout and "peak memory" in bench.stdout
 
