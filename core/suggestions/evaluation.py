@@ -8,11 +8,12 @@ related), per script, per evidence rule, and for the auto-accept band, on the ha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
 
+from core.canonical import DEFAULT_STAGES, StageSemantics
 from core.config import PROJECT_ROOT
 from core.suggestions.accounts import RELATED, SAME, suggest_duplicates
 from core.suggestions.headless import (
@@ -20,11 +21,13 @@ from core.suggestions.headless import (
     FIELD_COLUMNS,
     STAGE_COLUMNS,
     account_records,
+    crm_stages,
     field_suggestions,
     read_table,
     stage_suggestions,
 )
 from core.suggestions.model import DEFAULT_THRESHOLDS, Band, BandThresholds
+from core.suggestions.stages import normalise_probability
 
 EVALUATION_DIR = PROJECT_ROOT / "tests" / "evaluation"
 
@@ -39,11 +42,15 @@ class Score:
     accuracy: float | None = None
     auto_accept_wrong: int = 0
     mistakes: tuple[str, ...] = ()
+    readings_disagree_auto: int | None = None   # stages: open stages auto-accepted against their probability
+
 
     def line(self) -> str:
         accuracy = f"  top-1 accuracy {self.accuracy:.3f}" if self.accuracy is not None else ""
+        disagree = (f"  auto-accepted against the probability: {self.readings_disagree_auto}"
+                    if self.readings_disagree_auto is not None else "")
         return (f"{self.kind:<9} n={self.items:<5} precision {self.precision:.3f}  recall {self.recall:.3f}  "
-                f"F1 {self.f1:.3f}{accuracy}  wrong in auto-accept: {self.auto_accept_wrong}")
+                f"F1 {self.f1:.3f}{accuracy}  wrong in auto-accept: {self.auto_accept_wrong}{disagree}")
 
 
 def _prf(true_positive: int, predicted: int, actual: int) -> tuple[float, float, float]:
@@ -76,8 +83,18 @@ def evaluate_stages(path: Path = EVALUATION_DIR / "stages.csv") -> Score:
     frame = read_table(path, STAGE_COLUMNS + ("expected",))
     suggestions = stage_suggestions(frame)
     labels = [e or "" for e in frame["expected"].to_list()]
-    return _classification("stages", labels, [f"{p}/{s}" for p, s in frame.select("pipeline", "stage_id").iter_rows()],
-                           suggestions)
+    score = _classification("stages", labels, [f"{p}/{s}" for p, s in frame.select("pipeline", "stage_id")
+                                               .iter_rows()], suggestions)
+    # Counted here without the engine's own reading: the open stages whose weight is nearest the probability.
+    weights = {s.key: s.weight for s in DEFAULT_STAGES if s.semantics == StageSemantics.OPEN}
+    against = 0
+    for stage, suggestion in zip(crm_stages(frame), suggestions, strict=True):
+        if stage.is_closed or stage.probability is None or suggestion.band != Band.AUTO_ACCEPT:
+            continue
+        probability = normalise_probability(stage.probability, stage.system)
+        gap = {key: abs(probability - weight) for key, weight in weights.items()}
+        against += suggestion.target in gap and gap[suggestion.target] > min(gap.values()) + 1e-9
+    return replace(score, readings_disagree_auto=against)
 
 
 def evaluate_all() -> list[Score]:

@@ -4,6 +4,11 @@ CRM metadata is authoritative for closed stages: closed + won is always `closed_
 always `closed_lost`. Open stages map by label (rapidfuzz against the names CRMs use), by probability and
 by their position in the pipeline. The suggested weight is the CRM probability where the CRM has one
 (Salesforce sends 0-100, HubSpot 0-1 as text: both are normalised here), else the canonical stage's.
+
+An open stage is auto-accepted only when its readings agree: the label, the probability (the canonical stage
+whose weight is nearest) and the position in the pipeline point at one canonical stage. When they disagree
+('Demo Scheduled' at 20%: the label says Evaluation, the probability Qualification) the suggestion goes to
+review with every reading in its reasons, because a label word must not overrule a clear probability unseen.
 """
 
 from __future__ import annotations
@@ -103,7 +108,8 @@ def suggest_stages(stages: list[CrmStage], canonical: tuple[CanonicalStage, ...]
                     stage.stage_id, target.key, 1.0, thresholds.band(1.0), (f"CRM says {why}",), Origin.RULES.value,
                     None, None, group=pipeline_id, weight=target.weight)
                 continue
-            position = open_members.index(stage) / max(len(open_members) - 1, 1) if len(open_members) > 1 else 0.0
+            # Position is a reading only when the pipeline has several open stages.
+            position = open_members.index(stage) / (len(open_members) - 1) if len(open_members) > 1 else None
             by_key[(pipeline_id, stage.stage_id)] = _open_suggestion(
                 stage, probability, position, choices if stage.is_closed is None else open_stages, thresholds)
     for stage in stages:
@@ -111,7 +117,15 @@ def suggest_stages(stages: list[CrmStage], canonical: tuple[CanonicalStage, ...]
     return suggestions
 
 
-def _open_suggestion(stage: CrmStage, probability: float | None, position: float,
+def probability_reading(probability: float, funnel: list[CanonicalStage]) -> list[CanonicalStage]:
+    """The open canonical stage(s) whose weight is nearest the probability (two when it sits midway)."""
+    if not funnel:
+        return []
+    nearest = min(abs(probability - c.weight) for c in funnel)
+    return [c for c in funnel if abs(probability - c.weight) - nearest < 1e-9]
+
+
+def _open_suggestion(stage: CrmStage, probability: float | None, position: float | None,
                      open_stages: list[CanonicalStage], thresholds: BandThresholds) -> Suggestion:
     """An open stage: label first, then probability and position in the funnel."""
     if not open_stages:
@@ -123,7 +137,7 @@ def _open_suggestion(stage: CrmStage, probability: float | None, position: float
         label = _label_similarity(stage.label, canonical)
         i = funnel.index(canonical) if canonical in funnel else len(funnel) - 1
         slot = i / max(len(funnel) - 1, 1) if len(funnel) > 1 else 0.0
-        order = 1 - abs(position - slot)
+        order = 1 - abs((position if position is not None else slot) - slot)
         if probability is not None:
             closeness = max(0.0, 1 - abs(probability - canonical.weight) / 0.5)
             score = 0.6 * label + 0.2 * closeness + 0.2 * order
@@ -144,8 +158,39 @@ def _open_suggestion(stage: CrmStage, probability: float | None, position: float
                else f"label '{stage.label}' names {canonical.label}"]
     if closeness is not None:
         reasons.append(f"probability {probability:.0%} vs weight {canonical.weight:.0%}")
-    reasons.append(f"position in the pipeline {order:.0%} aligned")
+    if position is not None:
+        reasons.append(f"position in the pipeline {order:.0%} aligned")
+    disagreements = _disagreements(stage, canonical, probability, position, funnel, scored)
+    if disagreements:
+        score = min(score, thresholds.auto_accept - 0.01)
+        reasons = [f"the readings disagree, so a person decides: {'; '.join(disagreements)}", *reasons]
     weight = probability if probability is not None else canonical.weight
     return Suggestion(stage.stage_id, canonical.key, score, thresholds.band(score), tuple(reasons),
                       Origin.RAPIDFUZZ.value, runner[1].key if runner else None, runner[0] if runner else None,
                       group=stage.pipeline_id, weight=weight)
+
+
+def _disagreements(stage: CrmStage, chosen: CanonicalStage, probability: float | None, position: float | None,
+                   funnel: list[CanonicalStage], scored: list) -> list[str]:
+    """Each reading (label, probability, position) that points somewhere other than `chosen`, in words."""
+    if chosen not in funnel:
+        return []  # a closed stage chosen by label from a file without CRM metadata: no funnel readings
+    said: list[str] = []
+    by_label = max(scored, key=lambda s: s[2])[1]
+    if by_label != chosen:
+        said.append(f"the label '{stage.label}' reads {by_label.label}")
+    if probability is not None:
+        nearest = probability_reading(probability, funnel)
+        if chosen not in nearest:
+            names = " or ".join(f"{c.label} ({c.weight:.0%})" for c in nearest)
+            said.append(f"the probability {probability:.0%} reads {names}")
+        if by_label == chosen and said:
+            said.insert(0, f"the label '{stage.label}' reads {chosen.label}")
+    if position is not None and len(funnel) > 1:
+        step = 1 / (len(funnel) - 1)
+        slot = funnel.index(chosen) * step
+        if abs(position - slot) > step + 1e-9:
+            # More than one stage away from where the stage sits in its pipeline.
+            at = min(funnel, key=lambda c: abs(position - funnel.index(c) * step))
+            said.append(f"its place in the pipeline reads {at.label}")
+    return said

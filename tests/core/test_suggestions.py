@@ -1,6 +1,8 @@
 """The offline suggestion engine: fields and stages, and their labelled evaluation sets (accounts: test_duplicate_accounts)."""
 
 
+import pytest
+
 from core.canonical import CLOSED_LOST, CLOSED_WON, Domain
 from core.suggestions.evaluation import evaluate_fields, evaluate_stages
 from core.suggestions.fields import SourceField, suggest_fields
@@ -73,3 +75,35 @@ def test_probabilities_are_normalised_and_become_the_suggested_weight():
     assert normalise_probability(0.6, "hubspot") == 0.6
     [s] = suggest_stages([CrmStage("hubspot", "d", "x", "Contract Sent", 0.9, False, None, 0)])
     assert s.target == "negotiation" and s.weight == 0.9
+
+
+@pytest.mark.parametrize(("label", "probability", "label_reads", "probability_reads"), [
+    ("Demo Scheduled", 20, "Evaluation", "Qualification"),
+    ("Business Case", 50, "Qualification", "Evaluation (40%) or Proposal"),
+])
+def test_an_open_stage_whose_label_and_probability_disagree_goes_to_review_with_both_readings(
+        label, probability, label_reads, probability_reads):
+    stages = [CrmStage("salesforce", "p", "a", "Prospecting", 10, False, False, 0),
+              CrmStage("salesforce", "p", "b", label, probability, False, False, 1),
+              CrmStage("salesforce", "p", "c", "Negotiation", 80, False, False, 2)]
+    suggestion = suggest_stages(stages)[1]
+    assert suggestion.band == Band.REVIEW
+    assert f"the label '{label}' reads {label_reads}" in suggestion.reason
+    assert f"the probability {probability}% reads {probability_reads}" in suggestion.reason
+
+
+def test_an_open_stage_is_auto_accepted_when_label_probability_and_position_agree():
+    stages = [CrmStage("hubspot", "d", str(i), label, p, False, None, i)
+              for i, (label, p) in enumerate([("New", 0.1), ("Demo Scheduled", 0.4), ("Quote Sent", 0.6)])]
+    assert [s.band for s in suggest_stages(stages)] == [Band.AUTO_ACCEPT] * 3
+
+
+def test_a_pipeline_where_every_stage_has_one_probability_is_reviewed():
+    # Pipedrive's default is 100% on every stage: the probability says nothing, so nothing is auto-accepted.
+    stages = [CrmStage("pipedrive", "s", label, label, 100, False, False, i)
+              for i, label in enumerate(["Qualified", "Demo Scheduled", "Proposal Made", "Negotiations Started"])]
+    assert {s.band for s in suggest_stages(stages)[:3]} == {Band.REVIEW}
+
+
+def test_the_stage_evaluation_counts_auto_accepts_against_the_probability():
+    assert evaluate_stages().readings_disagree_auto == 0
