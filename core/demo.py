@@ -193,9 +193,11 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pl.DataFrame, d
     parent_idx = rng.choice(n_base, size=n_children, replace=False)
     parents = originals[parent_idx.tolist()]
     regions = np.array(["Europe GmbH", "UK Ltd", "(EMEA)", "Canada Inc.", "APAC Pte. Ltd."])[rng.integers(0, 5, n_children)]
+    # One child in five was never linked to its group in the CRM: step 4 suggests it as related to its parent.
+    linked = pl.int_range(pl.len()) % 5 != 4
     children = parents.with_columns(
         Name=pl.col("_base") + " " + pl.Series(regions),
-        ParentId=pl.col("Id"),
+        ParentId=pl.when(linked).then(pl.col("Id")),
         AnnualRevenue=((pl.col("AnnualRevenue") * 0.2) / 1000).round(0) * 1000,
     )
     extra = pl.concat([dupes, children]).with_columns(
@@ -229,6 +231,9 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pl.DataFrame, d
                                                extra["Id"].head(n_dupes).to_list(), strict=True)],
         "renamed": [{"id": i, "old_name": o, "new_name": n} for i, o, n in zip(renamed_ids, old_names, new_names, strict=True)],
         "children": [[p, c] for p, c in zip(parents["Id"].to_list(), extra["Id"].tail(n_children).to_list(), strict=True)],
+        "unlinked_children": [[p, c] for i, (p, c) in enumerate(zip(parents["Id"].to_list(),
+                                                                     extra["Id"].tail(n_children).to_list(),
+                                                                     strict=True)) if i % 5 == 4],
         "lookalikes": originals.filter(pl.col("_base").is_in([n for n, _, _ in _LOOKALIKES]))["Id"].to_list(),
     }
     return accounts, truth

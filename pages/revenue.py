@@ -59,10 +59,15 @@ with st.container(border=True):
     pipelines = pipe_col.multiselect("Pipeline", options.pipelines, key="revenue_pipelines", placeholder="All pipelines")
     stages = stage_col.multiselect("Stage", list(options.stages), key="revenue_stages", placeholder="All open stages",
                                    format_func=lambda k: options.stages[k])
+    groups: list[str] = []
+    if options.account_groups and access.sees_amounts:
+        # Not offered to masked roles: one group against all the others would tell a customer's amount.
+        groups = st.multiselect("Parent account (with its linked entities)", options.account_groups,
+                                key="revenue_account_groups", placeholder="All accounts")
     st.caption("Owner, pipeline and stage narrow the pipeline and the reconciliation's deals; ARR actuals follow "
-               "period and segment.")
+               "period, segment and parent account.")
 filters = RevenueFilters(start=period[0], end=period[1], segments=tuple(segments), owners=tuple(owners),
-                         pipelines=tuple(pipelines), stages=tuple(stages))
+                         pipelines=tuple(pipelines), stages=tuple(stages), account_groups=tuple(groups))
 if not access.sees_amounts:
     st.info(f"Your role ({access.role.label}) sees customer-linked amounts masked: per-deal and per-movement "
             f"amounts read •••, and totals over fewer than {access.min_accounts} accounts are left out.",
@@ -89,8 +94,8 @@ with st.container(horizontal=True):
     st.metric(f"Ending ARR, {latest:%b %Y}", _money(view.headline["ending_arr"]), border=True)
     st.metric("Net new ARR in the period", _money(view.headline["net_new_arr"]), border=True)
 
-pipeline_tab, bridge_tab, plan_tab, reconciliation_tab = st.tabs(
-    ["Pipeline vs ARR", "ARR bridge", "Plan vs actual", "Pipeline ↔ ARR reconciliation"],
+pipeline_tab, bridge_tab, plan_tab, reconciliation_tab, groups_tab = st.tabs(
+    ["Pipeline vs ARR", "ARR bridge", "Plan vs actual", "Pipeline ↔ ARR reconciliation", "By parent account"],
     key="revenue_tab", on_change="rerun")  # a widget, so the open tab survives reruns (uploads, sliders)
 
 with pipeline_tab:
@@ -158,3 +163,13 @@ with reconciliation_tab:
         st.download_button("Download reconciliation (CSV)", to_csv_bytes(view.reconciliation),
                            file_name=f"{workspace.name.lower().replace(' ', '_')}_reconciliation.csv", mime="text/csv",
                            on_click="ignore", key="revenue_reconciliation_csv", icon=":material/download:")
+
+with groups_tab:
+    if view.account_groups.is_empty():
+        st.info("No parent account has linked entities yet. In step 4 · Reconcile, approve a related pair (a regional "
+                "or legal entity of one group) to link it under its parent; the CRM's own parent accounts count too.",
+                icon=":material/account_tree:")
+    else:
+        st.caption(f"Each parent account with the entities linked under it: open and weighted pipeline, and ending "
+                   f"ARR at the end of the last month shown, rolled up, in {currency}.")
+        figure_table(view.account_groups)

@@ -1,8 +1,8 @@
 """An OpenAI-compatible chat endpoint (POST /v1/chat/completions) that the `openai` client talks to unchanged.
 
 It is not a language model: a `policy` answers each request deterministically from the JSON the app sends,
-so tests can play an agreeable model, a gullible one that obeys instructions hidden in CRM labels, or one
-that invents names. It checks the request asks for a JSON-schema-constrained answer and keeps every request
+so tests can play an agreeable model, a gullible one that obeys instructions hidden in CRM labels, one
+that invents names, or a judge of duplicate-account pairs (same / related / different). It checks the request asks for a JSON-schema-constrained answer and keeps every request
 body so tests can prove what was (and was not) sent.
 """
 
@@ -27,6 +27,22 @@ def last_candidate(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Prefer the engine's runner-up: shows the LLM can change the answer within the offered choices."""
     return [{"id": item["id"], "target": item["candidates"][-1], "reason": "the label fits better"}
             for item in payload["items"]]
+
+
+def judge_pairs_by_domain(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """For account pairs: 'same' when both have one domain, 'related' when one name opens the other, else
+    'different' — a plausible judge whose every answer a test can predict."""
+    answers = []
+    for item in payload["items"]:
+        a, b = item["a"], item["b"]
+        if a.get("domain") and a.get("domain") == b.get("domain"):
+            verdict = "same"
+        elif any(x["name"].lower().startswith(y["name"].lower().split()[0] + " ") for x, y in ((a, b), (b, a))):
+            verdict = "related"
+        else:
+            verdict = "different"
+        answers.append({"id": item["id"], "target": verdict, "reason": f"by domain and name: {verdict}"})
+    return answers
 
 
 class ChatSandbox(SandboxServer):

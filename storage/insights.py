@@ -8,7 +8,7 @@ import polars as pl
 from sqlalchemy import Engine, and_, delete, func, select
 from sqlalchemy.orm import aliased
 
-from storage.tables import ArrMovement, CanonicalAccount, Opportunity, RevenuePlan, SyncRun, utcnow
+from storage.tables import ArrMovement, AuditEntry, CanonicalAccount, Opportunity, RevenuePlan, SyncRun, utcnow
 
 PLAN_SCHEMA: dict[str, pl.DataType] = {"month": pl.Date(), "segment": pl.String(), "planned_ending_arr": pl.Float64(),
                                        "planned_net_new_arr": pl.Float64()}
@@ -58,13 +58,29 @@ def live_movements(engine: Engine, workspace_id: int) -> pl.DataFrame:
 
 
 def data_version(engine: Engine, workspace_id: int) -> tuple:
-    """Changes whenever the canonical data or the plan changes: a cache key for the Revenue page."""
+    """Changes whenever the canonical data, the accounts (a merge, a parent link, or either undone) or the plan
+    change: a cache key for the Revenue page."""
     with engine.connect() as connection:
         last_run = connection.execute(select(func.max(SyncRun.id)).where(
             SyncRun.workspace_id == workspace_id, SyncRun.status == "succeeded")).scalar_one()
         plan = connection.execute(select(func.count(), func.max(RevenuePlan.uploaded_at)).where(
             RevenuePlan.workspace_id == workspace_id)).one()
-    return last_run, plan[0], str(plan[1])
+        # Every account decision is audited, so the latest one marks the account hierarchy's version.
+        accounts = connection.execute(select(func.max(AuditEntry.id)).where(
+            AuditEntry.workspace_id == workspace_id, AuditEntry.entity == "accounts")).scalar_one()
+    return last_run, plan[0], str(plan[1]), accounts
+
+
+def account_hierarchy(engine: Engine, workspace_id: int) -> pl.DataFrame:
+    """account_id, parent_id, account: every live canonical account and its parent, a merged-away parent read as
+    the account it was merged into."""
+    account, parent = aliased(CanonicalAccount), aliased(CanonicalAccount)
+    statement = (select(account.id.label("account_id"),
+                        func.coalesce(parent.merged_into_id, parent.id).label("parent_id"),
+                        account.name.label("account"))
+                 .select_from(account).outerjoin(parent, parent.id == account.parent_id)
+                 .where(account.workspace_id == workspace_id, account.merged_into_id.is_(None)))
+    return _read(engine, statement, {"account_id": pl.Int64, "parent_id": pl.Int64, "account": pl.String})
 
 
 def load_plan(engine: Engine, workspace_id: int) -> pl.DataFrame:

@@ -31,7 +31,7 @@ from storage.tables import (
     utcnow,
 )
 
-APPROVED, REJECTED, SUGGESTED, MERGED = "approved", "rejected", "suggested", "merged"
+APPROVED, REJECTED, SUGGESTED, MERGED, LINKED = "approved", "rejected", "suggested", "merged", "linked"
 # A field that was present when a mapping written as code first synced: known, so not drift, but never
 # reviewed either, so it stays out of the review table and a later 'Suggest mappings' may still suggest it.
 SEEN = "seen"
@@ -232,13 +232,13 @@ def fields_held_for_review(engine: Engine, workspace_id: int) -> pl.DataFrame:
 # -- duplicate accounts -------------------------------------------------------------------------
 
 def live_accounts(session: Session, workspace_id: int) -> pl.DataFrame:
-    """Canonical accounts not merged into another: id, name, website, country (read in `session`)."""
+    """Canonical accounts not merged into another: id, name, website, country, parent_id (read in `session`)."""
     table = CanonicalAccount.__table__  # type: ignore[attr-defined]
-    statement = select(table.c.id, table.c.name, table.c.website, table.c.country).where(
+    statement = select(table.c.id, table.c.name, table.c.website, table.c.country, table.c.parent_id).where(
         table.c.workspace_id == workspace_id, table.c.merged_into_id.is_(None))
     session.flush()
     return pl.read_database(statement, session.connection(), schema_overrides={
-        "id": pl.Int64, "name": pl.String, "website": pl.String, "country": pl.String})
+        "id": pl.Int64, "name": pl.String, "website": pl.String, "country": pl.String, "parent_id": pl.Int64})
 
 
 def known_pairs(session: Session, workspace_id: int) -> set[tuple[str, str]]:
@@ -249,18 +249,70 @@ def known_pairs(session: Session, workspace_id: int) -> set[tuple[str, str]]:
 
 
 def store_duplicate_pairs(session: Session, workspace_id: int, pairs: pl.DataFrame) -> int:
-    """New suggested pairs (ids of canonical accounts, a < b); known pairs are left as they are."""
+    """New suggested pairs (ids of canonical accounts, a < b), same-company or related (with the proposed parent);
+    known pairs are left as they are."""
     known = known_pairs(session, workspace_id)
     added = 0
     for row in pairs.iter_rows(named=True):
         a, b = sorted((int(row["account_id_a"]), int(row["account_id_b"])))
         if (str(a), str(b)) in known:
             continue
+        parent = row.get("parent_id")
         session.add(AccountMatch(workspace_id=workspace_id, account_id_a=a, account_id_b=b, score=row["score"],
-                                 band=row["band"], reason=row["reason"], origin="rules + rapidfuzz",
-                                 cluster=row.get("cluster"), status=SUGGESTED))
+                                 band=row["band"], reason=row["reason"][:2000],
+                                 origin=row.get("origin") or "rules + rapidfuzz", cluster=row.get("cluster"),
+                                 relation=row.get("relation") or "same",
+                                 parent_account_id=int(parent) if parent is not None else None, status=SUGGESTED))
         added += 1
     return added
+
+
+def link_parent(session: Session, match_id: int, seen_version: int, *, parent_id: int, actor: str) -> None:
+    """Approve a related pair: the other account of the pair becomes a child of `parent_id` in the account
+    hierarchy (recorded, so `unlink_parent` puts back the parent it had before)."""
+    match = session.get(AccountMatch, match_id)
+    if match is None:
+        raise NotFound(f"Suggestion #{match_id} no longer exists; reload the page.")
+    if parent_id not in (match.account_id_a, match.account_id_b):
+        raise DecisionConflict(f"Account #{parent_id} is not one of the pair #{match_id}; reload the page.")
+    child_id = match.account_id_b if parent_id == match.account_id_a else match.account_id_a
+    parent, child = session.get(CanonicalAccount, parent_id), session.get(CanonicalAccount, child_id)
+    if parent.merged_into_id or child.merged_into_id:
+        raise DecisionConflict(f"{parent.name} or {child.name} was merged into another account; reload to see it.")
+    ancestor, seen = parent, set()
+    while ancestor is not None and ancestor.id not in seen:
+        if ancestor.id == child.id:
+            raise DecisionConflict(f"{child.name} is already above {parent.name} in the account hierarchy; linking "
+                                   "it below would make a loop.")
+        seen.add(ancestor.id)
+        ancestor = session.get(CanonicalAccount, ancestor.parent_id) if ancestor.parent_id else None
+    decide(session, "account", match_id, seen_version, LINKED, actor=actor)
+    match = session.get(AccountMatch, match_id)
+    match.moved_links_json = json.dumps({"child": child.id, "previous_parent": child.parent_id})
+    match.parent_account_id = parent.id
+    child.parent_id = parent.id
+    session.add_all([match, child])
+    audit.record(session, actor=actor, action="link", entity="accounts", entity_id=f"{parent.id}>{child.id}",
+                 workspace_id=match.workspace_id,
+                 detail={"parent": parent.id, "child": child.id, "parent_name": parent.name, "child_name": child.name,
+                         "score": match.score, "reason": match.reason})
+
+
+def unlink_parent(session: Session, match_id: int, *, actor: str) -> None:
+    """Undo a parent/child link: the child gets back the parent it had before (none, usually)."""
+    match = session.get(AccountMatch, match_id)
+    if match is None or match.status != LINKED:
+        raise NotFound(f"Link #{match_id} is not in force; reload the page.")
+    record = json.loads(match.moved_links_json or "{}")
+    child = session.get(CanonicalAccount, record.get("child"))
+    if child is not None and child.parent_id == match.parent_account_id:
+        child.parent_id = record.get("previous_parent")
+        session.add(child)
+    match.status, match.version, match.decided_by, match.decided_at = SUGGESTED, match.version + 1, actor, utcnow()
+    session.add(match)
+    audit.record(session, actor=actor, action="unlink", entity="accounts",
+                 entity_id=f"{match.parent_account_id}>{record.get('child')}", workspace_id=match.workspace_id,
+                 detail={"parent": match.parent_account_id, "child": record.get("child")})
 
 
 def merge_pair(session: Session, match_id: int, seen_version: int, *, surviving_name: str, actor: str) -> None:
@@ -310,12 +362,13 @@ def unmerge_pair(session: Session, match_id: int, *, actor: str) -> None:
 
 
 def duplicate_review_frame(engine: Engine, workspace_id: int) -> pl.DataFrame:
-    """Suggested pairs with both accounts' names, websites and countries side by side."""
+    """Suggested pairs (same-company and related) with both accounts' names, websites and countries side by side."""
     matches = AccountMatch.__table__  # type: ignore[attr-defined]
     accounts = CanonicalAccount.__table__  # type: ignore[attr-defined]
     a, b = accounts.alias("a"), accounts.alias("b")
     statement = (select(matches.c.id, matches.c.version, matches.c.status, matches.c.score, matches.c.band,
-                        matches.c.reason, matches.c.cluster, matches.c.decided_by,
+                        matches.c.reason, matches.c.cluster, matches.c.decided_by, matches.c.relation,
+                        matches.c.parent_account_id, matches.c.origin,
                         a.c.id.label("id_a"), a.c.name.label("name_a"), a.c.website.label("website_a"),
                         a.c.country.label("country_a"), b.c.id.label("id_b"), b.c.name.label("name_b"),
                         b.c.website.label("website_b"), b.c.country.label("country_b"))

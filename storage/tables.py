@@ -148,7 +148,8 @@ class ValueMapping(ReviewedSuggestion, table=True):
 
 
 class AccountMatch(ReviewedSuggestion, table=True):
-    """A suggested duplicate pair of canonical accounts; merged, rejected (never suggested again) or pending."""
+    """A suggested pair of canonical accounts: the same company (merged when approved) or related (the child is
+    linked under `parent_account_id` when approved); rejected pairs are never suggested again."""
 
     __tablename__ = "account_match"
     __table_args__ = (UniqueConstraint("workspace_id", "account_id_a", "account_id_b"),)
@@ -157,7 +158,9 @@ class AccountMatch(ReviewedSuggestion, table=True):
     account_id_a: int = Field(foreign_key="canonical_account.id")
     account_id_b: int = Field(foreign_key="canonical_account.id")
     cluster: int | None = None
-    moved_links_json: str | None = Field(default=None, sa_type=Text)  # crosswalk rows a merge moved, for unmerge
+    relation: str = Field(default="same", max_length=12, sa_column_kwargs={"server_default": "same"})
+    parent_account_id: int | None = None   # related pairs: the account the engine (or the reviewer) made the parent
+    moved_links_json: str | None = Field(default=None, sa_type=Text)  # what a merge or link changed, for undo
 
 
 class LlmAnswer(SQLModel, table=True):

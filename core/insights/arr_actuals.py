@@ -66,13 +66,18 @@ def arr_by_month(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
     return out
 
 
-def _ending_arr_on(movements: pl.DataFrame, data: RevenueData, day: date) -> float:
+def ending_arr_by(movements: pl.DataFrame, data: RevenueData, day: date, by: list[str]) -> pl.DataFrame:
+    """`by` columns and ending_arr: ARR at the end of `day`, each currency valued at the rate in force that day."""
     native = (movements.filter(pl.col("effective_date") <= day)
-              .group_by(pl.col("currency").fill_null(data.reporting_currency)).agg(pl.col("arr_delta").sum()))
-    if native.is_empty():
-        return 0.0
+              .group_by(*by, pl.col("currency").fill_null(data.reporting_currency)).agg(pl.col("arr_delta").sum()))
     valued = _rates_at(native.with_columns(pl.lit(day).alias("on")), data, "on")
-    return float((valued["arr_delta"] * valued["rate"]).sum())
+    return (valued.group_by(*by).agg((pl.col("arr_delta") * pl.col("rate")).sum().round(2).alias("ending_arr"))
+            if by else valued.select((pl.col("arr_delta") * pl.col("rate")).sum().alias("ending_arr")))
+
+
+def _ending_arr_on(movements: pl.DataFrame, data: RevenueData, day: date) -> float:
+    ending = ending_arr_by(movements, data, day, [])
+    return float(ending["ending_arr"][0] or 0.0) if ending.height else 0.0
 
 
 def arr_bridge(data: RevenueData, filters: RevenueFilters, start: date, end: date) -> pl.DataFrame:

@@ -10,12 +10,14 @@ from sqlalchemy import Engine
 
 from core.canonical import CanonicalStage, StageSemantics
 from storage.db import session_scope
-from storage.insights import live_movements, live_opportunities, load_plan
+from storage.insights import account_hierarchy, live_movements, live_opportunities, load_plan
 from storage.mappings import latest_mapping
 from storage.tables import Workspace
 from storage.workspaces import load_stage_set
 
 UNASSIGNED = "Unassigned"
+NO_ACCOUNT = "No account"
+MAX_DEPTH = 25  # a hierarchy deeper than this (or a loop in CRM parent links) stops climbing here
 FX_SCHEMA = {"currency": pl.String(), "valid_from": pl.Date(), "rate": pl.Float64()}
 
 
@@ -46,6 +48,7 @@ class RevenueFilters:
     owners: tuple[str, ...] = ()
     pipelines: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
+    account_groups: tuple[str, ...] = ()   # a parent account with its linked entities
 
     def pipeline_rows(self, opportunities: pl.DataFrame) -> pl.DataFrame:
         """Opportunities that pass every filter (period by expected close)."""
@@ -55,14 +58,19 @@ class RevenueFilters:
         if self.end:
             keep &= pl.col("expected_close") <= month_end(self.end)
         for column, chosen in (("segment", self.segments), ("owner", self.owners), ("pipeline", self.pipelines),
-                               ("stage", self.stages)):
+                               ("stage", self.stages), ("account_group", self.account_groups)):
             if chosen:
                 keep &= pl.col(column).is_in(list(chosen))
         return opportunities.filter(keep)
 
     def movement_rows(self, movements: pl.DataFrame) -> pl.DataFrame:
-        """Movements of the chosen segments, at any date (ending ARR needs the history before the period)."""
-        return movements.filter(pl.col("segment").is_in(list(self.segments))) if self.segments else movements
+        """Movements of the chosen segments and account groups, at any date (ending ARR needs the history before
+        the period)."""
+        keep = pl.lit(True)
+        for column, chosen in (("segment", self.segments), ("account_group", self.account_groups)):
+            if chosen:
+                keep &= pl.col(column).is_in(list(chosen))
+        return movements.filter(keep)
 
 
 def month_start(day: date) -> date:
@@ -91,14 +99,17 @@ def load_revenue_data(engine: Engine, workspace_id: int) -> RevenueData:
                        "rate": [r.rate for r in rates]}, schema=FX_SCHEMA)
     return shape_revenue_data(live_opportunities(engine, workspace_id), live_movements(engine, workspace_id), fx,
                               reporting, stages, load_plan(engine, workspace_id),
-                              pipeline_labels=mapping[1].pipelines if mapping else {})
+                              pipeline_labels=mapping[1].pipelines if mapping else {},
+                              hierarchy=account_hierarchy(engine, workspace_id))
 
 
 def shape_revenue_data(opportunities: pl.DataFrame, movements: pl.DataFrame, fx_rates: pl.DataFrame, reporting: str,
                        stages: tuple[CanonicalStage, ...], plan: pl.DataFrame, *,
-                       pipeline_labels: dict[str, str] | None = None) -> RevenueData:
+                       pipeline_labels: dict[str, str] | None = None,
+                       hierarchy: pl.DataFrame | None = None) -> RevenueData:
     """Add stage labels and semantics, name pipelines as the CRM does, and give every account and movement a
-    segment.
+    segment and an account group (its top-most parent in `hierarchy`: account_id, parent_id, account; without
+    one, every account is its own group).
 
     An account's segment is the most frequent segment of its opportunities (the CRM keeps segment on
     the deal); an account with no segmented deal is "Unassigned".
@@ -121,7 +132,29 @@ def shape_revenue_data(opportunities: pl.DataFrame, movements: pl.DataFrame, fx_
                      .drop("_acct_segment"))
     movements = (movements.join(account_segment, on="account_id", how="left")
                  .with_columns(pl.col("_acct_segment").fill_null(UNASSIGNED).alias("segment")).drop("_acct_segment"))
+    groups = (account_groups(hierarchy) if hierarchy is not None
+              else pl.DataFrame(schema={"account_id": pl.Int64, "account_group": pl.String}))
+    opportunities, movements = (frame.join(groups, on="account_id", how="left").with_columns(
+        pl.coalesce("account_group", "account", pl.lit(NO_ACCOUNT)).alias("account_group"))
+        for frame in (opportunities, movements))
     return RevenueData(opportunities, movements, fx_rates, reporting, stages, plan)
+
+
+def account_groups(hierarchy: pl.DataFrame) -> pl.DataFrame:
+    """account_id, account_group: each account's top-most parent's name (its own name when it has no parent).
+
+    `hierarchy`: account_id, parent_id (null at the top), account (name).
+    """
+    parents = hierarchy.select(pl.col("account_id").alias("top"), pl.col("parent_id").alias("above"))
+    climbing = hierarchy.select("account_id", pl.coalesce("parent_id", "account_id").alias("top"))
+    for _ in range(MAX_DEPTH):
+        stepped = climbing.join(parents, on="top", how="left").with_columns(
+            pl.coalesce("above", "top").alias("above"))
+        if (stepped["above"] == stepped["top"]).all():
+            break
+        climbing = stepped.select("account_id", pl.col("above").alias("top"))
+    names = hierarchy.select(pl.col("account_id").alias("top"), pl.col("account").alias("account_group"))
+    return climbing.join(names, on="top", how="left").select("account_id", "account_group")
 
 
 def open_stage_keys(stages: tuple[CanonicalStage, ...]) -> list[str]:

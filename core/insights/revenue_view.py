@@ -7,6 +7,7 @@ from datetime import date
 
 import polars as pl
 
+from core.insights.account_groups import account_group_rollup
 from core.insights.arr_actuals import arr_bridge, arr_by_month, bridge_rows
 from core.insights.data import RevenueData, RevenueFilters, open_stage_keys
 from core.insights.plan import plan_vs_actual
@@ -23,6 +24,10 @@ MOVEMENT_DRILL = {"effective_date": "Effective date", "account": "Account", "mov
                   "arr_delta": "ARR change", "currency": "Currency", "arr_delta_reporting": "ARR change (reporting)",
                   "segment": "Segment", "source": "Source", "source_id": "CRM ID"}
 
+ACCOUNT_GROUP_COLUMNS = {"account_group": "Parent account", "accounts": "Accounts", "entities": "Parent and entities",
+                         "open_pipeline": "Open pipeline", "weighted_pipeline": "Weighted pipeline",
+                         "ending_arr": "Ending ARR"}
+
 
 @dataclass(frozen=True)
 class FilterOptions:
@@ -30,6 +35,7 @@ class FilterOptions:
     owners: list[str]
     pipelines: list[str]
     stages: dict[str, str]        # open canonical stage key -> label, in funnel order
+    account_groups: list[str]     # parents with linked entities (an account alone is no group worth a filter)
     first_month: date | None
     last_month: date | None
     last_actual_month: date | None   # month of the latest ARR movement
@@ -45,6 +51,7 @@ class RevenueView:
     reconciliation_summary: pl.DataFrame
     pipeline_rows: pl.DataFrame     # drill-down under the pipeline chart
     bridge_rows: pl.DataFrame       # drill-down under the bridge
+    account_groups: pl.DataFrame    # each parent with its linked entities: pipeline and ending ARR rolled up
     headline: dict[str, float | None]  # weighted_pipeline, ending_arr, net_new_arr over the period (None if masked)
 
 
@@ -53,10 +60,13 @@ def filter_options(data: RevenueData) -> FilterOptions:
     o, m = data.opportunities, data.movements
     dates = pl.concat([o.select(pl.col("expected_close").alias("d")), m.select(pl.col("effective_date").alias("d"))])["d"]
     labels = {s.key: s.label for s in data.stages}
+    members = pl.concat([o.select("account_group", "account_id"), m.select("account_group", "account_id")]).unique()
+    groups = members.drop_nulls("account_id").group_by("account_group").len().filter(pl.col("len") >= 2)
     return FilterOptions(
         segments=sorted(set(o["segment"].unique().to_list()) | set(m["segment"].unique().to_list())),
         owners=sorted(o["owner"].unique().to_list()), pipelines=sorted(o["pipeline"].unique().to_list()),
         stages={k: labels[k] for k in open_stage_keys(data.stages)},
+        account_groups=sorted(groups["account_group"].to_list()),
         first_month=dates.min(), last_month=dates.max(),
         last_actual_month=m["effective_date"].max().replace(day=1) if m["effective_date"].max() else None)
 
@@ -74,6 +84,7 @@ def revenue_view(data: RevenueData, filters: RevenueFilters, access: Access, *, 
     """
     exceptions = pipeline_arr_reconciliation(data, filters, rules)
     pipeline, arr = weighted_pipeline_by_month(data, filters), arr_by_month(data, filters)
+    as_of = arr["month"][-1] if arr.height else (filters.end or bridge_end)
     return RevenueView(
         pipeline_by_month=mask_small_groups(pipeline, access, ["weighted_amount", "amount"]),
         arr_by_month=mask_small_groups(arr, access, ["net_new_arr", "ending_arr"]),
@@ -86,6 +97,10 @@ def revenue_view(data: RevenueData, filters: RevenueFilters, access: Access, *, 
         reconciliation_summary=mask_small_groups(reconciliation_summary(exceptions), access, ["amount"]),
         pipeline_rows=_drill(open_pipeline_rows(data, filters), PIPELINE_DRILL, access, drill_limit),
         bridge_rows=_drill(bridge_rows(data, filters, bridge_start, bridge_end), MOVEMENT_DRILL, access, drill_limit),
+        # Whole units of the reporting currency: a table of parents reads like the headline figures.
+        account_groups=mask_small_groups(account_group_rollup(data, filters, as_of).with_columns(
+            pl.col("open_pipeline", "weighted_pipeline", "ending_arr").round(0)), access,
+            ["open_pipeline", "weighted_pipeline", "ending_arr"]).rename(ACCOUNT_GROUP_COLUMNS),
         headline=_headline(data, filters, pipeline, arr, access),
     )
 

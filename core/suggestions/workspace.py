@@ -132,13 +132,34 @@ def _crm_stages(connector, kind: str, obj: ObjectInfo, suggestions) -> list[CrmS
     return [CrmStage(kind, "default", v, v, None, None, None, i) for i, v in enumerate(values.to_list())]
 
 
+@dataclass(frozen=True)
+class DuplicateFind:
+    """What one 'Find possible duplicates' did."""
+
+    added: int
+    llm: RerankOutcome = RerankOutcome()
+
+
+def pair_judge(settings: Settings, engine: Engine, thresholds: BandThresholds) -> Reranker | None:
+    """The LLM that judges review-band account pairs, when one is configured."""
+    return _reranker(settings, engine, thresholds)
+
+
 def suggest_duplicate_accounts(session: Session, workspace_id: int, *,
-                               thresholds: BandThresholds = DEFAULT_THRESHOLDS) -> int:
-    """Suggest duplicate pairs among the live canonical accounts; pairs already decided are never re-suggested."""
-    accounts = review.live_accounts(session, workspace_id).with_columns(pl.col("id").cast(pl.String))
-    run = suggest_duplicates(accounts, thresholds=thresholds, exclude=review.known_pairs(session, workspace_id))
-    # Related pairs (a regional entity and its parent) are not merges; step 4 does not offer them yet.
-    return review.store_duplicate_pairs(session, workspace_id, run.pairs.filter(pl.col("relation") == "same"))
+                               thresholds: BandThresholds = DEFAULT_THRESHOLDS,
+                               judge: Reranker | None = None) -> DuplicateFind:
+    """Suggest same-company and related pairs among the live canonical accounts (the LLM, when given, judges the
+    review-band pairs). Pairs already decided are never re-suggested, and neither is an account and its parent in
+    the hierarchy (the CRM or a person linked them)."""
+    accounts = review.live_accounts(session, workspace_id)
+    linked = {(str(child), str(parent)) for child, parent in
+              accounts.drop_nulls("parent_id").select("id", "parent_id").iter_rows()}
+    run = suggest_duplicates(accounts.with_columns(pl.col("id").cast(pl.String)), thresholds=thresholds,
+                             exclude=review.known_pairs(session, workspace_id) | linked)
+    pairs, outcome = run.pairs, RerankOutcome()
+    if judge is not None:
+        pairs, outcome = judge.judge_pairs(pairs, accounts)
+    return DuplicateFind(review.store_duplicate_pairs(session, workspace_id, pairs), outcome)
 
 
 def apply_approved(session: Session, workspace_id: int, *, actor: str):

@@ -1,5 +1,7 @@
 """The app as a user sees it in Chromium: every page, the router on a direct link, and step 2 saved."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -88,9 +90,17 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     page.goto(f"{app_server}/reconcile")
     wait_for_app(page)
     _click_and_expect(page, "Reconcile by CRM ID", "500 new canonical account(s)")
-    _click_and_expect(page, "Find possible duplicates", "possible duplicate pair(s) to review")
+    _click_and_expect(page, "Find possible duplicates", "related pair(s) to review")
     _assert_no_exception(page, "reconcile")
     page.screenshot(path=str(SCREENSHOTS / "reconcile_done.png"), full_page=True)
+    page.get_by_role("button", name=re.compile(r"^Merge all \d+ in the auto-accept band")).click()
+    wait_for_app(page)
+    expect(page.get_by_text("pair(s) merged")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Link under ")).first.click()
+    wait_for_app(page)
+    expect(page.get_by_text("is now an entity of")).to_be_visible()
+    _assert_no_exception(page, "reconcile link")
+    page.screenshot(path=str(SCREENSHOTS / "reconcile_clusters.png"), full_page=True)
 
     page.goto(f"{app_server}/sync")
     wait_for_app(page)
@@ -124,11 +134,13 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     expect(charts.first).to_be_visible(timeout=20000)
     page.screenshot(path=str(SCREENSHOTS / "revenue_pipeline_vs_arr.png"), full_page=True)
     for tab, shot in (("ARR bridge", "revenue_bridge"), ("Plan vs actual", "revenue_plan"),
-                      ("Pipeline ↔ ARR reconciliation", "revenue_reconciliation")):
+                      ("Pipeline ↔ ARR reconciliation", "revenue_reconciliation"),
+                      ("By parent account", "revenue_parent_accounts")):
         page.get_by_role("tab", name=tab).click()
         wait_for_app(page)
         _assert_no_exception(page, f"revenue / {tab}")
         page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
+    expect(page.get_by_text("Each parent account with the entities linked under it")).to_be_visible()  # not the empty state
     page.get_by_role("tab", name="Plan vs actual").click()
     page.get_by_text("Upload a plan (replaces the current one)").click()
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(PROJECT_ROOT / "docs" / "demo-plan.csv"))

@@ -78,6 +78,9 @@ def test_duplicates_renames_and_parents_are_planted(demo):
     assert demo["opportunities"].filter(pl.col("Account.Name").is_in(old_names)).height > 0
     children = accounts.filter(pl.col("ParentId").is_not_null())
     assert len(children) >= 20 and set(children["ParentId"]) <= set(accounts["Id"])
+    # Some regional entities were never linked in the CRM: step 4 suggests them as related.
+    unlinked = {c for _, c in truth["unlinked_children"]}
+    assert unlinked and accounts.filter(pl.col("Id").is_in(list(unlinked)))["ParentId"].is_null().all()
     assert accounts["Id"].is_unique().all() and (accounts["Id"].str.len_chars() == 18).all()
 
 

@@ -124,3 +124,28 @@ def test_the_cli_signs_in_and_masks_for_a_viewer(synced, env, tmp_path):
     assert refused.returncode == 1 and "may not run syncs" in refused.stderr
     finance = cli("export", "opportunities", "--workspace", "Acme", "--out", str(out), user="fin")
     assert finance.returncode == 0 and pl.read_csv(out)["amount"].dtype == pl.Float64
+
+
+def test_a_masked_role_gets_no_parent_filter_and_no_amount_per_parent(synced):
+    from sqlmodel import select
+
+    from storage.tables import CanonicalAccount
+
+    _, engine, ws = synced
+    with session_scope(engine) as session:  # two accounts with deals, one linked under the other
+        first, second = session.exec(select(CanonicalAccount).where(CanonicalAccount.workspace_id == ws)
+                                     .order_by(CanonicalAccount.id).limit(2)).all()
+        second.parent_id = first.id
+        session.add(second)
+    labels = {"fin": [], "vera": []}
+    for name in labels:
+        at = _signed_in(name)
+        at.switch_page("pages/revenue.py").run()
+        assert not at.exception, at.exception
+        labels[name] = [m.label for m in at.multiselect]
+        groups = next(f.value for f in at.dataframe if "Parent account" in f.value.columns)
+        masked = groups["Ending ARR"].isna()
+        assert masked.all() if name == "vera" else not masked.any()
+    # One parent against all the others would tell a customer's amount: the filter is for roles seeing amounts.
+    assert "Parent account (with its linked entities)" in labels["fin"]
+    assert "Parent account (with its linked entities)" not in labels["vera"]

@@ -367,7 +367,7 @@ def test_step_4_suggests_planted_duplicates_side_by_side_and_a_merge_can_be_undo
     _button(at, "Reconcile by CRM ID").click().run()
     _button(at, "Find possible duplicates").click().run()
     assert not at.exception
-    assert any("possible duplicate pair(s) to review" in s.value for s in at.success)
+    assert any("possible duplicate or related pair(s) to review" in s.value for s in at.success)
     merges = [b for b in at.button if b.label == "Merge"]
     assert merges, "the demo plants duplicate accounts"
     survivor = at.text_input[0].value
@@ -454,3 +454,36 @@ def test_step_3_offers_the_orgs_own_fx_rates_and_a_person_puts_them_in_force(ope
     assert config.fx_rates == (FxRate("EUR", date(1900, 1, 1), 1.08), FxRate("EUR", date(2025, 7, 1), 1.12))
     assert version.note == "FX rates from Demo CRM (Salesforce sandbox) (DatedConversionRate)"
     assert any(e.label.startswith("FX rates into USD (2 in force)") for e in at.expander)
+
+
+def test_step_4_shows_a_regional_entity_as_related_and_links_it_under_its_parent(open_page, env):
+    import polars as pl
+
+    from storage.insights import account_hierarchy
+
+    _route_and_map(open_page)
+    at = open_page("reconcile")
+    _button(at, "Reconcile by CRM ID").click().run()
+    _button(at, "Find possible duplicates").click().run()
+    assert not at.exception
+    assert any(m.value.startswith("**") and "accounts: one company" in m.value for m in at.markdown)
+    # Accept-all merges same-company pairs only: the related ones still wait for a person afterwards.
+    next(b for b in at.button if b.label.startswith("Merge all")).click().run()
+    assert any("pair(s) merged" in s.value for s in at.success)
+    # The demo has regional entities its CRM never linked to their group: suggested as related, in clusters.
+    assert any("looks like an entity of" in m.value for m in at.markdown)
+    assert any("accounts: one group" in m.value for m in at.markdown)
+    link = next(b for b in at.button if b.label.startswith("Link under "))
+    parent_name = link.label.removeprefix("Link under ")
+    link.click().run()
+    assert any("Revenue rolls it up there" in s.value for s in at.success), [s.value for s in at.success]
+    engine = open_database(load_settings(env))
+    hierarchy = account_hierarchy(engine, 1)
+    parent_id = hierarchy.filter(pl.col("account") == parent_name)["account_id"].item()
+    assert parent_id in hierarchy["parent_id"].to_list()
+    # Merged pairs and the link share one list, each row with its Undo; the link's row reads '↳ entity of'.
+    rows = [m.value for m in at.markdown if "↳ entity of" in m.value or "merged into" in m.value]
+    linked = next(i for i, row in enumerate(rows) if "↳ entity of" in row and parent_name in row)
+    [b for b in at.button if b.label == "Undo"][linked].click().run()
+    assert any("Link undone" in s.value for s in at.success)
+    assert parent_id not in account_hierarchy(engine, 1)["parent_id"].to_list()

@@ -96,7 +96,7 @@ def test_a_merge_moves_crm_ids_and_undo_restores_them_and_a_rejected_pair_never_
         reconcile_by_id(session, 1, "crm", pl.DataFrame({"source_account_id": ["A", "B", "C"],
                                                          "name": ["Acme Inc.", "ACME", "Globex"]}), actor="t")
         from core.suggestions.workspace import suggest_duplicate_accounts
-        assert suggest_duplicate_accounts(session, 1) == 1
+        assert suggest_duplicate_accounts(session, 1).added == 1
     pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
     with session_scope(engine) as session:
         review.merge_pair(session, pair["id"], pair["version"], surviving_name="Acme Inc.", actor="dana")
@@ -111,5 +111,62 @@ def test_a_merge_moves_crm_ids_and_undo_restores_them_and_a_rejected_pair_never_
     with session_scope(engine) as session:
         review.decide(session, "account", pair["id"], pair["version"], review.REJECTED, actor="dana")
         from core.suggestions.workspace import suggest_duplicate_accounts
-        assert suggest_duplicate_accounts(session, 1) == 0
+        assert suggest_duplicate_accounts(session, 1).added == 0
+    engine.dispose()
+
+
+def test_a_related_pair_links_the_entity_under_its_parent_and_the_revenue_rollup_follows(settings):
+    from core.insights.data import load_revenue_data
+    from core.suggestions.workspace import suggest_duplicate_accounts
+    from storage.insights import account_hierarchy, data_version
+
+    engine = start(settings)
+    with session_scope(engine) as session:
+        reconcile_by_id(session, 1, "crm", pl.DataFrame({
+            "source_account_id": ["A", "B", "C", "D"], "name": ["Acme Inc.", "Acme (EMEA)", "Globex", "Initech"],
+            "parent_source_id": [None, None, None, "C"]}), actor="t")
+        # Initech's CRM parent is Globex: a pair the CRM already linked is not suggested again.
+        assert suggest_duplicate_accounts(session, 1).added == 1
+    pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
+    assert pair["relation"] == "related" and pair["band"] == "review"
+    parent_id = pair["parent_account_id"]
+    assert {parent_id} == {pair[f"id_{s}"] for s in ("a", "b") if pair[f"name_{s}"] == "Acme Inc."}
+    before = data_version(engine, 1)
+    with session_scope(engine) as session:
+        review.link_parent(session, pair["id"], pair["version"], parent_id=parent_id, actor="dana")
+        assert recent(session, 1)[0].action == "link"
+    hierarchy = account_hierarchy(engine, 1)
+    emea = hierarchy.filter(pl.col("account") == "Acme (EMEA)").row(0, named=True)
+    assert emea["parent_id"] == parent_id and data_version(engine, 1) != before
+    assert set(load_revenue_data(engine, 1).opportunities.columns) >= {"account_group"}
+    # A second decision on the same pair, or a link that would make a loop, is refused.
+    with session_scope(engine) as session, pytest.raises(DecisionConflict):
+        review.link_parent(session, pair["id"], pair["version"], parent_id=parent_id, actor="sam")
+    with session_scope(engine) as session:
+        review.unlink_parent(session, pair["id"], actor="dana")
+        assert recent(session, 1)[0].action == "unlink"
+    assert account_hierarchy(engine, 1).filter(pl.col("account") == "Acme (EMEA)")["parent_id"].item() is None
+    engine.dispose()
+
+
+def test_linking_a_parent_under_its_own_entity_is_refused(settings):
+    engine = start(settings)
+    with session_scope(engine) as session:
+        reconcile_by_id(session, 1, "crm", pl.DataFrame({
+            "source_account_id": ["A", "B"], "name": ["Acme Inc.", "Acme (EMEA)"]}), actor="t")
+        from core.suggestions.workspace import suggest_duplicate_accounts
+        suggest_duplicate_accounts(session, 1)
+    pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
+    with session_scope(engine) as session:
+        review.link_parent(session, pair["id"], pair["version"], parent_id=pair["id_a"], actor="dana")
+    # The same two accounts suggested again the other way round (a person re-opens the question) make a loop.
+    with session_scope(engine) as session:
+        from storage.tables import AccountMatch, CanonicalAccount
+        session.add(AccountMatch(workspace_id=1, account_id_a=pair["id_b"], account_id_b=pair["id_a"], score=0.7,
+                                 band="review", reason="test", origin="test", relation="related"))
+    again = review.duplicate_review_frame(engine, 1).filter(pl.col("status") == review.SUGGESTED).row(0, named=True)
+    with session_scope(engine) as session, pytest.raises(DecisionConflict, match="loop"):
+        review.link_parent(session, again["id"], again["version"], parent_id=pair["id_b"], actor="dana")
+    with session_scope(engine) as session:
+        assert session.get(CanonicalAccount, pair["id_a"]).parent_id is None
     engine.dispose()

@@ -40,13 +40,16 @@ FX = pl.DataFrame({"currency": ["EUR", "EUR"], "valid_from": [D("2025-01-01"), D
                   schema=FX_SCHEMA)
 
 
-def make_data(plan: pl.DataFrame | None = None) -> RevenueData:
-    opportunities = pl.DataFrame(OPPORTUNITIES, schema=list(OPPORTUNITY_COLUMNS), orient="row").with_columns(
+def make_data(plan: pl.DataFrame | None = None, *, hierarchy: pl.DataFrame | None = None,
+              orphan_deal: bool = False) -> RevenueData:
+    rows = OPPORTUNITIES + ([("o8", "No account", None, None, "SMB", "bob", "New Business", "proposal", 0.6, 10.0,
+                              "USD", 10.0, 6.0, D("2026-02-10"))] if orphan_deal else [])
+    opportunities = pl.DataFrame(rows, schema=list(OPPORTUNITY_COLUMNS), orient="row").with_columns(
         pl.lit("crm").alias("source"), pl.lit(1).alias("run_id"))
     movements = pl.DataFrame(MOVEMENTS, schema=list(MOVEMENT_COLUMNS), orient="row").with_columns(
         pl.lit("crm").alias("source"), pl.lit(1).alias("run_id"))
     return shape_revenue_data(opportunities, movements, FX, "USD", tuple(default_stage_set()),
-                              plan if plan is not None else pl.DataFrame(schema=PLAN_SCHEMA))
+                              plan if plan is not None else pl.DataFrame(schema=PLAN_SCHEMA), hierarchy=hierarchy)
 
 
 @pytest.fixture
