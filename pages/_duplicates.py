@@ -151,7 +151,8 @@ def duplicate_review(ctx, workspace) -> None:
         return
     st.subheader("Possible duplicates and related accounts")
     pairs = review.duplicate_review_frame(ctx.engine, workspace.id)
-    pending = pairs.filter(pl.col("status") == review.SUGGESTED) if not pairs.is_empty() else pairs
+    pending = (pairs.filter((pl.col("status") == review.SUGGESTED) & pl.col("both_live"))
+               if not pairs.is_empty() else pairs)
     # "Accept all" only ever merges one company's records; a related pair always asks which is the parent.
     auto = (pending.filter((pl.col("band") == "auto-accept") & (pl.col("relation") == "same"))
             if not pending.is_empty() else pending)

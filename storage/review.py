@@ -371,7 +371,9 @@ def duplicate_review_frame(engine: Engine, workspace_id: int) -> pl.DataFrame:
                         matches.c.parent_account_id, matches.c.origin,
                         a.c.id.label("id_a"), a.c.name.label("name_a"), a.c.website.label("website_a"),
                         a.c.country.label("country_a"), b.c.id.label("id_b"), b.c.name.label("name_b"),
-                        b.c.website.label("website_b"), b.c.country.label("country_b"))
+                        b.c.website.label("website_b"), b.c.country.label("country_b"),
+                        # A pending pair whose account was merged away meanwhile can no longer be decided.
+                        (a.c.merged_into_id.is_(None) & b.c.merged_into_id.is_(None)).label("both_live"))
                  .join(a, a.c.id == matches.c.account_id_a).join(b, b.c.id == matches.c.account_id_b)
                  .where(matches.c.workspace_id == workspace_id).order_by(matches.c.score.desc()))
     with engine.connect() as connection:

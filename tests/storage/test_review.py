@@ -170,3 +170,23 @@ def test_linking_a_parent_under_its_own_entity_is_refused(settings):
     with session_scope(engine) as session:
         assert session.get(CanonicalAccount, pair["id_a"]).parent_id is None
     engine.dispose()
+
+
+def test_a_pending_pair_whose_account_was_merged_away_is_no_longer_offered(settings):
+    from core.suggestions.workspace import suggest_duplicate_accounts
+
+    engine = start(settings)
+    with session_scope(engine) as session:
+        reconcile_by_id(session, 1, "crm", pl.DataFrame({
+            "source_account_id": ["A", "B", "C"], "name": ["Acme Inc.", "ACME", "Acme (EMEA)"]}), actor="t")
+        suggest_duplicate_accounts(session, 1)
+    pairs = review.duplicate_review_frame(engine, 1)
+    same = pairs.filter(pl.col("relation") == "same").row(0, named=True)
+    assert pairs.height == 3 and pairs["both_live"].all()
+    with session_scope(engine) as session:
+        review.merge_pair(session, same["id"], same["version"], surviving_name="Acme Inc.", actor="dana")
+    after = review.duplicate_review_frame(engine, 1)
+    # The folded account's related pair is stale: not offered (a new search suggests it for the survivor).
+    stale = after.filter(~pl.col("both_live"))
+    assert stale.height == 2 and set(stale["status"]) == {review.MERGED, review.SUGGESTED}
+    engine.dispose()
