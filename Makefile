@@ -22,6 +22,7 @@ demo: $(VENV)/.stamp-runtime
 
 test: $(VENV)/.stamp-dev
 	$(PY) -m ruff check --quiet .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest
 
 clean:

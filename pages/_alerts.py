@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core.alerts import RULE_LABELS
 from pages._shell import current_actor, db_session, figure_table
+from services.alerts import RULE_LABELS
 from storage.alerts import acknowledge_alerts, deliveries_of, list_alerts
 
 
@@ -53,9 +53,9 @@ def alerts_panel(ctx, workspace) -> None:
 
 def alert_settings_form(ctx, workspace) -> None:
     """Thresholds and channels of the workspace's alerts (admin and finance)."""
-    from core.alerts import SMTP_PASSWORD_ENV, validate_channels, validate_rules
-    from core.errors import RevenueConnectorError
+    from domain.errors import RevenueConnectorError
     from pages._shell import inline_error
+    from services.alerts import SMTP_PASSWORD_ENV, validate_channels, validate_rules
     from storage.alerts import get_alert_settings, save_alert_settings
 
     with db_session(ctx) as session:

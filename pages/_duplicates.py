@@ -8,11 +8,11 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
-from core.errors import RevenueConnectorError
-from core.suggestions.accounts import surviving_name
-from core.suggestions.model import thresholds_from
-from core.suggestions.workspace import pair_judge, suggest_duplicate_accounts
+from domain.errors import RevenueConnectorError
+from domain.suggestions.accounts import surviving_name
+from domain.suggestions.model import thresholds_from
 from pages._shell import current_actor, db_session, inline_error
+from services.suggestions import pair_judge, suggest_duplicate_accounts
 from storage import review
 from storage.accounts import account_count
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from core.errors import RevenueConnectorError
+from domain.errors import RevenueConnectorError
 from pages._shell import current_actor, db_session, inline_error
 from storage import review
 

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from core.errors import RevenueConnectorError
-from core.schedule import ScheduleKind, schedule, set_schedule
-from core.sync import SyncScope, start_background_sync, sync_now_targets
+from domain.errors import RevenueConnectorError
+from domain.schedule import ScheduleKind, schedule
 from pages._shell import current_actor, db_session, inline_error
+from services.schedules import set_schedule
+from services.sync import SyncScope, start_background_sync, sync_now_targets
 from storage.accounts import find_account
 from storage.schedules import get_schedule, latest_worker, worker_alive
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlalchemy import Engine
 
-from core.config import Settings, load_settings
-from core.errors import NotSignedIn, RevenueConnectorError, SchemaOutdated
-from core.roles import LOCAL_ADMIN, Access, Permission, Role
-from core.wizard import STEPS, StepState, StepStatus, next_step, progress
+from domain.config import Settings, load_settings
+from domain.errors import NotSignedIn, RevenueConnectorError, SchemaOutdated
+from domain.roles import LOCAL_ADMIN, Access, Permission, Role
+from domain.setup_steps import STEPS, StepState, StepStatus, next_step, progress
+from services.users import access_for, sign_in, users_defined
 from storage.db import session_scope, upgrade
 from storage.progress import setup_facts
 from storage.tables import Workspace
-from storage.users import access_for, sign_in, users_defined
 from storage.workspaces import list_workspaces
 
 log = logging.getLogger("revenue_connector.app")
@@ -67,7 +67,7 @@ class AppContext:
 def _start(database_url: str, data_dir: str) -> Engine:
     # Keyed by URL and folder so a changed DATABASE_URL opens a new engine. Errors are not cached:
     # the next rerun tries again, so fixing the database needs no restart.
-    from core.startup import start
+    from services.startup import start
 
     settings = load_settings()
     assert settings.database_url == database_url and str(settings.data_dir) == data_dir
@@ -347,7 +347,7 @@ def page_start(section_title: str | None = None) -> tuple[AppContext, Workspace 
 @st.cache_data(ttl=600, max_entries=64, show_spinner="Reading what the source offers…")
 def _describe(connection_id: int, version: str) -> list:
     # `version` (last test time) is part of the key so a re-test refreshes the cached description.
-    from core.connections import describe_connection
+    from services.connections import describe_connection
 
     ctx = app_context()
     with db_session(ctx) as session:

@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from core.connections import check_connection
-from core.connectors.base import SourceKind, fields_frame
-from core.connectors.forms import CONNECTION_FIELDS, split_settings, visible_fields
-from core.connectors.registry import AVAILABLE_KINDS
-from core.errors import RevenueConnectorError
-from core.uploads import save_uploads
+from connectors.base import fields_frame
+from connectors.forms import CONNECTION_FIELDS, split_settings, visible_fields
+from connectors.registry import AVAILABLE_KINDS
+from domain.errors import RevenueConnectorError
+from domain.source_kinds import SourceKind
 from pages._shell import (
     connection_objects,
     current_actor,
@@ -17,6 +16,8 @@ from pages._shell import (
     show_error,
     step_page,
 )
+from services.connections import check_connection
+from services.uploads import save_uploads
 from storage.connections import connection_settings, create_connection, delete_connection, list_connections
 from storage.secret_box import secret_box
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from core.canonical import Domain
-from core.errors import RevenueConnectorError, ValidationError
-from core.routing import RouteChoice, suggest_routes
+from domain.canonical import Domain
+from domain.errors import RevenueConnectorError, ValidationError
+from domain.routing import RouteChoice, suggest_routes
 from pages._shell import current_actor, db_session, inline_error, next_step_link, readable_objects, step_page
 from storage.routing import load_routes, save_routes
 

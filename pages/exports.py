@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from core.exports import EXPORT_TABLES, RECONCILIATION, export_frame, to_csv_bytes, to_parquet_bytes
 from pages._shell import current_access, no_workspace_notice, page_start
+from services.exports import EXPORT_TABLES, RECONCILIATION, export_frame, to_csv_bytes, to_parquet_bytes
 from storage.frames import count_workspace_table
 
 ctx, workspace = page_start("Exports")

@@ -4,20 +4,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core.canonical import Domain, MovementComponent, canonical_fields_frame
-from core.connectors.base import fields_frame
-from core.errors import RevenueConnectorError, ValidationError
-from core.fx_rates import (
-    FX_EXAMPLE,
-    OrgRates,
-    put_fx_rates_in_force,
-    put_rates_in_force,
-    rates_frame,
-    suggested_org_rates,
-)
-from core.mapping_config import mappable_fields
-from core.suggestions.model import thresholds_from
-from core.suggestions.workspace import apply_approved, suggest_mappings
+from connectors.base import fields_frame
+from domain.canonical import Domain, MovementComponent, canonical_fields_frame
+from domain.errors import RevenueConnectorError, ValidationError
+from domain.fx_rates import FX_EXAMPLE, OrgRates, rates_frame
+from domain.mapping_config import mappable_fields
+from domain.suggestions.model import thresholds_from
 from pages._review import ReviewSpec, review_table
 from pages._shell import (
     PAGE_BY_KEY,
@@ -32,6 +24,8 @@ from pages._shell import (
     stage_set_table,
     step_page,
 )
+from services.fx_rates import put_fx_rates_in_force, put_rates_in_force, suggested_org_rates
+from services.suggestions import apply_approved, suggest_mappings
 from storage import review
 from storage.connections import get_connection, list_connections
 from storage.mappings import latest_mapping, save_mapping

@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from core.exports import to_csv_bytes
-from core.run_review import review_run, runs_for_review
-from core.wizard import StepStatus
+from domain.setup_steps import StepStatus
 from pages._alerts import alerts_panel, has_open_alerts
 from pages._field_drift import fields_held_panel
 from pages._shell import (
@@ -17,6 +15,8 @@ from pages._shell import (
     run_history,
     setup_progress,
 )
+from services.exports import to_csv_bytes
+from services.run_review import review_run, runs_for_review
 
 ctx, workspace = page_start("Pipelines")
 if workspace is None:

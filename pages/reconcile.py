@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from core.errors import RevenueConnectorError
-from core.reconcile import reconcile_accounts, suggest_accounts_object
+from domain.errors import RevenueConnectorError
 from pages._duplicates import duplicate_review
 from pages._shell import current_actor, db_session, inline_error, next_step_link, readable_objects, step_page
+from services.reconcile import reconcile_accounts, suggest_accounts_object
 from storage.accounts import accounts_overview
 
 ctx, workspace, _ = step_page("reconcile")

@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from core.errors import RevenueConnectorError
-from core.exports import to_csv_bytes
-from core.insights.data import RevenueFilters, load_revenue_data, months_between
-from core.insights.plan import PLAN_EXAMPLE, parse_plan
-from core.insights.reconciliation import ReconciliationRules
-from core.insights.revenue_view import filter_options, revenue_view
-from core.roles import Permission
+from domain.errors import RevenueConnectorError
+from domain.insights.data import RevenueFilters, months_between
+from domain.insights.plan import PLAN_EXAMPLE, parse_plan
+from domain.insights.reconciliation import ReconciliationRules
+from domain.insights.revenue_view import filter_options, revenue_view
+from domain.roles import Permission
 from pages._charts import arr_bridge_waterfall, pipeline_against_arr, plan_against_actual
 from pages._shell import (
     PAGE_BY_KEY,
@@ -20,6 +19,8 @@ from pages._shell import (
     page_link,
     page_start,
 )
+from services.exports import to_csv_bytes
+from services.revenue import load_revenue_data
 from storage.frames import count_workspace_table
 from storage.insights import data_version, replace_plan
 

@@ -5,15 +5,14 @@ import json
 import polars as pl
 import streamlit as st
 
-from core.config import display_database_url
-from core.errors import RevenueConnectorError
-from core.roles import LOCAL_ADMIN, Permission, Role
-from core.stages import stage_set_revision, stages_from_rows
+from domain.errors import RevenueConnectorError
+from domain.roles import LOCAL_ADMIN, Permission, Role
+from domain.stage_set import stage_set_revision, stages_from_rows
 from pages._alerts import alert_settings_form
 from pages._shell import current_access, current_actor, db_session, editor_rows, inline_error, page_start
+from services.users import create_user, list_users
 from storage.audit import recent
-from storage.db import schema_status
-from storage.users import create_user, list_users
+from storage.db import display_database_url, schema_status
 from storage.workspaces import create_workspace, load_stage_set, save_stage_set
 
 ctx, workspace = page_start("Settings")

@@ -6,13 +6,13 @@ follows their progress from the database.
 
 import streamlit as st
 
-from core.errors import RevenueConnectorError
-from core.roles import Permission
-from core.run_review import runs_for_review, summary_tables
-from core.sync import SyncSummary, rollback_to, start_background_sync
+from domain.errors import RevenueConnectorError
+from domain.roles import Permission
 from pages._field_drift import fields_held_panel
 from pages._schedule import schedule_panel, sync_now_panel
 from pages._shell import PAGE_BY_KEY, current_access, current_actor, inline_error, page_link, run_history, step_page
+from services.run_review import runs_for_review, summary_tables
+from services.sync import SyncSummary, rollback_to, start_background_sync
 from storage.sync_store import get_run, latest_finished_run, running_run
 
 ctx, workspace, step_open = step_page("sync", stop_when_blocked=False)

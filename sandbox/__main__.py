@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from core.demo import DemoSpec, generate
+from sandbox.demo_data import DemoSpec, generate
 from sandbox.demo_org import demo_hubspot_portal, demo_salesforce_org
 from sandbox.hubspot import HubSpotSandbox
 from sandbox.salesforce import SalesforceSandbox

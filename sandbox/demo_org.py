@@ -1,4 +1,4 @@
-"""The demo CRM as a Salesforce org and a HubSpot portal, built from core.demo's generator."""
+"""The demo CRM as a Salesforce org and a HubSpot portal, built from sandbox.demo_data's generator."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 import polars as pl
 
-from core.connectors.salesforce_ids import to_18
-from core.demo import MOVEMENT_LABELS, DemoSpec, generate
-from core.demo import STAGE_MASTER as STAGE_MASTER_ROWS
+from domain.salesforce_ids import to_18
+from sandbox.demo_data import MOVEMENT_LABELS, DemoSpec, generate
+from sandbox.demo_data import STAGE_MASTER as STAGE_MASTER_ROWS
 from sandbox.salesforce import SalesforceOrg, SField, SObject
 
 # The demo's two sales processes, as Salesforce models them: one Opportunity record type per pipeline, each

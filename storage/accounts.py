@@ -126,7 +126,7 @@ def accounts_overview(engine: Engine, workspace_id: int, limit: int = 500) -> pl
 
 def find_account(session: Session, workspace_id: int, key: str) -> CanonicalAccount:
     """A live canonical account by its ID or exact name; raises NotFound naming what was asked for."""
-    from core.errors import NotFound
+    from domain.errors import NotFound
 
     statement = sm_select(CanonicalAccount).where(CanonicalAccount.workspace_id == workspace_id,
                                                   CanonicalAccount.merged_into_id.is_(None))  # type: ignore[union-attr]

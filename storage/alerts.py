@@ -18,7 +18,7 @@ def get_alert_settings(session: Session, workspace_id: int) -> AlertSettings:
 
 
 def save_alert_settings(session: Session, workspace_id: int, *, actor: str, **values) -> AlertSettings:
-    """Save thresholds and channels (already validated by core.alerts); audited without secrets."""
+    """Save thresholds and channels (already validated by services.alerts); audited without secrets."""
     unknown = set(values) - set(ALERT_SETTING_FIELDS)
     assert not unknown, f"unknown alert settings: {unknown}"
     row = session.exec(select(AlertSettings).where(AlertSettings.workspace_id == workspace_id)).first() \

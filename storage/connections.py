@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from core.connectors.base import SourceKind
-from core.errors import NotFound, ValidationError
+from domain.errors import NotFound, ValidationError
+from domain.source_kinds import SourceKind
 from storage import audit
 from storage.secret_box import SecretBox
 from storage.tables import Connection, utcnow

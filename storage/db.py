@@ -20,11 +20,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
-from core.config import Settings, display_database_url, ensure_data_dir
-from core.errors import SchemaOutdated, SchemaTooNew, StorageUnavailable, UnknownDatabase
+from domain.config import Settings, ensure_data_dir
+from domain.errors import SchemaOutdated, SchemaTooNew, StorageUnavailable, UnknownDatabase
 from storage import sqlite_staging
 from storage.tables import utcnow
 
@@ -196,3 +196,11 @@ def upgrade(settings: Settings, target: str = "head") -> Path | None:
     finally:
         engine.dispose()
     return backup
+
+
+def display_database_url(url: str) -> str:
+    """The database URL with any password hidden, for pages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError as exc:
+        raise StorageUnavailable(f"DATABASE_URL is not a valid database URL ({exc}).") from exc

@@ -8,10 +8,8 @@ import polars as pl
 from sqlalchemy import Engine, and_, delete, func, select
 from sqlalchemy.orm import aliased
 
+from domain.insights.plan import PLAN_SCHEMA
 from storage.tables import ArrMovement, AuditEntry, CanonicalAccount, Opportunity, RevenuePlan, SyncRun, utcnow
-
-PLAN_SCHEMA: dict[str, pl.DataType] = {"month": pl.Date(), "segment": pl.String(), "planned_ending_arr": pl.Float64(),
-                                       "planned_net_new_arr": pl.Float64()}
 
 
 def _account_columns():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from core.mapping_config import MappingConfig, check_against_workspace, from_yaml
+from domain.mapping_config import MappingConfig, check_against_workspace, from_yaml
 from storage import audit
 from storage.tables import Connection, MappingVersion
 from storage.workspaces import load_stage_set

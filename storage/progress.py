@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from core.canonical import Domain
-from core.mapping_config import mapped_fields_by_domain
-from core.wizard import SetupFacts
+from domain.canonical import Domain
+from domain.mapping_config import mapped_fields_by_domain
+from domain.setup_steps import SetupFacts
 from storage.mappings import latest_mapping
 from storage.tables import AccountCrosswalk, Connection, DomainRoute, StageMapping, SyncRun
 

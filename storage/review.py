@@ -16,8 +16,8 @@ from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
-from core.errors import DecisionConflict, NotFound
-from core.suggestions.model import Band, Suggestion
+from domain.errors import DecisionConflict, NotFound
+from domain.suggestions.model import Band, Suggestion
 from storage import audit
 from storage.tables import (
     AccountCrosswalk,
@@ -114,7 +114,7 @@ def decide(session: Session, kind: str, row_id: int, seen_version: int, decision
     if kind == "stage" and weight is not None:
         values["weight"] = weight
     if kind == "field" and target is not None:
-        from core.suggestions.fields import canonical_type
+        from domain.suggestions.fields import canonical_type
 
         values["field_type"] = canonical_type(target).value if target else "string"
     table = model.__table__  # type: ignore[attr-defined]
@@ -384,7 +384,7 @@ def duplicate_review_frame(engine: Engine, workspace_id: int) -> pl.DataFrame:
 
 @dataclass
 class DatabaseAnswerCache:
-    """core.suggestions.llm.AnswerCache on the llm_answer table."""
+    """connectors.llm.AnswerCache on the llm_answer table."""
 
     engine: Engine
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, delete, select
 
-from core.canonical import Domain
-from core.errors import ValidationError
-from core.routing import RouteChoice
+from domain.canonical import Domain
+from domain.errors import ValidationError
+from domain.routing import RouteChoice
 from storage import audit
 from storage.tables import Connection, DomainRoute, utcnow
 

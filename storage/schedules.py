@@ -18,7 +18,7 @@ def get_schedule(session: Session, workspace_id: int) -> SyncSchedule | None:
 
 def save_schedule(session: Session, workspace_id: int, *, kind: str, every_minutes: int | None, daily_at: str | None,
                   timezone: str, next_due_at: datetime | None, actor: str) -> SyncSchedule:
-    """Create or replace a workspace's schedule (already validated by core.schedule); audited."""
+    """Create or replace a workspace's schedule (already validated by domain.schedule); audited."""
     row = get_schedule(session, workspace_id) or SyncSchedule(workspace_id=workspace_id, updated_by=actor)
     row.kind, row.every_minutes, row.daily_at, row.timezone = kind, every_minutes, daily_at, timezone
     row.next_due_at, row.updated_by, row.updated_at = next_due_at, actor, utcnow()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from core.config import Settings
-from core.errors import SecretKeyError
+from domain.config import Settings
+from domain.errors import SecretKeyError
 
 
 class SecretBox:

@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
-from core.canonical import Domain
-from core.errors import NotFound, RevenueConnectorError
+from domain.canonical import Domain
+from domain.errors import NotFound, RevenueConnectorError
 from storage import sqlite_staging
 from storage.db import session_scope
 from storage.frames import table_schema

@@ -30,7 +30,7 @@ class Workspace(SQLModel, table=True):
 
 
 class CanonicalStageRow(SQLModel, table=True):
-    """One stage of a workspace's canonical funnel (seeded from core.canonical.DEFAULT_STAGES)."""
+    """One stage of a workspace's canonical funnel (seeded from domain.canonical.DEFAULT_STAGES)."""
 
     __tablename__ = "canonical_stage"
     __table_args__ = (UniqueConstraint("workspace_id", "key"),)

@@ -1,102 +1,33 @@
-"""People who may use the app, their roles and sign-in. With no users, the local user is admin."""
+"""The app's users as stored (the rules about them are in services/users.py)."""
 
 from __future__ import annotations
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core.errors import NotSignedIn, RevenueConnectorError
-from core.passwords import hash_password, verify_password
-from core.roles import Access, Permission, Role, local_admin
-from storage import audit
+from domain.roles import Role
 from storage.tables import AppUser
 
 
-class UserError(RevenueConnectorError):
-    """A user cannot be created or changed as asked."""
-
-
-def users_defined(session: Session) -> bool:
-    """True once an admin has created at least one user: from then on everyone signs in."""
-    return session.exec(select(func.count()).select_from(AppUser)).one() > 0
+def count_users(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(AppUser)).one()
 
 
 def list_users(session: Session) -> list[AppUser]:
     return list(session.exec(select(AppUser).order_by(AppUser.username)))
 
 
-def create_user(session: Session, username: str, *, role: Role, password: str | None, display_name: str = "",
-                actor: Access) -> AppUser:
-    """A new user. The first user must be an admin, so nobody locks the workspace out of user management."""
-    actor.require(Permission.MANAGE_USERS)
-    username = username.strip().lower()
-    if not username or len(username) > 80 or any(ch.isspace() for ch in username):
-        raise UserError("A user name is one word of at most 80 characters, such as an e-mail address.")
-    if session.exec(select(AppUser).where(AppUser.username == username)).first():
-        raise UserError(f"A user named {username} already exists.")
-    if not users_defined(session) and role != Role.ADMIN:
-        raise UserError("The first user must be an admin: once users exist, only an admin can manage them.")
-    user = AppUser(username=username, display_name=display_name.strip() or username, role=role.value,
-                   password_hash=hash_password(password, username=username) if password else None)
+def find_user(session: Session, username: str) -> AppUser | None:
+    return session.exec(select(AppUser).where(AppUser.username == username)).first()
+
+
+def add_user(session: Session, *, username: str, display_name: str, role: str, password_hash: str | None) -> AppUser:
+    user = AppUser(username=username, display_name=display_name, role=role, password_hash=password_hash)
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor.actor, action="create", entity="user", entity_id=username,
-                 detail={"role": role.value, "sign_in": "password" if password else "single sign-on"})
     return user
 
 
-def change_role(session: Session, username: str, role: Role, *, actor: Access) -> AppUser:
-    """Give a user another role; the last enabled admin cannot be demoted."""
-    actor.require(Permission.MANAGE_USERS)
-    user = _user(session, username)
-    if user.role == Role.ADMIN and role != Role.ADMIN and _enabled_admins(session) <= 1:
-        raise UserError(f"{username} is the only admin; make someone else admin first.")
-    before, user.role = user.role, role.value
-    session.add(user)
-    audit.record(session, actor=actor.actor, action="change role", entity="user", entity_id=username,
-                 detail={"before": before, "after": role.value})
-    return user
-
-
-def set_disabled(session: Session, username: str, disabled: bool, *, actor: Access) -> AppUser:
-    actor.require(Permission.MANAGE_USERS)
-    user = _user(session, username)
-    if disabled and user.role == Role.ADMIN and _enabled_admins(session) <= 1:
-        raise UserError(f"{username} is the only admin; make someone else admin first.")
-    user.disabled = disabled
-    session.add(user)
-    audit.record(session, actor=actor.actor, action="disable" if disabled else "enable", entity="user", entity_id=username)
-    return user
-
-
-def sign_in(session: Session, username: str, password: str, *, min_accounts: int = 5) -> Access:
-    """The Access of a user whose password matches; NotSignedIn otherwise (same message either way)."""
-    user = session.exec(select(AppUser).where(AppUser.username == username.strip().lower())).first()
-    if user is None or user.disabled or not verify_password(user.password_hash, password):
-        raise NotSignedIn("Unknown user name or wrong password.")
-    return Access(user.username, Role(user.role), min_accounts)
-
-
-def access_for(session: Session, username: str | None, *, min_accounts: int = 5) -> Access:
-    """The Access of an already-authenticated name (a session or single sign-on e-mail).
-
-    With no users defined this is the local admin; otherwise the name must be an enabled user.
-    """
-    if not users_defined(session):
-        return local_admin(min_accounts)
-    user = session.exec(select(AppUser).where(AppUser.username == (username or "").strip().lower())).first()
-    if user is None or user.disabled:
-        raise NotSignedIn("Please sign in." if not username else f"{username} is not an enabled user of this app.")
-    return Access(user.username, Role(user.role), min_accounts)
-
-
-def _user(session: Session, username: str) -> AppUser:
-    user = session.exec(select(AppUser).where(AppUser.username == username)).first()
-    if user is None:
-        raise UserError(f"There is no user named {username}.")
-    return user
-
-
-def _enabled_admins(session: Session) -> int:
+def enabled_admins(session: Session) -> int:
     return session.exec(select(func.count()).select_from(AppUser).where(
         AppUser.role == Role.ADMIN.value, AppUser.disabled == False)).one()  # noqa: E712

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, delete, select
 
-from core.canonical import CanonicalStage, StageSemantics
-from core.errors import NotFound, ValidationError
-from core.stages import default_stage_set, validate_stage_set
+from domain.canonical import CanonicalStage, StageSemantics
+from domain.errors import NotFound, ValidationError
+from domain.stage_set import default_stage_set, validate_stage_set
 from storage import audit
 from storage.tables import CanonicalStageRow, Workspace
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.config import Settings, load_settings
+from domain.config import Settings, load_settings
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -62,7 +62,7 @@ def cli(env):
     import subprocess
     import sys
 
-    from core.config import PROJECT_ROOT
+    from domain.config import PROJECT_ROOT
 
     def run(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT,
@@ -87,13 +87,13 @@ def settings(db_env) -> Settings:
 
 def file_workspace(settings: Settings, folder, *, name: str = "Acme", seed: int = 21):
     """A workspace on a small demo export (file source 'demo'), routed, mapped and reconciled: (engine, id)."""
-    from core.canonical import Domain
-    from core.config import PROJECT_ROOT
-    from core.connectors.base import SourceKind
-    from core.demo import DemoSpec, write_demo
-    from core.reconcile import reconcile_accounts
-    from core.routing import RouteChoice
-    from core.startup import start
+    from domain.canonical import Domain
+    from domain.config import PROJECT_ROOT
+    from domain.routing import RouteChoice
+    from domain.source_kinds import SourceKind
+    from sandbox.demo_data import DemoSpec, write_demo
+    from services.reconcile import reconcile_accounts
+    from services.startup import start
     from storage.connections import create_connection
     from storage.db import session_scope
     from storage.mappings import save_mapping

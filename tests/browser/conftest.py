@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import PROJECT_ROOT
+from domain.config import PROJECT_ROOT
 from tests.conftest import IN_CI
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -58,7 +58,7 @@ def _click_and_expect(page, button: str, text: str) -> None:
 
 
 def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
-    from core.config import PROJECT_ROOT
+    from domain.config import PROJECT_ROOT
 
     page.goto(f"{app_server}/domains")
     wait_for_app(page)
@@ -162,7 +162,7 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
 
 
 def test_a_salesforce_password_login_typed_on_the_connect_page_connects(app_server, page):
-    from core.demo import DemoSpec, generate
+    from sandbox.demo_data import DemoSpec, generate
     from sandbox.demo_org import demo_salesforce_org
     from sandbox.salesforce import SalesforceSandbox
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.demo import DemoSpec, generate
+from sandbox.demo_data import DemoSpec, generate
 from sandbox.demo_org import demo_hubspot_portal, demo_salesforce_org
 from sandbox.hubspot import HubSpotSandbox
 from sandbox.salesforce import SalesforceSandbox

@@ -5,12 +5,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from core.config import PROJECT_ROOT
-from core.connectors.salesforce import SalesforceConnector
-from core.demo import DemoSpec, generate
-from core.mapping_config import from_yaml
-from core.stages import default_stage_set
-from core.transform import transform
+from connectors.salesforce import SalesforceConnector
+from domain.config import PROJECT_ROOT
+from domain.mapping_config import from_yaml
+from domain.stage_set import default_stage_set
+from domain.transform import transform
+from sandbox.demo_data import DemoSpec, generate
 from sandbox.demo_org import demo_salesforce_org
 from sandbox.salesforce import SalesforceSandbox
 
@@ -43,7 +43,7 @@ def test_15_character_account_ids_in_a_text_field_resolve_to_the_reconciled_acco
     ARR object's account key: every row finds the account its 18-character ID was reconciled as."""
     from dataclasses import replace
 
-    from core.mapping_config import FieldMap
+    from domain.mapping_config import FieldMap
     from sandbox.salesforce import SField
 
     data = generate(DemoSpec(seed=5, accounts=80, opportunities=50, movements=400))

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
-from core.connectors.hubspot import HubSpotConnector
-from core.demo import DemoSpec, generate
-from core.errors import CredentialsError, QuotaExhausted, SourceUnavailable
+from connectors.hubspot import HubSpotConnector
+from domain.errors import CredentialsError, QuotaExhausted, SourceUnavailable
+from sandbox.demo_data import DemoSpec, generate
 from sandbox.demo_org import demo_hubspot_portal
 from sandbox.hubspot import HubSpotSandbox
 
@@ -163,9 +163,9 @@ def test_owner_ids_resolve_to_e_mail_and_name_even_for_a_deactivated_owner(hs_sa
 
 
 def test_a_close_date_with_a_time_of_day_is_the_date_in_the_portals_time_zone(hs_sandbox):
-    from core.mapping_config import from_yaml
-    from core.stages import default_stage_set
-    from core.transform import transform
+    from domain.mapping_config import from_yaml
+    from domain.stage_set import default_stage_set
+    from domain.transform import transform
 
     hs_sandbox.portal.time_zone = "America/New_York"
     deal = hs_sandbox.portal.objects["deals"][0]

@@ -3,10 +3,10 @@ every field a connector reads must be one that 'Suggest mappings' offers for rev
 
 import pytest
 
-from core.connectors.hubspot import HubSpotConnector
-from core.connectors.salesforce import SalesforceConnector
-from core.drift_guard import present_fields
-from core.suggestions.workspace import source_fields
+from connectors.hubspot import HubSpotConnector
+from connectors.salesforce import SalesforceConnector
+from services.field_drift import present_fields
+from services.suggestions import source_fields
 from tests.connectors.conftest import sf_login
 
 

@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from core.connectors.base import SourceKind
-from core.connectors.forms import split_settings
-from core.connectors.salesforce import SalesforceConnector, soql_in_filter
-from core.demo import DemoSpec, generate
-from core.errors import CredentialsError, QuotaExhausted, SourceUnavailable
+from connectors.forms import split_settings
+from connectors.salesforce import SalesforceConnector, soql_in_filter
+from domain.errors import CredentialsError, QuotaExhausted, SourceUnavailable
+from domain.source_kinds import SourceKind
+from sandbox.demo_data import DemoSpec, generate
 from sandbox.demo_org import demo_salesforce_org
 from sandbox.salesforce import SalesforceSandbox
 from tests.connectors.conftest import sf_login
@@ -261,9 +261,9 @@ def test_an_org_without_record_types_has_one_pipeline(small_data):
 def test_a_multi_currency_orgs_own_rates_become_rates_into_the_reporting_currency(small_data):
     from datetime import date
 
-    from core.errors import ValidationError
-    from core.fx_rates import rates_from_org
-    from core.mapping_config import FxRate
+    from domain.errors import ValidationError
+    from domain.fx_rates import rates_from_org
+    from domain.mapping_config import FxRate
 
     org = demo_salesforce_org(data=small_data)
     with SalesforceSandbox(org) as sandbox:

@@ -4,8 +4,8 @@ import polars as pl
 import pytest
 from sqlalchemy import create_engine, text
 
-from core.connectors.warehouse import WarehouseSource
-from core.errors import CredentialsError, SourceUnavailable
+from connectors.warehouse import WarehouseSource
+from domain.errors import CredentialsError, SourceUnavailable
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core.config import PROJECT_ROOT
+from domain.config import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app.py"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from core.config import load_settings
-from core.roles import LOCAL_ADMIN
+from domain.config import load_settings
+from domain.roles import LOCAL_ADMIN
 from pages._shell import PAGES
 from storage.db import open_database, session_scope
 from storage.workspaces import create_workspace

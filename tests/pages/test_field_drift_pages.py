@@ -2,9 +2,9 @@
 
 import polars as pl
 
-from core.config import load_settings
-from core.connections import check_connection
-from core.sync import run_sync
+from domain.config import load_settings
+from services.connections import check_connection
+from services.sync import run_sync
 from storage.db import session_scope
 from tests.conftest import file_workspace
 from tests.pages.conftest import texts

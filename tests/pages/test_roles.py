@@ -8,12 +8,12 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.config import PROJECT_ROOT, load_settings
-from core.exports import EXPORT_TABLES, export_frame
-from core.roles import LOCAL_ADMIN, MASKED, Access, Role
-from core.sync import run_sync
+from domain.config import PROJECT_ROOT, load_settings
+from domain.roles import LOCAL_ADMIN, MASKED, Access, Role
+from services.exports import EXPORT_TABLES, export_frame
+from services.sync import run_sync
+from services.users import create_user
 from storage.db import session_scope
-from storage.users import create_user
 from tests.conftest import file_workspace
 from tests.pages.conftest import APP, texts
 

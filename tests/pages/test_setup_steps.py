@@ -2,10 +2,10 @@
 
 import pytest
 
-from core.canonical import Domain
-from core.config import load_settings
-from core.demo import DemoSpec
-from core.stages import stage_set_revision
+from domain.canonical import Domain
+from domain.config import load_settings
+from domain.stage_set import stage_set_revision
+from sandbox.demo_data import DemoSpec
 from sandbox.hubspot import HubSpotSandbox
 from sandbox.salesforce import SalesforceSandbox
 from storage.db import open_database, session_scope
@@ -20,7 +20,7 @@ def _button(at, label):
 
 def _route_and_map(open_page):
     """Steps 2 and 3 on the demo: save the suggested routing, import the shipped mapping."""
-    from core.config import PROJECT_ROOT
+    from domain.config import PROJECT_ROOT
 
     at = open_page("domains")
     _button(at, "Save routing").click().run()
@@ -180,7 +180,7 @@ def test_saving_routing_completes_step_2_for_every_later_session(open_page, env)
 
 
 def test_importing_the_demo_mapping_completes_step_3(open_page):
-    from core.config import PROJECT_ROOT
+    from domain.config import PROJECT_ROOT
 
     at = open_page("domains")
     _button(at, "Save routing").click().run()
@@ -320,7 +320,7 @@ def test_settings_saves_edited_stages_and_refuses_a_broken_set(open_page, env):
 
 def test_exports_offer_csv_and_parquet_for_every_table(open_page):
     at = open_page("exports")
-    from core.exports import EXPORT_TABLES
+    from services.exports import EXPORT_TABLES
 
     labels = [b.label for b in at.get("download_button")]
     assert len(EXPORT_TABLES) == 12  # nine stored tables, the plan, the alerts and the reconciliation
@@ -432,7 +432,7 @@ def test_step_3_puts_uploaded_fx_rates_in_force_and_names_a_bad_line(open_page):
 def test_step_3_offers_the_orgs_own_fx_rates_and_a_person_puts_them_in_force(open_page, env):
     from datetime import date
 
-    from core.mapping_config import FxRate
+    from domain.mapping_config import FxRate
     from storage.mappings import latest_mapping
 
     at = open_page("domains")

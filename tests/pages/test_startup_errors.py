@@ -3,7 +3,7 @@
 from alembic import command
 from streamlit.testing.v1 import AppTest
 
-from core.config import load_settings
+from domain.config import load_settings
 from storage.db import _alembic_config, head_revision, make_engine, schema_status
 from tests.pages.conftest import APP
 

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from core.startup import start
+from services.startup import start
 from storage.accounts import account_count, accounts_overview, load_crosswalk, reconcile_by_id
 from storage.audit import recent
 from storage.db import session_scope

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from core.config import PROJECT_ROOT
-from core.errors import ValidationError
-from core.startup import start
+from domain.config import PROJECT_ROOT
+from domain.errors import ValidationError
+from services.startup import start
 from storage.db import session_scope
 from storage.mappings import latest_mapping, save_mapping
 from storage.progress import setup_facts

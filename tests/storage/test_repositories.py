@@ -7,12 +7,12 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from core.canonical import Domain
-from core.connections import check_connection
-from core.connectors.base import SourceKind
-from core.errors import SecretKeyError, ValidationError
-from core.routing import RouteChoice
-from core.stages import stages_from_rows
+from domain.canonical import Domain
+from domain.errors import SecretKeyError, ValidationError
+from domain.routing import RouteChoice
+from domain.source_kinds import SourceKind
+from domain.stage_set import stages_from_rows
+from services.connections import check_connection
 from storage.audit import recent
 from storage.connections import connection_secrets, create_connection, delete_connection, list_connections
 from storage.db import open_database, session_scope

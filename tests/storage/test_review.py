@@ -5,9 +5,9 @@ import threading
 import polars as pl
 import pytest
 
-from core.errors import DecisionConflict
-from core.startup import start
-from core.suggestions.fields import SourceField, canonical_type, suggest_fields
+from domain.errors import DecisionConflict
+from domain.suggestions.fields import SourceField, canonical_type, suggest_fields
+from services.startup import start
 from storage import review
 from storage.accounts import load_crosswalk, reconcile_by_id
 from storage.audit import recent
@@ -95,7 +95,7 @@ def test_a_merge_moves_crm_ids_and_undo_restores_them_and_a_rejected_pair_never_
     with session_scope(engine) as session:
         reconcile_by_id(session, 1, "crm", pl.DataFrame({"source_account_id": ["A", "B", "C"],
                                                          "name": ["Acme Inc.", "ACME", "Globex"]}), actor="t")
-        from core.suggestions.workspace import suggest_duplicate_accounts
+        from services.suggestions import suggest_duplicate_accounts
         assert suggest_duplicate_accounts(session, 1).added == 1
     pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
     with session_scope(engine) as session:
@@ -110,14 +110,14 @@ def test_a_merge_moves_crm_ids_and_undo_restores_them_and_a_rejected_pair_never_
     pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
     with session_scope(engine) as session:
         review.decide(session, "account", pair["id"], pair["version"], review.REJECTED, actor="dana")
-        from core.suggestions.workspace import suggest_duplicate_accounts
+        from services.suggestions import suggest_duplicate_accounts
         assert suggest_duplicate_accounts(session, 1).added == 0
     engine.dispose()
 
 
 def test_a_related_pair_links_the_entity_under_its_parent_and_the_revenue_rollup_follows(settings):
-    from core.insights.data import load_revenue_data
-    from core.suggestions.workspace import suggest_duplicate_accounts
+    from services.revenue import load_revenue_data
+    from services.suggestions import suggest_duplicate_accounts
     from storage.insights import account_hierarchy, data_version
 
     engine = start(settings)
@@ -154,7 +154,7 @@ def test_linking_a_parent_under_its_own_entity_is_refused(settings):
     with session_scope(engine) as session:
         reconcile_by_id(session, 1, "crm", pl.DataFrame({
             "source_account_id": ["A", "B"], "name": ["Acme Inc.", "Acme (EMEA)"]}), actor="t")
-        from core.suggestions.workspace import suggest_duplicate_accounts
+        from services.suggestions import suggest_duplicate_accounts
         suggest_duplicate_accounts(session, 1)
     pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
     with session_scope(engine) as session:
@@ -173,7 +173,7 @@ def test_linking_a_parent_under_its_own_entity_is_refused(settings):
 
 
 def test_a_pending_pair_whose_account_was_merged_away_is_no_longer_offered(settings):
-    from core.suggestions.workspace import suggest_duplicate_accounts
+    from services.suggestions import suggest_duplicate_accounts
 
     engine = start(settings)
     with session_scope(engine) as session:

@@ -7,9 +7,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from core.config import load_settings
-from core.errors import SchemaOutdated, SchemaTooNew, StorageUnavailable, UnknownDatabase
-from core.startup import start
+from domain.config import load_settings
+from domain.errors import SchemaOutdated, SchemaTooNew, StorageUnavailable, UnknownDatabase
+from services.startup import start
 from storage import tables  # noqa: F401
 from storage.db import _alembic_config, head_revision, make_engine, open_database, schema_status, upgrade
 

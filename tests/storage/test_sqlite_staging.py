@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
-from core.config import load_settings
-from core.sync import run_sync
+from domain.config import load_settings
+from services.sync import run_sync
 from storage import sqlite_staging
 from storage.frames import read_workspace_table
 from tests.conftest import file_workspace

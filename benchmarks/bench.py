@@ -1,0 +1,269 @@
+"""Benchmarks that print figures (speed goals live here, not in timed tests).
+
+`python -m core bench extract --records N` reads N opportunities/deals from the local sandboxes
+through the real client libraries: Salesforce REST (SOQL paging), Salesforce Bulk API 2.0, and
+HubSpot (object pages with associations). The sandboxes run in this process, so the figures include
+the emulators' own work and are a floor for what the connectors do, not a forecast of a real org.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+
+
+def _timed(label: str, read: Callable[[], object], records: int, calls: Callable[[], int]) -> dict[str, float]:
+    started = time.perf_counter()
+    frame = read()
+    seconds = time.perf_counter() - started
+    assert getattr(frame, "height", records) == records, f"{label}: read {getattr(frame, 'height', '?')} of {records}"
+    rate = records / seconds if seconds else float("inf")
+    print(f"{label:<28} {records:>9,} records  {seconds:7.2f} s  {rate:>10,.0f} records/s  {calls():>5} API calls")
+    return {"seconds": seconds, "records_per_second": rate}
+
+
+def bench_extract(records: int, seed: int = 11) -> dict[str, dict[str, float]]:
+    """Time full extracts of `records` opportunities through each path; prints one line per path."""
+    from connectors.hubspot import HubSpotConnector
+    from connectors.salesforce import SalesforceConnector
+    from sandbox.demo_data import DemoSpec, generate
+    from sandbox.demo_org import demo_hubspot_portal, demo_salesforce_org
+    from sandbox.hubspot import HubSpotSandbox
+    from sandbox.salesforce import SalesforceSandbox
+
+    data = generate(DemoSpec(seed=seed, accounts=max(100, records // 20), opportunities=records, movements=100))
+    results = {}
+    org = demo_salesforce_org(data=data)
+    login = {"username": org.username, "password": org.password, "security_token": org.security_token}
+    with SalesforceSandbox(org) as sandbox:
+        rest = SalesforceConnector({"api_base_url": sandbox.url, "bulk_threshold": records + 1}, login, source_key="sf")
+        results["salesforce_rest"] = _timed("Salesforce REST (query)", lambda: rest.read("Opportunity"), records,
+                                            lambda: rest.api_calls)
+        bulk = SalesforceConnector({"api_base_url": sandbox.url, "bulk_threshold": 0}, login, source_key="sf")
+        results["salesforce_bulk2"] = _timed("Salesforce Bulk API 2.0", lambda: bulk.read("Opportunity"), records,
+                                             lambda: bulk.api_calls)
+    portal = demo_hubspot_portal(data=data)
+    with HubSpotSandbox(portal) as sandbox:
+        hubspot = HubSpotConnector({"host": sandbox.url}, {"access_token": portal.token}, source_key="hs")
+        results["hubspot"] = _timed("HubSpot (objects API)", lambda: hubspot.read("deals"), records,
+                                    lambda: hubspot.api_calls)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak_rss_mib={peak:.0f}")
+    return results
+
+
+def _peak_rss_mib() -> float:
+    """Peak resident memory of this process since start, or since the last _reset_peak_rss()."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak_rss() -> bool:
+    """Start the peak-memory count afresh (Linux: clear_refs 5), so the data generator is not counted."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def bench_sync(opportunities: int, movements: int, seed: int = 11) -> dict[str, float]:
+    """Baseline (polars: raw files -> Parquet) against our full sync of the same files into SQLite,
+    then an incremental re-sync after 1% of the rows changed. Prints the figures and the summary line."""
+    import tempfile
+    from pathlib import Path
+
+    import polars as pl
+
+    from domain.canonical import Domain
+    from domain.config import PROJECT_ROOT, load_settings
+    from domain.routing import RouteChoice
+    from domain.source_kinds import SourceKind
+    from sandbox.demo_data import DemoSpec, write_demo
+    from services.reconcile import reconcile_accounts
+    from services.startup import start
+    from services.sync import run_sync
+    from storage.connections import create_connection
+    from storage.db import session_scope
+    from storage.mappings import save_mapping
+    from storage.routing import save_routes
+    from storage.workspaces import create_workspace
+
+    work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
+    export = work / "export"
+    started = time.perf_counter()
+    write_demo(DemoSpec(seed=seed, accounts=max(100, opportunities // 50), opportunities=opportunities,
+                        movements=movements), export)
+    print(f"generated {opportunities:,} opportunities and {movements:,} movements in {time.perf_counter() - started:.1f} s"
+          f" (peak memory {_peak_rss_mib():,.0f} MiB)")
+    import gc
+    gc.collect()
+    if _reset_peak_rss():
+        print("peak memory is counted from here: the generator is not part of a sync")
+
+    started = time.perf_counter()
+    for name in ("opportunities", "arr_movements"):
+        pl.read_csv(export / f"{name}.csv").write_parquet(work / f"{name}.parquet")
+    baseline = time.perf_counter() - started
+    print(f"baseline (polars read CSV -> Parquet): {baseline:.2f} s")
+
+    data = work / "data"
+    data.mkdir()
+    settings = load_settings({"REVENUE_CONNECTOR_DATA": str(data), "REVENUE_CONNECTOR_DEMO": "0"})
+    engine = start(settings)
+    with session_scope(engine) as session:
+        workspace = create_workspace(session, "Bench", actor="bench")
+        connection = create_connection(session, workspace.id, name="demo", kind=SourceKind.FILE,
+                                       settings={"path": str(export)}, secrets=None, box=None, actor="bench")
+        save_routes(session, workspace.id, Domain.PIPELINE, [RouteChoice(connection.id, "opportunities")], actor="bench")
+        save_routes(session, workspace.id, Domain.ARR_ACTUALS, [RouteChoice(connection.id, "arr_movements")], actor="bench")
+        save_mapping(session, workspace.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="bench")
+        reconcile_accounts(session, connection.id, "accounts", settings, actor="bench")
+
+    started = time.perf_counter()
+    full = run_sync(engine, settings, workspace.id, trigger="bench", actor="bench", full=True)
+    full_seconds = time.perf_counter() - started
+    print(f"full sync into SQLite: {full_seconds:.2f} s  ({full.phases()})")
+    for line in full.lines():
+        print(f"  {line}")
+
+    # 1% of the rows change: a new amount and a newer modification stamp.
+    for name, amount in (("opportunities", "Amount"), ("arr_movements", "ARRChange")):
+        frame = pl.read_csv(export / f"{name}.csv", infer_schema=False)
+        touched = pl.int_range(pl.len()) % 100 == 7
+        frame.with_columns(
+            pl.when(touched).then((pl.col(amount).cast(pl.Float64, strict=False) * 1.01).round(2).cast(pl.String))
+            .otherwise(pl.col(amount)).alias(amount),
+            pl.when(touched).then(pl.lit("2026-11-22T08:00:00.000+0000")).otherwise(pl.col("LastModifiedDate"))
+            .alias("LastModifiedDate"),
+        ).write_csv(export / f"{name}.csv")
+    started = time.perf_counter()
+    incremental = run_sync(engine, settings, workspace.id, trigger="bench", actor="bench")
+    incremental_seconds = time.perf_counter() - started
+    print(f"incremental sync after 1% changed: {incremental_seconds:.2f} s  ({incremental.phases()})")
+    for line in incremental.lines():
+        print(f"  {line}")
+    figures = {"ratio": full_seconds / baseline, "peak_rss_mib": _peak_rss_mib(),
+               "incremental_ratio": incremental_seconds / full_seconds}
+    print(f"ratio={figures['ratio']:.2f} peak_rss_mib={figures['peak_rss_mib']:.0f} "
+          f"incremental_ratio={figures['incremental_ratio']:.3f}")
+    engine.dispose()
+    return figures
+
+
+def bench_accounts(accounts: int, seed: int = 5) -> dict[str, float]:
+    """Time duplicate suggestions over `accounts` synthetic accounts; prints seconds, pairs compared, peak memory
+    and how many planted duplicates were found."""
+    from domain.suggestions.accounts import suggest_duplicates
+    from sandbox.account_samples import synthetic_accounts
+
+    frame, planted = synthetic_accounts(accounts, seed=seed)
+    started = time.perf_counter()
+    run = suggest_duplicates(frame)
+    seconds = time.perf_counter() - started
+    hits = run.pairs.join(planted, on=["account_id_a", "account_id_b"], how="semi").height
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"accounts {accounts:,}: {seconds:.2f} s, {run.pairs_compared:,} pairs compared "
+          f"({run.pairs_compared / max(accounts, 1):.1f} per account, all pairs would be "
+          f"{accounts * (accounts - 1) // 2:,}), {run.pairs.height:,} pairs suggested, "
+          f"{hits:,} of {planted.height:,} planted duplicates found, peak memory {peak:,.0f} MiB")
+    return {"seconds": seconds, "pairs_compared": run.pairs_compared, "peak_mib": peak,
+            "suggested": run.pairs.height, "planted_found": hits}
+
+
+def bench_dashboard(opportunities: int, seed: int = 3) -> dict[str, float]:
+    """Seconds per Revenue-page aggregation on `opportunities` canonical deals (plus half as many movements).
+
+    The rows are generated straight in canonical form: the page reruns on frames already read (and
+    cached per data version), so what is timed is exactly the work our code does on each rerun.
+    """
+    from datetime import date, timedelta
+
+    import numpy as np
+    import polars as pl
+
+    from domain.insights.arr_actuals import arr_bridge, arr_by_month, bridge_rows
+    from domain.insights.data import FX_SCHEMA, RevenueFilters, shape_revenue_data
+    from domain.insights.plan import plan_vs_actual
+    from domain.insights.reconciliation import pipeline_arr_reconciliation, reconciliation_summary
+    from domain.insights.revenue_view import filter_options, revenue_view
+    from domain.insights.weighted_pipeline import open_pipeline_rows, weighted_pipeline_by_month
+    from domain.roles import Access, Role, local_admin
+    from domain.stage_set import default_stage_set
+
+    rng = np.random.default_rng(seed)
+    stages = tuple(default_stage_set())
+    accounts, movements = max(1, opportunities // 10), max(1, opportunities // 2)
+    today = date(2026, 11, 1)
+    stage_keys = np.array([s.key for s in stages])
+    weights = np.array([s.weight for s in stages])
+    stage_no = rng.integers(0, len(stages), opportunities)
+    amount = np.round(np.exp(rng.normal(10.3, 0.9, opportunities)), -2)
+    currency = np.where(rng.random(opportunities) < 0.2, "EUR", "USD")
+    rate = np.where(currency == "EUR", 1.1, 1.0)
+    account_id = rng.integers(1, accounts + 1, opportunities)
+    opps = pl.DataFrame({
+        "source": "crm", "source_id": [f"006{i:012d}" for i in range(opportunities)],
+        "opportunity": [f"Deal {i}" for i in range(opportunities)], "account_id": account_id,
+        "account": [f"Account {i}" for i in account_id],
+        "segment": np.array(["Enterprise", "Mid-Market", "SMB"])[account_id % 3],
+        "owner": np.array([f"owner{i}@example.com" for i in range(40)])[rng.integers(0, 40, opportunities)],
+        "pipeline": np.where(rng.random(opportunities) < 0.35, "Renewals", "New Business"),
+        "stage": stage_keys[stage_no], "weight": weights[stage_no], "amount": amount, "currency": currency,
+        "amount_reporting": np.round(amount * rate, 2), "weighted_amount": np.round(amount * rate * weights[stage_no], 2),
+        "expected_close": [today + timedelta(days=int(d)) for d in rng.integers(-540, 270, opportunities)],
+        "run_id": 1,
+    })
+    m_account = rng.integers(1, accounts + 1, movements)
+    component = np.array(["new", "expansion", "reactivation", "contraction", "churn"])[
+        rng.choice(5, movements, p=[0.3, 0.4, 0.05, 0.15, 0.1])]
+    delta = np.round(np.exp(rng.normal(9.5, 0.8, movements)), -1) * np.where(np.isin(component, ["contraction", "churn"]), -1, 1)
+    m_currency = np.where(m_account % 5 == 0, "EUR", "USD")
+    moves = pl.DataFrame({
+        "source": "crm", "source_id": [f"a0X{i:012d}" for i in range(movements)], "account_id": m_account,
+        "account": [f"Account {i}" for i in m_account],
+        "effective_date": [today - timedelta(days=int(d)) for d in rng.integers(0, 900, movements)],
+        "movement_component": component, "arr_delta": delta, "currency": m_currency,
+        "arr_delta_reporting": np.round(delta * np.where(m_currency == "EUR", 1.1, 1.0), 2), "run_id": 1,
+    })
+    fx = pl.DataFrame({"currency": ["EUR", "EUR"], "valid_from": [date(2024, 1, 1), date(2026, 1, 1)],
+                       "rate": [1.08, 1.12]}, schema=FX_SCHEMA)
+    months = pl.date_range(date(2026, 1, 1), date(2026, 12, 1), "1mo", eager=True)
+    plan = pl.DataFrame({"month": months, "segment": "", "planned_ending_arr": 5e8, "planned_net_new_arr": 1e7})
+
+    started = time.perf_counter()
+    data = shape_revenue_data(opps, moves, fx, "USD", stages, plan)
+    print(f"prepare (once per sync, cached) {time.perf_counter() - started:8.3f} s   "
+          f"{opportunities:,} opportunities, {movements:,} movements, {accounts:,} accounts")
+    filters, start, end = RevenueFilters(start=date(2025, 11, 1), end=date(2027, 4, 1)), date(2026, 1, 1), date(2026, 10, 1)
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("filter options", lambda: filter_options(data)),
+        ("weighted pipeline by month", lambda: weighted_pipeline_by_month(data, filters)),
+        ("ARR by month", lambda: arr_by_month(data, filters)),
+        ("ARR bridge", lambda: arr_bridge(data, filters, start, end)),
+        ("plan vs actual", lambda: plan_vs_actual(data, filters)),
+        ("reconciliation", lambda: reconciliation_summary(pipeline_arr_reconciliation(data, filters))),
+        ("pipeline drill-down", lambda: open_pipeline_rows(data, filters).head(1000)),
+        ("bridge drill-down", lambda: bridge_rows(data, filters, start, end).head(1000)),
+    ]
+    figures: dict[str, float] = {}
+    for label, step in steps:
+        began = time.perf_counter()
+        step()
+        figures[label] = time.perf_counter() - began
+        print(f"{label:<32} {figures[label]:8.3f} s")
+    for label, access in (("admin", local_admin()), ("viewer", Access("viewer", Role.VIEWER))):
+        began = time.perf_counter()
+        revenue_view(data, filters, access, bridge_start=start, bridge_end=end)
+        figures[f"page rerun ({label})"] = time.perf_counter() - began
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"page_rerun_admin_s={figures['page rerun (admin)']:.3f} page_rerun_viewer_s={figures['page rerun (viewer)']:.3f} "
+          f"peak_rss_mib={peak:.0f}")
+    return figures

@@ -1,0 +1,32 @@
+"""`python -m core bench`: benchmark figures (wired in by core/__main__.py)."""
+
+from __future__ import annotations
+
+import argparse
+
+from benchmarks.bench import bench_accounts, bench_dashboard, bench_extract, bench_sync
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    if args.target == "dashboard":
+        bench_dashboard(args.opportunities)
+        return 0
+
+    if args.target == "extract":
+        bench_extract(args.records)
+    elif args.target == "accounts":
+        bench_accounts(args.accounts)
+    else:
+        bench_sync(args.opportunities, args.movements)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the bench command(s)."""
+    bench = commands.add_parser("bench", help="print benchmark figures")
+    bench.add_argument("target", choices=["extract", "sync", "accounts", "dashboard"])
+    bench.add_argument("--accounts", type=int, default=100_000, help="accounts: accounts to generate and match")
+    bench.add_argument("--records", type=int, default=25_000, help="extract: opportunities / deals to read")
+    bench.add_argument("--opportunities", type=int, default=100_000, help="sync, dashboard: opportunities to generate")
+    bench.add_argument("--movements", type=int, default=100_000, help="sync: ARR movements to generate")
+    bench.set_defaults(run=_cmd_bench)

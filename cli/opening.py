@@ -1,0 +1,58 @@
+"""What every command does first: read the settings, open the database (installing the demo when it is on),
+say who is running it, and find the workspace or connection it names."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from domain.config import Settings, load_settings
+from domain.errors import NotSignedIn, RevenueConnectorError
+from domain.roles import Access, local_admin
+from services.startup import start
+from services.users import sign_in, users_defined
+from storage.connections import list_connections
+from storage.db import session_scope
+from storage.tables import Connection, Workspace
+from storage.workspaces import require_workspace
+
+
+def open_app() -> tuple[Settings, Engine]:
+    """Settings from the environment and the database, ready (the demo installed when it is on)."""
+    settings = load_settings()
+    return settings, start(settings)
+
+
+def open_workspace(name: str) -> tuple[Settings, Engine, Workspace]:
+    """As `open_app`, plus the workspace named `name` (an error naming the workspaces there are)."""
+    settings, engine = open_app()
+    with session_scope(engine) as session:
+        return settings, engine, require_workspace(session, name)
+
+
+def cli_access(engine: Engine, settings: Settings) -> Access:
+    """Who runs this command: the local admin while no users exist, else the user named in the environment.
+
+    REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD sign in a script; the role then decides what
+    the command may do and which amounts it shows, exactly as in the app.
+    """
+    with session_scope(engine) as session:
+        if not users_defined(session):
+            return local_admin(settings.mask_min_accounts)
+        user, password = os.environ.get("REVENUE_CONNECTOR_USER"), os.environ.get("REVENUE_CONNECTOR_PASSWORD")
+        if not user or password is None:
+            raise NotSignedIn("Users are defined: set REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD.")
+        return sign_in(session, user, password, min_accounts=settings.mask_min_accounts)
+
+
+def connection_by_key(session: Session, workspace_id: int, source_key: str) -> Connection:
+    """The workspace's connection with this source key (an error listing the keys there are)."""
+    connections = list_connections(session, workspace_id)
+    match = next((c for c in connections if c.source_key == source_key), None)
+    if match is None:
+        keys = ", ".join(c.source_key for c in connections) or "none"
+        raise RevenueConnectorError(f"There is no connection with source key '{source_key}'.",
+                                    hint=f"Source keys: {keys}.")
+    return match

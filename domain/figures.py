@@ -1,0 +1,66 @@
+"""Every business figure, defined once. The sync's before/after figures (dry runs too), the Pipelines page, the
+CLI, alerts, Revenue and exports all call these, so one label never shows two numbers.
+
+- **Weighted open pipeline**: the weighted amount (amount in the reporting currency x its stage's weight) of deals
+  in an *open* stage. A closed-won deal is a booking, not pipeline; a closed-lost one weighs nothing.
+- **Closed-won bookings**: the amount (reporting currency) of deals in the won stage, reported on its own.
+- **ARR by component**: the signed ARR change (reporting currency) of each movement component.
+- **Ending ARR** is a valuation at a date (each currency at that date's rate): `domain.insights.arr_actuals`.
+
+The functions take rows or rows already summed by stage / component: the figures are sums, so either gives
+the same number (storage sums in SQL; the sync sums the rows it is about to write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from domain.canonical import CanonicalStage, MovementComponent, StageSemantics
+
+WEIGHTED_OPEN_PIPELINE = "weighted open pipeline"
+CLOSED_WON_BOOKINGS = "closed-won bookings"
+
+
+def arr_figure(component: MovementComponent) -> str:
+    """The name of one ARR component's figure, e.g. 'ARR expansion'."""
+    return f"ARR {component.value}"
+
+
+def stage_keys(stages: Iterable[CanonicalStage], semantics: StageSemantics) -> list[str]:
+    """The keys of the canonical stages with this meaning (open, won or lost)."""
+    return [s.key for s in stages if s.semantics == semantics]
+
+
+def open_deals(stages: Iterable[CanonicalStage]) -> pl.Expr:
+    """True for a deal in an open stage: the deals behind the weighted pipeline."""
+    return pl.col("stage").is_in(stage_keys(stages, StageSemantics.OPEN))
+
+
+def won_deals(stages: Iterable[CanonicalStage]) -> pl.Expr:
+    """True for a deal in the won stage: the deals behind closed-won bookings."""
+    return pl.col("stage").is_in(stage_keys(stages, StageSemantics.WON))
+
+
+def weighted_open_pipeline(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> float:
+    """Σ weighted_amount over deals in an open stage (`deals`: stage, weighted_amount)."""
+    return float(deals.filter(open_deals(stages))["weighted_amount"].sum() or 0.0)
+
+
+def closed_won_bookings(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> float:
+    """Σ amount_reporting over deals in the won stage (`deals`: stage, amount_reporting)."""
+    return float(deals.filter(won_deals(stages))["amount_reporting"].sum() or 0.0)
+
+
+def pipeline_figures(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> dict[str, float]:
+    """Weighted open pipeline and closed-won bookings of these deals."""
+    stages = tuple(stages)
+    return {WEIGHTED_OPEN_PIPELINE: weighted_open_pipeline(deals, stages),
+            CLOSED_WON_BOOKINGS: closed_won_bookings(deals, stages)}
+
+
+def arr_figures(movements: pl.DataFrame) -> dict[str, float]:
+    """ARR change per movement component (`movements`: movement_component, arr_delta_reporting)."""
+    sums = dict(movements.group_by("movement_component").agg(pl.col("arr_delta_reporting").sum()).iter_rows())
+    return {arr_figure(c): float(sums.get(c.value) or 0.0) for c in MovementComponent}

@@ -1,0 +1,281 @@
+"""A workspace's mapping configuration (the results of steps 2–4) and its YAML form, "mapping as code".
+
+One YAML file holds everything the sync needs to turn source rows into canonical rows: which fields
+map to which canonical fields and how they cast, how CRM stages map onto canonical stages (by stage ID
+within a pipeline), how CRM movement types map onto movement components, record filters, the amount
+policy, the reporting currency and FX rates. Import validates every entry and names the key at fault,
+e.g. `objects[0].fields.Amount.type`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+
+from domain.canonical import Domain, FieldType, MovementComponent, field_keys
+from domain.errors import ValidationError
+
+NULL_POLICIES = ("keep", "clear")  # keep: a null leaves the canonical value; clear: a null clears it
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    source_field: str
+    canonical_field: str
+    type: FieldType
+    null_policy: str = "keep"
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ObjectMapping:
+    """How one routed source object becomes canonical rows."""
+
+    source: str              # the connection's source key
+    object_name: str
+    domain: Domain
+    fields: tuple[FieldMap, ...]
+    filters: tuple[RecordFilter, ...] = ()
+    pipeline_field: str | None = None   # the field holding the pipeline ID; None: one pipeline
+    default_pipeline: str = "default"
+
+    def source_field_for(self, canonical: str) -> str | None:
+        return next((f.source_field for f in self.fields if f.canonical_field == canonical), None)
+
+
+@dataclass(frozen=True)
+class StageMap:
+    pipeline_id: str
+    stage_id: str
+    canonical_stage: str
+    weight: float | None = None  # None: the canonical stage's weight
+
+
+@dataclass(frozen=True)
+class FxRate:
+    currency: str
+    valid_from: date
+    rate: float  # 1 unit of `currency` in the reporting currency
+
+
+@dataclass(frozen=True)
+class AmountPolicy:
+    include_zero: bool = True
+    include_negative: bool = False
+
+
+@dataclass(frozen=True)
+class MappingConfig:
+    objects: tuple[ObjectMapping, ...] = ()
+    stages: tuple[StageMap, ...] = ()
+    movement_components: dict[str, MovementComponent] = field(default_factory=dict)
+    amount_policy: AmountPolicy = AmountPolicy()
+    reporting_currency: str = "USD"
+    fx_rates: tuple[FxRate, ...] = ()
+    pipelines: dict[str, str] = field(default_factory=dict)  # pipeline ID -> its name in the CRM
+
+    @property
+    def currencies(self) -> frozenset[str]:
+        """Currencies amounts can be converted from: the reporting currency and every FX rate's."""
+        return frozenset({self.reporting_currency, *(r.currency for r in self.fx_rates)})
+
+
+def mappable_fields(domain: Domain) -> tuple[str, ...]:
+    """Canonical fields a source field can map onto (a deal's name is identity, but it comes from a field)."""
+    return field_keys(domain) + (("name",) if domain == Domain.PIPELINE else ())
+
+
+# --- YAML ---------------------------------------------------------------------------------------
+
+def to_yaml(config: MappingConfig) -> str:
+    """The configuration as one human-editable YAML document."""
+    document = {
+        "version": 1,
+        "reporting_currency": config.reporting_currency,
+        "amount_policy": {"include_zero": config.amount_policy.include_zero,
+                          "include_negative": config.amount_policy.include_negative},
+        "fx_rates": [{"currency": r.currency, "from": r.valid_from.isoformat(), "rate": r.rate} for r in config.fx_rates],
+        **({"pipelines": dict(config.pipelines)} if config.pipelines else {}),
+        "objects": [
+            {"source": o.source, "object": o.object_name, "domain": o.domain.value,
+             **({"pipeline_field": o.pipeline_field} if o.pipeline_field else {}),
+             **({"default_pipeline": o.default_pipeline} if o.default_pipeline != "default" else {}),
+             "filters": [{"field": f.field, "in": list(f.values)} for f in o.filters],
+             "fields": {f.source_field: {"to": f.canonical_field, "type": f.type.value, "nulls": f.null_policy}
+                        for f in o.fields}}
+            for o in config.objects
+        ],
+        "stages": [{"pipeline": s.pipeline_id, "stage": s.stage_id, "to": s.canonical_stage,
+                    **({"weight": s.weight} if s.weight is not None else {})} for s in config.stages],
+        "movement_components": {k: v.value for k, v in config.movement_components.items()},
+    }
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad date is reported with its key instead of crashing."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Reader:
+    """Reads a parsed YAML document, raising ValidationError that names the key path."""
+
+    def __init__(self, document: Any) -> None:
+        if not isinstance(document, dict):
+            raise ValidationError("The mapping file must be a YAML mapping (key: value) at the top level.")
+        self.document = document
+
+    @staticmethod
+    def fail(path: str, message: str) -> ValidationError:
+        return ValidationError(f"{path}: {message}")
+
+    def get(self, node: dict, key: str, path: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in node or node[key] is None:
+            if default is ...:
+                raise self.fail(f"{path}.{key}".lstrip("."), "is required")
+            return default
+        value = node[key]
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(f"{path}.{key}".lstrip("."), f"must be a {names}, not {type(value).__name__}")
+        return value
+
+
+def from_yaml(text: str) -> MappingConfig:
+    """Parse and validate a mapping file; every error names the key that is wrong."""
+    try:
+        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ValidationError(f"The mapping file is not valid YAML{where}.") from exc
+    r = _Reader(document)
+    doc = r.document
+    version = r.get(doc, "version", "", int, 1)
+    if version != 1:
+        raise r.fail("version", f"{version} is not supported (this release reads version 1)")
+    reporting = r.get(doc, "reporting_currency", "", str, "USD").upper()
+    if len(reporting) != 3 or not reporting.isalpha():
+        raise r.fail("reporting_currency", f"'{reporting}' is not a 3-letter ISO code")
+    policy_node = r.get(doc, "amount_policy", "", dict, {})
+    policy = AmountPolicy(include_zero=r.get(policy_node, "include_zero", "amount_policy", bool, True),
+                          include_negative=r.get(policy_node, "include_negative", "amount_policy", bool, False))
+    rates = []
+    for i, node in enumerate(r.get(doc, "fx_rates", "", list, [])):
+        path = f"fx_rates[{i}]"
+        if not isinstance(node, dict):
+            raise r.fail(path, "must be a mapping with currency, from and rate")
+        start = r.get(node, "from", path, (date, str))
+        try:
+            start = start if isinstance(start, date) else date.fromisoformat(start)
+        except ValueError as exc:
+            raise r.fail(f"{path}.from", f"'{node['from']}' is not a date (YYYY-MM-DD)") from exc
+        rate = r.get(node, "rate", path, (int, float))
+        if rate <= 0:
+            raise r.fail(f"{path}.rate", "must be greater than 0")
+        rates.append(FxRate(r.get(node, "currency", path, str).upper(), start, float(rate)))
+    objects = [_read_object(r, node, f"objects[{i}]") for i, node in enumerate(r.get(doc, "objects", "", list, []))]
+    stages = []
+    for i, node in enumerate(r.get(doc, "stages", "", list, [])):
+        path = f"stages[{i}]"
+        if not isinstance(node, dict):
+            raise r.fail(path, "must be a mapping with pipeline, stage and to")
+        weight = r.get(node, "weight", path, (int, float), None)
+        if weight is not None and not 0 <= weight <= 1:
+            raise r.fail(f"{path}.weight", f"{weight} is outside 0..1")
+        stages.append(StageMap(str(r.get(node, "pipeline", path, (str, int))), str(r.get(node, "stage", path, (str, int))),
+                               r.get(node, "to", path, str), None if weight is None else float(weight)))
+    components = {}
+    for label, value in r.get(doc, "movement_components", "", dict, {}).items():
+        try:
+            components[str(label)] = MovementComponent(value)
+        except ValueError as exc:
+            allowed = ", ".join(c.value for c in MovementComponent)
+            raise r.fail(f"movement_components.{label}", f"'{value}' is not one of {allowed}") from exc
+    pipelines = {str(k): str(v) for k, v in r.get(doc, "pipelines", "", dict, {}).items()}
+    return MappingConfig(tuple(objects), tuple(stages), components, policy, reporting, tuple(rates), pipelines)
+
+
+def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
+    if not isinstance(node, dict):
+        raise r.fail(path, "must be a mapping with source, object, domain and fields")
+    domain_text = r.get(node, "domain", path, str)
+    try:
+        domain = Domain(domain_text)
+    except ValueError as exc:
+        raise r.fail(f"{path}.domain", f"'{domain_text}' is not one of {', '.join(d.value for d in Domain)}") from exc
+    fields, seen = [], set()
+    for source_field, spec in r.get(node, "fields", path, dict).items():
+        fpath = f"{path}.fields.{source_field}"
+        if not isinstance(spec, dict):
+            raise r.fail(fpath, "must be a mapping with to and type")
+        target = r.get(spec, "to", fpath, str)
+        allowed = mappable_fields(domain)
+        if target not in allowed:
+            raise r.fail(f"{fpath}.to", f"'{target}' is not a canonical field of {domain.value} ({', '.join(allowed)})")
+        if target in seen:
+            raise r.fail(f"{fpath}.to", f"'{target}' is already mapped from another field")
+        seen.add(target)
+        type_text = r.get(spec, "type", fpath, str, "string")
+        try:
+            field_type = FieldType(type_text)
+        except ValueError as exc:
+            raise r.fail(f"{fpath}.type", f"'{type_text}' is not one of {', '.join(t.value for t in FieldType)}") from exc
+        nulls = r.get(spec, "nulls", fpath, str, "keep")
+        if nulls not in NULL_POLICIES:
+            raise r.fail(f"{fpath}.nulls", f"'{nulls}' is not one of {', '.join(NULL_POLICIES)}")
+        fields.append(FieldMap(str(source_field), target, field_type, nulls))
+    filters = []
+    for j, spec in enumerate(r.get(node, "filters", path, list, [])):
+        fpath = f"{path}.filters[{j}]"
+        if not isinstance(spec, dict):
+            raise r.fail(fpath, "must be a mapping with field and in")
+        values = r.get(spec, "in", fpath, list)
+        filters.append(RecordFilter(r.get(spec, "field", fpath, str), tuple(str(v) for v in values)))
+    return ObjectMapping(
+        source=r.get(node, "source", path, str), object_name=r.get(node, "object", path, str), domain=domain,
+        fields=tuple(fields), filters=tuple(filters), pipeline_field=r.get(node, "pipeline_field", path, str, None),
+        default_pipeline=str(r.get(node, "default_pipeline", path, (str, int), "default")),
+    )
+
+
+def check_against_workspace(config: MappingConfig, source_keys: set[str], stage_keys: set[str]) -> None:
+    """Refuse a mapping that names sources or canonical stages the workspace does not have."""
+    for i, obj in enumerate(config.objects):
+        if obj.source not in source_keys:
+            known = ", ".join(sorted(source_keys)) or "none yet"
+            raise ValidationError(f"objects[{i}].source: '{obj.source}' is not a connection of this workspace "
+                                  f"(source keys: {known}).")
+    for i, stage in enumerate(config.stages):
+        if stage.canonical_stage not in stage_keys:
+            raise ValidationError(f"stages[{i}].to: '{stage.canonical_stage}' is not one of this workspace's stages "
+                                  f"({', '.join(sorted(stage_keys))}).")
+
+
+def mapped_fields_by_domain(config: MappingConfig) -> dict[Domain, frozenset[str]]:
+    """Canonical fields each domain gets from the mapping (for the wizard's progress)."""
+    result: dict[Domain, set[str]] = {d: set() for d in Domain}
+    for obj in config.objects:
+        result[obj.domain] |= {f.canonical_field for f in obj.fields}
+    return {d: frozenset(v) for d, v in result.items()}
+
+
+def amount_source_fields(config: MappingConfig | None) -> frozenset[str]:
+    """Source fields that carry customer-linked amounts (mapped onto a currency field), for masking."""
+    if config is None:
+        return frozenset({"amount", "arr_delta"})
+    return frozenset({"amount", "arr_delta"} | {f.source_field for obj in config.objects for f in obj.fields
+                                                if f.type == FieldType.CURRENCY})

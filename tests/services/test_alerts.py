@@ -1,0 +1,48 @@
+"""Alert rules: each fires past its threshold and stays quiet at the boundary."""
+
+from services.alerts import AlertRules, RunFacts, evaluate
+
+RULES = AlertRules(quarantine_share_max=0.02, volume_factor=3.0, max_run_minutes=30.0)
+
+
+def _run(**overrides) -> RunFacts:
+    facts = {"status": "succeeded", "rows_read": 100, "rows_quarantined": 0, "seconds": 60.0, "whole_workspace": True}
+    return RunFacts(**{**facts, **overrides})
+
+
+def _rules(run, history=(100, 100, 100)):
+    return [a.rule for a in evaluate(run, list(history), RULES)]
+
+
+def test_a_healthy_run_raises_nothing():
+    assert _rules(_run()) == []
+
+
+def test_a_failed_run_alerts_and_a_rejected_credential_says_so():
+    assert _rules(_run(status="failed", error="Disk full")) == ["run_failed"]
+    fired = evaluate(_run(status="failed", error="Salesforce refused the password.", credential_rejected=True), [], RULES)
+    assert [a.rule for a in fired] == ["credential_rejected", "run_failed"]
+    assert "Re-authorize" in fired[0].message and "last good data is unchanged" in fired[1].message
+
+
+def test_quarantined_share_fires_above_two_percent_and_is_quiet_at_it():
+    assert _rules(_run(rows_quarantined=2)) == []
+    fired = evaluate(_run(rows_quarantined=3), [100] * 3, RULES)
+    assert [a.rule for a in fired] == ["quarantine_share"] and "3 of 100 rows read (3.0%)" in fired[0].message
+    assert _rules(_run(rows_read=0, rows_quarantined=0), history=()) == []
+
+
+def test_volume_swing_against_the_median_of_recent_runs_both_ways():
+    history = (100, 100, 100, 5000)  # one outlier does not move the median
+    assert _rules(_run(rows_read=300), history) == []
+    assert _rules(_run(rows_read=301), history) == ["volume_swing"]
+    assert _rules(_run(rows_read=34), history) == []
+    assert _rules(_run(rows_read=33), history) == ["volume_swing"]
+    assert _rules(_run(rows_read=1000), (100, 100)) == []  # too little history to judge
+    assert _rules(_run(rows_read=1000, whole_workspace=False), history) == []  # a targeted run reads less by design
+    assert _rules(_run(rows_read=1000), [100] * 10 + [1000] * 5) == ["volume_swing"]  # only the last 10 count
+
+
+def test_a_slow_run_fires_past_the_limit():
+    assert _rules(_run(seconds=1800)) == []
+    assert _rules(_run(seconds=1801)) == ["slow_run"]
