@@ -12,6 +12,8 @@ import resource
 import time
 from collections.abc import Callable
 
+from domain.roles import system_access
+
 
 def _timed(label: str, read: Callable[[], object], records: int, calls: Callable[[], int]) -> dict[str, float]:
     started = time.perf_counter()
@@ -125,10 +127,10 @@ def bench_sync(opportunities: int, movements: int, seed: int = 11) -> dict[str, 
         save_routes(session, workspace.id, Domain.PIPELINE, [RouteChoice(connection.id, "opportunities")], actor="bench")
         save_routes(session, workspace.id, Domain.ARR_ACTUALS, [RouteChoice(connection.id, "arr_movements")], actor="bench")
         save_mapping(session, workspace.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="bench")
-        reconcile_accounts(session, connection.id, "accounts", settings, actor="bench")
+        reconcile_accounts(session, connection.id, "accounts", settings, access=system_access("bench"))
 
     started = time.perf_counter()
-    full = run_sync(engine, settings, workspace.id, trigger="bench", actor="bench", full=True)
+    full = run_sync(engine, settings, workspace.id, trigger="bench", access=system_access("bench"), full=True)
     full_seconds = time.perf_counter() - started
     print(f"full sync into SQLite: {full_seconds:.2f} s  ({full.phases()})")
     for line in full.lines():
@@ -145,7 +147,7 @@ def bench_sync(opportunities: int, movements: int, seed: int = 11) -> dict[str, 
             .alias("LastModifiedDate"),
         ).write_csv(export / f"{name}.csv")
     started = time.perf_counter()
-    incremental = run_sync(engine, settings, workspace.id, trigger="bench", actor="bench")
+    incremental = run_sync(engine, settings, workspace.id, trigger="bench", access=system_access("bench"))
     incremental_seconds = time.perf_counter() - started
     print(f"incremental sync after 1% changed: {incremental_seconds:.2f} s  ({incremental.phases()})")
     for line in incremental.lines():

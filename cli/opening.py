@@ -4,6 +4,7 @@ say who is running it, and find the workspace or connection it names."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -32,19 +33,22 @@ def open_workspace(name: str) -> tuple[Settings, Engine, Workspace]:
         return settings, engine, require_workspace(session, name)
 
 
-def cli_access(engine: Engine, settings: Settings) -> Access:
+def cli_access(engine: Engine, settings: Settings, actor: str | None = None) -> Access:
     """Who runs this command: the local admin while no users exist, else the user named in the environment.
 
     REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD sign in a script; the role then decides what
-    the command may do and which amounts it shows, exactly as in the app.
+    the command may do and which amounts it shows, exactly as in the app (the services check it). Without
+    users, `actor` (the --actor flag) names the script; the audit log says 'cli:<actor or user>'.
     """
     with session_scope(engine) as session:
         if not users_defined(session):
-            return local_admin(settings.mask_min_accounts)
+            admin = local_admin(settings.mask_min_accounts)
+            return replace(admin, actor=f"cli:{actor or admin.actor}")
         user, password = os.environ.get("REVENUE_CONNECTOR_USER"), os.environ.get("REVENUE_CONNECTOR_PASSWORD")
         if not user or password is None:
             raise NotSignedIn("Users are defined: set REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD.")
-        return sign_in(session, user, password, min_accounts=settings.mask_min_accounts)
+        signed_in = sign_in(session, user, password, min_accounts=settings.mask_min_accounts)
+        return replace(signed_in, actor=f"cli:{signed_in.actor}")
 
 
 def connection_by_key(session: Session, workspace_id: int, source_key: str) -> Connection:

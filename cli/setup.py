@@ -16,14 +16,14 @@ from domain.setup_steps import StepStatus, progress
 from services.connections import check_connection
 from services.fx_rates import put_fx_rates_in_force, put_rates_in_force, suggested_org_rates
 from services.reconcile import reconcile_accounts
+from services.setup_changes import create_connection, create_workspace, save_mapping, save_routes
 from services.workspace_setup import apply_workspace_file, connection_values, pairs, source_kind
-from storage.connections import create_connection, list_connections, require_connection
+from storage.connections import list_connections, require_connection
 from storage.db import session_scope
-from storage.mappings import latest_mapping, save_mapping
+from storage.mappings import latest_mapping
 from storage.progress import setup_facts
-from storage.routing import save_routes
 from storage.secret_box import secret_box
-from storage.workspaces import create_workspace, list_workspaces, require_workspace
+from storage.workspaces import list_workspaces, require_workspace
 
 
 def _cmd_workspaces(args: argparse.Namespace) -> int:
@@ -31,10 +31,8 @@ def _cmd_workspaces(args: argparse.Namespace) -> int:
     if args.action == "create":
         if not args.name:
             raise RevenueConnectorError("workspaces create needs the workspace's NAME.")
-        access = cli_access(engine, settings)
-        access.require(Permission.MANAGE_CONNECTIONS)
         with session_scope(engine) as session:
-            workspace = create_workspace(session, args.name, actor=f"cli:{access.actor}",
+            workspace = create_workspace(session, args.name, access=cli_access(engine, settings),
                                          reporting_currency=args.reporting_currency)
         print(f"workspace {workspace.name} created (reporting currency {workspace.reporting_currency})")
         return 0
@@ -54,7 +52,6 @@ def _cmd_connections(args: argparse.Namespace) -> int:
                 print(f"{c.source_key}\t{c.kind}\t{status}\t{c.name}")
         return 0
     access = cli_access(engine, settings)
-    access.require(Permission.MANAGE_CONNECTIONS)
     if not args.name:
         raise RevenueConnectorError(f"connections {args.action} needs --name.")
     if args.action == "add":
@@ -65,13 +62,13 @@ def _cmd_connections(args: argparse.Namespace) -> int:
                                                                                   "--secret-from-env"), os.environ)
         with session_scope(engine) as session:
             connection = create_connection(session, workspace.id, name=args.name, kind=kind, settings=values,
-                                           secrets=secrets, box=secret_box(settings), actor=f"cli:{access.actor}")
+                                           secrets=secrets, box=secret_box(settings), access=access)
         print(f"connection {connection.name} added to {workspace.name} as source key {connection.source_key}; "
               f"test it with `python -m core connections test --workspace '{workspace.name}' --name '{connection.name}'`")
         return 0
     with session_scope(engine) as session:
         connection = require_connection(session, workspace.id, args.name)
-        check = check_connection(session, connection.id, settings, actor=f"cli:{access.actor}")
+        check = check_connection(session, connection.id, settings, access=access)
     # What the Connect page's 'Test connection' shows: the headline, then its details.
     print(check.headline)
     for line in check.details:
@@ -83,10 +80,8 @@ def _cmd_connections(args: argparse.Namespace) -> int:
 
 def _cmd_apply(args: argparse.Namespace) -> int:
     settings, engine = open_app()
-    access = cli_access(engine, settings)
-    access.require(Permission.MANAGE_CONNECTIONS)
-    access.require(Permission.EDIT_SETUP)
-    report = apply_workspace_file(engine, settings, Path(args.file), actor=f"cli:{access.actor}", environ=os.environ)
+    report = apply_workspace_file(engine, settings, Path(args.file), access=cli_access(engine, settings),
+                                  environ=os.environ)
     for change in report.changes:
         print(f"changed: {change}")
     for same in report.unchanged:
@@ -103,7 +98,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 
 
 def _cmd_route(args: argparse.Namespace) -> int:
-    _settings, engine, workspace = open_workspace(args.workspace)
+    settings, engine, workspace = open_workspace(args.workspace)
     with session_scope(engine) as session:
         choices = []
         for item in args.source:
@@ -111,7 +106,7 @@ def _cmd_route(args: argparse.Namespace) -> int:
             if not object_name:
                 raise RevenueConnectorError(f"--source '{item}': write it as SOURCE_KEY:OBJECT, e.g. salesforce:Opportunity.")
             choices.append(RouteChoice(connection_by_key(session, workspace.id, key).id, object_name))
-        save_routes(session, workspace.id, Domain(args.domain), choices, actor=f"cli:{args.actor}")
+        save_routes(session, workspace.id, Domain(args.domain), choices, access=cli_access(engine, settings, args.actor))
     print(f"{Domain(args.domain).label} of {workspace.name} routed from: " + ", ".join(args.source))
     return 0
 
@@ -120,20 +115,20 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     settings, engine, workspace = open_workspace(args.workspace)
     with session_scope(engine) as session:
         connection = connection_by_key(session, workspace.id, args.source)
-        result = reconcile_accounts(session, connection.id, args.object, settings, actor=f"cli:{args.actor}")
+        result = reconcile_accounts(session, connection.id, args.object, settings,
+                                    access=cli_access(engine, settings, args.actor))
     print(f"{result.created:,} new canonical accounts, {result.renamed:,} renamed, {result.unchanged:,} unchanged")
     return 0
 
 
 def _cmd_mapping(args: argparse.Namespace) -> int:
     settings, engine = open_app()
-    access = cli_access(engine, settings)
+    access = cli_access(engine, settings, args.actor)
     with session_scope(engine) as session:
         workspace = require_workspace(session, args.workspace)
         if args.action == "import":
-            access.require(Permission.EDIT_SETUP)
             text = Path(args.file).read_text(encoding="utf-8")
-            row = save_mapping(session, workspace.id, text, actor=f"cli:{args.actor}", note=f"imported from {args.file}")
+            row = save_mapping(session, workspace.id, text, access=access, note=f"imported from {args.file}")
             print(f"mapping version {row.version} saved for {workspace.name}")
             return 0
         current = latest_mapping(session, workspace.id)
@@ -148,7 +143,8 @@ def _cmd_mapping(args: argparse.Namespace) -> int:
 
 def _cmd_fx(args: argparse.Namespace) -> int:
     settings, engine, workspace = open_workspace(args.workspace)
-    cli_access(engine, settings).require(Permission.EDIT_SETUP)
+    access = cli_access(engine, settings, args.actor)
+    access.require(Permission.EDIT_SETUP)  # reading an org's rates is part of changing them
     if args.action == "suggest" or args.from_source:
         with session_scope(engine) as session:
             offers = suggested_org_rates(session, workspace.id, settings, source_key=args.from_source)
@@ -166,14 +162,14 @@ def _cmd_fx(args: argparse.Namespace) -> int:
         if offer.problem:
             raise RevenueConnectorError(f"{offer.connection}: {offer.problem}")
         with session_scope(engine) as session:
-            row = put_rates_in_force(session, workspace.id, offer.rates, actor=f"cli:{args.actor}", note=offer.note)
+            row = put_rates_in_force(session, workspace.id, offer.rates, access=access, note=offer.note)
         print(f"{offer.note} in force for {workspace.name} as mapping version {row.version}")
         return 0
     if not args.file:
         raise RevenueConnectorError("fx import needs --file rates.csv or --from-source SOURCE_KEY.")
     path = Path(args.file)
     with session_scope(engine) as session:
-        row = put_fx_rates_in_force(session, workspace.id, path.read_bytes(), actor=f"cli:{args.actor}",
+        row = put_fx_rates_in_force(session, workspace.id, path.read_bytes(), access=access,
                                     file_name=path.name)
     print(f"FX rates from {path.name} in force for {workspace.name} as mapping version {row.version}")
     return 0

@@ -9,7 +9,6 @@ from cli.opening import cli_access, open_app, open_workspace
 from cli.worker import run_worker, tick
 from domain.canonical import Domain
 from domain.errors import RevenueConnectorError
-from domain.roles import Permission
 from domain.schedule import schedule
 from services.schedules import set_schedule
 from services.sync import SyncScope, rollback_to, run_sync
@@ -22,16 +21,16 @@ from storage.workspaces import require_workspace
 
 def _cmd_sync(args: argparse.Namespace) -> int:
     settings, engine = open_app()
-    cli_access(engine, settings).require(Permission.RUN_SYNC)
+    access = cli_access(engine, settings, args.actor)
     with session_scope(engine) as session:
         workspace = require_workspace(session, args.workspace)
     if args.rollback_to is not None:
-        restored = rollback_to(engine, workspace.id, args.rollback_to, actor=f"cli:{args.actor}")
+        restored = rollback_to(engine, workspace.id, args.rollback_to, access=access)
         print(f"rolled back {workspace.name} to run {args.rollback_to}: "
               + ", ".join(f"{domain.label} {rows:,} rows" for domain, rows in restored.items()))
         return 0
     scope = _sync_scope(engine, workspace.id, args)
-    summary = run_sync(engine, settings, workspace.id, trigger="cli", actor=f"cli:{args.actor}", dry_run=args.dry_run,
+    summary = run_sync(engine, settings, workspace.id, trigger="cli", access=access, dry_run=args.dry_run,
                        full=args.full, scope=scope)
     kind = ("dry run" if summary.dry_run else "sync") + (f" of {scope.describe()}" if scope else "")
     print(f"{kind} #{summary.run_id} of {workspace.name} (mapping v{summary.mapping_version}, "
@@ -43,7 +42,6 @@ def _cmd_sync(args: argparse.Namespace) -> int:
 
 def _sync_scope(engine, workspace_id: int, args: argparse.Namespace):
     """--object DOMAIN | SOURCE_KEY:OBJECT | OBJECT, or --account ID-or-exact-name, as a SyncScope (None: everything)."""
-
     if args.object and args.account:
         raise RevenueConnectorError("Give --object or --account, not both.")
     if args.object:
@@ -62,10 +60,10 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     settings, engine, workspace = open_workspace(args.workspace)
     with session_scope(engine) as session:
         if args.every or args.hourly or args.daily or args.off:
-            cli_access(engine, settings).require(Permission.RUN_SYNC)
             kind = "interval" if args.every else "hourly" if args.hourly else "daily" if args.daily else "off"
             plan = schedule(kind, every_minutes=args.every, daily_at=args.daily, timezone=args.timezone)
-            set_schedule(session, workspace.id, plan, actor=f"cli:{args.actor}", now=datetime.now(UTC))
+            set_schedule(session, workspace.id, plan, access=cli_access(engine, settings, args.actor),
+                         now=datetime.now(UTC))
         row = get_schedule(session, workspace.id)
         worker = latest_worker(session)
     plan = schedule(row.kind, every_minutes=row.every_minutes, daily_at=row.daily_at, timezone=row.timezone) if row else None

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from domain.config import Settings
-from domain.errors import RevenueConnectorError
+from domain.errors import RevenueConnectorError, SyncInProgress
+from domain.roles import system_access
 from domain.schedule import next_due, schedule
 from storage.db import session_scope
 from storage.schedules import beat, due_schedules, mark_fired
-from storage.sync_store import SyncInProgress
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def tick(engine: Engine, settings: Settings, now: datetime, *, name: str | None 
     for schedule_id, workspace_id, plan in due:
         run_id = None
         try:
-            summary = run_sync(engine, settings, workspace_id, trigger="schedule", actor="scheduler")
+            summary = run_sync(engine, settings, workspace_id, trigger="schedule", access=system_access("scheduler"))
             run_id, outcome = summary.run_id, f"run #{summary.run_id} succeeded"
         except SyncInProgress as exc:
             outcome = f"skipped: {exc.user_message}"

@@ -94,3 +94,7 @@ class NotPermitted(RevenueConnectorError):
 
 class PlanFileError(RevenueConnectorError):
     """An uploaded plan file is malformed; the message names the line and the column."""
+
+
+class SyncInProgress(RevenueConnectorError):
+    """Another sync of the same workspace is running; this one was refused before it touched anything."""

@@ -85,6 +85,12 @@ def local_admin(min_accounts: int = 5) -> Access:
     return Access(LOCAL_ADMIN, Role.ADMIN, min_accounts)
 
 
+def system_access(name: str) -> Access:
+    """A process acting on its own (the scheduler, the demo's first start, a benchmark): named in the audit log,
+    allowed everything a person could be allowed."""
+    return Access(name, Role.ADMIN)
+
+
 def mask_amounts(frame: pl.DataFrame, access: Access, *, amount_fields: frozenset[str] = frozenset()) -> pl.DataFrame:
     """Per-record amounts replaced by MASKED for roles that may not see them.
 

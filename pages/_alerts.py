@@ -5,9 +5,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from pages._shell import current_actor, db_session, figure_table
+from domain.roles import Permission
+from pages._shell import current_access, db_session, figure_table
 from services.alerts import RULE_LABELS
-from storage.alerts import acknowledge_alerts, deliveries_of, list_alerts
+from services.setup_changes import acknowledge_alerts
+from storage.alerts import deliveries_of, list_alerts
 
 
 def has_open_alerts(ctx, workspace) -> bool:
@@ -44,10 +46,10 @@ def alerts_panel(ctx, workspace) -> None:
 
     def _acknowledge() -> None:
         with db_session(ctx) as session:
-            count = acknowledge_alerts(session, workspace.id, actor=current_actor())
+            count = acknowledge_alerts(session, workspace.id, access=current_access())
         st.session_state["flash"] = ("success", f"{count} alert(s) marked as seen.")
 
-    if open_count:
+    if open_count and current_access().may(Permission.RUN_SYNC):
         st.button("Mark all as seen", key="alerts_ack", on_click=_acknowledge, icon=":material/done_all:")
 
 
@@ -56,7 +58,8 @@ def alert_settings_form(ctx, workspace) -> None:
     from domain.errors import RevenueConnectorError
     from pages._shell import inline_error
     from services.alerts import SMTP_PASSWORD_ENV, validate_channels, validate_rules
-    from storage.alerts import get_alert_settings, save_alert_settings
+    from services.setup_changes import save_alert_settings
+    from storage.alerts import get_alert_settings
 
     with db_session(ctx) as session:
         current = get_alert_settings(session, workspace.id)
@@ -70,7 +73,7 @@ def alert_settings_form(ctx, workspace) -> None:
             validate_rules(state["alerts_share"] / 100, state["alerts_factor"], state["alerts_minutes"])
             validate_channels(values["webhook_url"], values["email_to"], values["smtp_host"], values["smtp_sender"])
             with db_session(ctx) as session:
-                save_alert_settings(session, workspace.id, actor=current_actor(), **values,
+                save_alert_settings(session, workspace.id, access=current_access(), **values,
                                     quarantine_share_max=state["alerts_share"] / 100,
                                     volume_factor=state["alerts_factor"], max_run_minutes=state["alerts_minutes"],
                                     smtp_port=int(state["alerts_smtp_port"]), smtp_starttls=state["alerts_starttls"])

@@ -11,7 +11,8 @@ import streamlit as st
 from domain.errors import RevenueConnectorError
 from domain.suggestions.accounts import surviving_name
 from domain.suggestions.model import thresholds_from
-from pages._shell import current_actor, db_session, inline_error
+from pages._shell import current_access, db_session, inline_error
+from services import account_review
 from services.suggestions import pair_judge, suggest_duplicate_accounts
 from storage import review
 from storage.accounts import account_count
@@ -47,18 +48,18 @@ def _find(ctx, workspace_id: int) -> None:
 
 def _merge(ctx, match_id: int, version: int, fallback: str) -> None:
     name = (st.session_state.get(f"survivor_{match_id}") or fallback).strip() or fallback
-    _decision(ctx, f"Merged into “{name}”. Undo it below at any time.", review.merge_pair, match_id, version,
-              surviving_name=name, actor=current_actor())
+    _decision(ctx, f"Merged into “{name}”. Undo it below at any time.", account_review.merge_pair, match_id, version,
+              surviving_name=name, access=current_access())
 
 
 def _link(ctx, match_id: int, version: int, parent_id: int, parent_name: str, child_name: str) -> None:
     _decision(ctx, f"“{child_name}” is now an entity of “{parent_name}”; Revenue rolls it up there. Undo it below.",
-              review.link_parent, match_id, version, parent_id=parent_id, actor=current_actor())
+              account_review.link_parent, match_id, version, parent_id=parent_id, access=current_access())
 
 
 def _keep_apart(ctx, match_id: int, version: int) -> None:
-    _decision(ctx, "Kept apart; this pair will not be suggested again.", review.decide, "account", match_id, version,
-              review.REJECTED, actor=current_actor())
+    _decision(ctx, "Kept apart; this pair will not be suggested again.", account_review.keep_apart, match_id, version,
+              access=current_access())
 
 
 def _merge_auto(ctx, pairs: list[dict]) -> None:
@@ -66,7 +67,7 @@ def _merge_auto(ctx, pairs: list[dict]) -> None:
     for pair in pairs:
         try:
             with db_session(ctx) as session:
-                review.merge_pair(session, pair["id"], pair["version"], actor=current_actor(),
+                account_review.merge_pair(session, pair["id"], pair["version"], access=current_access(),
                                   surviving_name=surviving_name([pair["name_a"], pair["name_b"]],
                                                                 [pair["website_a"], pair["website_b"]]))
             merged += 1
@@ -78,11 +79,11 @@ def _merge_auto(ctx, pairs: list[dict]) -> None:
 
 def _undo(ctx, match_id: int, linked: bool) -> None:
     if linked:
-        _decision(ctx, "Link undone: the entity no longer rolls up to that parent.", review.unlink_parent, match_id,
-                  actor=current_actor())
+        _decision(ctx, "Link undone: the entity no longer rolls up to that parent.", account_review.unlink_parent,
+                  match_id, access=current_access())
     else:
-        _decision(ctx, "Merge undone: both accounts are separate again.", review.unmerge_pair, match_id,
-                  actor=current_actor())
+        _decision(ctx, "Merge undone: both accounts are separate again.", account_review.unmerge_pair, match_id,
+                  access=current_access())
 
 
 def _members(pairs: pl.DataFrame) -> pl.DataFrame:

@@ -9,7 +9,8 @@ import polars as pl
 import streamlit as st
 
 from domain.errors import RevenueConnectorError
-from pages._shell import current_actor, db_session, inline_error
+from pages._shell import current_access, db_session, inline_error
+from services.setup_changes import accept_auto_band, decide
 from storage import review
 
 DECISIONS = {"pending": None, "accept": review.APPROVED, "reject": review.REJECTED}
@@ -48,7 +49,7 @@ def _save(ctx, spec: ReviewSpec, rows: list[dict]) -> None:
             if decision is None:
                 continue
             try:
-                review.decide(session, spec.kind, row["id"], row["version"], decision, actor=current_actor(),
+                decide(session, spec.kind, row["id"], row["version"], decision, access=current_access(),
                               target=target if decision == review.APPROVED else None,
                               weight=edit.get("weight", row.get("weight")) if spec.kind == "stage" else None)
                 saved += 1
@@ -63,7 +64,7 @@ def _save(ctx, spec: ReviewSpec, rows: list[dict]) -> None:
 
 def _accept_auto(ctx, kind: str, workspace_id: int) -> None:
     with db_session(ctx) as session:
-        count = review.accept_auto_band(session, kind, workspace_id, actor=current_actor())
+        count = accept_auto_band(session, kind, workspace_id, access=current_access())
     st.session_state["flash"] = ("success", f"{count} suggestion(s) in the auto-accept band approved.")
 
 

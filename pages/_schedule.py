@@ -8,7 +8,7 @@ import streamlit as st
 
 from domain.errors import RevenueConnectorError
 from domain.schedule import ScheduleKind, schedule
-from pages._shell import current_actor, db_session, inline_error
+from pages._shell import current_access, db_session, inline_error
 from services.schedules import set_schedule
 from services.sync import SyncScope, start_background_sync, sync_now_targets
 from storage.accounts import find_account
@@ -47,7 +47,7 @@ def schedule_panel(ctx, workspace, *, may_edit: bool) -> None:
             plan = schedule(state["schedule_kind"], every_minutes=state.get("schedule_every"),
                             daily_at=state.get("schedule_at"), timezone=state.get("schedule_zone", "UTC"))
             with db_session(ctx) as session:
-                due = set_schedule(session, workspace.id, plan, actor=current_actor(), now=datetime.now(UTC))
+                due = set_schedule(session, workspace.id, plan, access=current_access(), now=datetime.now(UTC))
         except RevenueConnectorError as exc:
             state["schedule_error"] = exc
             return
@@ -86,7 +86,7 @@ def sync_now_panel(ctx, workspace, *, running: bool) -> None:
                 scope = SyncScope(account_id=account.id, account_name=account.name)
             else:
                 scope = dict(targets)[state["sync_now_target"]]
-            start_background_sync(ctx.engine, ctx.settings, workspace.id, trigger="app", actor=current_actor(),
+            start_background_sync(ctx.engine, ctx.settings, workspace.id, trigger="app", access=current_access(),
                                   scope=scope)
         except RevenueConnectorError as exc:
             state["sync_now_error"] = exc

@@ -119,11 +119,6 @@ def current_access() -> Access:
     return access if isinstance(access, Access) else Access(LOCAL_ADMIN, Role.ADMIN)
 
 
-def current_actor() -> str:
-    """The name audit entries carry: the signed-in user, or the local admin in single-user mode."""
-    return current_access().actor
-
-
 def _sso_configured() -> bool:
     try:
         return "auth" in st.secrets

@@ -9,7 +9,7 @@ from domain.errors import RevenueConnectorError
 from domain.source_kinds import SourceKind
 from pages._shell import (
     connection_objects,
-    current_actor,
+    current_access,
     db_session,
     inline_error,
     next_step_link,
@@ -17,8 +17,9 @@ from pages._shell import (
     step_page,
 )
 from services.connections import check_connection
+from services.setup_changes import create_connection, delete_connection
 from services.uploads import save_uploads
-from storage.connections import connection_settings, create_connection, delete_connection, list_connections
+from storage.connections import connection_settings, list_connections
 from storage.secret_box import secret_box
 
 ctx, workspace, _ = step_page("connect")
@@ -26,14 +27,14 @@ ctx, workspace, _ = step_page("connect")
 
 def _test(connection_id: int) -> None:
     with db_session(ctx) as session:
-        check = check_connection(session, connection_id, ctx.settings, actor=current_actor())
+        check = check_connection(session, connection_id, ctx.settings, access=current_access())
     st.session_state["flash"] = ("success" if check.ok else "error", check.headline)
 
 
 def _remove(connection_id: int) -> None:
     try:
         with db_session(ctx) as session:
-            delete_connection(session, connection_id, actor=current_actor())
+            delete_connection(session, connection_id, access=current_access())
         st.session_state["flash"] = ("success", "Connection removed.")
     except RevenueConnectorError as exc:
         st.session_state["flash"] = ("error", str(exc))
@@ -55,7 +56,7 @@ def _add_connection(kind: SourceKind) -> None:
         with db_session(ctx) as session:
             created = create_connection(session, workspace.id, name=st.session_state.get("connect_name", ""),
                                         kind=kind, settings=settings, secrets=secrets, box=secret_box(ctx.settings),
-                                        actor=current_actor())
+                                        access=current_access())
     except RevenueConnectorError as exc:
         st.session_state["connect_add_error"] = exc
         return

@@ -5,8 +5,9 @@ import streamlit as st
 from domain.canonical import Domain
 from domain.errors import RevenueConnectorError, ValidationError
 from domain.routing import RouteChoice, suggest_routes
-from pages._shell import current_actor, db_session, inline_error, next_step_link, readable_objects, step_page
-from storage.routing import load_routes, save_routes
+from pages._shell import current_access, db_session, inline_error, next_step_link, readable_objects, step_page
+from services.setup_changes import save_routes
+from storage.routing import load_routes
 
 ctx, workspace, _ = step_page("domains")
 
@@ -37,7 +38,8 @@ def _save_routing() -> None:
             raise ValidationError("Choose at least one source for pipeline or ARR actuals.")
         with db_session(ctx) as session:
             for domain, labels in picks.items():
-                save_routes(session, workspace.id, domain, [options[label] for label in labels], actor=current_actor())
+                save_routes(session, workspace.id, domain, [options[label] for label in labels],
+                            access=current_access())
     except RevenueConnectorError as exc:
         st.session_state["domains_error"] = exc
         return

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages._shell import current_access, no_workspace_notice, page_start
-from services.exports import EXPORT_TABLES, RECONCILIATION, export_frame, to_csv_bytes, to_parquet_bytes
+from services.exports import COMPUTED_TABLES, EXPORT_TABLES, export_frame, to_csv_bytes, to_parquet_bytes
 from storage.frames import count_workspace_table
 
 ctx, workspace = page_start("Exports")
@@ -27,7 +27,7 @@ def _file(table: str, fmt: str):
 
 slug = workspace.name.lower().replace(" ", "_")
 for table in EXPORT_TABLES:
-    count = None if table is RECONCILIATION else count_workspace_table(ctx.engine, table.name, workspace.id)
+    count = None if table in COMPUTED_TABLES else count_workspace_table(ctx.engine, table.name, workspace.id)
     rows = "computed on download" if count is None else f"{count:,} row{'' if count == 1 else 's'}"
     with st.container(border=True):
         text, csv_col, parquet_col = st.columns([5, 1, 1], vertical_alignment="center")

@@ -14,7 +14,7 @@ from pages._review import ReviewSpec, review_table
 from pages._shell import (
     PAGE_BY_KEY,
     connection_objects,
-    current_actor,
+    current_access,
     db_session,
     figure_table,
     inline_error,
@@ -25,10 +25,11 @@ from pages._shell import (
     step_page,
 )
 from services.fx_rates import put_fx_rates_in_force, put_rates_in_force, suggested_org_rates
+from services.setup_changes import save_mapping
 from services.suggestions import apply_approved, suggest_mappings
 from storage import review
 from storage.connections import get_connection, list_connections
-from storage.mappings import latest_mapping, save_mapping
+from storage.mappings import latest_mapping
 from storage.routing import load_routes
 from storage.workspaces import load_stage_set
 
@@ -44,7 +45,7 @@ def _import_mapping() -> None:
         if upload is None:
             raise ValidationError("Mapping file: choose a YAML file to import.")
         with db_session(ctx) as session:
-            row = save_mapping(session, workspace.id, upload.getvalue().decode("utf-8"), actor=current_actor(),
+            row = save_mapping(session, workspace.id, upload.getvalue().decode("utf-8"), access=current_access(),
                                note=f"imported from {upload.name}")
     except UnicodeDecodeError:
         st.session_state["mapping_error"] = ValidationError("Mapping file: the file is not UTF-8 text.")
@@ -64,7 +65,7 @@ def fx_rates_panel(ctx, workspace, config) -> None:
             if upload is None:
                 raise ValidationError("FX rates file: choose a CSV file to upload.")
             with db_session(ctx) as session:
-                row = put_fx_rates_in_force(session, workspace.id, upload.getvalue(), actor=current_actor(),
+                row = put_fx_rates_in_force(session, workspace.id, upload.getvalue(), access=current_access(),
                                             file_name=upload.name)
         except RevenueConnectorError as exc:
             st.session_state["fx_error"] = exc
@@ -104,7 +105,8 @@ def org_rates_panel(ctx, workspace, config) -> None:
     def _accept(offer: OrgRates) -> None:
         try:
             with db_session(ctx) as session:
-                row = put_rates_in_force(session, workspace.id, offer.rates, actor=current_actor(), note=offer.note)
+                row = put_rates_in_force(session, workspace.id, offer.rates, access=current_access(),
+                                         note=offer.note)
         except RevenueConnectorError as exc:
             st.session_state["fx_error"] = exc
             return
@@ -146,7 +148,7 @@ def _suggest() -> None:
 def _apply() -> None:
     try:
         with db_session(ctx) as session:
-            row = apply_approved(session, workspace.id, actor=current_actor())
+            row = apply_approved(session, workspace.id, access=current_access())
     except RevenueConnectorError as exc:
         st.session_state["apply_error"] = exc
         return

@@ -4,7 +4,7 @@ import streamlit as st
 
 from domain.errors import RevenueConnectorError
 from pages._duplicates import duplicate_review
-from pages._shell import current_actor, db_session, inline_error, next_step_link, readable_objects, step_page
+from pages._shell import current_access, db_session, inline_error, next_step_link, readable_objects, step_page
 from services.reconcile import reconcile_accounts, suggest_accounts_object
 from storage.accounts import accounts_overview
 
@@ -22,7 +22,7 @@ def _reconcile() -> None:
     connection_id, object_name = choices[st.session_state["reconcile_object"]]
     try:
         with db_session(ctx) as session:
-            result = reconcile_accounts(session, connection_id, object_name, ctx.settings, actor=current_actor())
+            result = reconcile_accounts(session, connection_id, object_name, ctx.settings, access=current_access())
     except RevenueConnectorError as exc:
         st.session_state["reconcile_error"] = exc
         return

@@ -21,8 +21,9 @@ from pages._shell import (
 )
 from services.exports import to_csv_bytes
 from services.revenue import load_revenue_data
+from services.setup_changes import replace_plan
 from storage.frames import count_workspace_table
-from storage.insights import data_version, replace_plan
+from storage.insights import data_version
 
 ctx, workspace = page_start("Revenue")
 if workspace is None:
@@ -135,7 +136,7 @@ with plan_tab:
             try:
                 plan = parse_plan(upload.getvalue())
                 with db_session(ctx) as session:
-                    rows = replace_plan(session, workspace.id, plan, actor=access.actor)
+                    rows = replace_plan(session, workspace.id, plan, access=access)
             except RevenueConnectorError as exc:
                 st.session_state["revenue_plan_error"] = exc
                 return

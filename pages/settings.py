@@ -9,11 +9,12 @@ from domain.errors import RevenueConnectorError
 from domain.roles import LOCAL_ADMIN, Permission, Role
 from domain.stage_set import stage_set_revision, stages_from_rows
 from pages._alerts import alert_settings_form
-from pages._shell import current_access, current_actor, db_session, editor_rows, inline_error, page_start
+from pages._shell import current_access, db_session, editor_rows, inline_error, page_start
+from services.setup_changes import create_workspace, save_stage_set
 from services.users import create_user, list_users
 from storage.audit import recent
 from storage.db import display_database_url, schema_status
-from storage.workspaces import create_workspace, load_stage_set, save_stage_set
+from storage.workspaces import load_stage_set
 
 ctx, workspace = page_start("Settings")
 
@@ -24,7 +25,7 @@ def _create_workspace() -> None:
     try:
         with db_session(ctx) as session:
             created = create_workspace(session, st.session_state.get("settings_workspace_name", ""),
-                                       actor=current_actor(),
+                                       access=current_access(),
                                        reporting_currency=st.session_state.get("settings_workspace_currency", "USD"))
     except RevenueConnectorError as exc:
         st.session_state["settings_workspace_error"] = exc
@@ -55,7 +56,7 @@ if workspace is not None:
         try:
             edited = editor_rows(rows, st.session_state.get(editor_key))
             with db_session(ctx) as session:
-                save_stage_set(session, workspace.id, stages_from_rows(edited), actor=current_actor())
+                save_stage_set(session, workspace.id, stages_from_rows(edited), access=current_access())
         except RevenueConnectorError as exc:
             st.session_state["settings_stages_error"] = exc
             return

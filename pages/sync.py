@@ -10,17 +10,17 @@ from domain.errors import RevenueConnectorError
 from domain.roles import Permission
 from pages._field_drift import fields_held_panel
 from pages._schedule import schedule_panel, sync_now_panel
-from pages._shell import PAGE_BY_KEY, current_access, current_actor, inline_error, page_link, run_history, step_page
+from pages._shell import PAGE_BY_KEY, current_access, inline_error, page_link, run_history, step_page
 from services.run_review import runs_for_review, summary_tables
 from services.sync import SyncSummary, rollback_to, start_background_sync
-from storage.sync_store import get_run, latest_finished_run, running_run
+from storage.sync_runs import get_run, latest_finished_run, running_run
 
 ctx, workspace, step_open = step_page("sync", stop_when_blocked=False)
 
 
 def _start(dry_run: bool) -> None:
     try:
-        start_background_sync(ctx.engine, ctx.settings, workspace.id, trigger="app", actor=current_actor(),
+        start_background_sync(ctx.engine, ctx.settings, workspace.id, trigger="app", access=current_access(),
                               dry_run=dry_run, full=st.session_state.get("sync_full", False))
     except RevenueConnectorError as exc:
         st.session_state["sync_error"] = exc
@@ -29,7 +29,7 @@ def _start(dry_run: bool) -> None:
 def _rollback() -> None:
     run_id = st.session_state.get("sync_rollback_run")
     try:
-        restored = rollback_to(ctx.engine, workspace.id, run_id, actor=current_actor())
+        restored = rollback_to(ctx.engine, workspace.id, run_id, access=current_access())
     except RevenueConnectorError as exc:
         st.session_state["sync_rollback_error"] = exc
         return

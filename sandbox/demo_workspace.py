@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from connectors.forms import split_settings
 from domain.config import Settings
-from domain.roles import LOCAL_ADMIN
+from domain.roles import LOCAL_ADMIN, system_access
 from domain.source_kinds import SourceKind
 from sandbox.demo_crm import demo_salesforce_login
 from services.connections import check_connection
@@ -45,4 +45,4 @@ def ensure_demo_workspace(session: Session, settings: Settings) -> None:
         # Another process created it at the same moment; theirs is as good as ours.
         log.info("demo workspace was created concurrently")
         return
-    check_connection(session, connection.id, settings, actor=LOCAL_ADMIN)
+    check_connection(session, connection.id, settings, access=system_access(LOCAL_ADMIN))

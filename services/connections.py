@@ -10,6 +10,7 @@ from connectors.base import ConnectionCheck, ObjectInfo
 from connectors.registry import build_connector
 from domain.config import Settings
 from domain.errors import RevenueConnectorError
+from domain.roles import Access, Permission
 from domain.source_kinds import SourceKind
 from storage import audit
 from storage.connections import connection_secrets, connection_settings, get_connection, record_test_result
@@ -26,8 +27,10 @@ def connector_for(connection: Connection, settings: Settings):
                            source_key=connection.source_key)
 
 
-def check_connection(session: Session, connection_id: int, settings: Settings, *, actor: str) -> ConnectionCheck:
+def check_connection(session: Session, connection_id: int, settings: Settings, *, access: Access) -> ConnectionCheck:
     """Run 'Test connection', store the outcome on the connection and in the audit log."""
+    access.require(Permission.MANAGE_CONNECTIONS)
+    actor = access.actor
     connection = get_connection(session, connection_id)
     try:
         check = connector_for(connection, settings).test_connection()

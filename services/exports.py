@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine
 
+from domain.insights.business_figures import business_figures
+from domain.insights.data import RevenueFilters
+from domain.insights.reconciliation import pipeline_arr_reconciliation
 from domain.mapping_config import amount_source_fields
-from domain.roles import Access, mask_amounts
+from domain.roles import Access, mask_amounts, mask_small_groups
+from services.revenue import load_revenue_data
 from storage.db import session_scope
 from storage.frames import WORKSPACE_TABLES, read_workspace_table
 from storage.mappings import latest_mapping
@@ -43,18 +48,22 @@ assert {t.name for t in STORED_TABLES} == set(WORKSPACE_TABLES), "every stored t
 # Computed on export from the stored tables, with the Revenue page's default rules.
 RECONCILIATION = ExportTable("reconciliation", "Pipeline ↔ ARR reconciliation",
                              "Won deals without an ARR movement, movements without a won deal, amount mismatches.")
-EXPORT_TABLES: tuple[ExportTable, ...] = (*STORED_TABLES, RECONCILIATION)
+FIGURES = ExportTable("figures", "Business figures",
+                      "Weighted open pipeline, closed-won bookings, ARR per component and ending ARR today, each "
+                      "defined once (domain/figures.py) and the same as the sync summary and Revenue show.")
+COMPUTED_TABLES: tuple[ExportTable, ...] = (FIGURES, RECONCILIATION)
+EXPORT_TABLES: tuple[ExportTable, ...] = (*STORED_TABLES, *COMPUTED_TABLES)
 
 
 def export_frame(engine: Engine, table: str, workspace_id: int, access: Access) -> pl.DataFrame:
     """One table of a workspace as the reader may see it (customer-linked amounts masked by role)."""
     if table == RECONCILIATION.name:
-        from domain.insights.data import RevenueFilters
-        from domain.insights.reconciliation import pipeline_arr_reconciliation
-        from services.revenue import load_revenue_data
-
         frame = pipeline_arr_reconciliation(load_revenue_data(engine, workspace_id), RevenueFilters())
         return mask_amounts(frame, access)
+    if table == FIGURES.name:
+        # Totals: shown to masked roles only over enough accounts, like every total in the app.
+        return mask_small_groups(business_figures(load_revenue_data(engine, workspace_id), date.today()), access,
+                                 ["value"])
     frame = read_workspace_table(engine, table, workspace_id)
     if access.sees_amounts:
         return frame

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import polars as pl
 from sqlmodel import Session
 
+from connectors.base import Connector
 from domain.errors import RevenueConnectorError
 from domain.mapping_config import ObjectMapping
 from domain.suggestions.fields import SourceField, canonical_type, suggest_fields
 from services.suggestions import source_fields
 from storage import review
+from storage.tables import Connection
 
 # Columns every connector adds to a read; they are not fields of the source object.
 BOOKKEEPING_COLUMNS = frozenset({"source", "source_id", "source_modified_at", "is_deleted"})
@@ -71,14 +73,13 @@ class FieldDrift:
         return [f.name for f in self.new]
 
 
-def detect_field_drift(session: Session, workspace_id: int, connection, connector, obj: ObjectMapping,
+def detect_field_drift(known: set[str], connection: Connection, connector: Connector, obj: ObjectMapping,
                        read: pl.DataFrame) -> FieldDrift:
-    """Compare a read's fields with the known ones (reads only; `hold_field_drift` writes).
+    """Compare a read's fields with the `known` ones (`review.known_source_fields`; `hold_field_drift` writes).
 
     The first sync of an object whose mapping was written as code (no review rows) takes the fields it
     has as the baseline: they were there when the mapping was written, so they are not drift.
     """
-    known = review.known_source_fields(session, workspace_id, connection.id, obj.object_name)
     present = present_fields(read)
     where = f"{connection.name} · {obj.object_name}"
     if not known:

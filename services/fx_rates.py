@@ -9,9 +9,11 @@ from domain.config import Settings
 from domain.errors import RevenueConnectorError, ValidationError
 from domain.fx_rates import FxRate, OrgRates, parse_fx_rates, rates_from_org, with_fx_rates
 from domain.mapping_config import MappingConfig
+from domain.roles import Access, Permission
 from services.connections import connector_for
 from storage.connections import list_connections
 from storage.mappings import latest_mapping, save_mapping
+from storage.tables import MappingVersion
 
 
 def _mapping_in_force(session: Session, workspace_id: int) -> MappingConfig:
@@ -21,18 +23,22 @@ def _mapping_in_force(session: Session, workspace_id: int) -> MappingConfig:
     return current[1]
 
 
-def put_rates_in_force(session, workspace_id: int, rates: tuple[FxRate, ...], *, actor: str, note: str):
+def put_rates_in_force(session: Session, workspace_id: int, rates: tuple[FxRate, ...], *, access: Access,
+                       note: str) -> MappingVersion:
     """Save the mapping in force with `rates` as its FX rates: the next mapping version, audited like any import."""
+    access.require(Permission.EDIT_SETUP)
     if not rates:
         raise ValidationError("There are no FX rates to put in force.")
     config = _mapping_in_force(session, workspace_id)
-    return save_mapping(session, workspace_id, with_fx_rates(config, rates), actor=actor, note=note[:255])
+    return save_mapping(session, workspace_id, with_fx_rates(config, rates), actor=access.actor, note=note[:255])
 
 
-def put_fx_rates_in_force(session, workspace_id: int, content: bytes, *, actor: str, file_name: str):
+def put_fx_rates_in_force(session: Session, workspace_id: int, content: bytes, *, access: Access,
+                          file_name: str) -> MappingVersion:
     """Validate an uploaded rates file and save the mapping in force with these rates as the next version."""
+    access.require(Permission.EDIT_SETUP)
     rates = parse_fx_rates(content, _mapping_in_force(session, workspace_id).reporting_currency)
-    return put_rates_in_force(session, workspace_id, rates, actor=actor, note=f"FX rates from {file_name}")
+    return put_rates_in_force(session, workspace_id, rates, access=access, note=f"FX rates from {file_name}")
 
 
 def suggested_org_rates(session: Session, workspace_id: int, settings: Settings, *, source_key: str | None = None) -> list[OrgRates]:

@@ -8,6 +8,7 @@ import polars as pl
 from sqlmodel import Session
 
 from domain.config import Settings
+from domain.roles import Access, Permission
 from services.connections import connector_for
 from storage.accounts import ReconcileResult, reconcile_by_id
 from storage.connections import get_connection
@@ -41,8 +42,9 @@ def suggest_accounts_object(names: list[str]) -> str | None:
 
 
 def reconcile_accounts(session: Session, connection_id: int, object_name: str, settings: Settings, *,
-                       actor: str) -> ReconcileResult:
+                       access: Access) -> ReconcileResult:
     """Read the accounts object of a connection and give each CRM ID its canonical account."""
+    access.require(Permission.APPROVE_SUGGESTIONS)
     connection = get_connection(session, connection_id)
     read = connector_for(connection, settings).read(object_name)
-    return reconcile_by_id(session, connection.workspace_id, connection.source_key, accounts_frame(read), actor=actor)
+    return reconcile_by_id(session, connection.workspace_id, connection.source_key, accounts_frame(read), actor=access.actor)

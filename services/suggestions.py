@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from connectors.base import ObjectInfo
 from connectors.llm import Reranker, RerankOutcome
@@ -16,6 +16,7 @@ from domain.canonical import FIELDS_BY_DOMAIN, Domain, MovementComponent
 from domain.config import Settings
 from domain.errors import RevenueConnectorError, ValidationError
 from domain.mapping_config import FieldMap, MappingConfig, ObjectMapping, StageMap, to_yaml
+from domain.roles import Access, Permission
 from domain.source_kinds import SourceKind
 from domain.suggestions.accounts import suggest_duplicates
 from domain.suggestions.fields import SourceField, canonical_type, suggest_fields
@@ -27,7 +28,7 @@ from storage import review
 from storage.connections import get_connection
 from storage.mappings import latest_mapping, save_mapping
 from storage.routing import load_routes
-from storage.tables import FieldMapping, StageMapping, ValueMapping
+from storage.tables import FieldMapping, MappingVersion, StageMapping, ValueMapping
 from storage.workspaces import load_stage_set
 
 
@@ -163,7 +164,7 @@ def suggest_duplicate_accounts(session: Session, workspace_id: int, *,
     return DuplicateFind(review.store_duplicate_pairs(session, workspace_id, pairs), outcome)
 
 
-def apply_approved(session: Session, workspace_id: int, *, actor: str):
+def apply_approved(session: Session, workspace_id: int, *, access: Access) -> MappingVersion:
     """Write approved field, stage and value mappings as the next mapping version (what the sync uses).
 
     Approved decisions are merged into the version in force: an approved field sets (or, approved as
@@ -172,15 +173,14 @@ def apply_approved(session: Session, workspace_id: int, *, actor: str):
     one field that appeared later never drops a mapping written as code. Settings the review does not
     cover (filters, amount policy, reporting currency, FX rates, null policies) are carried over.
     """
+    access.require(Permission.APPROVE_SUGGESTIONS)
     current = latest_mapping(session, workspace_id)
     base = current[1] if current else MappingConfig()
-    approved_fields = session.exec(select(FieldMapping).where(FieldMapping.workspace_id == workspace_id,
-                                                              FieldMapping.status == review.APPROVED)).all()
+    approved_fields: list[FieldMapping] = review.approved(session, "field", workspace_id)
     if not any(f.canonical_field for f in approved_fields) and not base.objects:
         raise ValidationError("No approved field mapping yet: approve at least one field before putting it in force.")
     connections = {f.connection_id: get_connection(session, f.connection_id) for f in approved_fields}
-    stage_rows = session.exec(select(StageMapping).where(StageMapping.workspace_id == workspace_id,
-                                                         StageMapping.status == review.APPROVED)).all()
+    stage_rows: list[StageMapping] = review.approved(session, "stage", workspace_id)
     grouped: dict[tuple[int, str, str], list[FieldMapping]] = {}
     for row in approved_fields:
         grouped.setdefault((row.connection_id, row.object_name, row.domain), []).append(row)
@@ -205,15 +205,14 @@ def apply_approved(session: Session, workspace_id: int, *, actor: str):
     decided_stages = {(s.pipeline_id, s.stage_id) for s in stage_rows}
     stages = tuple(s for s in base.stages if (s.pipeline_id, s.stage_id) not in decided_stages) + tuple(
         StageMap(s.pipeline_id, s.stage_id, s.canonical_stage, s.weight) for s in stage_rows if s.canonical_stage)
-    values = session.exec(select(ValueMapping).where(ValueMapping.workspace_id == workspace_id,
-                                                     ValueMapping.status == review.APPROVED)).all()
+    values: list[ValueMapping] = review.approved(session, "value", workspace_id)
     components = {**base.movement_components,
                   **{v.source_value: MovementComponent(v.target) for v in values if v.target}}
     pipelines = {**base.pipelines, **{s.pipeline_id: s.pipeline_label for s in stage_rows
                                       if s.pipeline_label and s.pipeline_label != s.pipeline_id}}
     config = replace(base, objects=tuple(objects.values()), stages=stages, movement_components=components,
                      pipelines=pipelines)
-    return save_mapping(session, workspace_id, to_yaml(config), actor=actor, note="from approved suggestions")
+    return save_mapping(session, workspace_id, to_yaml(config), actor=access.actor, note="from approved suggestions")
 
 
 def _merged_fields(in_force: tuple[FieldMap, ...], approved: list[FieldMapping]) -> tuple[FieldMap, ...]:

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from connectors.base import ConnectionCheck
 from connectors.forms import CONNECTION_FIELDS, split_settings
@@ -35,15 +36,17 @@ from domain.canonical import Domain
 from domain.config import Settings
 from domain.errors import ValidationError
 from domain.mapping_config import from_yaml, to_yaml
+from domain.roles import Access
 from domain.routing import RouteChoice
 from domain.source_kinds import SourceKind
 from services.connections import check_connection
-from storage.connections import create_connection, find_connection, get_connection, update_connection
+from services.setup_changes import create_connection, create_workspace, save_mapping, save_routes, update_connection
+from storage.connections import find_connection, get_connection
 from storage.db import session_scope
-from storage.mappings import latest_mapping, save_mapping
-from storage.routing import load_routes, save_routes
+from storage.mappings import latest_mapping
+from storage.routing import load_routes
 from storage.secret_box import secret_box
-from storage.workspaces import create_workspace, find_workspace
+from storage.workspaces import find_workspace
 
 
 def source_kind(text: str) -> SourceKind:
@@ -127,7 +130,7 @@ def _route_choice(item: Any, path: str) -> tuple[str, str]:
     raise ValidationError(f"{path}: write a route as 'CONNECTION: OBJECT' or {{connection: …, object: …}}.")
 
 
-def apply_workspace_file(engine: Engine, settings: Settings, path: Path, *, actor: str,
+def apply_workspace_file(engine: Engine, settings: Settings, path: Path, *, access: Access,
                          environ: Mapping[str, str]) -> ApplyReport:
     """Create or bring up to date the workspace a file declares (see the module docstring), in one transaction,
     then test the connections that are new, changed or never passed a test."""
@@ -138,7 +141,7 @@ def apply_workspace_file(engine: Engine, settings: Settings, path: Path, *, acto
     with session_scope(engine) as session:
         workspace = find_workspace(session, report.workspace)
         if workspace is None:
-            workspace = create_workspace(session, report.workspace, actor=actor,
+            workspace = create_workspace(session, report.workspace, access=access,
                                          reporting_currency=str(document.get("reporting_currency", "USD")))
             report.changes.append(f"workspace {workspace.name} created")
         for i, spec in enumerate(document.get("connections") or []):
@@ -155,27 +158,27 @@ def apply_workspace_file(engine: Engine, settings: Settings, path: Path, *, acto
             existing = find_connection(session, workspace.id, str(spec["name"]))
             if existing is None:
                 existing = create_connection(session, workspace.id, name=str(spec["name"]), kind=kind, settings=values,
-                                             secrets=secrets, box=box, actor=actor)
+                                             secrets=secrets, box=box, access=access)
                 report.changes.append(f"connection {existing.name} ({existing.source_key}) added")
             elif existing.kind != kind.value:
                 raise ValidationError(f"{where}: '{existing.name}' is a {existing.kind} connection, not {kind.value}.")
-            elif update_connection(session, existing.id, settings=values, secrets=secrets, box=box, actor=actor):
+            elif update_connection(session, existing.id, settings=values, secrets=secrets, box=box, access=access):
                 report.changes.append(f"connection {existing.name} updated")
             else:
                 report.unchanged.append(f"connection {existing.name}")
             if not existing.last_test_ok:
                 to_test.append(existing.id)
-        _apply_routes(session, workspace.id, document.get("routes") or {}, report, actor)
+        _apply_routes(session, workspace.id, document.get("routes") or {}, report, access)
         if document.get("mapping") is not None:
-            _apply_mapping(session, workspace.id, document["mapping"], path.parent, report, actor)
+            _apply_mapping(session, workspace.id, document["mapping"], path.parent, report, access)
     for connection_id in to_test:
         with session_scope(engine) as session:
-            check = check_connection(session, connection_id, settings, actor=actor)
+            check = check_connection(session, connection_id, settings, access=access)
             report.tests[get_connection(session, connection_id).name] = check
     return report
 
 
-def _apply_routes(session, workspace_id: int, routes: Any, report: ApplyReport, actor: str) -> None:
+def _apply_routes(session: Session, workspace_id: int, routes: Any, report: ApplyReport, access: Access) -> None:
     if not isinstance(routes, dict):
         raise ValidationError("routes: give pipeline and/or arr_actuals, each a list of 'CONNECTION: OBJECT'.")
     current = load_routes(session, workspace_id)
@@ -195,11 +198,12 @@ def _apply_routes(session, workspace_id: int, routes: Any, report: ApplyReport, 
                                                                           for c in choices]:
             report.unchanged.append(f"{domain.label} routing")
             continue
-        save_routes(session, workspace_id, domain, choices, actor=actor)
+        save_routes(session, workspace_id, domain, choices, access=access)
         report.changes.append(f"{domain.label} routed from " + ", ".join(f"{c.object_name}" for c in choices))
 
 
-def _apply_mapping(session, workspace_id: int, mapping: Any, folder: Path, report: ApplyReport, actor: str) -> None:
+def _apply_mapping(session: Session, workspace_id: int, mapping: Any, folder: Path, report: ApplyReport,
+                   access: Access) -> None:
     if isinstance(mapping, str):
         file = (folder / mapping).resolve()
         if not file.is_file():
@@ -222,5 +226,5 @@ def _apply_mapping(session, workspace_id: int, mapping: Any, folder: Path, repor
     if current is not None and current[1] == config:
         report.unchanged.append(f"mapping (version {current[0].version})")
         return
-    row = save_mapping(session, workspace_id, text, actor=actor, note="applied from a workspace file")
+    row = save_mapping(session, workspace_id, text, access=access, note="applied from a workspace file")
     report.changes.append(f"mapping version {row.version} in force")

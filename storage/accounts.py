@@ -28,13 +28,17 @@ class ReconcileResult:
     renames: list[tuple[str, str, str]]  # (CRM ID, old name, new name)
 
 
-def load_crosswalk(engine: Engine, workspace_id: int) -> pl.DataFrame:
-    """Approved crosswalk rows as a frame: source, source_account_id, account_id."""
+def load_crosswalk(engine: Engine | Session, workspace_id: int) -> pl.DataFrame:
+    """Approved crosswalk rows as a frame: source, source_account_id, account_id (read on its own connection, or in
+    a unit of work's session)."""
     table = AccountCrosswalk.__table__  # type: ignore[attr-defined]
     statement = select(table.c.source, table.c.source_account_id, table.c.canonical_account_id.label("account_id")).where(
         table.c.workspace_id == workspace_id, table.c.status == "approved")
-    with engine.connect() as connection:
-        frame = pl.read_database(statement, connection, schema_overrides=CROSSWALK_SCHEMA)
+    if isinstance(engine, Session):
+        frame = pl.read_database(statement, engine.connection(), schema_overrides=CROSSWALK_SCHEMA)
+    else:
+        with engine.connect() as connection:
+            frame = pl.read_database(statement, connection, schema_overrides=CROSSWALK_SCHEMA)
     return frame.cast(CROSSWALK_SCHEMA) if frame.is_empty() else frame
 
 
@@ -142,3 +146,8 @@ def find_account(session: Session, workspace_id: int, key: str) -> CanonicalAcco
         raise NotFound(f"There is no account '{key}' in this workspace.", hint="Use the ID or exact name from the "
                        "accounts export.")
     return found
+
+
+def links_of(session: Session, account_id: int) -> list[AccountCrosswalk]:
+    """The CRM IDs that point at one canonical account."""
+    return list(session.exec(sm_select(AccountCrosswalk).where(AccountCrosswalk.canonical_account_id == account_id)))

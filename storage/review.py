@@ -8,7 +8,6 @@ when, the suggestion, its score and the final choice.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -20,7 +19,6 @@ from domain.errors import DecisionConflict, NotFound
 from domain.suggestions.model import Band, Suggestion
 from storage import audit
 from storage.tables import (
-    AccountCrosswalk,
     AccountMatch,
     CanonicalAccount,
     Connection,
@@ -154,6 +152,12 @@ def accept_auto_band(session: Session, kind: str, workspace_id: int, *, actor: s
     return accepted
 
 
+def approved(session: Session, kind: str, workspace_id: int) -> list:
+    """Every approved suggestion of one kind (field, stage, value) in the workspace."""
+    model = KINDS[kind]
+    return list(session.exec(sm_select(model).where(model.workspace_id == workspace_id, model.status == APPROVED)))
+
+
 def review_frame(engine: Engine, kind: str, workspace_id: int) -> pl.DataFrame:
     """Suggestions of one kind for the review table, most uncertain first (pending before decided)."""
     model = KINDS[kind]
@@ -265,100 +269,6 @@ def store_duplicate_pairs(session: Session, workspace_id: int, pairs: pl.DataFra
                                  parent_account_id=int(parent) if parent is not None else None, status=SUGGESTED))
         added += 1
     return added
-
-
-def link_parent(session: Session, match_id: int, seen_version: int, *, parent_id: int, actor: str) -> None:
-    """Approve a related pair: the other account of the pair becomes a child of `parent_id` in the account
-    hierarchy (recorded, so `unlink_parent` puts back the parent it had before)."""
-    match = session.get(AccountMatch, match_id)
-    if match is None:
-        raise NotFound(f"Suggestion #{match_id} no longer exists; reload the page.")
-    if parent_id not in (match.account_id_a, match.account_id_b):
-        raise DecisionConflict(f"Account #{parent_id} is not one of the pair #{match_id}; reload the page.")
-    child_id = match.account_id_b if parent_id == match.account_id_a else match.account_id_a
-    parent, child = session.get(CanonicalAccount, parent_id), session.get(CanonicalAccount, child_id)
-    if parent.merged_into_id or child.merged_into_id:
-        raise DecisionConflict(f"{parent.name} or {child.name} was merged into another account; reload to see it.")
-    ancestor, seen = parent, set()
-    while ancestor is not None and ancestor.id not in seen:
-        if ancestor.id == child.id:
-            raise DecisionConflict(f"{child.name} is already above {parent.name} in the account hierarchy; linking "
-                                   "it below would make a loop.")
-        seen.add(ancestor.id)
-        ancestor = session.get(CanonicalAccount, ancestor.parent_id) if ancestor.parent_id else None
-    decide(session, "account", match_id, seen_version, LINKED, actor=actor)
-    match = session.get(AccountMatch, match_id)
-    match.moved_links_json = json.dumps({"child": child.id, "previous_parent": child.parent_id})
-    match.parent_account_id = parent.id
-    child.parent_id = parent.id
-    session.add_all([match, child])
-    audit.record(session, actor=actor, action="link", entity="accounts", entity_id=f"{parent.id}>{child.id}",
-                 workspace_id=match.workspace_id,
-                 detail={"parent": parent.id, "child": child.id, "parent_name": parent.name, "child_name": child.name,
-                         "score": match.score, "reason": match.reason})
-
-
-def unlink_parent(session: Session, match_id: int, *, actor: str) -> None:
-    """Undo a parent/child link: the child gets back the parent it had before (none, usually)."""
-    match = session.get(AccountMatch, match_id)
-    if match is None or match.status != LINKED:
-        raise NotFound(f"Link #{match_id} is not in force; reload the page.")
-    record = json.loads(match.moved_links_json or "{}")
-    child = session.get(CanonicalAccount, record.get("child"))
-    if child is not None and child.parent_id == match.parent_account_id:
-        child.parent_id = record.get("previous_parent")
-        session.add(child)
-    match.status, match.version, match.decided_by, match.decided_at = SUGGESTED, match.version + 1, actor, utcnow()
-    session.add(match)
-    audit.record(session, actor=actor, action="unlink", entity="accounts",
-                 entity_id=f"{match.parent_account_id}>{record.get('child')}", workspace_id=match.workspace_id,
-                 detail={"parent": match.parent_account_id, "child": record.get("child")})
-
-
-def merge_pair(session: Session, match_id: int, seen_version: int, *, surviving_name: str, actor: str) -> None:
-    """Merge account B into A under `surviving_name`: B's CRM IDs now point at A (recorded for unmerge)."""
-    match = session.get(AccountMatch, match_id)
-    if match is None:
-        raise NotFound(f"Duplicate suggestion #{match_id} no longer exists; reload the page.")
-    keep, fold = session.get(CanonicalAccount, match.account_id_a), session.get(CanonicalAccount, match.account_id_b)
-    if keep.merged_into_id or fold.merged_into_id:
-        raise DecisionConflict(f"{keep.name} or {fold.name} was already merged elsewhere; reload to see it.")
-    decide(session, "account", match_id, seen_version, MERGED, actor=actor)
-    links = session.exec(sm_select(AccountCrosswalk).where(AccountCrosswalk.canonical_account_id == fold.id)).all()
-    moved = [link.id for link in links]
-    for link in links:
-        link.canonical_account_id = keep.id
-        link.decided_by = f"merged by {actor}"
-        session.add(link)
-    match = session.get(AccountMatch, match_id)
-    match.moved_links_json = json.dumps({"links": moved, "old_name": keep.name})
-    fold.merged_into_id = keep.id
-    keep.name = surviving_name
-    session.add_all([match, keep, fold])
-    audit.record(session, actor=actor, action="merge", entity="accounts", entity_id=f"{keep.id}+{fold.id}",
-                 workspace_id=match.workspace_id,
-                 detail={"kept": keep.id, "merged": fold.id, "name": surviving_name, "crm_ids_moved": len(moved),
-                         "score": match.score, "reason": match.reason})
-
-
-def unmerge_pair(session: Session, match_id: int, *, actor: str) -> None:
-    """Undo a merge: the CRM IDs the merge moved point at account B again."""
-    match = session.get(AccountMatch, match_id)
-    if match is None or match.status != MERGED:
-        raise NotFound(f"Merge #{match_id} is not in force; reload the page.")
-    record = json.loads(match.moved_links_json or "{}")
-    keep, fold = session.get(CanonicalAccount, match.account_id_a), session.get(CanonicalAccount, match.account_id_b)
-    for link_id in record.get("links", []):
-        link = session.get(AccountCrosswalk, link_id)
-        if link is not None:
-            link.canonical_account_id = fold.id
-            session.add(link)
-    fold.merged_into_id = None
-    keep.name = record.get("old_name", keep.name)
-    match.status, match.version, match.decided_by, match.decided_at = SUGGESTED, match.version + 1, actor, utcnow()
-    session.add_all([match, keep, fold])
-    audit.record(session, actor=actor, action="unmerge", entity="accounts", entity_id=f"{keep.id}+{fold.id}",
-                 workspace_id=match.workspace_id, detail={"kept": keep.id, "restored": fold.id})
 
 
 def duplicate_review_frame(engine: Engine, workspace_id: int) -> pl.DataFrame:

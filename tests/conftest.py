@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from domain.config import Settings, load_settings
+from domain.roles import system_access
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -109,5 +110,5 @@ def file_workspace(settings: Settings, folder, *, name: str = "Acme", seed: int 
         save_routes(session, ws.id, Domain.PIPELINE, [RouteChoice(conn.id, "opportunities")], actor="t")
         save_routes(session, ws.id, Domain.ARR_ACTUALS, [RouteChoice(conn.id, "arr_movements")], actor="t")
         save_mapping(session, ws.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="t")
-        reconcile_accounts(session, conn.id, "accounts", settings, actor="t")
+        reconcile_accounts(session, conn.id, "accounts", settings, access=system_access("t"))
     return engine, ws.id

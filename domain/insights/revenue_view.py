@@ -7,6 +7,7 @@ from datetime import date
 
 import polars as pl
 
+from domain.figures import weighted_open_pipeline
 from domain.insights.account_groups import account_group_rollup
 from domain.insights.arr_actuals import arr_bridge, arr_by_month, bridge_rows
 from domain.insights.data import RevenueData, RevenueFilters, open_stage_keys
@@ -111,7 +112,7 @@ def _headline(data: RevenueData, filters: RevenueFilters, pipeline: pl.DataFrame
     open_rows = open_pipeline_rows(data, filters)
     figures = pl.DataFrame({
         "figure": ["weighted_pipeline", "ending_arr", "net_new_arr"],
-        "value": [pipeline["weighted_amount"].sum(), arr["ending_arr"][-1] if arr.height else 0.0,
+        "value": [weighted_open_pipeline(open_rows, data.stages), arr["ending_arr"][-1] if arr.height else 0.0,
                   arr["net_new_arr"].sum()],
         "accounts": [open_rows["account_id"].n_unique(), arr["accounts"][-1] if arr.height else 0,
                      arr["accounts"][-1] if arr.height else 0],

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from domain.canonical import StageSemantics
+from domain.figures import open_deals
 from domain.insights.data import RevenueData, RevenueFilters
 
 
 def open_pipeline_rows(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
     """Open opportunities that pass the filters: the rows behind the weighted pipeline (drill-down)."""
     return (filters.pipeline_rows(data.opportunities)
-            .filter(pl.col("stage_semantics") == StageSemantics.OPEN.value)
+            .filter(open_deals(data.stages))
             .sort("expected_close", "weighted_amount", descending=[False, True], nulls_last=True))
 
 

@@ -3,6 +3,7 @@
 import polars as pl
 
 from domain.config import load_settings
+from domain.roles import system_access
 from services.connections import check_connection
 from services.sync import run_sync
 from storage.db import session_scope
@@ -17,12 +18,12 @@ def test_a_new_source_field_is_shown_as_held_for_review_on_pipelines_sync_and_st
     folder = tmp_path / "export"
     engine, ws = file_workspace(settings, folder)
     with session_scope(engine) as session:
-        check_connection(session, 1, settings, actor="t")  # step 1 done, so step 3 opens
-    run_sync(engine, settings, ws, trigger="test", actor="t")
+        check_connection(session, 1, settings, access=system_access("t"))  # step 1 done, so step 3 opens
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     path = folder / "opportunities.csv"
     frame = pl.read_csv(path, infer_schema=False)
     frame.with_columns(pl.lit("EMEA").alias("Region__c")).write_csv(path)
-    run_sync(engine, settings, ws, trigger="test", actor="t")
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     engine.dispose()
 
     at = open_page("pipelines", ws="Acme")

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from domain.config import PROJECT_ROOT, load_settings
-from domain.roles import LOCAL_ADMIN, MASKED, Access, Role
+from domain.roles import LOCAL_ADMIN, MASKED, Access, Role, system_access
 from services.exports import EXPORT_TABLES, export_frame
 from services.sync import run_sync
 from services.users import create_user
@@ -27,7 +27,7 @@ def synced(env, monkeypatch, tmp_path):
     monkeypatch.setenv("REVENUE_CONNECTOR_DEMO", "0")
     settings = load_settings({**env, "REVENUE_CONNECTOR_DEMO": "0"})
     engine, ws_id = file_workspace(settings, tmp_path / "export")
-    run_sync(engine, settings, ws_id, trigger="test", actor="t")
+    run_sync(engine, settings, ws_id, trigger="test", access=system_access("t"))
     admin = Access(LOCAL_ADMIN, Role.ADMIN)
     with session_scope(engine) as session:
         for name, role in ROLES.items():

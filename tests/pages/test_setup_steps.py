@@ -210,7 +210,7 @@ def _wait_for_runs(env, timeout: float = 60.0) -> bool:
     """Wait until no sync of the demo workspace is running (they run in background threads)."""
     import time
 
-    from storage.sync_store import running_run
+    from storage.sync_runs import running_run
 
     engine = open_database(load_settings(env))
     deadline = time.monotonic() + timeout
@@ -323,7 +323,7 @@ def test_exports_offer_csv_and_parquet_for_every_table(open_page):
     from services.exports import EXPORT_TABLES
 
     labels = [b.label for b in at.get("download_button")]
-    assert len(EXPORT_TABLES) == 12  # nine stored tables, the plan, the alerts and the reconciliation
+    assert len(EXPORT_TABLES) == 13  # nine stored tables, the plan, the alerts, the figures and the reconciliation
     assert labels.count("CSV") == len(EXPORT_TABLES) and labels.count("Parquet") == len(EXPORT_TABLES)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from domain.canonical import Domain
 from domain.errors import SecretKeyError, ValidationError
+from domain.roles import system_access
 from domain.routing import RouteChoice
 from domain.source_kinds import SourceKind
 from domain.stage_set import stages_from_rows
@@ -126,8 +127,8 @@ def test_connection_test_result_counts_for_the_wizard(engine, workspace_id, tmp_
                                  settings={"path": str(tmp_path)}, secrets=None, box=None, actor=ACTOR)
         bad = create_connection(session, workspace_id, name="Bad", kind=SourceKind.FILE,
                                 settings={"path": str(tmp_path / "missing")}, secrets=None, box=None, actor=ACTOR)
-        assert check_connection(session, good.id, settings, actor=ACTOR).ok
-        failed = check_connection(session, bad.id, settings, actor=ACTOR)
+        assert check_connection(session, good.id, settings, access=system_access(ACTOR)).ok
+        failed = check_connection(session, bad.id, settings, access=system_access(ACTOR))
         assert not failed.ok and "does not exist" in failed.headline
     with session_scope(engine) as session:
         facts = setup_facts(session, workspace_id)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from domain.config import load_settings
+from domain.roles import system_access
 from services.sync import run_sync
 from storage import sqlite_staging
 from storage.frames import read_workspace_table
@@ -47,10 +48,10 @@ def test_a_staged_insert_stores_exactly_what_executemany_stores(env, tmp_path, m
         pytest.skip("adbc-driver-sqlite is not installed")
     monkeypatch.setattr(sqlite_staging, "STAGED_FROM_ROWS", 10**9)
     plain = _install(env, tmp_path, "plain")
-    run_sync(plain[1], plain[0], plain[2], trigger="test", actor="t")
+    run_sync(plain[1], plain[0], plain[2], trigger="test", access=system_access("t"))
     monkeypatch.setattr(sqlite_staging, "STAGED_FROM_ROWS", 1)
     staged = _install(env, tmp_path, "staged")
-    run_sync(staged[1], staged[0], staged[2], trigger="test", actor="t")
+    run_sync(staged[1], staged[0], staged[2], trigger="test", access=system_access("t"))
     for table, sql_table in (("opportunities", "opportunity"), ("arr_movements", "arr_movement")):
         expected, got = (_by_account_name(install, table) for install in (plain, staged))
         assert expected.height > 100 and got.sort("source_id").equals(expected.sort("source_id")), table
@@ -68,12 +69,12 @@ def test_a_failure_after_a_staged_insert_rolls_it_back_and_leaves_no_scratch_fil
         connection.execute(text("CREATE TRIGGER fail_arr BEFORE INSERT ON arr_movement "
                                 "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
     with pytest.raises(Exception, match="disk full"):
-        run_sync(engine, settings, ws, trigger="test", actor="t")
+        run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     assert read_workspace_table(engine, "opportunities", ws).is_empty()
     assert _scratch_files(settings) == []
     with engine.begin() as connection:
         connection.execute(text("DROP TRIGGER fail_arr"))
-    run_sync(engine, settings, ws, trigger="test", actor="t")
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     assert read_workspace_table(engine, "opportunities", ws).height > 100 and _scratch_files(settings) == []
 
 

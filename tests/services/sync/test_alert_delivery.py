@@ -8,11 +8,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
+from domain.roles import system_access
 from services.alerts import alert_after_run
 from services.sync import run_sync
+from services.sync.lifecycle import start_run
 from storage.alerts import deliveries_of, list_alerts, save_alert_settings
 from storage.db import session_scope
-from storage.sync_store import finish_run, start_run
+from storage.sync_runs import finish_run
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -80,10 +82,10 @@ def test_too_many_quarantined_rows_alert_reaches_the_webhook_and_the_inbox(works
     # The demo export quarantines 8 of 500 rows (1.6%): quiet at the default 2%, loud at 1%.
     _settings(workspace, webhook_url=webhook.url, email_to="finance@example.com, cfo@example.com",
               smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_sender="connector@example.com")
-    run_sync(engine, settings, ws, trigger="test", actor="t")
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     assert _alerts(workspace)[0] == [] and webhook.received == [] and smtp.messages == []
     _settings(workspace, quarantine_share_max=0.01)
-    summary = run_sync(engine, settings, ws, trigger="test", actor="t", full=True)
+    summary = run_sync(engine, settings, ws, trigger="test", access=system_access("t"), full=True)
     alerts, deliveries = _alerts(workspace)
     assert [(a.rule, a.run_id) for a in alerts] == [("quarantine_share", summary.run_id)]
     assert "did not roll up" in alerts[0].message
@@ -114,7 +116,7 @@ def test_a_failing_channel_is_retried_a_bounded_number_of_times_and_recorded(wor
 def test_a_dead_webhook_never_fails_a_good_sync(workspace):
     settings, engine, ws, _ = workspace
     _settings(workspace, webhook_url="http://127.0.0.1:1/nothing-here", quarantine_share_max=0.0)
-    summary = run_sync(engine, settings, ws, trigger="test", actor="t")
+    summary = run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     alerts, deliveries = _alerts(workspace)
     assert summary.domains and [a.rule for a in alerts] == ["quarantine_share"]
     assert [(d.status, d.attempts) for d in deliveries] == [("failed", 3)]

@@ -4,6 +4,7 @@ never mapped by default, and a dry run only reports it."""
 import polars as pl
 
 from domain.canonical import Domain
+from domain.roles import system_access
 from services.sync import run_sync
 from storage import review
 from storage.db import session_scope
@@ -13,7 +14,7 @@ from storage.mappings import latest_mapping
 
 def _sync(workspace, **kwargs):
     settings, engine, ws, _ = workspace
-    return run_sync(engine, settings, ws, trigger="test", actor="t", **kwargs)
+    return run_sync(engine, settings, ws, trigger="test", access=system_access("t"), **kwargs)
 
 
 def _add_column(folder, name, values):
@@ -95,7 +96,7 @@ def test_approving_a_held_field_adds_it_to_the_mapping_written_as_code_without_d
     with session_scope(engine) as session:
         # The reviewer decides the region is the segment (it replaces Segment__c, which mapped it before).
         review.decide(session, "field", row["id"], row["version"], review.APPROVED, actor="rev", target="segment")
-        apply_approved(session, ws, actor="rev")
+        apply_approved(session, ws, access=system_access("rev"))
         after = latest_mapping(session, ws)[1]
     old_opps, new_opps = before.objects[0], after.objects[0]
     assert [o.object_name for o in after.objects] == [o.object_name for o in before.objects]
@@ -131,6 +132,7 @@ def test_the_baseline_of_a_mapping_written_as_code_includes_columns_a_read_adds_
     hubspot = SimpleNamespace(id=99, name="HubSpot", kind="hubspot")
     obj = ObjectMapping(source="hubspot", object_name="deals", domain=Domain.PIPELINE, fields=())
     with session_scope(engine) as session:
-        drift = detect_field_drift(session, ws, hubspot, None, obj, empty_read)
+        known = review.known_source_fields(session, ws, hubspot.id, obj.object_name)
+    drift = detect_field_drift(known, hubspot, None, obj, empty_read)
     assert {"dealstage", "associated_company_id", "owner.email", "owner.name"} <= set(drift.baseline)
     assert not drift.new

@@ -5,6 +5,7 @@ import pytest
 
 from domain.errors import ValidationError
 from domain.fx_rates import parse_fx_rates, with_fx_rates
+from domain.roles import system_access
 from services.fx_rates import put_fx_rates_in_force
 from services.sync import run_sync
 from storage.db import session_scope
@@ -36,14 +37,14 @@ def test_uploaded_rates_release_rows_held_for_an_unknown_currency_and_convert_at
     with session_scope(engine) as session:
         config = latest_mapping(session, ws)[1]
         save_mapping(session, ws, with_fx_rates(config, ()), actor="t", note="no rates")
-    run_sync(engine, settings, ws, trigger="test", actor="t")
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     held = read_workspace_table(engine, "quarantine", ws).filter(pl.col("reason_code") == "unknown_currency")
     assert held.height > 0 and set(held["value"]) == {"EUR"}
     with session_scope(engine) as session:
         row = put_fx_rates_in_force(session, ws, b"currency,from,rate\nEUR,2000-01-01,1.10\nEUR,2026-01-01,1.20\n",
-                                    actor="t", file_name="rates.csv")
+                                    access=system_access("t"), file_name="rates.csv")
     assert row.note == "FX rates from rates.csv"
-    run_sync(engine, settings, ws, trigger="test", actor="t")
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     quarantine = read_workspace_table(engine, "quarantine", ws)
     assert quarantine.filter(pl.col("reason_code") == "unknown_currency")["released_run_id"].is_not_null().all()
     euros = read_workspace_table(engine, "opportunities", ws).filter(pl.col("currency") == "EUR")

@@ -8,13 +8,15 @@ import pytest
 from cli.worker import tick
 from domain.canonical import Domain
 from domain.errors import ValidationError
+from domain.roles import system_access
 from domain.schedule import next_due, schedule
 from services.schedules import set_schedule
 from services.sync import SyncScope, run_sync
+from services.sync.lifecycle import start_run
 from storage.db import session_scope
 from storage.frames import read_workspace_table
 from storage.schedules import get_schedule, latest_worker, worker_alive
-from storage.sync_store import finish_run, start_run
+from storage.sync_runs import finish_run
 
 T0 = datetime(2026, 12, 4, 10, 7, tzinfo=UTC)
 
@@ -22,7 +24,7 @@ T0 = datetime(2026, 12, 4, 10, 7, tzinfo=UTC)
 def _every_15(workspace, now=T0):
     _, engine, ws, _ = workspace
     with session_scope(engine) as session:
-        return set_schedule(session, ws, schedule("interval", every_minutes=15), actor="t", now=now)
+        return set_schedule(session, ws, schedule("interval", every_minutes=15), access=system_access("t"), now=now)
 
 
 def _runs(workspace):
@@ -102,12 +104,12 @@ def _edit(folder, name, id_column, changes: dict[str, tuple[str, str]]):
 
 def test_sync_now_for_one_object_touches_only_that_object(workspace):
     settings, engine, ws, folder = workspace
-    run_sync(engine, settings, ws, trigger="test", actor="t")
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     opportunity = read_workspace_table(engine, "opportunities", ws)["source_id"][0]
     movement = read_workspace_table(engine, "arr_movements", ws).filter(pl.col("arr_delta") > 0)["source_id"][0]
     _edit(folder, "opportunities", "Id", {opportunity: ("Amount", "123456.0")})
     _edit(folder, "arr_movements", "Id", {movement: ("ARRChange", "999.0")})
-    summary = run_sync(engine, settings, ws, trigger="test", actor="t", scope=SyncScope(object_name="opportunities"))
+    summary = run_sync(engine, settings, ws, trigger="test", access=system_access("t"), scope=SyncScope(object_name="opportunities"))
     assert set(summary.domains) == {Domain.PIPELINE} and summary.domains[Domain.PIPELINE].changed == 1
     opportunities = read_workspace_table(engine, "opportunities", ws)
     assert opportunities.filter(pl.col("source_id") == opportunity)["amount"].item() == 123456.0
@@ -117,17 +119,17 @@ def test_sync_now_for_one_object_touches_only_that_object(workspace):
     # Everything else of the workspace, quarantine included, is as the first run left it.
     assert read_workspace_table(engine, "quarantine", ws).filter(pl.col("domain") == "arr_actuals")["released_run_id"].is_null().all()
     with pytest.raises(ValidationError, match="Nothing routed matches object Contract"):
-        run_sync(engine, settings, ws, trigger="test", actor="t", scope=SyncScope(object_name="Contract"))
+        run_sync(engine, settings, ws, trigger="test", access=system_access("t"), scope=SyncScope(object_name="Contract"))
 
 
 def test_sync_now_for_one_account_re_reads_only_that_accounts_records(workspace):
     settings, engine, ws, folder = workspace
-    run_sync(engine, settings, ws, trigger="test", actor="t")
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     opportunities = read_workspace_table(engine, "opportunities", ws)
     by_account = opportunities.group_by("account_id").agg(pl.col("source_id").first()).sort("account_id")
     (target, target_opp), (_other, other_opp) = by_account.row(0), by_account.row(1)
     _edit(folder, "opportunities", "Id", {target_opp: ("Amount", "4242.0"), other_opp: ("Amount", "4343.0")})
-    summary = run_sync(engine, settings, ws, trigger="test", actor="t", scope=SyncScope(account_id=target))
+    summary = run_sync(engine, settings, ws, trigger="test", access=system_access("t"), scope=SyncScope(account_id=target))
     assert summary.domains[Domain.PIPELINE].changed == 1 and summary.domains[Domain.PIPELINE].added == 0
     after = read_workspace_table(engine, "opportunities", ws)
     assert after.filter(pl.col("source_id") == target_opp)["amount"].item() == 4242.0
@@ -139,7 +141,7 @@ def test_sync_now_for_one_account_re_reads_only_that_accounts_records(workspace)
 
 def test_each_run_records_the_lag_from_crm_change_to_landing(workspace):
     settings, engine, ws, _ = workspace
-    run_sync(engine, settings, ws, trigger="test", actor="t")
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     run = _runs(workspace).row(0, named=True)
     opportunities = read_workspace_table(engine, "opportunities", ws)
     oldest = opportunities["source_modified_at"].min()

@@ -7,22 +7,24 @@ from sqlalchemy import text
 
 from domain.canonical import Domain
 from domain.config import PROJECT_ROOT
+from domain.errors import SyncInProgress
+from domain.roles import system_access
 from domain.routing import RouteChoice
 from domain.source_kinds import SourceKind
 from services.sync import rollback_to, run_sync
+from services.sync.lifecycle import start_run
 from storage.connections import create_connection
 from storage.db import session_scope
 from storage.frames import read_workspace_table
 from storage.mappings import save_mapping
 from storage.routing import save_routes
-from storage.sync_store import SyncInProgress, start_run
 
 MAPPING = (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text()
 
 
 def _sync(workspace, **kwargs):
     settings, engine, ws, _ = workspace
-    return run_sync(engine, settings, ws, trigger="test", actor="t", **kwargs)
+    return run_sync(engine, settings, ws, trigger="test", access=system_access("t"), **kwargs)
 
 
 def _table(workspace, name):
@@ -33,12 +35,17 @@ def _table(workspace, name):
 def test_a_dry_run_reports_and_writes_nothing_then_the_run_lands_everything_but_the_bad_rows(workspace):
     dry = _sync(workspace, dry_run=True)
     assert dry.domains[Domain.PIPELINE].added == 296 and dry.domains[Domain.PIPELINE].quarantined == 4
-    assert dry.domains[Domain.PIPELINE].totals_after["weighted pipeline"] > 0
+    assert dry.domains[Domain.PIPELINE].totals_after["weighted open pipeline"] > 0
     assert _table(workspace, "opportunities").is_empty() and _table(workspace, "quarantine").is_empty()
     real = _sync(workspace)
     opportunities = _table(workspace, "opportunities")
     assert opportunities.height == 296 and real.domains[Domain.ARR_ACTUALS].added == _table(workspace, "arr_movements").height
-    assert opportunities["weighted_amount"].sum() == pytest.approx(dry.domains[Domain.PIPELINE].totals_after["weighted pipeline"])
+    # Weighted pipeline is open deals only; closed-won deals are bookings, a figure of their own.
+    still_open = opportunities.filter(~pl.col("stage").is_in(["closed_won", "closed_lost"]))
+    won = opportunities.filter(pl.col("stage") == "closed_won")
+    figures = dry.domains[Domain.PIPELINE].totals_after
+    assert still_open["weighted_amount"].sum() == pytest.approx(figures["weighted open pipeline"])
+    assert won["amount_reporting"].sum() == pytest.approx(figures["closed-won bookings"]) and won.height
     assert (opportunities["chosen_by"] == "only source: demo").all()
     quarantine = _table(workspace, "quarantine")
     assert set(quarantine["reason_code"]) == {"unmapped_stage", "unreconciled_account", "missing_value", "invalid_value",
@@ -114,7 +121,7 @@ def test_rollback_restores_exactly_what_an_earlier_run_produced(workspace):
     second = _sync(workspace, full=True)
     assert second.domains[Domain.PIPELINE].tombstoned == len(vanished) == 9
     assert set(_table(workspace, "opportunities").filter(pl.col("is_deleted"))["source_id"]) == vanished
-    rollback_to(engine, ws, first.run_id, actor="dana")
+    rollback_to(engine, ws, first.run_id, access=system_access("dana"))
     assert _table(workspace, "opportunities").equals(produced)
     assert _table(workspace, "runs")["trigger"].to_list()[-1] == "rollback"
     assert _table(workspace, "audit").filter(pl.col("action") == "rollback").height == 1
@@ -195,10 +202,10 @@ def test_history_grows_with_changes_only_and_a_rollback_can_itself_be_rolled_bac
     assert second.domains[Domain.PIPELINE].read < 50  # incremental: only what changed (plus held rows)
     assert _table_count(engine, "opportunity_history") == 1
     changed = _table(workspace, "opportunities")
-    rollback_to(engine, ws, first.run_id, actor="dana")
+    rollback_to(engine, ws, first.run_id, access=system_access("dana"))
     rollback_run = _table(workspace, "runs")["id"].to_list()[-1]
     assert _table(workspace, "opportunities").filter(pl.col("source_id") == opportunities["Id"][50])["amount"].item() != 123.0
-    rollback_to(engine, ws, second.run_id, actor="dana")  # undo the rollback
+    rollback_to(engine, ws, second.run_id, access=system_access("dana"))  # undo the rollback
     assert _table(workspace, "opportunities").sort("source_id").select(pl.exclude("id")).equals(
         changed.sort("source_id").select(pl.exclude("id")))
     assert rollback_run < _table(workspace, "runs")["id"].to_list()[-1]
@@ -213,10 +220,10 @@ def test_a_background_sync_records_progress_and_its_summary(workspace):
     import time as clock
 
     from services.sync import SyncSummary, start_background_sync
-    from storage.sync_store import get_run
+    from storage.sync_runs import get_run
 
     settings, engine, ws, _ = workspace
-    run_id = start_background_sync(engine, settings, ws, trigger="app", actor="dana")
+    run_id = start_background_sync(engine, settings, ws, trigger="app", access=system_access("dana"))
     deadline = clock.monotonic() + 60
     while get_run(engine, run_id).status == "running" and clock.monotonic() < deadline:
         clock.sleep(0.1)
@@ -230,7 +237,7 @@ def test_a_background_sync_records_progress_and_its_summary(workspace):
 def test_a_run_whose_process_died_does_not_block_the_workspace(workspace):
     from datetime import timedelta
 
-    from storage.sync_store import get_run
+    from storage.sync_runs import get_run
     from storage.tables import SyncRun, utcnow
 
     settings, engine, ws, _ = workspace

@@ -1,0 +1,95 @@
+"""Changes to a workspace's setup, each allowed to the roles that may make it (checked here, once, for the pages,
+the CLI and the declarative `apply` alike): workspaces and their stage sets, connections, routing, the mapping,
+suggestion decisions, alert settings and the revenue plan. Storage does the writing and the auditing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from sqlmodel import Session
+
+from domain.canonical import CanonicalStage, Domain
+from domain.roles import Access, Permission
+from domain.routing import RouteChoice
+from domain.source_kinds import SourceKind
+from storage import alerts as alert_store
+from storage import connections as connection_store
+from storage import insights as insight_store
+from storage import mappings as mapping_store
+from storage import review, routing, workspaces
+from storage.secret_box import SecretBox
+from storage.tables import AlertSettings, Connection, DomainRoute, MappingVersion, Workspace
+
+
+def create_workspace(session: Session, name: str, *, access: Access, reporting_currency: str = "USD") -> Workspace:
+    """A new workspace with the default stages."""
+    access.require(Permission.EDIT_SETUP)
+    return workspaces.create_workspace(session, name, actor=access.actor, reporting_currency=reporting_currency)
+
+
+def save_stage_set(session: Session, workspace_id: int, stages: list[CanonicalStage], *,
+                   access: Access) -> list[CanonicalStage]:
+    access.require(Permission.EDIT_SETUP)
+    return workspaces.save_stage_set(session, workspace_id, stages, actor=access.actor)
+
+
+def create_connection(session: Session, workspace_id: int, *, name: str, kind: SourceKind, settings: dict[str, Any],
+                      secrets: dict[str, str] | None, box: SecretBox | None, access: Access) -> Connection:
+    access.require(Permission.MANAGE_CONNECTIONS)
+    return connection_store.create_connection(session, workspace_id, name=name, kind=kind, settings=settings,
+                                              secrets=secrets, box=box, actor=access.actor)
+
+
+def update_connection(session: Session, connection_id: int, *, settings: dict[str, Any],
+                      secrets: dict[str, str] | None, box: SecretBox | None, access: Access) -> bool:
+    access.require(Permission.MANAGE_CONNECTIONS)
+    return connection_store.update_connection(session, connection_id, settings=settings, secrets=secrets, box=box,
+                                              actor=access.actor)
+
+
+def delete_connection(session: Session, connection_id: int, *, access: Access) -> None:
+    access.require(Permission.MANAGE_CONNECTIONS)
+    connection_store.delete_connection(session, connection_id, actor=access.actor)
+
+
+def save_routes(session: Session, workspace_id: int, domain: Domain, choices: list[RouteChoice], *,
+                access: Access) -> list[DomainRoute]:
+    access.require(Permission.EDIT_SETUP)
+    return routing.save_routes(session, workspace_id, domain, choices, actor=access.actor)
+
+
+def save_mapping(session: Session, workspace_id: int, yaml_text: str, *, access: Access,
+                 note: str | None = None) -> MappingVersion:
+    """A mapping written as code becomes the next version in force."""
+    access.require(Permission.EDIT_SETUP)
+    return mapping_store.save_mapping(session, workspace_id, yaml_text, actor=access.actor, note=note)
+
+
+def decide(session: Session, kind: str, row_id: int, seen_version: int, decision: str, *, access: Access,
+           target: str | None = None, weight: float | None = None) -> None:
+    """Approve (with the suggested or another target) or reject one suggestion of step 3."""
+    access.require(Permission.APPROVE_SUGGESTIONS)
+    review.decide(session, kind, row_id, seen_version, decision, actor=access.actor, target=target, weight=weight)
+
+
+def accept_auto_band(session: Session, kind: str, workspace_id: int, *, access: Access) -> int:
+    access.require(Permission.APPROVE_SUGGESTIONS)
+    return review.accept_auto_band(session, kind, workspace_id, actor=access.actor)
+
+
+def save_alert_settings(session: Session, workspace_id: int, *, access: Access, **values: Any) -> AlertSettings:
+    access.require(Permission.EDIT_SETUP)
+    return alert_store.save_alert_settings(session, workspace_id, actor=access.actor, **values)
+
+
+def acknowledge_alerts(session: Session, workspace_id: int, *, access: Access) -> int:
+    """Mark every open alert as seen (whoever may run syncs answers for them)."""
+    access.require(Permission.RUN_SYNC)
+    return alert_store.acknowledge_alerts(session, workspace_id, actor=access.actor)
+
+
+def replace_plan(session: Session, workspace_id: int, plan: pl.DataFrame, *, access: Access) -> int:
+    """The uploaded plan (already parsed and checked) replaces the workspace's plan."""
+    access.require(Permission.EDIT_SETUP)
+    return insight_store.replace_plan(session, workspace_id, plan, actor=access.actor)

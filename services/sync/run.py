@@ -1,0 +1,291 @@
+"""A sync run: read every routed source, apply the mapping in force, and commit canonical data atomically.
+
+Order of work, in four trips to storage:
+1. what the run needs (connections, cursors, rows held in quarantine, known fields, the crosswalk, the figures);
+2. then, without the database, read each routed object and transform it; let the higher-priority source win
+   where two supply the same record;
+3. the stored rows those reads touch, to compare with (`compare.plan_changes`, a pure function);
+4. a dry run stops and reports; a real run writes canonical rows, tombstones, quarantine, cursors and held fields,
+   archiving every version it replaces (for rollback), in ONE transaction: any failure leaves the previous data,
+   cursors and quarantine exactly as they were.
+The run record (lock, heartbeat, progress, outcome) is written apart, in small transactions of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import Engine
+
+from connectors.base import source_time_zone
+from domain.canonical import CanonicalStage, Domain
+from domain.config import Settings
+from domain.errors import RevenueConnectorError, ValidationError
+from domain.mapping_config import MappingConfig
+from domain.roles import Access, Permission
+from domain.transform import transform
+from services.alerts import alert_after_run
+from services.field_drift import FieldDrift, detect_field_drift
+from services.sync.compare import ChangePlan, plan_changes, stored_columns
+from services.sync.lifecycle import heartbeat, start_run
+from services.sync.load import RunWrites, write_run
+from services.sync.read import RouteToRead, empty_quarantine, read_route, with_payload
+from services.sync.scope import SyncScope
+from services.sync.summary import DomainSummary, SyncSummary, figures, figures_after, landing_lag
+from storage import review
+from storage.accounts import load_crosswalk
+from storage.connections import get_connection
+from storage.db import session_scope
+from storage.mappings import latest_mapping
+from storage.routing import load_routes
+from storage.sync_runs import finish_run, report_progress
+from storage.tables import DomainRoute, utcnow
+from storage.unit_of_work import UnitOfWork
+from storage.workspaces import load_stage_set
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A sync that holds the workspace's run lock and has everything it needs to execute."""
+
+    run_id: int
+    workspace_id: int
+    dry_run: bool
+    mapping_version: int
+    config: MappingConfig
+    routes: dict[Domain, list[DomainRoute]]
+    stages: list[CanonicalStage]
+    scope: SyncScope | None = None
+
+
+def begin_sync(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool = False,
+               scope: SyncScope | None = None) -> PreparedRun:
+    """Check the setup and take the run lock. Raises ValidationError or SyncInProgress before anything runs."""
+    with session_scope(engine) as session:
+        mapping = latest_mapping(session, workspace_id)
+        if mapping is None:
+            raise ValidationError("There is no mapping yet.", hint="Import or approve a mapping in step 3 first.")
+        version, config = mapping
+        routes = load_routes(session, workspace_id)
+        stages = load_stage_set(session, workspace_id)
+        keys = {r.connection_id: get_connection(session, r.connection_id).source_key
+                for rs in routes.values() for r in rs}
+    if not any(routes.values()):
+        raise ValidationError("No source is routed to pipeline or ARR actuals.", hint="Choose domains in step 2 first.")
+    if scope is not None and (scope.domain or scope.object_name) and not any(
+            scope.covers(d, keys[r.connection_id], r.object_name) for d, rs in routes.items() for r in rs):
+        raise ValidationError(f"Nothing routed matches {scope.describe()}.",
+                              hint="Routed objects: " + ", ".join(f"{keys[r.connection_id]}:{r.object_name}"
+                                                                  for rs in routes.values() for r in rs) + ".")
+    run = start_run(engine, workspace_id, trigger=trigger, dry_run=dry_run,
+                    scope=scope.describe() if scope is not None else None)
+    return PreparedRun(run.id, workspace_id, dry_run, version.version, config, routes, stages, scope)
+
+
+def execute_sync(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: str, full: bool = False,
+                 progress: Progress | None = None) -> SyncSummary:
+    """Do the work of a prepared run; any failure is recorded on the run and re-raised."""
+    started = time.perf_counter()
+
+    def report(fraction: float, text: str) -> None:
+        report_progress(engine, prepared.run_id, fraction, text)
+        if progress is not None:
+            progress(fraction, text)
+
+    try:
+        with heartbeat(engine, prepared.run_id):
+            summary = _run(engine, settings, prepared, actor=actor, full=full, report=report, started=started)
+    except Exception as exc:
+        message = exc.user_message if isinstance(exc, RevenueConnectorError) else f"{type(exc).__name__}: {exc}"
+        finish_run(engine, prepared.run_id, status="failed", error=message, mapping_version=prepared.mapping_version)
+        log.error("sync run %s of workspace %s failed: %s", prepared.run_id, prepared.workspace_id, message)
+        alert_after_run(engine, prepared.run_id, error=exc)
+        raise
+    alert_after_run(engine, prepared.run_id)
+    return summary
+
+
+def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, access: Access,
+             dry_run: bool = False, full: bool = False, progress: Progress | None = None,
+             scope: SyncScope | None = None) -> SyncSummary:
+    """Run (or dry-run) a sync of one workspace, or of a scope of it, and wait for it.
+
+    Raises NotPermitted, SyncInProgress, ValidationError or a SourceError.
+    """
+    access.require(Permission.RUN_SYNC)
+    prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run, scope=scope)
+    return execute_sync(engine, settings, prepared, actor=access.actor, full=full, progress=progress)
+
+
+def start_background_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, access: Access,
+                          dry_run: bool = False, full: bool = False, scope: SyncScope | None = None) -> int:
+    """Take the lock now (so a refusal is immediate), then run in a background thread; returns the run ID.
+
+    Progress, the outcome and the summary are written to the run record, so any page or process can follow it.
+    """
+    access.require(Permission.RUN_SYNC)
+    prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run, scope=scope)
+
+    def work() -> None:
+        try:
+            execute_sync(engine, settings, prepared, actor=access.actor, full=full)
+        except Exception:  # noqa: BLE001 - already recorded on the run by execute_sync
+            return
+
+    threading.Thread(target=work, daemon=True, name=f"sync-{prepared.run_id}").start()
+    return prepared.run_id
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What storage holds that a run needs, read in one trip before any source is asked."""
+
+    routes: dict[Domain, list[RouteToRead]]
+    crosswalk: pl.DataFrame
+    figures_before: dict[Domain, dict[str, float]]
+
+
+def _context(uow: UnitOfWork, prepared: PreparedRun, *, full: bool) -> RunContext:
+    scope, workspace_id = prepared.scope, prepared.workspace_id
+    # An account run reads the object whole and keeps that account's records: no cursor applies.
+    incremental = not full and (scope is None or scope.account_id is None)
+    routes: dict[Domain, list[RouteToRead]] = {}
+    for domain in Domain:
+        for route in prepared.routes[domain]:
+            connection = get_connection(uow.session, route.connection_id)
+            obj = next((o for o in prepared.config.objects if o.source == connection.source_key
+                        and o.object_name == route.object_name), None)
+            if obj is None:
+                raise ValidationError(f"The mapping has no entry for {connection.name} · {route.object_name}.",
+                                      hint="Add it in step 3 (objects[…].source / object).")
+            since = uow.cursors.cursor_of(workspace_id, connection.id, route.object_name) if incremental else None
+            held = uow.quarantine.open_payloads(workspace_id, connection.source_key, route.object_name) \
+                if since is not None else []
+            known = review.known_source_fields(uow.session, workspace_id, connection.id, route.object_name)
+            routes.setdefault(domain, []).append(RouteToRead(domain, connection, obj, route.priority, since, held,
+                                                             known))
+    crosswalk = load_crosswalk(uow.session, workspace_id).select("source_account_id", "account_id")
+    before = {domain: figures(domain, uow.canonical.sums(workspace_id, domain), prepared.stages) for domain in routes}
+    return RunContext(routes, crosswalk, before)
+
+
+def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: str, full: bool, report: Progress,
+         started: float) -> SyncSummary:
+    workspace_id, config, stages, scope = prepared.workspace_id, prepared.config, prepared.stages, prepared.scope
+    account_id = scope.account_id if scope is not None else None
+    phases: dict[str, float] = {}
+
+    @contextmanager
+    def phase(name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - began
+
+    with UnitOfWork(engine) as uow:                                    # trip 1: what the run needs
+        context = _context(uow, prepared, full=full)
+    summaries: dict[Domain, DomainSummary] = {}
+    incoming: dict[Domain, tuple[pl.DataFrame, list[str], dict[tuple[str, str], int]]] = {}
+    drifts: list[FieldDrift] = []
+    quarantine_frames: list[pl.DataFrame] = []
+    read_objects: list[tuple[str, str]] = []
+    cursors: list[tuple[int, str, object]] = []
+    api_calls, done = 0, 0
+    total_routes = max(sum(len(r) for r in context.routes.values()), 1)
+    for domain, routes in context.routes.items():                     # read and transform: no database
+        summary = DomainSummary(totals_before=context.figures_before[domain])
+        parts, tombstones = [], []
+        # Which route each stored row came from, so a scoped run never lets a lower-priority source
+        # overwrite a record that a higher-priority one (not read this time) supplied.
+        priority_of = {(r.connection.source_key, r.obj.object_name): r.priority for r in routes}
+        for route in routes:
+            connection = route.connection
+            if scope is not None and not scope.covers(domain, connection.source_key, route.obj.object_name):
+                continue
+            report(done / total_routes * 0.7, f"Reading {connection.name} · {route.obj.object_name}…")
+            done += 1
+            with phase("read"):
+                connector, read = read_route(settings, route)
+                api_calls += getattr(connector, "api_calls", 0)
+                drifts.append(detect_field_drift(route.known_fields, connection, connector, route.obj, read))
+            with phase("transform"):
+                result = transform(read, route.obj, config, stages, context.crosswalk,
+                                   time_zone=source_time_zone(connector))
+                if account_id is not None:
+                    result = result.for_account(account_id)
+            summary.read += read.height
+            summary.filtered += result.filtered_out
+            summary.excluded += result.excluded_by_policy
+            chosen = (f"priority {route.priority} of {len(routes)}: {connection.name}" if len(routes) > 1
+                      else f"only source: {connection.name}")
+            parts.append(result.canonical.with_columns(pl.lit(route.priority).alias("_priority"),
+                                                       pl.lit(chosen).alias("chosen_by")))
+            tombstones += result.tombstones["source_id"].to_list()
+            if account_id is None:
+                with phase("transform"):
+                    quarantine_frames.append(with_payload(result.quarantine, read, domain))
+                summary.quarantined += result.quarantine["source_id"].n_unique()
+                read_objects.append((connection.source_key, route.obj.object_name))
+                newest = read["source_modified_at"].max() if read.height else None
+                if newest is not None:
+                    cursors.append((connection.id, route.obj.object_name, newest))
+        if not parts:
+            continue
+        # One source has no ties to break (its own duplicate IDs are already quarantined).
+        rows = parts[0] if len(parts) == 1 else (
+            pl.concat(parts, how="diagonal_relaxed").sort("_priority", maintain_order=True)
+            .unique("source_id", keep="first", maintain_order=True))
+        incoming[domain] = (rows, tombstones, priority_of)
+        summaries[domain] = summary
+    report(0.8, "Comparing with stored data…")
+    quarantined = pl.concat([q.select("source_id") for q in quarantine_frames])["source_id"] \
+        if quarantine_frames else pl.Series("source_id", [], pl.String)
+    whole = full and scope is None
+    with phase("compare"), UnitOfWork(engine) as uow:                 # trip 2: the stored rows the reads touch
+        stored = {domain: uow.canonical.stored(workspace_id, domain,
+                                               None if whole else rows["source_id"].to_list() + tombstones,
+                                               columns=stored_columns(domain))
+                  for domain, (rows, tombstones, _) in incoming.items()}
+    plans: dict[Domain, ChangePlan] = {}
+    with phase("compare"):
+        for domain, (rows, tombstones, priority_of) in incoming.items():
+            plan = plans[domain] = plan_changes(domain, rows, stored[domain], tombstones, full=whole,
+                                                quarantined_ids=quarantined,
+                                                priority_of=priority_of if scope is not None else None,
+                                                account_id=account_id)
+            summary = summaries[domain]
+            summary.added, summary.changed, summary.unchanged = plan.added, plan.changed, plan.unchanged
+            summary.tombstoned = len(plan.tombstone_ids)
+            summary.totals_after = figures_after(summary.totals_before, figures(domain, plan.leaving, stages),
+                                                 figures(domain, plan.upserts, stages))
+        del stored, incoming
+    quarantine = pl.concat(quarantine_frames, how="vertical") if quarantine_frames else empty_quarantine()
+    if not prepared.dry_run:
+        report(0.85, "Writing canonical data…")
+        with phase("write"), UnitOfWork(engine) as uow:               # trip 3: every write, one transaction
+            write_run(uow, RunWrites(workspace_id, prepared.run_id, plans, quarantine, read_objects, cursors, drifts,
+                                     actor=actor, mapping_version=prepared.mapping_version, full=full))
+            uow.commit()
+    totals = {k: sum(getattr(s, k) for s in summaries.values())
+              for k in ("read", "added", "changed", "tombstoned", "quarantined")}
+    summary = SyncSummary(prepared.run_id, prepared.dry_run, prepared.mapping_version, summaries, api_calls,
+                          time.perf_counter() - started, {name: round(seconds, 3) for name, seconds in phases.items()},
+                          {d.where: d.new_names for d in drifts if d.new})
+    report(1.0, "Done")
+    lag = {} if prepared.dry_run else landing_lag([plan.upserts for plan in plans.values()], utcnow())
+    finish_run(engine, prepared.run_id, status="succeeded", mapping_version=prepared.mapping_version,  # trip 4
+               api_calls=api_calls, rows_read=totals["read"], rows_added=totals["added"],
+               rows_changed=totals["changed"], rows_tombstoned=totals["tombstoned"],
+               rows_quarantined=totals["quarantined"], summary_json=summary.to_json(), **lag)
+    return summary

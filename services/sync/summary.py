@@ -1,0 +1,93 @@
+"""What a sync run did, in numbers and in words: per domain what was read, added, changed, tombstoned and
+quarantined, and how the business figures moved (defined once, in domain/figures.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from domain.canonical import CanonicalStage, Domain
+from domain.figures import arr_figures, pipeline_figures
+
+
+@dataclass
+class DomainSummary:
+    read: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    tombstoned: int = 0
+    quarantined: int = 0
+    filtered: int = 0
+    excluded: int = 0
+    totals_before: dict[str, float] = field(default_factory=dict)  # the figures of domain/figures.py
+    totals_after: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class SyncSummary:
+    run_id: int
+    dry_run: bool
+    mapping_version: int
+    domains: dict[Domain, DomainSummary]
+    api_calls: int
+    seconds: float
+    # Seconds per phase (read, transform, compare, write), so a slow run says where its time went.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+    # "<connection> · <object>" -> fields that appeared after approval, held for review in step 3.
+    new_fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"run_id": self.run_id, "dry_run": self.dry_run, "mapping_version": self.mapping_version,
+                           "api_calls": self.api_calls, "seconds": self.seconds, "phase_seconds": self.phase_seconds,
+                           "new_fields": self.new_fields,
+                           "domains": {d.value: asdict(s) for d, s in self.domains.items()}})
+
+    @classmethod
+    def from_json(cls, text: str) -> SyncSummary:
+        raw = json.loads(text)
+        return cls(raw["run_id"], raw["dry_run"], raw["mapping_version"],
+                   {Domain(d): DomainSummary(**s) for d, s in raw["domains"].items()}, raw["api_calls"], raw["seconds"],
+                   raw.get("phase_seconds", {}), raw.get("new_fields", {}))
+
+    def phases(self) -> str:
+        """'read 1.2 s · transform 0.8 s · …' in the order the phases ran."""
+        return " · ".join(f"{name} {seconds:.2f} s" for name, seconds in self.phase_seconds.items())
+
+    def lines(self) -> list[str]:
+        """The summary in words, one line per domain plus the figures that moved."""
+        out = []
+        for domain, s in self.domains.items():
+            out.append(f"{domain.label}: read {s.read:,}, add {s.added:,}, change {s.changed:,}, "
+                       f"tombstone {s.tombstoned:,}, quarantine {s.quarantined:,} (unchanged {s.unchanged:,})")
+            for key in s.totals_after:
+                delta = s.totals_after[key] - s.totals_before.get(key, 0.0)
+                out.append(f"  {key}: {s.totals_before.get(key, 0.0):,.2f} -> {s.totals_after[key]:,.2f} "
+                           f"({delta:+,.2f})")
+        for where, names in self.new_fields.items():
+            out.append(f"{len(names)} new field(s) in {where} since the mapping was approved, "
+                       f"{'would be ' if self.dry_run else ''}held for review in step 3 (not mapped): {', '.join(names)}")
+        return out
+
+
+def figures(domain: Domain, rows: pl.DataFrame, stages: list[CanonicalStage]) -> dict[str, float]:
+    """The business figures of canonical rows (or of rows already summed by stage / component)."""
+    return pipeline_figures(rows, stages) if domain == Domain.PIPELINE else arr_figures(rows)
+
+
+def figures_after(before: dict[str, float], leaving: dict[str, float], arriving: dict[str, float]) -> dict[str, float]:
+    """The figures once a run lands: before, less what replaced or removed rows held, plus the new versions."""
+    return {key: before.get(key, 0.0) - leaving.get(key, 0.0) + arriving.get(key, 0.0) for key in arriving}
+
+
+def landing_lag(landed: list[pl.DataFrame], committed_at: datetime) -> dict[str, float]:
+    """Median and longest lag (seconds) from a record's CRM modification to its landing, over rows written."""
+    stamps = pl.concat([f.select("source_modified_at") for f in landed if f.height], how="vertical_relaxed") \
+        if any(f.height for f in landed) else pl.DataFrame(schema={"source_modified_at": pl.Datetime("us", "UTC")})
+    lag = (pl.lit(committed_at) - pl.col("source_modified_at")).dt.total_milliseconds() / 1000
+    row = stamps.drop_nulls().select(lag.median().alias("lag_median_seconds"),
+                                     lag.max().alias("lag_max_seconds")).row(0)
+    return {} if row[0] is None else {"lag_median_seconds": round(row[0], 1), "lag_max_seconds": round(row[1], 1)}

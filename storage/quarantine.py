@@ -1,0 +1,44 @@
+"""Rows that did not roll up: kept with their raw record so a later run processes them again, and released
+when the object they came from is read again, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+from sqlalchemy import insert, update
+from sqlmodel import Session, col
+from sqlmodel import select as sm_select
+
+from storage.tables import QuarantinedRow, utcnow
+
+
+class Quarantine:
+    """A workspace's quarantine in one unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def open_payloads(self, workspace_id: int, source: str, object_name: str) -> list[dict]:
+        """Raw rows still in quarantine for one source object, so the next run re-processes them."""
+        rows = self.session.exec(sm_select(QuarantinedRow.source_id, QuarantinedRow.payload_json).where(
+            QuarantinedRow.workspace_id == workspace_id, QuarantinedRow.source == source,
+            QuarantinedRow.source_object == object_name, col(QuarantinedRow.released_run_id).is_(None))).all()
+        seen: dict[str, dict] = {}
+        for source_id, payload in rows:
+            if payload and source_id not in seen:
+                seen[source_id] = json.loads(payload)
+        return list(seen.values())
+
+    def replace(self, workspace_id: int, run_id: int, objects: list[tuple[str, str]],
+                           quarantine: pl.DataFrame) -> None:
+        """Release the open quarantine of the objects this run read, and record what it quarantined now."""
+        for source, object_name in objects:
+            self.session.execute(update(QuarantinedRow.__table__).where(  # type: ignore[attr-defined]
+                QuarantinedRow.workspace_id == workspace_id, QuarantinedRow.source == source,
+                QuarantinedRow.source_object == object_name, col(QuarantinedRow.released_run_id).is_(None),
+            ).values(released_run_id=run_id))
+        if quarantine.height:
+            rows = quarantine.with_columns(pl.lit(workspace_id).alias("workspace_id"), pl.lit(run_id).alias("run_id"),
+                                           pl.lit(utcnow()).alias("created_at")).to_dicts()
+            self.session.execute(insert(QuarantinedRow.__table__), rows)  # type: ignore[attr-defined]

@@ -1,0 +1,76 @@
+"""Sync run records: the run lock (at most one running sync per workspace, held by the database), progress and
+heartbeat, and the outcome. Each call is its own small transaction, so a run's record is visible while it works
+(when a silent run counts as dead is decided in services/sync/lifecycle.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+from sqlmodel import select as sm_select
+
+from storage.db import session_scope
+from storage.tables import SyncRun, utcnow
+
+
+def try_start_run(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool,
+                  scope: str | None = None) -> SyncRun | None:
+    """Record a running sync; None when another run of the workspace already holds the lock."""
+    try:
+        with session_scope(engine) as session:
+            run = SyncRun(workspace_id=workspace_id, trigger=trigger, dry_run=dry_run, status="running", scope=scope,
+                          heartbeat_at=utcnow(), progress=0.0, progress_text="Starting…")
+            session.add(run)
+            session.flush()
+            return run
+    except IntegrityError:
+        return None
+
+
+def running_run(engine: Engine, workspace_id: int) -> SyncRun | None:
+    with session_scope(engine) as session:
+        return session.exec(sm_select(SyncRun).where(SyncRun.workspace_id == workspace_id,
+                                                     SyncRun.status == "running")).first()
+
+
+def latest_finished_run(engine: Engine, workspace_id: int) -> SyncRun | None:
+    """The newest sync or dry run that finished (succeeded, failed or abandoned); rollbacks excluded."""
+    with session_scope(engine) as session:
+        return session.exec(sm_select(SyncRun).where(
+            SyncRun.workspace_id == workspace_id, SyncRun.status != "running", SyncRun.trigger != "rollback",
+        ).order_by(col(SyncRun.id).desc())).first()
+
+
+def get_run(engine: Engine, run_id: int) -> SyncRun | None:
+    with session_scope(engine) as session:
+        return session.get(SyncRun, run_id)
+
+
+def last_sign_of_life(run: SyncRun) -> datetime:
+    """When a running sync last beat (its start, before the first beat)."""
+    return run.heartbeat_at or run.started_at
+
+
+def report_progress(engine: Engine, run_id: int, fraction: float | None = None, text: str | None = None) -> None:
+    """Record progress and a heartbeat for a running sync (its own small transaction)."""
+    with session_scope(engine) as session:
+        run = session.get(SyncRun, run_id)
+        if run is None or run.status != "running":
+            return
+        run.heartbeat_at = utcnow()
+        if fraction is not None:
+            run.progress, run.progress_text = fraction, text
+        session.add(run)
+
+
+def finish_run(engine: Engine, run_id: int, **fields: Any) -> None:
+    """Close a run record (status, counts, error) in its own transaction."""
+    with session_scope(engine) as session:
+        run = session.get(SyncRun, run_id)
+        for key, value in fields.items():
+            setattr(run, key, value)
+        run.finished_at = utcnow()
+        session.add(run)
