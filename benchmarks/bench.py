@@ -58,9 +58,10 @@ def bench_extract(records: int, seed: int = 11) -> dict[str, dict[str, float]]:
 def _peak_rss_mib() -> float:
     """Peak resident memory of this process since start, or since the last _reset_peak_rss()."""
     try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.opening import cli_access, open_app
+from cli.opening import cli_access, open_app, workspace_named
 from services.exports import EXPORT_TABLES, export_frame, write_export
 from storage.db import session_scope
-from storage.workspaces import require_workspace
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     settings, engine = open_app()
     access = cli_access(engine, settings)
     with session_scope(engine) as session:
-        workspace = require_workspace(session, args.workspace)
+        workspace = workspace_named(session, args.workspace)
     frame = export_frame(engine, args.table, workspace.id, access)
     out = Path(args.out)
     write_export(frame, out, parquet=args.format == "parquet" or (args.format is None and out.suffix.lower() == ".parquet"))

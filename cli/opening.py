@@ -4,7 +4,7 @@ say who is running it, and find the workspace or connection it names."""
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -16,7 +16,7 @@ from services.startup import start
 from services.users import sign_in, users_defined
 from storage.connections import list_connections
 from storage.db import session_scope
-from storage.tables import Connection, Workspace
+from storage.tables import Connection
 from storage.workspaces import require_workspace
 
 
@@ -26,11 +26,26 @@ def open_app() -> tuple[Settings, Engine]:
     return settings, start(settings)
 
 
-def open_workspace(name: str) -> tuple[Settings, Engine, Workspace]:
-    """As `open_app`, plus the workspace named `name` (an error naming the workspaces there are)."""
+@dataclass(frozen=True)
+class WorkspaceRef:
+    """The workspace a command works on."""
+
+    id: int
+    name: str
+
+
+def workspace_named(session: Session, name: str) -> WorkspaceRef:
+    """The workspace named `name` (an error naming the workspaces there are)."""
+    workspace = require_workspace(session, name)
+    assert workspace.id is not None  # a stored row has its key
+    return WorkspaceRef(workspace.id, workspace.name)
+
+
+def open_workspace(name: str) -> tuple[Settings, Engine, WorkspaceRef]:
+    """As `open_app`, plus the workspace named `name`."""
     settings, engine = open_app()
     with session_scope(engine) as session:
-        return settings, engine, require_workspace(session, name)
+        return settings, engine, workspace_named(session, name)
 
 
 def cli_access(engine: Engine, settings: Settings, actor: str | None = None) -> Access:

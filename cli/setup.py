@@ -7,7 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
-from cli.opening import cli_access, connection_by_key, open_app, open_workspace
+from cli.opening import cli_access, connection_by_key, open_app, open_workspace, workspace_named
 from domain.canonical import Domain
 from domain.errors import RevenueConnectorError
 from domain.roles import Permission
@@ -23,7 +23,7 @@ from storage.db import session_scope
 from storage.mappings import latest_mapping
 from storage.progress import setup_facts
 from storage.secret_box import secret_box
-from storage.workspaces import list_workspaces, require_workspace
+from storage.workspaces import list_workspaces
 
 
 def _cmd_workspaces(args: argparse.Namespace) -> int:
@@ -125,7 +125,7 @@ def _cmd_mapping(args: argparse.Namespace) -> int:
     settings, engine = open_app()
     access = cli_access(engine, settings, args.actor)
     with session_scope(engine) as session:
-        workspace = require_workspace(session, args.workspace)
+        workspace = workspace_named(session, args.workspace)
         if args.action == "import":
             text = Path(args.file).read_text(encoding="utf-8")
             row = save_mapping(session, workspace.id, text, access=access, note=f"imported from {args.file}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from cli.opening import cli_access, open_app, open_workspace
+from cli.opening import cli_access, open_app, open_workspace, workspace_named
 from cli.worker import run_worker, tick
 from domain.canonical import Domain
 from domain.errors import RevenueConnectorError
@@ -16,14 +16,13 @@ from storage.accounts import find_account
 from storage.alerts import deliveries_of, list_alerts
 from storage.db import session_scope
 from storage.schedules import get_schedule, latest_worker, worker_alive
-from storage.workspaces import require_workspace
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
     settings, engine = open_app()
     access = cli_access(engine, settings, args.actor)
     with session_scope(engine) as session:
-        workspace = require_workspace(session, args.workspace)
+        workspace = workspace_named(session, args.workspace)
     if args.rollback_to is not None:
         restored = rollback_to(engine, workspace.id, args.rollback_to, access=access)
         print(f"rolled back {workspace.name} to run {args.rollback_to}: "
@@ -66,10 +65,12 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
                          now=datetime.now(UTC))
         row = get_schedule(session, workspace.id)
         worker = latest_worker(session)
-    plan = schedule(row.kind, every_minutes=row.every_minutes, daily_at=row.daily_at, timezone=row.timezone) if row else None
-    print(f"schedule of {workspace.name}: {plan.describe() if plan else 'off'}"
+    shown = schedule(row.kind, every_minutes=row.every_minutes, daily_at=row.daily_at, timezone=row.timezone) \
+        if row else None
+    print(f"schedule of {workspace.name}: {shown.describe() if shown else 'off'}"
           + (f"; next run {row.next_due_at:%Y-%m-%d %H:%M} UTC" if row and row.next_due_at else ""))
-    print("worker: " + (f"alive ({worker.name}, last beat {worker.beat_at:%H:%M:%S} UTC)" if worker_alive(worker)
+    print("worker: " + (f"alive ({worker.name}, last beat {worker.beat_at:%H:%M:%S} UTC)" if worker
+                        and worker_alive(worker)
                         else "not running — start it with `python -m core worker`"))
     return 0
 

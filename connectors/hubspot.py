@@ -266,7 +266,7 @@ class HubSpotConnector:
         # A deal read always has its company column, even when no deal in it has a company (a window holding
         # only archived deals or company-less deals), so the mapping finds the field it maps.
         columns = properties + [f.name for f in EXTRA_FIELDS.get(object_type, ())]
-        frame = pl.DataFrame({c: [r.get(c) for r in rows] for c in columns}, schema={c: pl.String for c in columns})
+        frame = pl.DataFrame({c: [r.get(c) for r in rows] for c in columns}, schema=dict.fromkeys(columns, pl.String))
         frame = frame.with_columns(
             pl.lit(self.source_key).alias("source"),
             pl.Series("source_id", [r["_id"] for r in rows], pl.String),
@@ -284,7 +284,8 @@ class HubSpotConnector:
         for pipeline in pipelines:
             for stage in pipeline.stages:
                 metadata = stage.metadata or {}
-                probability = float(metadata.get("probability")) if metadata.get("probability") not in (None, "") else None
+                raw = metadata.get("probability")
+                probability = float(raw) if raw not in (None, "") else None
                 closed = str(metadata.get("isClosed", "false")).lower() == "true"
                 rows.append({"pipeline_id": pipeline.id, "pipeline_label": pipeline.label, "stage_id": stage.id,
                              "label": stage.label, "probability": probability, "is_closed": closed,

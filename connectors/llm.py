@@ -205,7 +205,7 @@ class Reranker:
             rows.append({**row, "relation": verdict, "parent_id": parent if verdict == "related" else None,
                          "score": min(row["score"], ceiling), "reason": f"{row['reason']}; {said}",
                          "origin": f"rules + rapidfuzz + {Origin.LLM.value} ({self.model})"})
-        schema = {**pairs.schema, "origin": pl.String}
+        schema = pl.Schema({**pairs.schema, "origin": pl.String()})
         return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
 
     # -- shared ---------------------------------------------------------------------------------
@@ -223,7 +223,8 @@ class Reranker:
         claimed = set(taken)
         for choice in answer:
             index, target = choice.get("id"), choice.get("target")
-            if index not in offered or target not in offered[index]:
+            if not isinstance(index, int) or not isinstance(target, str) or index not in offered \
+                    or target not in offered[index]:
                 discarded += 1  # an invented name, or a target the engine never offered for this item
                 continue
             target = NOTHING if target == NONE else target

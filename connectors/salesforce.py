@@ -91,7 +91,7 @@ class _RoutedSession(requests.Session):
         super().__init__()
         self.base_url = base_url.rstrip("/")
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+    def request(self, method, url, *args, **kwargs):
         parts = urllib.parse.urlsplit(url)
         if parts.scheme == "https":
             url = self.base_url + parts.path + ("?" + parts.query if parts.query else "")
@@ -310,7 +310,7 @@ class SalesforceConnector:
         chunks = self._call(f"{object_name} (Bulk API 2.0)", lambda: list(bulk.query_all(soql, max_records=50_000, wait=0.2)))
         self.api_calls += len(chunks) + 2  # job create + poll + one results call per chunk
         frames = [pl.read_csv(io.StringIO(chunk), infer_schema=False) for chunk in chunks if chunk]
-        frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema={f: pl.String for f in fields})
+        frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=dict.fromkeys(fields, pl.String))
         log.info("read %s %s records through Bulk API 2.0", len(frame), object_name)
         return frame
 
@@ -378,12 +378,12 @@ class SalesforceConnector:
         except SourceError as exc:
             log.warning("could not tell which record types use inactive stages (%s); offered in every pipeline", exc)
             return dict.fromkeys(inactive)
-        carried: dict[str, set[str] | None] = {}
+        carried: dict[str, set[str]] = {}
         for group in groups:
             record_type = group.get(PIPELINE_FIELD)
             carried.setdefault(group["StageName"], set()).add(to_18_text(record_type) if record_type
                                                               else MASTER_RECORD_TYPE)
-        return carried
+        return dict(carried)
 
     def pipelines(self) -> list[tuple[str, str, list[str] | None]]:
         """(pipeline id, label, its stage values or None for all) per Opportunity record type; [] without any.
@@ -476,7 +476,7 @@ def pipeline_keys(pipeline_ids: set[str]) -> tuple[str | None, str]:
 def _records_frame(records: list[dict[str, Any]], fields: list[str]) -> pl.DataFrame:
     """Flatten REST records (nested parents become `Account.Name`) into a frame of text columns."""
     if not records:
-        return pl.DataFrame(schema={f: pl.String for f in fields})
+        return pl.DataFrame(schema=dict.fromkeys(fields, pl.String))
     frame = pl.json_normalize(records, separator=".", infer_schema_length=None)
     return frame.select([c for c in frame.columns if not c.startswith("attributes") and ".attributes." not in c])
 

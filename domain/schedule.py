@@ -85,7 +85,7 @@ def trigger_for(plan: Schedule) -> BaseTrigger | None:
         return IntervalTrigger(minutes=plan.every_minutes, start_date=_INTERVAL_ANCHOR, timezone=zone)
     if plan.kind is ScheduleKind.HOURLY:
         return CronTrigger(minute=0, timezone=zone)
-    if plan.kind is ScheduleKind.DAILY:
+    if plan.kind is ScheduleKind.DAILY and plan.daily_at:
         hour, minute = plan.daily_at.split(":")
         return CronTrigger(hour=int(hour), minute=int(minute), timezone=zone)
     return None

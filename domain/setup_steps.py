@@ -78,11 +78,11 @@ def _step_done(step: Step, facts: SetupFacts) -> tuple[bool, str, str]:
     if step.key == "mapping":
         if not facts.routed_domains:
             return False, "", "Route a domain first."
-        gaps = []
+        gaps: list[str] = []
         for domain in sorted(facts.routed_domains):
-            missing = set(required_field_keys(domain)) - set(facts.mapped_fields.get(domain, frozenset()))
-            if missing:
-                gaps.append(f"{domain.label}: {', '.join(sorted(missing))}")
+            unmapped = set(required_field_keys(domain)) - set(facts.mapped_fields.get(domain, frozenset()))
+            if unmapped:
+                gaps.append(f"{domain.label}: {', '.join(sorted(unmapped))}")
         if Domain.PIPELINE in facts.routed_domains and (facts.stages_pending or not facts.stages_approved):
             gaps.append(f"{facts.stages_pending} stage(s) to review" if facts.stages_pending else "stages not mapped")
         if gaps:

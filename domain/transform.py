@@ -159,7 +159,7 @@ def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, st
     rows = _convert_currency(rows, config, amount_col, date_col)
     report(pl.col(amount_col).is_not_null() & pl.col(date_col).is_not_null() & pl.col("currency").is_in(
         list(config.currencies)) & pl.col("fx_rate").is_null(), QuarantineReason.UNKNOWN_CURRENCY,
-        by_canonical.get("currency").source_field if "currency" in by_canonical else "currency",
+        by_canonical["currency"].source_field if "currency" in by_canonical else "currency",
         pl.concat_str([pl.col("currency"), pl.col(date_col).cast(pl.String)], separator=" on "))
 
     quarantine_rows = pl.concat(problems, how="vertical").collect() if problems else pl.DataFrame(

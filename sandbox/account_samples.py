@@ -10,15 +10,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-_FIRST = ("Acme Alpha Apex Atlas Aurora Beacon Blue Bright Cedar Citadel Cobalt Summit Crescent Delta Eagle Echo "
-          "Ember Evergreen Falcon First Frontier General Global Golden Granite Harbor Horizon Iron Juniper Keystone "
-          "Liberty Lumen Maple Meridian Metro Nova Oak Orion Pacific Peak Pioneer Polar Prime Quantum Radiant Red "
-          "Ridge River Sapphire Silver Sky Solar Spring Star Sterling Stone Sun Titan Trinity Union United Vertex "
-          "Vista West Willow Zenith").split()
-_SECOND = ("Air Analytics Bank Bio Brands Capital Cloud Consulting Data Dental Devices Digital Dynamics Energy "
-           "Engineering Foods Freight Games Health Holdings Industries Insurance Labs Logistics Media Medical Metals "
-           "Mills Mining Motors Networks Partners Pharma Power Retail Robotics Security Semiconductors Software "
-           "Solutions Systems Telecom Textiles Therapeutics Tools Travel Ventures Water Wireless Works").split()
+_FIRST = ["Acme", "Alpha", "Apex", "Atlas", "Aurora", "Beacon", "Blue", "Bright", "Cedar", "Citadel", "Cobalt", "Summit", "Crescent", "Delta", "Eagle", "Echo", "Ember", "Evergreen", "Falcon", "First", "Frontier", "General", "Global", "Golden", "Granite", "Harbor", "Horizon", "Iron", "Juniper", "Keystone", "Liberty", "Lumen", "Maple", "Meridian", "Metro", "Nova", "Oak", "Orion", "Pacific", "Peak", "Pioneer", "Polar", "Prime", "Quantum", "Radiant", "Red", "Ridge", "River", "Sapphire", "Silver", "Sky", "Solar", "Spring", "Star", "Sterling", "Stone", "Sun", "Titan", "Trinity", "Union", "United", "Vertex", "Vista", "West", "Willow", "Zenith"]
+_SECOND = ["Air", "Analytics", "Bank", "Bio", "Brands", "Capital", "Cloud", "Consulting", "Data", "Dental", "Devices", "Digital", "Dynamics", "Energy", "Engineering", "Foods", "Freight", "Games", "Health", "Holdings", "Industries", "Insurance", "Labs", "Logistics", "Media", "Medical", "Metals", "Mills", "Mining", "Motors", "Networks", "Partners", "Pharma", "Power", "Retail", "Robotics", "Security", "Semiconductors", "Software", "Solutions", "Systems", "Telecom", "Textiles", "Therapeutics", "Tools", "Travel", "Ventures", "Water", "Wireless", "Works"]
 _THIRD = ("", "", "", "Group", "International", "Services", "Technologies", "North", "Labs", "Company")
 _LEGAL = ("", "", "Inc.", "LLC", "Ltd", "Corp.", "GmbH", "S.A.", "plc", "Co.")
 _COUNTRIES = ("US", "US", "US", "GB", "DE", "FR", "CA", "AU", "NL", "ES")

@@ -11,6 +11,7 @@ from domain.errors import DecisionConflict, NotFound
 from domain.roles import Access, Permission
 from storage import audit, review
 from storage.accounts import links_of
+from storage.db import fetch
 from storage.tables import AccountCrosswalk, AccountMatch, CanonicalAccount, utcnow
 
 
@@ -31,18 +32,19 @@ def link_parent(session: Session, match_id: int, seen_version: int, *, parent_id
     if parent_id not in (match.account_id_a, match.account_id_b):
         raise DecisionConflict(f"Account #{parent_id} is not one of the pair #{match_id}; reload the page.")
     child_id = match.account_id_b if parent_id == match.account_id_a else match.account_id_a
-    parent, child = session.get(CanonicalAccount, parent_id), session.get(CanonicalAccount, child_id)
+    parent, child = fetch(session, CanonicalAccount, parent_id), fetch(session, CanonicalAccount, child_id)
     if parent.merged_into_id or child.merged_into_id:
         raise DecisionConflict(f"{parent.name} or {child.name} was merged into another account; reload to see it.")
-    ancestor, seen = parent, set()
+    ancestor: CanonicalAccount | None = parent
+    seen: set[int] = set()
     while ancestor is not None and ancestor.id not in seen:
         if ancestor.id == child.id:
             raise DecisionConflict(f"{child.name} is already above {parent.name} in the account hierarchy; linking "
                                    "it below would make a loop.")
         seen.add(ancestor.id)
-        ancestor = session.get(CanonicalAccount, ancestor.parent_id) if ancestor.parent_id else None
+        ancestor = fetch(session, CanonicalAccount, ancestor.parent_id) if ancestor.parent_id else None
     review.decide(session, "account", match_id, seen_version, review.LINKED, actor=actor)
-    match = session.get(AccountMatch, match_id)
+    match = fetch(session, AccountMatch, match_id)
     match.moved_links_json = json.dumps({"child": child.id, "previous_parent": child.parent_id})
     match.parent_account_id = parent.id
     child.parent_id = parent.id
@@ -61,7 +63,7 @@ def unlink_parent(session: Session, match_id: int, *, access: Access) -> None:
     if match is None or match.status != review.LINKED:
         raise NotFound(f"Link #{match_id} is not in force; reload the page.")
     record = json.loads(match.moved_links_json or "{}")
-    child = session.get(CanonicalAccount, record.get("child"))
+    child = fetch(session, CanonicalAccount, record.get("child"))
     if child is not None and child.parent_id == match.parent_account_id:
         child.parent_id = record.get("previous_parent")
         session.add(child)
@@ -79,17 +81,17 @@ def merge_pair(session: Session, match_id: int, seen_version: int, *, surviving_
     match = session.get(AccountMatch, match_id)
     if match is None:
         raise NotFound(f"Duplicate suggestion #{match_id} no longer exists; reload the page.")
-    keep, fold = session.get(CanonicalAccount, match.account_id_a), session.get(CanonicalAccount, match.account_id_b)
+    keep, fold = fetch(session, CanonicalAccount, match.account_id_a), fetch(session, CanonicalAccount, match.account_id_b)
     if keep.merged_into_id or fold.merged_into_id:
         raise DecisionConflict(f"{keep.name} or {fold.name} was already merged elsewhere; reload to see it.")
     review.decide(session, "account", match_id, seen_version, review.MERGED, actor=actor)
+    match = fetch(session, AccountMatch, match_id)  # decide() changed its version and status
     links = links_of(session, fold.id)
     moved = [link.id for link in links]
     for link in links:
         link.canonical_account_id = keep.id
         link.decided_by = f"merged by {actor}"
         session.add(link)
-    match = session.get(AccountMatch, match_id)
     match.moved_links_json = json.dumps({"links": moved, "old_name": keep.name})
     fold.merged_into_id = keep.id
     keep.name = surviving_name
@@ -108,7 +110,7 @@ def unmerge_pair(session: Session, match_id: int, *, access: Access) -> None:
     if match is None or match.status != review.MERGED:
         raise NotFound(f"Merge #{match_id} is not in force; reload the page.")
     record = json.loads(match.moved_links_json or "{}")
-    keep, fold = session.get(CanonicalAccount, match.account_id_a), session.get(CanonicalAccount, match.account_id_b)
+    keep, fold = fetch(session, CanonicalAccount, match.account_id_a), fetch(session, CanonicalAccount, match.account_id_b)
     for link_id in record.get("links", []):
         link = session.get(AccountCrosswalk, link_id)
         if link is not None:

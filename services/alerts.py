@@ -196,7 +196,7 @@ def alert_after_run(engine: Engine, run_id: int, *, error: BaseException | None 
     Never raises: an alert that cannot be evaluated or sent must not turn a good run into a failed one.
     """
     from storage.alerts import add_alert, get_alert_settings, previous_full_runs
-    from storage.db import session_scope
+    from storage.db import fetch, session_scope
     from storage.tables import SyncRun, Workspace
 
     try:
@@ -210,7 +210,7 @@ def alert_after_run(engine: Engine, run_id: int, *, error: BaseException | None 
                              isinstance(error, CredentialsError))
             previous = [r.rows_read for r in previous_full_runs(session, run.workspace_id, run.id)]
             fired = evaluate(facts, previous, AlertRules.from_settings(settings))
-            workspace_name = session.get(Workspace, run.workspace_id).name
+            workspace_name = fetch(session, Workspace, run.workspace_id).name
             alerts = [add_alert(session, run.workspace_id, run.id, f.rule, f.message) for f in fired]
         if alerts:
             # Deliveries after the alerts are committed, so a slow channel never holds a transaction open.

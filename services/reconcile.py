@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import polars as pl
 from sqlmodel import Session
@@ -10,8 +11,21 @@ from sqlmodel import Session
 from domain.config import Settings
 from domain.roles import Access, Permission
 from services.connections import connector_for
-from storage.accounts import ReconcileResult, reconcile_by_id
+from storage import audit
+from storage.accounts import crosswalk_links
 from storage.connections import get_connection
+from storage.tables import AccountCrosswalk, CanonicalAccount, utcnow
+
+BY_ID_RULE = "rule: same CRM ID"
+
+
+@dataclass(frozen=True)
+class ReconcileResult:
+    created: int
+    renamed: int
+    unchanged: int
+    renames: list[tuple[str, str, str]]  # (CRM ID, old name, new name)
+
 
 # Source columns that hold each account attribute, across Salesforce, HubSpot and file exports.
 _CANDIDATES = {
@@ -48,3 +62,61 @@ def reconcile_accounts(session: Session, connection_id: int, object_name: str, s
     connection = get_connection(session, connection_id)
     read = connector_for(connection, settings).read(object_name)
     return reconcile_by_id(session, connection.workspace_id, connection.source_key, accounts_frame(read), actor=access.actor)
+
+
+def reconcile_by_id(session: Session, workspace_id: int, source: str, accounts: pl.DataFrame, *, actor: str) -> ReconcileResult:
+    """Give every CRM account ID in `accounts` a canonical account; renames keep their account.
+
+    `accounts` columns: source_account_id, name, and optionally website, country, parent_source_id.
+    A canonical name that still equals the old CRM name follows the rename; one a person curated stays.
+    """
+    existing = crosswalk_links(session, workspace_id, source)
+    created, renames, unchanged = 0, [], 0
+    new_links: dict[str, CanonicalAccount] = {}
+    for record in accounts.unique("source_account_id", keep="first").to_dicts():
+        account_id, name = record["source_account_id"], record.get("name") or record["source_account_id"]
+        link = existing.get(account_id)
+        if link is None:
+            account = CanonicalAccount(workspace_id=workspace_id, name=name, website=record.get("website"),
+                                       country=record.get("country"))
+            session.add(account)
+            new_links[account_id] = account
+            created += 1
+            continue
+        if link.source_name != name:
+            canonical = session.get(CanonicalAccount, link.canonical_account_id)
+            if canonical is not None and canonical.name == link.source_name:
+                canonical.name = name
+                session.add(canonical)
+            renames.append((account_id, link.source_name or "", name))
+            link.source_name = name
+            session.add(link)
+        else:
+            unchanged += 1
+    session.flush()
+    now = utcnow()
+    for account_id, account in new_links.items():
+        name = account.name
+        session.add(AccountCrosswalk(workspace_id=workspace_id, source=source, source_account_id=account_id,
+                                     source_name=name, canonical_account_id=account.id, status="approved",
+                                     decided_by=BY_ID_RULE, decided_at=now))
+    _link_parents(session, workspace_id, source, accounts)
+    session.flush()
+    audit.record(session, actor=actor, action="reconcile", entity="accounts", entity_id=source, workspace_id=workspace_id,
+                 detail={"created": created, "renamed": len(renames), "unchanged": unchanged,
+                         "renames": renames[:50]})
+    return ReconcileResult(created, len(renames), unchanged, renames)
+
+
+def _link_parents(session: Session, workspace_id: int, source: str, accounts: pl.DataFrame) -> None:
+    if "parent_source_id" not in accounts.columns:
+        return
+    session.flush()
+    links = {key: row.canonical_account_id for key, row in crosswalk_links(session, workspace_id, source).items()}
+    pairs = accounts.filter(pl.col("parent_source_id").is_not_null()).select("source_account_id", "parent_source_id")
+    for child, parent in pairs.iter_rows():
+        if child in links and parent in links:
+            account = session.get(CanonicalAccount, links[child])
+            if account is not None and account.parent_id != links[parent]:
+                account.parent_id = links[parent]
+                session.add(account)

@@ -7,7 +7,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from domain.insights.data import FX_SCHEMA, RevenueData, shape_revenue_data
-from storage.db import session_scope
+from storage.db import fetch, session_scope
 from storage.insights import account_hierarchy, live_movements, live_opportunities, load_plan
 from storage.mappings import latest_mapping
 from storage.tables import Workspace
@@ -17,7 +17,7 @@ from storage.workspaces import load_stage_set
 def load_revenue_data(engine: Engine, workspace_id: int) -> RevenueData:
     """Read and shape everything the insights need for one workspace."""
     with session_scope(engine) as session:
-        workspace = session.get(Workspace, workspace_id)
+        workspace = fetch(session, Workspace, workspace_id)
         stages = tuple(load_stage_set(session, workspace_id))
         mapping = latest_mapping(session, workspace_id)
     reporting = mapping[1].reporting_currency if mapping else workspace.reporting_currency

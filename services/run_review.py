@@ -16,7 +16,7 @@ from storage.frames import read_workspace_table
 from storage.mappings import latest_mapping
 
 # Where a user fixes each kind of problem.
-FIX_STEP: dict[str, tuple[str, str]] = {
+FIX_STEP: dict[QuarantineReason, tuple[str, str]] = {
     QuarantineReason.UNMAPPED_STAGE: ("mapping", "Map the stage in step 3"),
     QuarantineReason.UNMAPPED_COMPONENT: ("mapping", "Map the movement type in step 3"),
     QuarantineReason.UNRECONCILED_ACCOUNT: ("reconcile", "Reconcile the account in step 4"),

@@ -6,32 +6,20 @@ duplicates (two CRM IDs onto one canonical account) is a reviewed decision and i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
-from storage import audit
-from storage.tables import AccountCrosswalk, CanonicalAccount, Connection, utcnow
+from storage.tables import AccountCrosswalk, CanonicalAccount, Connection, table_of
 
 CROSSWALK_SCHEMA = {"source": pl.String, "source_account_id": pl.String, "account_id": pl.Int64}
-BY_ID_RULE = "rule: same CRM ID"
-
-
-@dataclass(frozen=True)
-class ReconcileResult:
-    created: int
-    renamed: int
-    unchanged: int
-    renames: list[tuple[str, str, str]]  # (CRM ID, old name, new name)
 
 
 def load_crosswalk(engine: Engine | Session, workspace_id: int) -> pl.DataFrame:
     """Approved crosswalk rows as a frame: source, source_account_id, account_id (read on its own connection, or in
     a unit of work's session)."""
-    table = AccountCrosswalk.__table__  # type: ignore[attr-defined]
+    table = table_of(AccountCrosswalk)
     statement = select(table.c.source, table.c.source_account_id, table.c.canonical_account_id.label("account_id")).where(
         table.c.workspace_id == workspace_id, table.c.status == "approved")
     if isinstance(engine, Session):
@@ -39,67 +27,14 @@ def load_crosswalk(engine: Engine | Session, workspace_id: int) -> pl.DataFrame:
     else:
         with engine.connect() as connection:
             frame = pl.read_database(statement, connection, schema_overrides=CROSSWALK_SCHEMA)
-    return frame.cast(CROSSWALK_SCHEMA) if frame.is_empty() else frame
+    return frame.cast(pl.Schema(CROSSWALK_SCHEMA)) if frame.is_empty() else frame
 
 
-def reconcile_by_id(session: Session, workspace_id: int, source: str, accounts: pl.DataFrame, *, actor: str) -> ReconcileResult:
-    """Give every CRM account ID in `accounts` a canonical account; renames keep their account.
-
-    `accounts` columns: source_account_id, name, and optionally website, country, parent_source_id.
-    A canonical name that still equals the old CRM name follows the rename; one a person curated stays.
-    """
-    existing = {row.source_account_id: row for row in session.exec(
-        sm_select(AccountCrosswalk).where(AccountCrosswalk.workspace_id == workspace_id, AccountCrosswalk.source == source))}
-    created, renames, unchanged = 0, [], 0
-    new_links: dict[str, CanonicalAccount] = {}
-    for record in accounts.unique("source_account_id", keep="first").to_dicts():
-        account_id, name = record["source_account_id"], record.get("name") or record["source_account_id"]
-        link = existing.get(account_id)
-        if link is None:
-            account = CanonicalAccount(workspace_id=workspace_id, name=name, website=record.get("website"),
-                                       country=record.get("country"))
-            session.add(account)
-            new_links[account_id] = account
-            created += 1
-            continue
-        if link.source_name != name:
-            canonical = session.get(CanonicalAccount, link.canonical_account_id)
-            if canonical is not None and canonical.name == link.source_name:
-                canonical.name = name
-                session.add(canonical)
-            renames.append((account_id, link.source_name or "", name))
-            link.source_name = name
-            session.add(link)
-        else:
-            unchanged += 1
-    session.flush()
-    now = utcnow()
-    for account_id, account in new_links.items():
-        name = account.name
-        session.add(AccountCrosswalk(workspace_id=workspace_id, source=source, source_account_id=account_id,
-                                     source_name=name, canonical_account_id=account.id, status="approved",
-                                     decided_by=BY_ID_RULE, decided_at=now))
-    _link_parents(session, workspace_id, source, accounts)
-    session.flush()
-    audit.record(session, actor=actor, action="reconcile", entity="accounts", entity_id=source, workspace_id=workspace_id,
-                 detail={"created": created, "renamed": len(renames), "unchanged": unchanged,
-                         "renames": renames[:50]})
-    return ReconcileResult(created, len(renames), unchanged, renames)
-
-
-def _link_parents(session: Session, workspace_id: int, source: str, accounts: pl.DataFrame) -> None:
-    if "parent_source_id" not in accounts.columns:
-        return
-    session.flush()
-    links = {row.source_account_id: row.canonical_account_id for row in session.exec(
-        sm_select(AccountCrosswalk).where(AccountCrosswalk.workspace_id == workspace_id, AccountCrosswalk.source == source))}
-    pairs = accounts.filter(pl.col("parent_source_id").is_not_null()).select("source_account_id", "parent_source_id")
-    for child, parent in pairs.iter_rows():
-        if child in links and parent in links:
-            account = session.get(CanonicalAccount, links[child])
-            if account is not None and account.parent_id != links[parent]:
-                account.parent_id = links[parent]
-                session.add(account)
+def crosswalk_links(session: Session, workspace_id: int, source: str) -> dict[str, AccountCrosswalk]:
+    """A source's crosswalk rows by CRM account ID."""
+    return {row.source_account_id: row for row in session.exec(
+        sm_select(AccountCrosswalk).where(AccountCrosswalk.workspace_id == workspace_id,
+                                          AccountCrosswalk.source == source))}
 
 
 def account_count(session: Session, workspace_id: int) -> int:
@@ -109,10 +44,10 @@ def account_count(session: Session, workspace_id: int) -> int:
 
 def accounts_overview(engine: Engine, workspace_id: int, limit: int = 500) -> pl.DataFrame:
     """Canonical accounts with the CRM IDs and names that map to them, for review tables."""
-    accounts = CanonicalAccount.__table__  # type: ignore[attr-defined]
-    links = AccountCrosswalk.__table__  # type: ignore[attr-defined]
+    accounts = table_of(CanonicalAccount)
+    links = table_of(AccountCrosswalk)
     parent = accounts.alias("parent")
-    connections = Connection.__table__  # type: ignore[attr-defined]
+    connections = table_of(Connection)
     statement = (
         select(accounts.c.name.label("account"), func.coalesce(connections.c.name, links.c.source).label("source"),
                links.c.source_account_id.label("CRM ID"), links.c.source_name.label("name in CRM"),
@@ -124,8 +59,7 @@ def accounts_overview(engine: Engine, workspace_id: int, limit: int = 500) -> pl
         .where(accounts.c.workspace_id == workspace_id).order_by(accounts.c.name).limit(limit)
     )
     with engine.connect() as connection:
-        return pl.read_database(statement, connection, schema_overrides={c: pl.String for c in (
-            "account", "source", "CRM ID", "name in CRM", "parent account", "matched by")})
+        return pl.read_database(statement, connection, schema_overrides=dict.fromkeys(("account", "source", "CRM ID", "name in CRM", "parent account", "matched by"), pl.String))
 
 
 def find_account(session: Session, workspace_id: int, key: str) -> CanonicalAccount:

@@ -10,17 +10,17 @@ from collections.abc import Iterator
 import polars as pl
 from sqlalchemy import String, any_, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from domain.canonical import Domain
 from domain.errors import NotFound
 from storage import sqlite_staging
 from storage.frames import table_schema
-from storage.tables import ArrMovement, ArrMovementHistory, Opportunity, OpportunityHistory, SyncRun
+from storage.tables import ArrMovement, ArrMovementHistory, Opportunity, OpportunityHistory, SyncRun, table_of
 
 CANONICAL_TABLE = {Domain.PIPELINE: "opportunities", Domain.ARR_ACTUALS: "arr_movements"}
-_MODEL = {Domain.PIPELINE: Opportunity, Domain.ARR_ACTUALS: ArrMovement}
-_HISTORY = {Domain.PIPELINE: OpportunityHistory, Domain.ARR_ACTUALS: ArrMovementHistory}
+_MODEL: dict[Domain, type[SQLModel]] = {Domain.PIPELINE: Opportunity, Domain.ARR_ACTUALS: ArrMovement}
+_HISTORY: dict[Domain, type[SQLModel]] = {Domain.PIPELINE: OpportunityHistory, Domain.ARR_ACTUALS: ArrMovementHistory}
 
 
 def _among(column, ids: list[str], dialect: str) -> Iterator:
@@ -52,7 +52,7 @@ class CanonicalRows:
 
         `columns` reads only those columns (a comparison needs the values, not the bookkeeping).
         """
-        table = _MODEL[domain].__table__  # type: ignore[attr-defined]
+        table = table_of(_MODEL[domain])
         full_schema = table_schema(CANONICAL_TABLE[domain])
         names = list(dict.fromkeys(columns)) if columns else list(full_schema)
         schema = {name: full_schema[name] for name in names}
@@ -65,18 +65,18 @@ class CanonicalRows:
         for among in _among(table.c.source_id, source_ids or [], connection.dialect.name):
             statement = select(*chosen).where(table.c.workspace_id == workspace_id, among)
             parts.append(pl.read_database(statement, connection, schema_overrides=schema))
-        frames = [p.cast(schema) if p.is_empty() else p for p in parts]
+        frames = [p.cast(pl.Schema(schema)) if p.is_empty() else p for p in parts]
         return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(schema=schema)
 
     def live_ids(self, workspace_id: int, domain: Domain) -> set[str]:
-        table = _MODEL[domain].__table__  # type: ignore[attr-defined]
+        table = table_of(_MODEL[domain])
         return set(self.session.execute(select(table.c.source_id).where(
             table.c.workspace_id == workspace_id, table.c.is_deleted.is_(False))).scalars())
 
     def sums(self, workspace_id: int, domain: Domain) -> pl.DataFrame:
         """The live rows summed in SQL, in the shape `domain.figures` reads: by stage (weighted_amount,
         amount_reporting) for pipeline, by movement component (arr_delta_reporting) for ARR."""
-        table = _MODEL[domain].__table__  # type: ignore[attr-defined]
+        table = table_of(_MODEL[domain])
         live = (table.c.workspace_id == workspace_id) & table.c.is_deleted.is_(False)
         if domain == Domain.PIPELINE:
             statement = select(table.c.stage, func.sum(table.c.weighted_amount).label("weighted_amount"),
@@ -88,13 +88,13 @@ class CanonicalRows:
                                func.sum(table.c.arr_delta_reporting).label("arr_delta_reporting")
                                ).where(live).group_by(table.c.movement_component)
             schema = {"movement_component": pl.String, "arr_delta_reporting": pl.Float64}
-        return pl.read_database(statement, self.session.connection(), schema_overrides=schema).cast(schema)
+        return pl.read_database(statement, self.session.connection(), schema_overrides=schema).cast(pl.Schema(schema))
 
 
     def _archive(self, workspace_id: int, domain: Domain, run_id: int, source_ids: list[str]) -> None:
         """Copy the current versions of these records into history, closed by `run_id` (O(changes))."""
-        table = _MODEL[domain].__table__  # type: ignore[attr-defined]
-        history = _HISTORY[domain].__table__  # type: ignore[attr-defined]
+        table = table_of(_MODEL[domain])
+        history = table_of(_HISTORY[domain])
         columns = [c.name for c in table.columns]
         for among in _among(table.c.source_id, source_ids, self.session.connection().dialect.name):
             chosen = select(*[table.c[c] for c in columns], literal(run_id).label("closed_by_run")).where(
@@ -108,7 +108,7 @@ class CanonicalRows:
         `replaced_ids` are the stored records the upserts supersede; new records need no archive or delete,
         which is what keeps a first full load of a million rows from touching the history at all.
         """
-        table = _MODEL[domain].__table__  # type: ignore[attr-defined]
+        table = table_of(_MODEL[domain])
         ids = replaced_ids
         self._archive(workspace_id, domain, run_id, ids + tombstone_ids)
         dialect = self.session.connection().dialect.name
@@ -130,20 +130,21 @@ class CanonicalRows:
         row if it was last written at or before R; records first written after R disappear. Everything the
         rollback replaces is archived too, so a rollback can itself be rolled back.
         """
-        if self.session.get(SyncRun, run_id) is None or self.session.get(SyncRun, run_id).workspace_id != workspace_id:
+        run = self.session.get(SyncRun, run_id)
+        if run is None or run.workspace_id != workspace_id:
             raise NotFound(f"Run #{run_id} does not exist in this workspace.")
         restored = {}
         for domain, name in CANONICAL_TABLE.items():
-            table = _MODEL[domain].__table__  # type: ignore[attr-defined]
-            history = _HISTORY[domain].__table__  # type: ignore[attr-defined]
+            table = table_of(_MODEL[domain])
+            history = table_of(_HISTORY[domain])
             schema = table_schema(name)
             connection = self.session.connection()
             current = pl.read_database(select(table).where(table.c.workspace_id == workspace_id), connection,
-                                       schema_overrides=schema).cast(schema)
+                                       schema_overrides=schema).cast(pl.Schema(schema))
             earlier = pl.read_database(
                 select(*[history.c[c] for c in schema]).where(history.c.workspace_id == workspace_id,
                                                               history.c.run_id <= run_id, history.c.closed_by_run > run_id),
-                connection, schema_overrides=schema).cast(schema)
+                connection, schema_overrides=schema).cast(pl.Schema(schema))
             keep = current.filter((pl.col("run_id") <= run_id) & ~pl.col("source_id").is_in(earlier["source_id"].implode()))
             replaced = current.filter(~pl.col("id").is_in(keep["id"].implode()))["source_id"].to_list()
             self._archive(workspace_id, domain, rollback_run_id, replaced)
@@ -174,8 +175,10 @@ def bulk_insert(session: Session, table, frame: pl.DataFrame) -> None:
             + [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if isinstance(t, pl.Date)]
             + [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if isinstance(t, pl.Boolean)])
         database = connection.engine.url.database
-        if sqlite_staging.can_stage(database, formatted.height):
-            sqlite_staging.staged_insert(connection.connection.dbapi_connection, database, table.name, formatted)
+        raw = connection.connection.dbapi_connection
+        assert raw is not None  # the connection is open inside the session's transaction
+        if database and sqlite_staging.can_stage(database, formatted.height):
+            sqlite_staging.staged_insert(raw, database, table.name, formatted)
             return
         statement = f'INSERT INTO {table.name} ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
         # Millions of short-lived row tuples only make the cycle collector rescan the heap; nothing
@@ -183,12 +186,14 @@ def bulk_insert(session: Session, table, frame: pl.DataFrame) -> None:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            connection.connection.dbapi_connection.cursor().executemany(statement, formatted.iter_rows())
+            raw.cursor().executemany(statement, formatted.iter_rows())  # type: ignore[arg-type]  # any iterable
         finally:
             if collecting:
                 gc.enable()
     elif dialect == "postgresql":
-        cursor = connection.connection.dbapi_connection.cursor()
+        raw = connection.connection.dbapi_connection
+        assert raw is not None  # the connection is open inside the session's transaction
+        cursor = raw.cursor()
         with cursor.copy(f'COPY {table.name} ({", ".join(columns)}) FROM STDIN') as copy:
             for row in frame.iter_rows():
                 copy.write_row(row)

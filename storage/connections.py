@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain.errors import NotFound, ValidationError
 from domain.source_kinds import SourceKind
@@ -16,7 +16,7 @@ from storage.tables import Connection, utcnow
 
 
 def list_connections(session: Session, workspace_id: int) -> list[Connection]:
-    return list(session.exec(select(Connection).where(Connection.workspace_id == workspace_id).order_by(Connection.id)))
+    return list(session.exec(select(Connection).where(Connection.workspace_id == workspace_id).order_by(col(Connection.id))))
 
 
 def get_connection(session: Session, connection_id: int) -> Connection:

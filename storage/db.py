@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -21,14 +22,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from domain.config import Settings, ensure_data_dir
-from domain.errors import SchemaOutdated, SchemaTooNew, StorageUnavailable, UnknownDatabase
+from domain.errors import NotFound, SchemaOutdated, SchemaTooNew, StorageUnavailable, UnknownDatabase
 from storage import sqlite_staging
 from storage.tables import utcnow
 
 log = logging.getLogger(__name__)
+RowT = TypeVar("RowT", bound=SQLModel)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -145,9 +147,9 @@ def open_database(settings: Settings) -> Engine:
         status = schema_status(engine)
     except SQLAlchemyError as exc:
         engine.dispose()
-        error = _unavailable(settings, exc)
-        log.error("database unavailable: %s", error)
-        raise error from exc
+        unavailable = _unavailable(settings, exc)
+        log.error("database unavailable: %s", unavailable)
+        raise unavailable from exc
     if status.is_empty:
         log.info("creating schema %s in %s", status.head, display_database_url(settings.database_url))
         command.upgrade(_alembic_config(engine), "head")
@@ -204,3 +206,11 @@ def display_database_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError as exc:
         raise StorageUnavailable(f"DATABASE_URL is not a valid database URL ({exc}).") from exc
+
+
+def fetch(session: Session, model: type[RowT], key: int) -> RowT:
+    """The stored row of `model` with this key; NotFound (with what to do) when it is gone meanwhile."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"{model.__name__} #{key} no longer exists; reload the page.")
+    return row

@@ -18,6 +18,7 @@ from storage.tables import (
     RevenuePlan,
     StageMapping,
     SyncRun,
+    table_of,
 )
 
 # Export name -> table. Names are what the CLI and the Exports page call them.
@@ -52,21 +53,21 @@ def _polars_type(sql_type) -> pl.DataType:
 
 def table_schema(name: str) -> dict[str, pl.DataType]:
     """Column name -> polars type of an exported table, from its SQL definition."""
-    table = WORKSPACE_TABLES[name].__table__  # type: ignore[attr-defined]
+    table = table_of(WORKSPACE_TABLES[name])
     return {column.name: _polars_type(column.type) for column in table.columns}
 
 
 def read_workspace_table(engine: Engine, name: str, workspace_id: int) -> pl.DataFrame:
     """All rows of one workspace table, ordered by id, typed from the table definition even when empty."""
-    table = WORKSPACE_TABLES[name].__table__  # type: ignore[attr-defined]
+    table = table_of(WORKSPACE_TABLES[name])
     statement = select(table).where(table.c.workspace_id == workspace_id).order_by(table.c.id)
     schema = table_schema(name)
     with engine.connect() as connection:
         frame = pl.read_database(statement, connection, schema_overrides=schema, infer_schema_length=None)
-    return frame.cast(schema) if frame.is_empty() else frame
+    return frame.cast(pl.Schema(schema)) if frame.is_empty() else frame
 
 
 def count_workspace_table(engine: Engine, name: str, workspace_id: int) -> int:
-    table = WORKSPACE_TABLES[name].__table__  # type: ignore[attr-defined]
+    table = table_of(WORKSPACE_TABLES[name])
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(table).where(table.c.workspace_id == workspace_id)).scalar_one()

@@ -3,33 +3,45 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine, and_, delete, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import Label
+from sqlalchemy.sql.selectable import NamedFromClause
 
+from domain.insights.data import first_date, last_date
 from domain.insights.plan import PLAN_SCHEMA
-from storage.tables import ArrMovement, AuditEntry, CanonicalAccount, Opportunity, RevenuePlan, SyncRun, utcnow
+from storage.tables import (
+    ArrMovement,
+    AuditEntry,
+    CanonicalAccount,
+    Opportunity,
+    RevenuePlan,
+    SyncRun,
+    table_of,
+    utcnow,
+)
 
 
-def _account_columns():
+def _account_columns() -> tuple[NamedFromClause, NamedFromClause, Label[Any], Label[Any]]:
     # A merged-away account reads as the account it was merged into, so figures follow the merge at once.
-    account, survivor = aliased(CanonicalAccount), aliased(CanonicalAccount)
-    account_id = func.coalesce(survivor.id, account.id).label("account_id")
-    name = func.coalesce(survivor.name, account.name).label("account")
+    account, survivor = table_of(CanonicalAccount).alias("account"), table_of(CanonicalAccount).alias("survivor")
+    account_id = func.coalesce(survivor.c.id, account.c.id).label("account_id")
+    name = func.coalesce(survivor.c.name, account.c.name).label("account")
     return account, survivor, account_id, name
 
 
 def live_opportunities(engine: Engine, workspace_id: int) -> pl.DataFrame:
     """Every opportunity that is not tombstoned, with its (surviving) canonical account's name."""
     account, survivor, account_id, name = _account_columns()
-    o = Opportunity.__table__.c  # type: ignore[attr-defined]
+    o = table_of(Opportunity).c
     statement = (select(o.source, o.source_id, o.name.label("opportunity"), account_id, name, o.segment, o.owner,
                         o.pipeline_id.label("pipeline"), o.stage, o.weight, o.amount, o.currency, o.amount_reporting,
                         o.weighted_amount, o.expected_close, o.run_id)
-                 .select_from(Opportunity.__table__)
-                 .outerjoin(account, account.id == o.account_id)
-                 .outerjoin(survivor, survivor.id == account.merged_into_id)
+                 .select_from(table_of(Opportunity))
+                 .outerjoin(account, account.c.id == o.account_id)
+                 .outerjoin(survivor, survivor.c.id == account.c.merged_into_id)
                  .where(and_(o.workspace_id == workspace_id, o.is_deleted.is_(False))))
     schema = {"source": pl.String, "source_id": pl.String, "opportunity": pl.String, "account_id": pl.Int64,
               "account": pl.String, "segment": pl.String, "owner": pl.String, "pipeline": pl.String,
@@ -42,12 +54,12 @@ def live_opportunities(engine: Engine, workspace_id: int) -> pl.DataFrame:
 def live_movements(engine: Engine, workspace_id: int) -> pl.DataFrame:
     """Every ARR movement that is not tombstoned, with its (surviving) canonical account's name."""
     account, survivor, account_id, name = _account_columns()
-    m = ArrMovement.__table__.c  # type: ignore[attr-defined]
+    m = table_of(ArrMovement).c
     statement = (select(m.source, m.source_id, account_id, name, m.effective_date, m.movement_component, m.arr_delta,
                         m.currency, m.arr_delta_reporting, m.run_id)
-                 .select_from(ArrMovement.__table__)
-                 .outerjoin(account, account.id == m.account_id)
-                 .outerjoin(survivor, survivor.id == account.merged_into_id)
+                 .select_from(table_of(ArrMovement))
+                 .outerjoin(account, account.c.id == m.account_id)
+                 .outerjoin(survivor, survivor.c.id == account.c.merged_into_id)
                  .where(and_(m.workspace_id == workspace_id, m.is_deleted.is_(False))))
     schema = {"source": pl.String, "source_id": pl.String, "account_id": pl.Int64, "account": pl.String,
               "effective_date": pl.Date, "movement_component": pl.String, "arr_delta": pl.Float64,
@@ -59,30 +71,31 @@ def data_version(engine: Engine, workspace_id: int) -> tuple:
     """Changes whenever the canonical data, the accounts (a merge, a parent link, or either undone) or the plan
     change: a cache key for the Revenue page."""
     with engine.connect() as connection:
-        last_run = connection.execute(select(func.max(SyncRun.id)).where(
-            SyncRun.workspace_id == workspace_id, SyncRun.status == "succeeded")).scalar_one()
-        plan = connection.execute(select(func.count(), func.max(RevenuePlan.uploaded_at)).where(
-            RevenuePlan.workspace_id == workspace_id)).one()
+        runs, plans, audit_log = table_of(SyncRun), table_of(RevenuePlan), table_of(AuditEntry)
+        last_run = connection.execute(select(func.max(runs.c.id)).where(
+            runs.c.workspace_id == workspace_id, runs.c.status == "succeeded")).scalar_one()
+        plan = connection.execute(select(func.count(), func.max(plans.c.uploaded_at)).where(
+            plans.c.workspace_id == workspace_id)).one()
         # Every account decision is audited, so the latest one marks the account hierarchy's version.
-        accounts = connection.execute(select(func.max(AuditEntry.id)).where(
-            AuditEntry.workspace_id == workspace_id, AuditEntry.entity == "accounts")).scalar_one()
+        accounts = connection.execute(select(func.max(audit_log.c.id)).where(
+            audit_log.c.workspace_id == workspace_id, audit_log.c.entity == "accounts")).scalar_one()
     return last_run, plan[0], str(plan[1]), accounts
 
 
 def account_hierarchy(engine: Engine, workspace_id: int) -> pl.DataFrame:
     """account_id, parent_id, account: every live canonical account and its parent, a merged-away parent read as
     the account it was merged into."""
-    account, parent = aliased(CanonicalAccount), aliased(CanonicalAccount)
-    statement = (select(account.id.label("account_id"),
-                        func.coalesce(parent.merged_into_id, parent.id).label("parent_id"),
-                        account.name.label("account"))
-                 .select_from(account).outerjoin(parent, parent.id == account.parent_id)
-                 .where(account.workspace_id == workspace_id, account.merged_into_id.is_(None)))
+    account, parent = table_of(CanonicalAccount).alias("account"), table_of(CanonicalAccount).alias("parent")
+    statement = (select(account.c.id.label("account_id"),
+                        func.coalesce(parent.c.merged_into_id, parent.c.id).label("parent_id"),
+                        account.c.name.label("account"))
+                 .select_from(account).outerjoin(parent, parent.c.id == account.c.parent_id)
+                 .where(account.c.workspace_id == workspace_id, account.c.merged_into_id.is_(None)))
     return _read(engine, statement, {"account_id": pl.Int64, "parent_id": pl.Int64, "account": pl.String})
 
 
 def load_plan(engine: Engine, workspace_id: int) -> pl.DataFrame:
-    p = RevenuePlan.__table__.c  # type: ignore[attr-defined]
+    p = table_of(RevenuePlan).c
     statement = select(p.month, p.segment, p.planned_ending_arr, p.planned_net_new_arr).where(
         p.workspace_id == workspace_id).order_by(p.month, p.segment)
     return _read(engine, statement, PLAN_SCHEMA)
@@ -92,7 +105,7 @@ def replace_plan(session, workspace_id: int, plan: pl.DataFrame, *, actor: str) 
     """Replace the workspace's plan with a validated one, in the caller's transaction."""
     from storage import audit
 
-    session.execute(delete(RevenuePlan).where(RevenuePlan.workspace_id == workspace_id))
+    session.execute(delete(table_of(RevenuePlan)).where(table_of(RevenuePlan).c.workspace_id == workspace_id))
     now = utcnow()
     for row in plan.to_dicts():  # a plan is a few hundred rows at most
         session.add(RevenuePlan(workspace_id=workspace_id, month=row["month"], segment=row["segment"] or "",
@@ -100,7 +113,7 @@ def replace_plan(session, workspace_id: int, plan: pl.DataFrame, *, actor: str) 
                                 planned_net_new_arr=row["planned_net_new_arr"], uploaded_by=actor, uploaded_at=now))
     months = plan["month"]
     audit.record(session, actor=actor, action="upload", entity="plan", workspace_id=workspace_id,
-                 detail={"rows": plan.height, "from": _iso(months.min()), "to": _iso(months.max())})
+                 detail={"rows": plan.height, "from": _iso(first_date(months)), "to": _iso(last_date(months))})
     return plan.height
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
-from storage.tables import QuarantinedRow, utcnow
+from storage.tables import QuarantinedRow, table_of, utcnow
 
 
 class Quarantine:
@@ -26,7 +26,7 @@ class Quarantine:
             QuarantinedRow.source_object == object_name, col(QuarantinedRow.released_run_id).is_(None))).all()
         seen: dict[str, dict] = {}
         for source_id, payload in rows:
-            if payload and source_id not in seen:
+            if payload and source_id and source_id not in seen:
                 seen[source_id] = json.loads(payload)
         return list(seen.values())
 
@@ -34,11 +34,12 @@ class Quarantine:
                            quarantine: pl.DataFrame) -> None:
         """Release the open quarantine of the objects this run read, and record what it quarantined now."""
         for source, object_name in objects:
-            self.session.execute(update(QuarantinedRow.__table__).where(  # type: ignore[attr-defined]
-                QuarantinedRow.workspace_id == workspace_id, QuarantinedRow.source == source,
-                QuarantinedRow.source_object == object_name, col(QuarantinedRow.released_run_id).is_(None),
+            table = table_of(QuarantinedRow)
+            self.session.execute(update(table).where(
+                table.c.workspace_id == workspace_id, table.c.source == source,
+                table.c.source_object == object_name, table.c.released_run_id.is_(None),
             ).values(released_run_id=run_id))
         if quarantine.height:
             rows = quarantine.with_columns(pl.lit(workspace_id).alias("workspace_id"), pl.lit(run_id).alias("run_id"),
                                            pl.lit(utcnow()).alias("created_at")).to_dicts()
-            self.session.execute(insert(QuarantinedRow.__table__), rows)  # type: ignore[attr-defined]
+            self.session.execute(insert(table_of(QuarantinedRow)), rows)

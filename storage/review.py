@@ -9,9 +9,10 @@ when, the suggestion, its score and the final choice.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
@@ -24,8 +25,10 @@ from storage.tables import (
     Connection,
     FieldMapping,
     LlmAnswer,
+    ReviewedSuggestion,
     StageMapping,
     ValueMapping,
+    table_of,
     utcnow,
 )
 
@@ -34,7 +37,8 @@ APPROVED, REJECTED, SUGGESTED, MERGED, LINKED = "approved", "rejected", "suggest
 # reviewed either, so it stays out of the review table and a later 'Suggest mappings' may still suggest it.
 SEEN = "seen"
 DRIFT_ORIGIN = "drift guard"
-KINDS = {"field": FieldMapping, "stage": StageMapping, "value": ValueMapping, "account": AccountMatch}
+KINDS: dict[str, type[ReviewedSuggestion]] = {"field": FieldMapping, "stage": StageMapping, "value": ValueMapping,
+                                              "account": AccountMatch}
 _TARGET_COLUMN = {"field": "canonical_field", "stage": "canonical_stage", "value": "target", "account": None}
 
 
@@ -115,14 +119,14 @@ def decide(session: Session, kind: str, row_id: int, seen_version: int, decision
         from domain.suggestions.fields import canonical_type
 
         values["field_type"] = canonical_type(target).value if target else "string"
-    table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     result = session.execute(update(table).where(table.c.id == row_id, table.c.version == seen_version).values(**values))
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         session.refresh(row)
         raise DecisionConflict(f"{_subject(kind, row)} was decided by {row.decided_by or 'someone else'} "
                                f"({row.status}) while you were reviewing; your choice was not applied. Reload to see it.")
     audit.record(session, actor=actor, action=decision, entity=f"{kind}_suggestion", entity_id=row_id,
-                 workspace_id=row.workspace_id,
+                 workspace_id=getattr(row, "workspace_id"),  # noqa: B009 - every kind has one; the base class does not
                  detail={"subject": _subject(kind, row), "suggested": row.suggested, "score": row.score,
                          "band": row.band, "final": target if target is not None else (getattr(row, column) if column else None)})
 
@@ -139,30 +143,32 @@ def _subject(kind: str, row) -> str:
 
 def accept_auto_band(session: Session, kind: str, workspace_id: int, *, actor: str) -> int:
     """Approve every pending suggestion in the auto-accept band (each as its own audited decision)."""
-    model = KINDS[kind]
-    rows = session.exec(sm_select(model).where(model.workspace_id == workspace_id, model.status == SUGGESTED,
-                                               model.band == Band.AUTO_ACCEPT.value)).all()
+    table = table_of(KINDS[kind])
+    rows = session.execute(select(table.c.id, table.c.version).where(
+        table.c.workspace_id == workspace_id, table.c.status == SUGGESTED,
+        table.c.band == Band.AUTO_ACCEPT.value)).all()
     accepted = 0
-    for row in rows:
+    for row_id, version in rows:
         try:
-            decide(session, kind, row.id, row.version, APPROVED, actor=actor)
+            decide(session, kind, row_id, version, APPROVED, actor=actor)
             accepted += 1
         except DecisionConflict:
             continue  # someone decided it a moment ago: their decision stands
     return accepted
 
 
-def approved(session: Session, kind: str, workspace_id: int) -> list:
+def approved(session: Session, kind: str, workspace_id: int) -> list[Any]:
     """Every approved suggestion of one kind (field, stage, value) in the workspace."""
-    model = KINDS[kind]
-    return list(session.exec(sm_select(model).where(model.workspace_id == workspace_id, model.status == APPROVED)))
+    model, table = KINDS[kind], table_of(KINDS[kind])
+    return list(session.exec(sm_select(model).where(table.c.workspace_id == workspace_id,
+                                                    table.c.status == APPROVED)))
 
 
 def review_frame(engine: Engine, kind: str, workspace_id: int) -> pl.DataFrame:
     """Suggestions of one kind for the review table, most uncertain first (pending before decided)."""
     model = KINDS[kind]
-    table = model.__table__  # type: ignore[attr-defined]
-    connections = Connection.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
+    connections = table_of(Connection)
     statement = select(table, connections.c.name.label("connection")).outerjoin(
         connections, connections.c.id == table.c.connection_id) if "connection_id" in table.c else select(table)
     statement = statement.where(table.c.workspace_id == workspace_id, table.c.status != SEEN)
@@ -176,9 +182,9 @@ def review_frame(engine: Engine, kind: str, workspace_id: int) -> pl.DataFrame:
 
 
 def review_counts(session: Session, kind: str, workspace_id: int) -> dict[str, int]:
-    model = KINDS[kind]
-    rows = session.exec(sm_select(model.status, model.band).where(model.workspace_id == workspace_id,
-                                                                   model.status != SEEN)).all()
+    table = table_of(KINDS[kind])
+    rows = session.execute(select(table.c.status, table.c.band).where(table.c.workspace_id == workspace_id,
+                                                                       table.c.status != SEEN)).all()
     counts = {"pending": 0, "approved": 0, "rejected": 0, "merged": 0, "auto": 0}
     for status, band in rows:
         counts["pending" if status == SUGGESTED else status] = counts.get(
@@ -218,8 +224,8 @@ def hold_for_review(session: Session, workspace_id: int, connection_id: int, obj
 
 def fields_held_for_review(engine: Engine, workspace_id: int) -> pl.DataFrame:
     """Pending fields the drift guard held: connection, object, field, what the engine would map it to, why."""
-    table = FieldMapping.__table__  # type: ignore[attr-defined]
-    connections = Connection.__table__  # type: ignore[attr-defined]
+    table = table_of(FieldMapping)
+    connections = table_of(Connection)
     statement = (select(connections.c.name.label("source"), table.c.object_name.label("object"),
                         table.c.source_field.label("field"), table.c.suggested.label("suggested mapping"),
                         table.c.reason.label("why"))
@@ -237,7 +243,7 @@ def fields_held_for_review(engine: Engine, workspace_id: int) -> pl.DataFrame:
 
 def live_accounts(session: Session, workspace_id: int) -> pl.DataFrame:
     """Canonical accounts not merged into another: id, name, website, country, parent_id (read in `session`)."""
-    table = CanonicalAccount.__table__  # type: ignore[attr-defined]
+    table = table_of(CanonicalAccount)
     statement = select(table.c.id, table.c.name, table.c.website, table.c.country, table.c.parent_id).where(
         table.c.workspace_id == workspace_id, table.c.merged_into_id.is_(None))
     session.flush()
@@ -273,8 +279,8 @@ def store_duplicate_pairs(session: Session, workspace_id: int, pairs: pl.DataFra
 
 def duplicate_review_frame(engine: Engine, workspace_id: int) -> pl.DataFrame:
     """Suggested pairs (same-company and related) with both accounts' names, websites and countries side by side."""
-    matches = AccountMatch.__table__  # type: ignore[attr-defined]
-    accounts = CanonicalAccount.__table__  # type: ignore[attr-defined]
+    matches = table_of(AccountMatch)
+    accounts = table_of(CanonicalAccount)
     a, b = accounts.alias("a"), accounts.alias("b")
     statement = (select(matches.c.id, matches.c.version, matches.c.status, matches.c.score, matches.c.band,
                         matches.c.reason, matches.c.cluster, matches.c.decided_by, matches.c.relation,

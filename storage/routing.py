@@ -14,7 +14,7 @@ from storage.tables import Connection, DomainRoute, utcnow
 def load_routes(session: Session, workspace_id: int) -> dict[Domain, list[DomainRoute]]:
     """Routes per domain, highest priority first."""
     rows = session.exec(
-        select(DomainRoute).where(DomainRoute.workspace_id == workspace_id).order_by(DomainRoute.domain, DomainRoute.priority)
+        select(DomainRoute).where(DomainRoute.workspace_id == workspace_id).order_by(col(DomainRoute.domain), col(DomainRoute.priority))
     )
     routes: dict[Domain, list[DomainRoute]] = {domain: [] for domain in Domain}
     for row in rows:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from storage import audit
+from storage.db import fetch
 from storage.tables import SyncSchedule, WorkerHeartbeat, utcnow
 
 WORKER_ALIVE_WITHIN = timedelta(minutes=2)  # the worker beats every 30 s; two minutes of silence means it stopped
@@ -33,13 +34,13 @@ def save_schedule(session: Session, workspace_id: int, *, kind: str, every_minut
 def due_schedules(session: Session, now: datetime) -> list[SyncSchedule]:
     """Schedules whose next slot has come, oldest first."""
     return list(session.exec(select(SyncSchedule).where(
-        SyncSchedule.kind != "off", col(SyncSchedule.next_due_at).is_not(None), SyncSchedule.next_due_at <= now,
+        SyncSchedule.kind != "off", col(SyncSchedule.next_due_at).is_not(None), col(SyncSchedule.next_due_at) <= now,
     ).order_by(col(SyncSchedule.next_due_at))).all())
 
 
 def mark_fired(session: Session, schedule_id: int, *, fired_at: datetime, next_due_at: datetime | None,
                outcome: str) -> None:
-    row = session.get(SyncSchedule, schedule_id)
+    row = fetch(session, SyncSchedule, schedule_id)
     row.last_fired_at, row.next_due_at, row.last_outcome = fired_at, next_due_at, outcome
     session.add(row)
 

@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from types import ModuleType
 
 import polars as pl
 
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 STAGED_FROM_ROWS = 20_000  # below this, executemany is as fast and needs no scratch file
 _ALIAS_PREFIX = "rc_staging_"
 
+_adbc: ModuleType | None
 try:  # an optional speed-up: the product works without it
     import adbc_driver_sqlite.dbapi as _adbc
 except ImportError:  # pragma: no cover - exercised only where the driver is missing
@@ -40,6 +42,7 @@ def staged_insert(dbapi_connection, database: str, table: str, frame: pl.DataFra
     handle, scratch = tempfile.mkstemp(prefix=".rc-staging-", suffix=".db", dir=folder)
     os.close(handle)
     os.unlink(scratch)  # ADBC creates the database itself
+    assert _adbc is not None, "callers check can_stage() first"
     try:
         with _adbc.connect(scratch) as adbc:
             with adbc.cursor() as cursor:

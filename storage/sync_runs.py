@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel import select as sm_select
 
-from storage.db import session_scope
+from storage.db import fetch, session_scope
 from storage.tables import SyncRun, utcnow
 
 
@@ -69,7 +69,7 @@ def report_progress(engine: Engine, run_id: int, fraction: float | None = None, 
 def finish_run(engine: Engine, run_id: int, **fields: Any) -> None:
     """Close a run record (status, counts, error) in its own transaction."""
     with session_scope(engine) as session:
-        run = session.get(SyncRun, run_id)
+        run = fetch(session, SyncRun, run_id)
         for key, value in fields.items():
             setattr(run, key, value)
         run.finished_at = utcnow()

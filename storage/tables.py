@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -18,11 +18,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for column-level SQL (its columns compare as SQL, not as Python)."""
+    return model.__table__  # type: ignore[attr-defined]
+
+
 class Workspace(SQLModel, table=True):
     """A company's revenue setup: its connections, mappings and canonical data."""
 
     __tablename__ = "workspace"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     name: str = Field(max_length=80, unique=True)
     is_demo: bool = False
     reporting_currency: str = Field(default="USD", max_length=3)
@@ -34,7 +39,7 @@ class CanonicalStageRow(SQLModel, table=True):
 
     __tablename__ = "canonical_stage"
     __table_args__ = (UniqueConstraint("workspace_id", "key"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     key: str = Field(max_length=40)
     label: str = Field(max_length=80)
@@ -48,7 +53,7 @@ class Connection(SQLModel, table=True):
 
     __tablename__ = "connection"
     __table_args__ = (UniqueConstraint("workspace_id", "source_key"), UniqueConstraint("workspace_id", "name"))
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=80)
     # Stable key written into every canonical row's `source`; never changes after creation.
@@ -70,7 +75,7 @@ class DomainRoute(SQLModel, table=True):
         UniqueConstraint("workspace_id", "domain", "priority"),
         UniqueConstraint("workspace_id", "domain", "connection_id", "object_name"),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     domain: str = Field(max_length=20)
     connection_id: int = Field(foreign_key="connection.id")
@@ -102,7 +107,7 @@ class FieldMapping(ReviewedSuggestion, table=True):
 
     __tablename__ = "field_mapping"
     __table_args__ = (UniqueConstraint("workspace_id", "connection_id", "object_name", "source_field"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     connection_id: int = Field(foreign_key="connection.id")
     object_name: str = Field(max_length=120)
@@ -120,7 +125,7 @@ class StageMapping(ReviewedSuggestion, table=True):
 
     __tablename__ = "stage_mapping"
     __table_args__ = (UniqueConstraint("workspace_id", "connection_id", "pipeline_id", "stage_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     connection_id: int = Field(foreign_key="connection.id")
     pipeline_id: str = Field(max_length=120)
@@ -138,7 +143,7 @@ class ValueMapping(ReviewedSuggestion, table=True):
 
     __tablename__ = "value_mapping"
     __table_args__ = (UniqueConstraint("workspace_id", "connection_id", "object_name", "source_field", "source_value"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     connection_id: int = Field(foreign_key="connection.id")
     object_name: str = Field(max_length=120)
@@ -153,7 +158,7 @@ class AccountMatch(ReviewedSuggestion, table=True):
 
     __tablename__ = "account_match"
     __table_args__ = (UniqueConstraint("workspace_id", "account_id_a", "account_id_b"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     account_id_a: int = Field(foreign_key="canonical_account.id")
     account_id_b: int = Field(foreign_key="canonical_account.id")
@@ -177,7 +182,7 @@ class CanonicalAccount(SQLModel, table=True):
     """The one account finance reports on, whatever its CRM IDs and names."""
 
     __tablename__ = "canonical_account"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(max_length=255)
     parent_id: int | None = Field(default=None, foreign_key="canonical_account.id")
@@ -193,7 +198,7 @@ class AccountCrosswalk(SQLModel, table=True):
 
     __tablename__ = "account_crosswalk"
     __table_args__ = (UniqueConstraint("workspace_id", "source", "source_account_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     source: str = Field(max_length=40)
     source_account_id: str = Field(max_length=64)
@@ -238,7 +243,7 @@ class Opportunity(OpportunityVersion, table=True):
     # One canonical record per source ID (the higher-priority source wins it), and the only secondary
     # index: every extra index is paid on each of a million inserts, and nothing else looks rows up.
     __table_args__ = (UniqueConstraint("workspace_id", "source_id", name="ux_opportunity_workspace_source_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id")
     run_id: int | None = Field(default=None, foreign_key="sync_run.id")
     account_id: int | None = Field(default=None, foreign_key="canonical_account.id")
@@ -269,7 +274,7 @@ class ArrMovement(ArrMovementVersion, table=True):
 
     __tablename__ = "arr_movement"
     __table_args__ = (UniqueConstraint("workspace_id", "source_id", name="ux_arr_movement_workspace_source_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id")
     run_id: int | None = Field(default=None, foreign_key="sync_run.id")
     account_id: int | None = Field(default=None, foreign_key="canonical_account.id")
@@ -285,7 +290,7 @@ class SyncRun(SQLModel, table=True):
         Index("ux_sync_run_one_running", "workspace_id", unique=True,
               sqlite_where=text("status = 'running'"), postgresql_where=text("status = 'running'")),
     )
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id")
     trigger: str = Field(max_length=20)
     status: str = Field(default="running", max_length=12)
@@ -316,7 +321,7 @@ class QuarantinedRow(SQLModel, table=True):
     """A source row that did not roll up, with the reason and the offending value."""
 
     __tablename__ = "quarantined_row"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     run_id: int | None = Field(default=None, foreign_key="sync_run.id")
     domain: str = Field(max_length=20)
@@ -336,7 +341,7 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_workspace_at", "workspace_id", "at"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int | None = Field(default=None, foreign_key="workspace.id")
     at: datetime = Field(default_factory=utcnow)
     actor: str = Field(max_length=80)
@@ -350,7 +355,7 @@ class AppUser(SQLModel, table=True):
     """A person with a role. With no users defined, the local user acts as admin."""
 
     __tablename__ = "app_user"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     username: str = Field(max_length=80, unique=True)
     display_name: str = Field(max_length=120)
     role: str = Field(max_length=12)
@@ -367,7 +372,7 @@ class SourceCursor(SQLModel, table=True):
 
     __tablename__ = "source_cursor"
     __table_args__ = (UniqueConstraint("workspace_id", "connection_id", "object_name"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     connection_id: int = Field(foreign_key="connection.id")
     object_name: str = Field(max_length=120)
@@ -386,7 +391,7 @@ class MappingVersion(SQLModel, table=True):
 
     __tablename__ = "mapping_version"
     __table_args__ = (UniqueConstraint("workspace_id", "version"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     version: int
     yaml_text: str = Field(sa_column=Column(Text, nullable=False))
@@ -426,7 +431,7 @@ class RevenuePlan(SQLModel, table=True):
 
     __tablename__ = "revenue_plan"
     __table_args__ = (UniqueConstraint("workspace_id", "month", "segment"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     month: date
     segment: str = Field(default="", max_length=80)  # "" = the whole company
@@ -440,7 +445,7 @@ class SyncSchedule(SQLModel, table=True):
     """When the scheduler worker syncs a workspace: off, every N minutes, hourly, or daily at a local time."""
 
     __tablename__ = "sync_schedule"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", unique=True)
     kind: str = Field(default="off", max_length=12)
     every_minutes: int | None = None
@@ -458,7 +463,7 @@ class WorkerHeartbeat(SQLModel, table=True):
     """A running scheduler worker's sign of life, so the app can say whether schedules will fire."""
 
     __tablename__ = "worker_heartbeat"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     name: str = Field(max_length=200, unique=True)  # host:pid
     started_at: datetime = Field(default_factory=utcnow)
     beat_at: datetime = Field(default_factory=utcnow)
@@ -468,7 +473,7 @@ class AlertSettings(SQLModel, table=True):
     """A workspace's alert thresholds and channels. SMTP's password comes from the environment, never the database."""
 
     __tablename__ = "alert_settings"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", unique=True)
     quarantine_share_max: float = 0.02
     volume_factor: float = 3.0
@@ -488,7 +493,7 @@ class Alert(SQLModel, table=True):
     """Something about a run that a person should hear of: a failure, too many bad rows, a volume swing."""
 
     __tablename__ = "alert"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     run_id: int | None = Field(default=None, foreign_key="sync_run.id")
     rule: str = Field(max_length=40)
@@ -502,7 +507,7 @@ class AlertDelivery(SQLModel, table=True):
     """One attempt series to send an alert to one channel, with its outcome."""
 
     __tablename__ = "alert_delivery"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     alert_id: int = Field(foreign_key="alert.id", index=True)
     channel: str = Field(max_length=12)  # webhook | email
     target: str = Field(max_length=500)

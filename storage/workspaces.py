@@ -65,7 +65,7 @@ def load_stage_set(session: Session, workspace_id: int) -> list[CanonicalStage]:
     rows = session.exec(
         select(CanonicalStageRow)
         .where(CanonicalStageRow.workspace_id == workspace_id)
-        .order_by(CanonicalStageRow.sort_order)
+        .order_by(col(CanonicalStageRow.sort_order))
     )
     return [CanonicalStage(r.key, r.label, r.weight, StageSemantics(r.semantics), r.sort_order) for r in rows]
 

@@ -38,5 +38,5 @@ def account_group_rollup(data: RevenueData, filters: RevenueFilters, as_of: date
     arr = ending_arr_by(movements, data, month_end(as_of), ["account_group"])
     return (members.join(pipeline, on="account_group", how="left").join(arr, on="account_group", how="left")
             .with_columns(pl.col("open_pipeline", "weighted_pipeline", "ending_arr").fill_null(0.0))
-            .select(list(ROLLUP_SCHEMA)).cast(ROLLUP_SCHEMA)
+            .select(list(ROLLUP_SCHEMA)).cast(pl.Schema(ROLLUP_SCHEMA))
             .sort(["ending_arr", "weighted_pipeline", "account_group"], descending=[True, True, False]))

@@ -12,14 +12,15 @@ from datetime import date
 import polars as pl
 
 from domain.canonical import MOVEMENT_SIGN, MovementComponent
-from domain.insights.data import RevenueData, RevenueFilters, month_end, month_start
+from domain.insights.data import RevenueData, RevenueFilters, first_date, last_date, month_end, month_start
 
 COMPONENT_LABELS: dict[str, str] = {c.value: c.value.capitalize() for c in MovementComponent}
 BRIDGE_COLUMNS = ("step", "component", "amount", "kind", "bar_start", "bar_end", "accounts", "order")
 
 
 def _month_grid(movements: pl.DataFrame) -> pl.Series:
-    first, last = movements["effective_date"].min(), movements["effective_date"].max()
+    first, last = first_date(movements["effective_date"]), last_date(movements["effective_date"])
+    assert first is not None and last is not None, "callers pass movements with dates"
     return pl.date_range(month_start(first), month_start(last), "1mo", eager=True).alias("month")
 
 

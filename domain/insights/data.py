@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import polars as pl
 
@@ -65,6 +66,16 @@ class RevenueFilters:
             if chosen:
                 keep &= pl.col(column).is_in(list(chosen))
         return movements.filter(keep)
+
+
+def first_date(values: pl.Series) -> date | None:
+    """The earliest date of a date column (None when it has none)."""
+    return cast(date | None, values.min())
+
+
+def last_date(values: pl.Series) -> date | None:
+    """The latest date of a date column (None when it has none)."""
+    return cast(date | None, values.max())
 
 
 def month_start(day: date) -> date:

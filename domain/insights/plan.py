@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 import polars as pl
 
 from domain.errors import PlanFileError
 from domain.insights.arr_actuals import arr_by_month
-from domain.insights.data import RevenueData, RevenueFilters, month_start
+from domain.insights.data import RevenueData, RevenueFilters, last_date, month_start
 
 PLAN_COLUMNS = ("month", "segment", "planned_ending_arr", "planned_net_new_arr")
 PLAN_EXAMPLE = "month,segment,planned_ending_arr,planned_net_new_arr\n2026-01,Enterprise,1200000,50000\n"
@@ -73,7 +72,7 @@ def parse_plan(content: bytes) -> pl.DataFrame:
         pl.col("_month").alias("month"), pl.col("_segment").alias("segment"),
         *[(pl.col(f"_{c}") if c in figures else pl.lit(None, pl.Float64)).alias(c)
           for c in ("planned_ending_arr", "planned_net_new_arr")],
-    ).cast(PLAN_SCHEMA).sort("month", "segment")
+    ).cast(pl.Schema(PLAN_SCHEMA)).sort("month", "segment")
 
 
 def _first_bad(frame: pl.DataFrame, bad: pl.Expr, column: str, problem: str) -> None:
@@ -102,7 +101,8 @@ def plan_vs_actual(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
         plan = plan.filter(pl.col("month") <= month_start(filters.end))
     if plan.is_empty():
         return pl.DataFrame(schema=schema)
-    last: date = plan["month"].max()
+    last = last_date(plan["month"])
+    assert last is not None  # the plan is not empty
     parts = []
     for segment in plan["segment"].unique().sort().to_list():  # a handful of segments, each one vectorised
         scope = RevenueFilters(end=last, segments=(segment,) if segment else filters.segments)
@@ -117,4 +117,4 @@ def plan_vs_actual(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
         .alias("ending_variance_pct"),
         (pl.col("net_new_arr") - pl.col("planned_net_new_arr")).round(2).alias("net_new_variance"),
         pl.col("accounts").fill_null(0),
-    ).select(list(schema)).cast(schema).sort("month", "segment")
+    ).select(list(schema)).cast(pl.Schema(schema)).sort("month", "segment")

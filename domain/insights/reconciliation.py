@@ -71,7 +71,7 @@ def pipeline_arr_reconciliation(data: RevenueData, filters: RevenueFilters,
     ]
     return pl.concat([p.select([pl.col(c) if c in p.columns else pl.lit(None, t).alias(c)
                                 for c, t in RECONCILIATION_SCHEMA.items()]) for p in parts]
-                     ).cast(RECONCILIATION_SCHEMA).sort("case", "account", "expected_close", "effective_date",
+                     ).cast(pl.Schema(RECONCILIATION_SCHEMA)).sort("case", "account", "expected_close", "effective_date",
                                                         nulls_last=True)
 
 

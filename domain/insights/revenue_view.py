@@ -10,7 +10,7 @@ import polars as pl
 from domain.figures import weighted_open_pipeline
 from domain.insights.account_groups import account_group_rollup
 from domain.insights.arr_actuals import arr_bridge, arr_by_month, bridge_rows
-from domain.insights.data import RevenueData, RevenueFilters, open_stage_keys
+from domain.insights.data import RevenueData, RevenueFilters, first_date, last_date, month_start, open_stage_keys
 from domain.insights.plan import plan_vs_actual
 from domain.insights.reconciliation import ReconciliationRules, pipeline_arr_reconciliation, reconciliation_summary
 from domain.insights.weighted_pipeline import open_pipeline_rows, weighted_pipeline_by_month
@@ -68,8 +68,8 @@ def filter_options(data: RevenueData) -> FilterOptions:
         owners=sorted(o["owner"].unique().to_list()), pipelines=sorted(o["pipeline"].unique().to_list()),
         stages={k: labels[k] for k in open_stage_keys(data.stages)},
         account_groups=sorted(groups["account_group"].to_list()),
-        first_month=dates.min(), last_month=dates.max(),
-        last_actual_month=m["effective_date"].max().replace(day=1) if m["effective_date"].max() else None)
+        first_month=first_date(dates), last_month=last_date(dates),
+        last_actual_month=month_start(latest) if (latest := last_date(m["effective_date"])) else None)
 
 
 def _drill(frame: pl.DataFrame, columns: dict[str, str], access: Access, limit: int) -> pl.DataFrame:

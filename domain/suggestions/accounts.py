@@ -277,7 +277,7 @@ def judge(a: _Account, b: _Account, rarity: _Rarity) -> Verdict | None:
             score = 0.88  # unmeasured on real data, so never auto-accepted: a person confirms
         else:
             score = max(score, 0.97 if verdict.relation == SAME and score >= 0.80 else score)
-    elif other_domain:
+    elif other_domain and a.domain and b.domain:
         labels = sorted((a.domain.split(".")[0], b.domain.split(".")[0]), key=len)
         equal_names = a.tokens == b.tokens or a.squashed == b.squashed
         if labels[0] == labels[1] or equal_names and labels[0] in labels[1]:
@@ -304,7 +304,7 @@ def judge(a: _Account, b: _Account, rarity: _Rarity) -> Verdict | None:
 
 def _parent_of_domains(a: _Account, b: _Account) -> str:
     """The account whose website's name the other's contains is the parent (siemens.com of siemens-energy.com)."""
-    label_a, label_b = a.domain.split(".")[0], b.domain.split(".")[0]
+    label_a, label_b = (a.domain or "").split(".")[0], (b.domain or "").split(".")[0]
     return a.id if len(label_a) <= len(label_b) else b.id
 
 
@@ -349,8 +349,8 @@ def _judge_words(a: _Account, b: _Account, rarity: _Rarity, same_domain: bool) -
         short, long = (a, b) if len(a.squashed) <= 3 else (b, a)
         first = long.core.split()[0] if long.core else ""
         if len(short.squashed) == 3 and short.core == first and len(long.tokens) <= 3:
-            extras = " ".join(long.core.split()[1:])
-            return Verdict(SAME, 0.72, (f"'{short.core}' opens '{long.core}' ('{extras}' added), but so short a name "
+            added = " ".join(long.core.split()[1:])
+            return Verdict(SAME, 0.72, (f"'{short.core}' opens '{long.core}' ('{added}' added), but so short a name "
                                         "says little",), rule="short name opens")
         return None
     shared = tokens_a & tokens_b
@@ -359,7 +359,14 @@ def _judge_words(a: _Account, b: _Account, rarity: _Rarity, same_domain: bool) -
     if tokens_a == tokens_b or (a.squashed == b.squashed and len(a.squashed) >= 5):
         return _equal_names(a, b, rarity, regional)
     places = rarity.places
-    shorter, extras = (tokens_a, only_b) if not only_a else (tokens_b, only_a) if not only_b else (None, None)
+    shorter: frozenset[str] | None
+    extras: set[str]
+    if not only_a:
+        shorter, extras = tokens_a, only_b
+    elif not only_b:
+        shorter, extras = tokens_b, only_a
+    else:
+        shorter, extras = None, set()
     if shorter is not None and shared:
         if not (rarity.distinctive(shorter) or len(a.squashed if shorter == tokens_a else b.squashed) >= 5
                 and rarity.weight(shorter) >= rarity.weight(extras) * 1.5):
@@ -439,11 +446,13 @@ def suggest_duplicates(accounts: pl.DataFrame, *, thresholds: BandThresholds = D
     rarity = _Rarity(cores)
     used = pl.concat([survivors["a"], survivors["b"]]).unique()
     # Countries, scripts and legal forms repeat across a million accounts: one string object each.
-    shared: dict[str | None, str | None] = {}
-    rows = {idx: _Account(id_, name, core, chars, region and shared.setdefault(region, region),
-                          legal and shared.setdefault(legal, legal), domain,
-                          country and shared.setdefault(country, country), shared.setdefault(script, script),
-                          _expanded(core))
+    shared: dict[str, str] = {}
+
+    def one(value: str) -> str:
+        return shared.setdefault(value, value)
+
+    rows = {idx: _Account(id_, name, core, chars, region and one(region), legal and one(legal), domain,
+                          country and one(country), one(script), _expanded(core))
             for idx, id_, name, core, chars, region, legal, domain, country, script
             in frame.filter(pl.col("idx").is_in(used.implode()))
             .select("idx", "id", "name", "core", "chars", "region", "legal", "domain", "country_code", "script")

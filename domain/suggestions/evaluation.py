@@ -92,6 +92,7 @@ def evaluate_stages(path: Path = EVALUATION_DIR / "stages.csv") -> Score:
         if stage.is_closed or stage.probability is None or suggestion.band != Band.AUTO_ACCEPT:
             continue
         probability = normalise_probability(stage.probability, stage.system)
+        assert probability is not None  # the stage has one
         gap = {key: abs(probability - weight) for key, weight in weights.items()}
         against += suggestion.target in gap and gap[suggestion.target] > min(gap.values()) + 1e-9
     return replace(score, readings_disagree_auto=against)

@@ -10,9 +10,7 @@ from domain.suggestions.text import phrase
 
 # ISO 4217 codes in everyday use; a column of these is a currency column.
 CURRENCY_CODES = frozenset(
-    "USD EUR GBP JPY CHF CAD AUD NZD SEK NOK DKK PLN CZK HUF RON BGN HRK ISK TRY RUB UAH ILS AED SAR QAR KWD "
-    "BHD OMR EGP ZAR NGN KES MAD INR PKR BDT LKR CNY HKD TWD KRW SGD MYR THB IDR PHP VND BRL MXN ARS CLP COP PEN "
-    "UYU".split())
+    ["USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "HRK", "ISK", "TRY", "RUB", "UAH", "ILS", "AED", "SAR", "QAR", "KWD", "BHD", "OMR", "EGP", "ZAR", "NGN", "KES", "MAD", "INR", "PKR", "BDT", "LKR", "CNY", "HKD", "TWD", "KRW", "SGD", "MYR", "THB", "IDR", "PHP", "VND", "BRL", "MXN", "ARS", "CLP", "COP", "PEN", "UYU"])
 
 # CRM words for ARR movements (also the dictionary for movement-type values).
 MOVEMENT_WORDS: dict[str, str] = {

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
 
 import polars as pl
 from sqlalchemy import Engine
@@ -200,7 +202,7 @@ def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: st
     drifts: list[FieldDrift] = []
     quarantine_frames: list[pl.DataFrame] = []
     read_objects: list[tuple[str, str]] = []
-    cursors: list[tuple[int, str, object]] = []
+    cursors: list[tuple[int, str, datetime]] = []
     api_calls, done = 0, 0
     total_routes = max(sum(len(r) for r in context.routes.values()), 1)
     for domain, routes in context.routes.items():                     # read and transform: no database
@@ -237,7 +239,7 @@ def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: st
                     quarantine_frames.append(with_payload(result.quarantine, read, domain))
                 summary.quarantined += result.quarantine["source_id"].n_unique()
                 read_objects.append((connection.source_key, route.obj.object_name))
-                newest = read["source_modified_at"].max() if read.height else None
+                newest = cast(datetime | None, read["source_modified_at"].max()) if read.height else None
                 if newest is not None:
                     cursors.append((connection.id, route.obj.object_name, newest))
         if not parts:
@@ -279,7 +281,7 @@ def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: st
             uow.commit()
     totals = {k: sum(getattr(s, k) for s in summaries.values())
               for k in ("read", "added", "changed", "tombstoned", "quarantined")}
-    summary = SyncSummary(prepared.run_id, prepared.dry_run, prepared.mapping_version, summaries, api_calls,
+    outcome = SyncSummary(prepared.run_id, prepared.dry_run, prepared.mapping_version, summaries, api_calls,
                           time.perf_counter() - started, {name: round(seconds, 3) for name, seconds in phases.items()},
                           {d.where: d.new_names for d in drifts if d.new})
     report(1.0, "Done")
@@ -287,5 +289,5 @@ def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: st
     finish_run(engine, prepared.run_id, status="succeeded", mapping_version=prepared.mapping_version,  # trip 4
                api_calls=api_calls, rows_read=totals["read"], rows_added=totals["added"],
                rows_changed=totals["changed"], rows_tombstoned=totals["tombstoned"],
-               rows_quarantined=totals["quarantined"], summary_json=summary.to_json(), **lag)
-    return summary
+               rows_quarantined=totals["quarantined"], summary_json=outcome.to_json(), **lag)
+    return outcome

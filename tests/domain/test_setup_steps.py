@@ -27,7 +27,7 @@ def test_routing_one_domain_is_enough_and_the_other_is_flagged_optional():
 
 
 def test_mapping_needs_every_required_field_and_reviewed_stages():
-    base = dict(connections=1, connections_ok=1, routed_domains=frozenset({Domain.PIPELINE}))
+    base = {"connections": 1, "connections_ok": 1, "routed_domains": frozenset({Domain.PIPELINE})}
     partial = SetupFacts(**base, mapped_fields={Domain.PIPELINE: frozenset({"account", "stage"})}, stages_approved=3)
     state = progress(partial)[2]
     assert state.status == StepStatus.CURRENT and "amount, expected_close" in state.todo_note

@@ -121,7 +121,7 @@ def build() -> list[dict[str, str]]:
     for p in _rows("labelled_pairs.csv"):
         if p["relation"] == "same":
             joined = sorted({root(e) for e in entities_of_name[p["name_a"]] | entities_of_name[p["name_b"]]})
-            parent.update({e: joined[0] for e in joined})
+            parent.update(dict.fromkeys(joined, joined[0]))
     for r in records:
         r["entity"] = root(r["entity"])
     # A subsidiary names its parent company (name_a is the child, name_b the parent): such a pair is *related*.

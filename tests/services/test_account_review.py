@@ -7,9 +7,10 @@ import pytest
 from domain.errors import DecisionConflict, NotPermitted
 from domain.roles import Access, Role
 from services import account_review
+from services.reconcile import reconcile_by_id
 from services.startup import start
 from storage import review
-from storage.accounts import load_crosswalk, reconcile_by_id
+from storage.accounts import load_crosswalk
 from storage.audit import recent
 from storage.db import session_scope
 

@@ -62,7 +62,7 @@ def test_reconciliation_lists_each_kind_of_exception(data):
     ])
     # o4 and m3 agree (same account, five days, same amount): not an exception.
     assert "o4" not in exceptions["opportunity_id"].to_list()
-    summary = dict((r["case"], r["rows"]) for r in reconciliation_summary(exceptions).to_dicts())
+    summary = {r["case"]: r["rows"] for r in reconciliation_summary(exceptions).to_dicts()}
     assert summary == {AMOUNT_MISMATCH: 1, WON_WITHOUT_MOVEMENT: 1, MOVEMENT_WITHOUT_WON: 3}
 
 

@@ -2,8 +2,9 @@
 
 import polars as pl
 
+from services.reconcile import reconcile_by_id
 from services.startup import start
-from storage.accounts import account_count, accounts_overview, load_crosswalk, reconcile_by_id
+from storage.accounts import account_count, accounts_overview, load_crosswalk
 from storage.audit import recent
 from storage.db import session_scope
 
