@@ -40,16 +40,19 @@ def bench_extract(records: int, seed: int = 11) -> dict[str, dict[str, float]]:
     login = {"username": org.username, "password": org.password, "security_token": org.security_token}
     with SalesforceSandbox(org) as sandbox:
         rest = SalesforceConnector({"api_base_url": sandbox.url, "bulk_threshold": records + 1}, login, source_key="sf")
-        results["salesforce_rest"] = _timed("Salesforce REST (query)", lambda: rest.read("Opportunity"), records,
-                                            lambda: rest.api_calls)
+        results["salesforce_rest"] = _timed(
+            "Salesforce REST (query)", lambda: rest.read("Opportunity"), records, lambda: rest.api_calls
+        )
         bulk = SalesforceConnector({"api_base_url": sandbox.url, "bulk_threshold": 0}, login, source_key="sf")
-        results["salesforce_bulk2"] = _timed("Salesforce Bulk API 2.0", lambda: bulk.read("Opportunity"), records,
-                                             lambda: bulk.api_calls)
+        results["salesforce_bulk2"] = _timed(
+            "Salesforce Bulk API 2.0", lambda: bulk.read("Opportunity"), records, lambda: bulk.api_calls
+        )
     portal = demo_hubspot_portal(data=data)
     with HubSpotSandbox(portal) as sandbox:
         hubspot = HubSpotConnector({"host": sandbox.url}, {"access_token": portal.token}, source_key="hs")
-        results["hubspot"] = _timed("HubSpot (objects API)", lambda: hubspot.read("deals"), records,
-                                    lambda: hubspot.api_calls)
+        results["hubspot"] = _timed(
+            "HubSpot (objects API)", lambda: hubspot.read("deals"), records, lambda: hubspot.api_calls
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak_rss_mib={peak:.0f}")
     return results
@@ -102,11 +105,16 @@ def bench_sync(opportunities: int, movements: int, seed: int = 11) -> dict[str, 
     work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
     export = work / "export"
     started = time.perf_counter()
-    write_demo(DemoSpec(seed=seed, accounts=max(100, opportunities // 50), opportunities=opportunities,
-                        movements=movements), export)
-    print(f"generated {opportunities:,} opportunities and {movements:,} movements in {time.perf_counter() - started:.1f} s"
-          f" (peak memory {_peak_rss_mib():,.0f} MiB)")
+    write_demo(
+        DemoSpec(seed=seed, accounts=max(100, opportunities // 50), opportunities=opportunities, movements=movements),
+        export,
+    )
+    print(
+        f"generated {opportunities:,} opportunities and {movements:,} movements in {time.perf_counter() - started:.1f} s"
+        f" (peak memory {_peak_rss_mib():,.0f} MiB)"
+    )
     import gc
+
     gc.collect()
     if _reset_peak_rss():
         print("peak memory is counted from here: the generator is not part of a sync")
@@ -123,11 +131,25 @@ def bench_sync(opportunities: int, movements: int, seed: int = 11) -> dict[str, 
     engine = start(settings)
     with session_scope(engine) as session:
         workspace = create_workspace(session, "Bench", actor="bench")
-        connection = create_connection(session, workspace.id, name="demo", kind=SourceKind.FILE,
-                                       settings={"path": str(export)}, secrets=None, box=None, actor="bench")
-        save_routes(session, workspace.id, Domain.PIPELINE, [RouteChoice(connection.id, "opportunities")], actor="bench")
-        save_routes(session, workspace.id, Domain.ARR_ACTUALS, [RouteChoice(connection.id, "arr_movements")], actor="bench")
-        save_mapping(session, workspace.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="bench")
+        connection = create_connection(
+            session,
+            workspace.id,
+            name="demo",
+            kind=SourceKind.FILE,
+            settings={"path": str(export)},
+            secrets=None,
+            box=None,
+            actor="bench",
+        )
+        save_routes(
+            session, workspace.id, Domain.PIPELINE, [RouteChoice(connection.id, "opportunities")], actor="bench"
+        )
+        save_routes(
+            session, workspace.id, Domain.ARR_ACTUALS, [RouteChoice(connection.id, "arr_movements")], actor="bench"
+        )
+        save_mapping(
+            session, workspace.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="bench"
+        )
         reconcile_accounts(session, connection.id, "accounts", settings, access=system_access("bench"))
 
     started = time.perf_counter()
@@ -142,9 +164,13 @@ def bench_sync(opportunities: int, movements: int, seed: int = 11) -> dict[str, 
         frame = pl.read_csv(export / f"{name}.csv", infer_schema=False)
         touched = pl.int_range(pl.len()) % 100 == 7
         frame.with_columns(
-            pl.when(touched).then((pl.col(amount).cast(pl.Float64, strict=False) * 1.01).round(2).cast(pl.String))
-            .otherwise(pl.col(amount)).alias(amount),
-            pl.when(touched).then(pl.lit("2026-11-22T08:00:00.000+0000")).otherwise(pl.col("LastModifiedDate"))
+            pl.when(touched)
+            .then((pl.col(amount).cast(pl.Float64, strict=False) * 1.01).round(2).cast(pl.String))
+            .otherwise(pl.col(amount))
+            .alias(amount),
+            pl.when(touched)
+            .then(pl.lit("2026-11-22T08:00:00.000+0000"))
+            .otherwise(pl.col("LastModifiedDate"))
             .alias("LastModifiedDate"),
         ).write_csv(export / f"{name}.csv")
     started = time.perf_counter()
@@ -153,10 +179,15 @@ def bench_sync(opportunities: int, movements: int, seed: int = 11) -> dict[str, 
     print(f"incremental sync after 1% changed: {incremental_seconds:.2f} s  ({incremental.phases()})")
     for line in incremental.lines():
         print(f"  {line}")
-    figures = {"ratio": full_seconds / baseline, "peak_rss_mib": _peak_rss_mib(),
-               "incremental_ratio": incremental_seconds / full_seconds}
-    print(f"ratio={figures['ratio']:.2f} peak_rss_mib={figures['peak_rss_mib']:.0f} "
-          f"incremental_ratio={figures['incremental_ratio']:.3f}")
+    figures = {
+        "ratio": full_seconds / baseline,
+        "peak_rss_mib": _peak_rss_mib(),
+        "incremental_ratio": incremental_seconds / full_seconds,
+    }
+    print(
+        f"ratio={figures['ratio']:.2f} peak_rss_mib={figures['peak_rss_mib']:.0f} "
+        f"incremental_ratio={figures['incremental_ratio']:.3f}"
+    )
     engine.dispose()
     return figures
 
@@ -173,12 +204,19 @@ def bench_accounts(accounts: int, seed: int = 5) -> dict[str, float]:
     seconds = time.perf_counter() - started
     hits = run.pairs.join(planted, on=["account_id_a", "account_id_b"], how="semi").height
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"accounts {accounts:,}: {seconds:.2f} s, {run.pairs_compared:,} pairs compared "
-          f"({run.pairs_compared / max(accounts, 1):.1f} per account, all pairs would be "
-          f"{accounts * (accounts - 1) // 2:,}), {run.pairs.height:,} pairs suggested, "
-          f"{hits:,} of {planted.height:,} planted duplicates found, peak memory {peak:,.0f} MiB")
-    return {"seconds": seconds, "pairs_compared": run.pairs_compared, "peak_mib": peak,
-            "suggested": run.pairs.height, "planted_found": hits}
+    print(
+        f"accounts {accounts:,}: {seconds:.2f} s, {run.pairs_compared:,} pairs compared "
+        f"({run.pairs_compared / max(accounts, 1):.1f} per account, all pairs would be "
+        f"{accounts * (accounts - 1) // 2:,}), {run.pairs.height:,} pairs suggested, "
+        f"{hits:,} of {planted.height:,} planted duplicates found, peak memory {peak:,.0f} MiB"
+    )
+    return {
+        "seconds": seconds,
+        "pairs_compared": run.pairs_compared,
+        "peak_mib": peak,
+        "suggested": run.pairs.height,
+        "planted_found": hits,
+    }
 
 
 def bench_dashboard(opportunities: int, seed: int = 3) -> dict[str, float]:
@@ -212,40 +250,66 @@ def bench_dashboard(opportunities: int, seed: int = 3) -> dict[str, float]:
     currency = np.where(rng.random(opportunities) < 0.2, "EUR", "USD")
     rate = np.where(currency == "EUR", 1.1, 1.0)
     account_id = rng.integers(1, accounts + 1, opportunities)
-    opps = pl.DataFrame({
-        "source": "crm", "source_id": [f"006{i:012d}" for i in range(opportunities)],
-        "opportunity": [f"Deal {i}" for i in range(opportunities)], "account_id": account_id,
-        "account": [f"Account {i}" for i in account_id],
-        "segment": np.array(["Enterprise", "Mid-Market", "SMB"])[account_id % 3],
-        "owner": np.array([f"owner{i}@example.com" for i in range(40)])[rng.integers(0, 40, opportunities)],
-        "pipeline": np.where(rng.random(opportunities) < 0.35, "Renewals", "New Business"),
-        "stage": stage_keys[stage_no], "weight": weights[stage_no], "amount": amount, "currency": currency,
-        "amount_reporting": np.round(amount * rate, 2), "weighted_amount": np.round(amount * rate * weights[stage_no], 2),
-        "expected_close": [today + timedelta(days=int(d)) for d in rng.integers(-540, 270, opportunities)],
-        "run_id": 1,
-    })
+    opps = pl.DataFrame(
+        {
+            "source": "crm",
+            "source_id": [f"006{i:012d}" for i in range(opportunities)],
+            "opportunity": [f"Deal {i}" for i in range(opportunities)],
+            "account_id": account_id,
+            "account": [f"Account {i}" for i in account_id],
+            "segment": np.array(["Enterprise", "Mid-Market", "SMB"])[account_id % 3],
+            "owner": np.array([f"owner{i}@example.com" for i in range(40)])[rng.integers(0, 40, opportunities)],
+            "pipeline": np.where(rng.random(opportunities) < 0.35, "Renewals", "New Business"),
+            "stage": stage_keys[stage_no],
+            "weight": weights[stage_no],
+            "amount": amount,
+            "currency": currency,
+            "amount_reporting": np.round(amount * rate, 2),
+            "weighted_amount": np.round(amount * rate * weights[stage_no], 2),
+            "expected_close": [today + timedelta(days=int(d)) for d in rng.integers(-540, 270, opportunities)],
+            "run_id": 1,
+        }
+    )
     m_account = rng.integers(1, accounts + 1, movements)
     component = np.array(["new", "expansion", "reactivation", "contraction", "churn"])[
-        rng.choice(5, movements, p=[0.3, 0.4, 0.05, 0.15, 0.1])]
-    delta = np.round(np.exp(rng.normal(9.5, 0.8, movements)), -1) * np.where(np.isin(component, ["contraction", "churn"]), -1, 1)
+        rng.choice(5, movements, p=[0.3, 0.4, 0.05, 0.15, 0.1])
+    ]
+    delta = np.round(np.exp(rng.normal(9.5, 0.8, movements)), -1) * np.where(
+        np.isin(component, ["contraction", "churn"]), -1, 1
+    )
     m_currency = np.where(m_account % 5 == 0, "EUR", "USD")
-    moves = pl.DataFrame({
-        "source": "crm", "source_id": [f"a0X{i:012d}" for i in range(movements)], "account_id": m_account,
-        "account": [f"Account {i}" for i in m_account],
-        "effective_date": [today - timedelta(days=int(d)) for d in rng.integers(0, 900, movements)],
-        "movement_component": component, "arr_delta": delta, "currency": m_currency,
-        "arr_delta_reporting": np.round(delta * np.where(m_currency == "EUR", 1.1, 1.0), 2), "run_id": 1,
-    })
-    fx = pl.DataFrame({"currency": ["EUR", "EUR"], "valid_from": [date(2024, 1, 1), date(2026, 1, 1)],
-                       "rate": [1.08, 1.12]}, schema=FX_SCHEMA)
+    moves = pl.DataFrame(
+        {
+            "source": "crm",
+            "source_id": [f"a0X{i:012d}" for i in range(movements)],
+            "account_id": m_account,
+            "account": [f"Account {i}" for i in m_account],
+            "effective_date": [today - timedelta(days=int(d)) for d in rng.integers(0, 900, movements)],
+            "movement_component": component,
+            "arr_delta": delta,
+            "currency": m_currency,
+            "arr_delta_reporting": np.round(delta * np.where(m_currency == "EUR", 1.1, 1.0), 2),
+            "run_id": 1,
+        }
+    )
+    fx = pl.DataFrame(
+        {"currency": ["EUR", "EUR"], "valid_from": [date(2024, 1, 1), date(2026, 1, 1)], "rate": [1.08, 1.12]},
+        schema=FX_SCHEMA,
+    )
     months = pl.date_range(date(2026, 1, 1), date(2026, 12, 1), "1mo", eager=True)
     plan = pl.DataFrame({"month": months, "segment": "", "planned_ending_arr": 5e8, "planned_net_new_arr": 1e7})
 
     started = time.perf_counter()
     data = shape_revenue_data(opps, moves, fx, "USD", stages, plan)
-    print(f"prepare (once per sync, cached) {time.perf_counter() - started:8.3f} s   "
-          f"{opportunities:,} opportunities, {movements:,} movements, {accounts:,} accounts")
-    filters, start, end = RevenueFilters(start=date(2025, 11, 1), end=date(2027, 4, 1)), date(2026, 1, 1), date(2026, 10, 1)
+    print(
+        f"prepare (once per sync, cached) {time.perf_counter() - started:8.3f} s   "
+        f"{opportunities:,} opportunities, {movements:,} movements, {accounts:,} accounts"
+    )
+    filters, start, end = (
+        RevenueFilters(start=date(2025, 11, 1), end=date(2027, 4, 1)),
+        date(2026, 1, 1),
+        date(2026, 10, 1),
+    )
     steps: list[tuple[str, Callable[[], object]]] = [
         ("filter options", lambda: filter_options(data)),
         ("weighted pipeline by month", lambda: weighted_pipeline_by_month(data, filters)),
@@ -267,6 +331,8 @@ def bench_dashboard(opportunities: int, seed: int = 3) -> dict[str, float]:
         revenue_view(data, filters, access, bridge_start=start, bridge_end=end)
         figures[f"page rerun ({label})"] = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"page_rerun_admin_s={figures['page rerun (admin)']:.3f} page_rerun_viewer_s={figures['page rerun (viewer)']:.3f} "
-          f"peak_rss_mib={peak:.0f}")
+    print(
+        f"page_rerun_admin_s={figures['page rerun (admin)']:.3f} page_rerun_viewer_s={figures['page rerun (viewer)']:.3f} "
+        f"peak_rss_mib={peak:.0f}"
+    )
     return figures

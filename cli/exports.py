@@ -17,7 +17,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         workspace = workspace_named(session, args.workspace)
     frame = export_frame(engine, args.table, workspace.id, access)
     out = Path(args.out)
-    write_export(frame, out, parquet=args.format == "parquet" or (args.format is None and out.suffix.lower() == ".parquet"))
+    write_export(
+        frame, out, parquet=args.format == "parquet" or (args.format is None and out.suffix.lower() == ".parquet")
+    )
     print(f"{args.table}: {len(frame):,} rows -> {out}" + ("" if access.sees_amounts else " (amounts masked)"))
     return 0
 

@@ -19,8 +19,14 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 CommandGroup = Callable[[argparse._SubParsersAction], None]
-PRODUCT_GROUPS: tuple[CommandGroup, ...] = (database.register, setup.register, sync.register, exports.register,
-                                            users.register, suggestions.register)
+PRODUCT_GROUPS: tuple[CommandGroup, ...] = (
+    database.register,
+    setup.register,
+    sync.register,
+    exports.register,
+    users.register,
+    suggestions.register,
+)
 
 
 def build_parser(extra: Sequence[CommandGroup] = ()) -> argparse.ArgumentParser:
@@ -42,8 +48,9 @@ def main(argv: list[str] | None = None, *, extra: Sequence[CommandGroup] = ()) -
     # A one-shot command's outcome is its one line on stderr, so it logs only with -v; the worker is a
     # service and logs what it does.
     quiet = logging.CRITICAL + 1 if args.command != "worker" else logging.INFO
-    logging.basicConfig(level=logging.INFO if args.verbose else quiet,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else quiet, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         return args.run(args)
     except RevenueConnectorError as exc:

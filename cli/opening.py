@@ -72,6 +72,7 @@ def connection_by_key(session: Session, workspace_id: int, source_key: str) -> C
     match = next((c for c in connections if c.source_key == source_key), None)
     if match is None:
         keys = ", ".join(c.source_key for c in connections) or "none"
-        raise RevenueConnectorError(f"There is no connection with source key '{source_key}'.",
-                                    hint=f"Source keys: {keys}.")
+        raise RevenueConnectorError(
+            f"There is no connection with source key '{source_key}'.", hint=f"Source keys: {keys}."
+        )
     return match

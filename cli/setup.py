@@ -32,8 +32,9 @@ def _cmd_workspaces(args: argparse.Namespace) -> int:
         if not args.name:
             raise RevenueConnectorError("workspaces create needs the workspace's NAME.")
         with session_scope(engine) as session:
-            workspace = create_workspace(session, args.name, access=cli_access(engine, settings),
-                                         reporting_currency=args.reporting_currency)
+            workspace = create_workspace(
+                session, args.name, access=cli_access(engine, settings), reporting_currency=args.reporting_currency
+            )
         print(f"workspace {workspace.name} created (reporting currency {workspace.reporting_currency})")
         return 0
     with session_scope(engine) as session:
@@ -58,13 +59,24 @@ def _cmd_connections(args: argparse.Namespace) -> int:
         if not args.kind:
             raise RevenueConnectorError("connections add needs --kind (salesforce, hubspot, file or warehouse).")
         kind = source_kind(args.kind)
-        values, secrets = connection_values(kind, pairs(args.set, "--set"), pairs(args.secret_from_env,
-                                                                                  "--secret-from-env"), os.environ)
+        values, secrets = connection_values(
+            kind, pairs(args.set, "--set"), pairs(args.secret_from_env, "--secret-from-env"), os.environ
+        )
         with session_scope(engine) as session:
-            connection = create_connection(session, workspace.id, name=args.name, kind=kind, settings=values,
-                                           secrets=secrets, box=secret_box(settings), access=access)
-        print(f"connection {connection.name} added to {workspace.name} as source key {connection.source_key}; "
-              f"test it with `python -m core connections test --workspace '{workspace.name}' --name '{connection.name}'`")
+            connection = create_connection(
+                session,
+                workspace.id,
+                name=args.name,
+                kind=kind,
+                settings=values,
+                secrets=secrets,
+                box=secret_box(settings),
+                access=access,
+            )
+        print(
+            f"connection {connection.name} added to {workspace.name} as source key {connection.source_key}; "
+            f"test it with `python -m core connections test --workspace '{workspace.name}' --name '{connection.name}'`"
+        )
         return 0
     with session_scope(engine) as session:
         connection = require_connection(session, workspace.id, args.name)
@@ -80,8 +92,9 @@ def _cmd_connections(args: argparse.Namespace) -> int:
 
 def _cmd_apply(args: argparse.Namespace) -> int:
     settings, engine = open_app()
-    report = apply_workspace_file(engine, settings, Path(args.file), access=cli_access(engine, settings),
-                                  environ=os.environ)
+    report = apply_workspace_file(
+        engine, settings, Path(args.file), access=cli_access(engine, settings), environ=os.environ
+    )
     for change in report.changes:
         print(f"changed: {change}")
     for same in report.unchanged:
@@ -104,9 +117,13 @@ def _cmd_route(args: argparse.Namespace) -> int:
         for item in args.source:
             key, _, object_name = item.partition(":")
             if not object_name:
-                raise RevenueConnectorError(f"--source '{item}': write it as SOURCE_KEY:OBJECT, e.g. salesforce:Opportunity.")
+                raise RevenueConnectorError(
+                    f"--source '{item}': write it as SOURCE_KEY:OBJECT, e.g. salesforce:Opportunity."
+                )
             choices.append(RouteChoice(connection_by_key(session, workspace.id, key).id, object_name))
-        save_routes(session, workspace.id, Domain(args.domain), choices, access=cli_access(engine, settings, args.actor))
+        save_routes(
+            session, workspace.id, Domain(args.domain), choices, access=cli_access(engine, settings, args.actor)
+        )
     print(f"{Domain(args.domain).label} of {workspace.name} routed from: " + ", ".join(args.source))
     return 0
 
@@ -115,8 +132,9 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     settings, engine, workspace = open_workspace(args.workspace)
     with session_scope(engine) as session:
         connection = connection_by_key(session, workspace.id, args.source)
-        result = reconcile_accounts(session, connection.id, args.object, settings,
-                                    access=cli_access(engine, settings, args.actor))
+        result = reconcile_accounts(
+            session, connection.id, args.object, settings, access=cli_access(engine, settings, args.actor)
+        )
     print(f"{result.created:,} new canonical accounts, {result.renamed:,} renamed, {result.unchanged:,} unchanged")
     return 0
 
@@ -133,8 +151,9 @@ def _cmd_mapping(args: argparse.Namespace) -> int:
             return 0
         current = latest_mapping(session, workspace.id)
     if current is None:
-        raise RevenueConnectorError(f"Workspace '{workspace.name}' has no mapping yet.",
-                                    hint="Import one with `python -m core mapping import`.")
+        raise RevenueConnectorError(
+            f"Workspace '{workspace.name}' has no mapping yet.", hint="Import one with `python -m core mapping import`."
+        )
     out = Path(args.out)
     out.write_text(current[0].yaml_text, encoding="utf-8")
     print(f"mapping version {current[0].version} of {workspace.name} -> {out}")
@@ -149,11 +168,15 @@ def _cmd_fx(args: argparse.Namespace) -> int:
         with session_scope(engine) as session:
             offers = suggested_org_rates(session, workspace.id, settings, source_key=args.from_source)
         if args.from_source and not offers:
-            raise RevenueConnectorError(f"'{args.from_source}' is no connection of {workspace.name} that keeps "
-                                        "exchange rates.", hint="See `python -m core connections`.")
+            raise RevenueConnectorError(
+                f"'{args.from_source}' is no connection of {workspace.name} that keeps exchange rates.",
+                hint="See `python -m core connections`.",
+            )
         for offer in offers:
-            print(f"{offer.source_key} ({offer.connection}): " + (offer.problem or f"{len(offer.rates)} rate(s) from "
-                                                                                  f"{offer.table}"))
+            print(
+                f"{offer.source_key} ({offer.connection}): "
+                + (offer.problem or f"{len(offer.rates)} rate(s) from {offer.table}")
+            )
             for rate in offer.rates:
                 print(f"  {rate.currency}\t{rate.valid_from}\t{rate.rate}")
         if args.action == "suggest":
@@ -169,8 +192,7 @@ def _cmd_fx(args: argparse.Namespace) -> int:
         raise RevenueConnectorError("fx import needs --file rates.csv or --from-source SOURCE_KEY.")
     path = Path(args.file)
     with session_scope(engine) as session:
-        row = put_fx_rates_in_force(session, workspace.id, path.read_bytes(), access=access,
-                                    file_name=path.name)
+        row = put_fx_rates_in_force(session, workspace.id, path.read_bytes(), access=access, file_name=path.name)
     print(f"FX rates from {path.name} in force for {workspace.name} as mapping version {row.version}")
     return 0
 
@@ -182,21 +204,33 @@ def register(commands: argparse._SubParsersAction) -> None:
     workspaces.add_argument("name", nargs="?", help="the new workspace's name (create)")
     workspaces.add_argument("--reporting-currency", default="USD", help="3-letter ISO code (create)")
     workspaces.set_defaults(run=_cmd_workspaces)
-    connections = commands.add_parser("connections", help="list a workspace's connections and their source keys, "
-                                                          "add one, or test one")
+    connections = commands.add_parser(
+        "connections", help="list a workspace's connections and their source keys, add one, or test one"
+    )
     connections.add_argument("action", nargs="?", choices=["list", "add", "test"], default="list")
     connections.add_argument("--workspace", required=True)
     connections.add_argument("--name", help="the connection's name (add, test; test also takes its source key)")
     connections.add_argument("--kind", help="salesforce, hubspot, file or warehouse (add)")
-    connections.add_argument("--set", action="append", metavar="KEY=VALUE",
-                             help="a Connect form setting, e.g. auth=password, username=…, domain=login, "
-                                  "api_base_url=…, host=…, path=… (repeat)")
-    connections.add_argument("--secret-from-env", action="append", metavar="KEY=ENV_VAR",
-                             help="a secret read from an environment variable, e.g. password=SF_PASSWORD (repeat); "
-                                  "secrets are never accepted on the command line")
+    connections.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a Connect form setting, e.g. auth=password, username=…, domain=login, "
+        "api_base_url=…, host=…, path=… (repeat)",
+    )
+    connections.add_argument(
+        "--secret-from-env",
+        action="append",
+        metavar="KEY=ENV_VAR",
+        help="a secret read from an environment variable, e.g. password=SF_PASSWORD (repeat); "
+        "secrets are never accepted on the command line",
+    )
     connections.set_defaults(run=_cmd_connections)
-    apply = commands.add_parser("apply", help="create or update a workspace from one declarative YAML file "
-                                              "(connections with secrets from the environment, routes, mapping)")
+    apply = commands.add_parser(
+        "apply",
+        help="create or update a workspace from one declarative YAML file "
+        "(connections with secrets from the environment, routes, mapping)",
+    )
     apply.add_argument("--file", required=True)
     apply.set_defaults(run=_cmd_apply)
     route = commands.add_parser("route", help="choose the sources of a domain (step 2), highest priority first")
@@ -218,13 +252,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     mapping.add_argument("--file", help="file to read (import)")
     mapping.add_argument("--actor", default="headless", help="who is importing, for the audit log")
     mapping.set_defaults(run=_cmd_mapping)
-    fx = commands.add_parser("fx", help="put FX rates in force from a CSV (currency,from,rate) or from a CRM org; "
-                                        "'suggest' lists the rates CRM orgs keep")
+    fx = commands.add_parser(
+        "fx",
+        help="put FX rates in force from a CSV (currency,from,rate) or from a CRM org; "
+        "'suggest' lists the rates CRM orgs keep",
+    )
     fx.add_argument("action", choices=["import", "suggest"])
     fx.add_argument("--workspace", required=True)
     source = fx.add_mutually_exclusive_group()
     source.add_argument("--file", help="CSV with currency,from,rate")
-    source.add_argument("--from-source", metavar="SOURCE_KEY",
-                        help="the rates a multi-currency Salesforce org keeps (CurrencyType / DatedConversionRate)")
+    source.add_argument(
+        "--from-source",
+        metavar="SOURCE_KEY",
+        help="the rates a multi-currency Salesforce org keeps (CurrencyType / DatedConversionRate)",
+    )
     fx.add_argument("--actor", default="headless")
     fx.set_defaults(run=_cmd_fx)

@@ -20,8 +20,9 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         out = headless.stages_output(headless.stage_suggestions(frame))
     else:
         frame = headless.read_table(args.input, headless.ACCOUNT_COLUMNS)
-        out = headless.accounts_output(suggest_duplicates(headless.account_records(frame)).pairs,
-                                       include_related=args.include_related)
+        out = headless.accounts_output(
+            suggest_duplicates(headless.account_records(frame)).pairs, include_related=args.include_related
+        )
     out.write_csv(args.out)
     print(f"{out.height:,} suggestion(s) written to {args.out}")
     return 0
@@ -51,10 +52,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     suggest.add_argument("kind", choices=["fields", "stages", "accounts"])
     suggest.add_argument("--input", required=True, help="CSV to read (see README for its columns)")
     suggest.add_argument("--out", required=True, help="CSV to write")
-    suggest.add_argument("--include-related", action="store_true",
-                         help="accounts: also write related pairs (a regional or legal entity and its parent)")
+    suggest.add_argument(
+        "--include-related",
+        action="store_true",
+        help="accounts: also write related pairs (a regional or legal entity and its parent)",
+    )
     suggest.set_defaults(run=_cmd_suggest)
     evaluation = commands.add_parser("eval", help="precision, recall and F1 of suggestions on the labelled sets")
-    evaluation.add_argument("--all-mistakes", action="store_true",
-                            help=f"list every mistake, not only the first {MISTAKES_SHOWN} of each set")
+    evaluation.add_argument(
+        "--all-mistakes",
+        action="store_true",
+        help=f"list every mistake, not only the first {MISTAKES_SHOWN} of each set",
+    )
     evaluation.set_defaults(run=_cmd_eval)

@@ -25,15 +25,20 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         workspace = workspace_named(session, args.workspace)
     if args.rollback_to is not None:
         restored = rollback_to(engine, workspace.id, args.rollback_to, access=access)
-        print(f"rolled back {workspace.name} to run {args.rollback_to}: "
-              + ", ".join(f"{domain.label} {rows:,} rows" for domain, rows in restored.items()))
+        print(
+            f"rolled back {workspace.name} to run {args.rollback_to}: "
+            + ", ".join(f"{domain.label} {rows:,} rows" for domain, rows in restored.items())
+        )
         return 0
     scope = _sync_scope(engine, workspace.id, args)
-    summary = run_sync(engine, settings, workspace.id, trigger="cli", access=access, dry_run=args.dry_run,
-                       full=args.full, scope=scope)
+    summary = run_sync(
+        engine, settings, workspace.id, trigger="cli", access=access, dry_run=args.dry_run, full=args.full, scope=scope
+    )
     kind = ("dry run" if summary.dry_run else "sync") + (f" of {scope.describe()}" if scope else "")
-    print(f"{kind} #{summary.run_id} of {workspace.name} (mapping v{summary.mapping_version}, "
-          f"{summary.api_calls} API calls, {summary.seconds:.1f} s)")
+    print(
+        f"{kind} #{summary.run_id} of {workspace.name} (mapping v{summary.mapping_version}, "
+        f"{summary.api_calls} API calls, {summary.seconds:.1f} s)"
+    )
     for line in summary.lines():
         print(line)
     return 0
@@ -61,17 +66,28 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
         if args.every or args.hourly or args.daily or args.off:
             kind = "interval" if args.every else "hourly" if args.hourly else "daily" if args.daily else "off"
             plan = schedule(kind, every_minutes=args.every, daily_at=args.daily, timezone=args.timezone)
-            set_schedule(session, workspace.id, plan, access=cli_access(engine, settings, args.actor),
-                         now=datetime.now(UTC))
+            set_schedule(
+                session, workspace.id, plan, access=cli_access(engine, settings, args.actor), now=datetime.now(UTC)
+            )
         row = get_schedule(session, workspace.id)
         worker = latest_worker(session)
-    shown = schedule(row.kind, every_minutes=row.every_minutes, daily_at=row.daily_at, timezone=row.timezone) \
-        if row else None
-    print(f"schedule of {workspace.name}: {shown.describe() if shown else 'off'}"
-          + (f"; next run {row.next_due_at:%Y-%m-%d %H:%M} UTC" if row and row.next_due_at else ""))
-    print("worker: " + (f"alive ({worker.name}, last beat {worker.beat_at:%H:%M:%S} UTC)" if worker
-                        and worker_alive(worker)
-                        else "not running — start it with `python -m core worker`"))
+    shown = (
+        schedule(row.kind, every_minutes=row.every_minutes, daily_at=row.daily_at, timezone=row.timezone)
+        if row
+        else None
+    )
+    print(
+        f"schedule of {workspace.name}: {shown.describe() if shown else 'off'}"
+        + (f"; next run {row.next_due_at:%Y-%m-%d %H:%M} UTC" if row and row.next_due_at else "")
+    )
+    print(
+        "worker: "
+        + (
+            f"alive ({worker.name}, last beat {worker.beat_at:%H:%M:%S} UTC)"
+            if worker and worker_alive(worker)
+            else "not running — start it with `python -m core worker`"
+        )
+    )
     return 0
 
 
@@ -91,9 +107,13 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
         alerts = list_alerts(session, workspace.id, limit=args.limit)
         deliveries = deliveries_of(session, [a.id for a in alerts])
     for alert in alerts:
-        sent = "; ".join(f"{d.channel} {d.status} after {d.attempts} attempt(s)" for d in deliveries if d.alert_id == alert.id)
-        print(f"{alert.created_at:%Y-%m-%d %H:%M}\trun #{alert.run_id}\t{alert.rule}\t{alert.message}"
-              + (f"\t[{sent}]" if sent else ""))
+        sent = "; ".join(
+            f"{d.channel} {d.status} after {d.attempts} attempt(s)" for d in deliveries if d.alert_id == alert.id
+        )
+        print(
+            f"{alert.created_at:%Y-%m-%d %H:%M}\trun #{alert.run_id}\t{alert.rule}\t{alert.message}"
+            + (f"\t[{sent}]" if sent else "")
+        )
     if not alerts:
         print(f"no alerts in {workspace.name}")
     return 0
@@ -107,7 +127,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     sync.add_argument("--full", action="store_true", help="read everything, not only what changed since the cursor")
     sync.add_argument("--rollback-to", type=int, metavar="RUN", help="restore the canonical data run RUN produced")
     sync.add_argument("--actor", default="headless", help="who is running it, for the audit log")
-    sync.add_argument("--object", help="sync only a domain (pipeline, arr_actuals) or a routed object (SOURCE_KEY:OBJECT)")
+    sync.add_argument(
+        "--object", help="sync only a domain (pipeline, arr_actuals) or a routed object (SOURCE_KEY:OBJECT)"
+    )
     sync.add_argument("--account", help="re-read one canonical account's records (its ID or exact name)")
     sync.set_defaults(run=_cmd_sync)
     sched = commands.add_parser("schedule", help="show or set when the worker syncs a workspace")

@@ -48,8 +48,14 @@ def tick(engine: Engine, settings: Settings, now: datetime, *, name: str | None 
 
     with session_scope(engine) as session:
         beat(session, name or worker_name(), now)
-        due = [(s.id, s.workspace_id, schedule(s.kind, every_minutes=s.every_minutes, daily_at=s.daily_at,
-                                               timezone=s.timezone)) for s in due_schedules(session, now)]
+        due = [
+            (
+                s.id,
+                s.workspace_id,
+                schedule(s.kind, every_minutes=s.every_minutes, daily_at=s.daily_at, timezone=s.timezone),
+            )
+            for s in due_schedules(session, now)
+        ]
     fired = []
     for schedule_id, workspace_id, plan in due:
         run_id = None
@@ -82,11 +88,19 @@ def run_worker(engine: Engine, settings: Settings, *, tick_seconds: float = TICK
 
     name = worker_name()
     scheduler = BlockingScheduler(timezone=UTC)
-    scheduler.add_job(lambda: tick(engine, settings, datetime.now(UTC), name=name), "interval", seconds=tick_seconds,
-                      next_run_time=datetime.now(UTC), max_instances=1, coalesce=True, id="tick")
+    scheduler.add_job(
+        lambda: tick(engine, settings, datetime.now(UTC), name=name),
+        "interval",
+        seconds=tick_seconds,
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        id="tick",
+    )
     # Its own job, so a long sync inside a tick does not make the worker look dead to the app.
-    scheduler.add_job(lambda: _beat(engine, name), "interval", seconds=tick_seconds, max_instances=1, coalesce=True,
-                      id="heartbeat")
+    scheduler.add_job(
+        lambda: _beat(engine, name), "interval", seconds=tick_seconds, max_instances=1, coalesce=True, id="heartbeat"
+    )
     log.warning("scheduler worker %s started; checking schedules every %s s", name, tick_seconds)
     try:
         scheduler.start()

@@ -60,8 +60,14 @@ SOURCE_COLUMNS: tuple[str, ...] = ("source", "source_id", "source_modified_at", 
 
 # What stages() returns, whatever the CRM: probability normalised to 0..1.
 STAGE_SCHEMA: dict[str, pl.DataType] = {
-    "pipeline_id": pl.String(), "pipeline_label": pl.String(), "stage_id": pl.String(), "label": pl.String(),
-    "probability": pl.Float64(), "is_closed": pl.Boolean(), "is_won": pl.Boolean(), "sort_order": pl.Int64(),
+    "pipeline_id": pl.String(),
+    "pipeline_label": pl.String(),
+    "stage_id": pl.String(),
+    "label": pl.String(),
+    "probability": pl.Float64(),
+    "is_closed": pl.Boolean(),
+    "is_won": pl.Boolean(),
+    "sort_order": pl.Int64(),
     "is_active": pl.Boolean(),
 }
 # What owners() returns.

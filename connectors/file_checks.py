@@ -29,19 +29,23 @@ def check_file(name: str, content: bytes | Path) -> None:
 
 def _fail(name: str, line: int, problem: str, column: str | None = None) -> ValidationError:
     where = f"line {line:,}" + (f", column '{column}'" if column is not None else "")
-    return ValidationError(f"'{name}', {where}: {problem}.", hint="Fix the file (or export it again) and upload it "
-                                                                  "once more.")
+    return ValidationError(
+        f"'{name}', {where}: {problem}.", hint="Fix the file (or export it again) and upload it once more."
+    )
 
 
 def _check_parquet(name: str, data: bytes) -> None:
     if len(data) < 12 or data[:4] != _PARQUET_MAGIC or data[-4:] != _PARQUET_MAGIC:
-        raise ValidationError(f"'{name}' is not a Parquet file (it does not start and end with PAR1).",
-                              hint="Export it again as Parquet, or as CSV.")
+        raise ValidationError(
+            f"'{name}' is not a Parquet file (it does not start and end with PAR1).",
+            hint="Export it again as Parquet, or as CSV.",
+        )
     try:
         pl.read_parquet_schema(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - pyarrow and polars raise several kinds for a damaged footer
-        raise ValidationError(f"'{name}' is a damaged Parquet file: {str(exc).splitlines()[0][:200]}",
-                              hint="Export it again.") from exc
+        raise ValidationError(
+            f"'{name}' is a damaged Parquet file: {str(exc).splitlines()[0][:200]}", hint="Export it again."
+        ) from exc
 
 
 def _check_csv(name: str, data: bytes) -> None:
@@ -51,8 +55,12 @@ def _check_csv(name: str, data: bytes) -> None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise _fail(name, line, f"byte {exc.start + 1:,} is not UTF-8 text (a binary file, or a workbook or another "
-                                "encoding saved as .csv)") from exc
+        raise _fail(
+            name,
+            line,
+            f"byte {exc.start + 1:,} is not UTF-8 text (a binary file, or a workbook or another "
+            "encoding saved as .csv)",
+        ) from exc
     csv.field_size_limit(_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None

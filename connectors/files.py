@@ -25,8 +25,14 @@ ID_CANDIDATES = ("Id", "id", "ID", "hs_object_id", "record_id")
 MODIFIED_CANDIDATES = ("SystemModstamp", "LastModifiedDate", "hs_lastmodifieddate", "updated_at", "modified_at")
 
 _DTYPE_NAMES = {
-    pl.String: "string", pl.Float64: "number", pl.Float32: "number", pl.Int64: "number", pl.Int32: "number",
-    pl.Boolean: "boolean", pl.Date: "date", pl.Datetime: "datetime",
+    pl.String: "string",
+    pl.Float64: "number",
+    pl.Float32: "number",
+    pl.Int64: "number",
+    pl.Int32: "number",
+    pl.Boolean: "boolean",
+    pl.Date: "date",
+    pl.Datetime: "datetime",
 }
 
 
@@ -52,8 +58,10 @@ class FileSource:
     def _file(self, object_name: str) -> Path:
         files = self._files()
         if object_name not in files:
-            raise SourceError(f"There is no file for '{object_name}' in {self.path}.",
-                              hint=f"Found: {', '.join(files) or 'no CSV or Parquet files'}.")
+            raise SourceError(
+                f"There is no file for '{object_name}' in {self.path}.",
+                hint=f"Found: {', '.join(files) or 'no CSV or Parquet files'}.",
+            )
         return files[object_name]
 
     def _scan(self, path: Path, *, as_text: bool) -> pl.LazyFrame:
@@ -70,15 +78,22 @@ class FileSource:
             sample = self._scan(path, as_text=False).head(1000).collect()
             row_count = self._scan(path, as_text=True).select(pl.len()).collect().item()
         except (pl.exceptions.PolarsError, OSError) as exc:
-            raise SourceError(f"{path.name} cannot be read: {_first_line(exc)}",
-                              hint="Re-export the file, or remove it from the folder.") from exc
+            raise SourceError(
+                f"{path.name} cannot be read: {_first_line(exc)}",
+                hint="Re-export the file, or remove it from the folder.",
+            ) from exc
         fields = []
         for column, dtype in sample.schema.items():
             values = sample.get_column(column).drop_nulls().cast(pl.String).unique(maintain_order=True).head(5)
-            fields.append(FieldInfo(
-                name=column, label=column, type=_type_name(dtype), custom=column.endswith("__c"),
-                samples=tuple(values.to_list()),
-            ))
+            fields.append(
+                FieldInfo(
+                    name=column,
+                    label=column,
+                    type=_type_name(dtype),
+                    custom=column.endswith("__c"),
+                    samples=tuple(values.to_list()),
+                )
+            )
         return ObjectInfo(name=name, label=path.name, fields=tuple(fields), row_count=row_count)
 
     # -- reading ---------------------------------------------------------------------------
@@ -93,15 +108,17 @@ class FileSource:
             raise SourceError(f"{path.name} cannot be read: {_first_line(exc)}") from exc
         id_field = self.id_fields.get(object_name) or next((c for c in ID_CANDIDATES if c in columns), None)
         if id_field is None or id_field not in columns:
-            raise SourceError(f"{path.name} has no ID column.",
-                              hint=f"Add one of {', '.join(ID_CANDIDATES)} or name the ID column in Connect.")
+            raise SourceError(
+                f"{path.name} has no ID column.",
+                hint=f"Add one of {', '.join(ID_CANDIDATES)} or name the ID column in Connect.",
+            )
         modified = next((c for c in MODIFIED_CANDIDATES if c in columns), None)
-        modified_expr = (
-            parse_utc(pl.col(modified))
-            if modified else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
-        )
-        deleted = (pl.col("IsDeleted").cast(pl.String).str.to_lowercase() == "true") if "IsDeleted" in columns \
+        modified_expr = parse_utc(pl.col(modified)) if modified else pl.lit(None, dtype=pl.Datetime("us", "UTC"))
+        deleted = (
+            (pl.col("IsDeleted").cast(pl.String).str.to_lowercase() == "true")
+            if "IsDeleted" in columns
             else pl.lit(False)
+        )
         # One lazy pass: the timestamp is parsed once, and an incremental read keeps only newer rows as
         # the file streams in instead of holding the whole export first.
         rows = scan.with_columns(
@@ -128,8 +145,11 @@ class FileSource:
         except (SourceError, ValidationError) as exc:
             return ConnectionCheck(ok=False, headline=exc.user_message, details=(exc.hint,) if exc.hint else ())
         if not objects:
-            return ConnectionCheck(ok=False, headline=f"No CSV or Parquet files in {self.path}.",
-                                   details=("Export your CRM objects as CSV or Parquet into this folder.",))
+            return ConnectionCheck(
+                ok=False,
+                headline=f"No CSV or Parquet files in {self.path}.",
+                details=("Export your CRM objects as CSV or Parquet into this folder.",),
+            )
         total = sum(o.row_count or 0 for o in objects)
         return ConnectionCheck(
             ok=True,

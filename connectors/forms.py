@@ -21,7 +21,7 @@ class SettingField:
     required: bool = False
     help: str = ""
     default: str = ""
-    widget: str = "text"            # text | password | select | textarea
+    widget: str = "text"  # text | password | select | textarea
     options: tuple[str, ...] = ()
     when: dict[str, str] = field(default_factory=dict)  # shown and required only when other fields match
 
@@ -30,48 +30,113 @@ SALESFORCE_AUTH = ("password", "session", "client_credentials")
 
 CONNECTION_FIELDS: dict[SourceKind, tuple[SettingField, ...]] = {
     SourceKind.SALESFORCE: (
-        SettingField("auth", "Login method", widget="select", options=SALESFORCE_AUTH, default="password",
-                     help="password: user + password + security token; session: session id + instance URL; "
-                          "client_credentials: a connected app on your My Domain."),
-        SettingField("domain", "Login domain", default="login",
-                     help="login (production), test (sandbox org) or your My Domain, e.g. acme.my"),
+        SettingField(
+            "auth",
+            "Login method",
+            widget="select",
+            options=SALESFORCE_AUTH,
+            default="password",
+            help="password: user + password + security token; session: session id + instance URL; "
+            "client_credentials: a connected app on your My Domain.",
+        ),
+        SettingField(
+            "domain",
+            "Login domain",
+            default="login",
+            help="login (production), test (sandbox org) or your My Domain, e.g. acme.my",
+        ),
         SettingField("username", "Username", required=True, when={"auth": "password"}),
         SettingField("password", "Password", secret=True, required=True, widget="password", when={"auth": "password"}),
-        SettingField("security_token", "Security token", secret=True, widget="password", when={"auth": "password"},
-                     help="Leave empty if your IP range is trusted."),
-        SettingField("instance_url", "Instance URL", required=True, when={"auth": "session"},
-                     help="e.g. https://acme.my.salesforce.com"),
-        SettingField("session_id", "Session id", secret=True, required=True, widget="password", when={"auth": "session"}),
-        SettingField("consumer_key", "Consumer key", secret=True, required=True, widget="password",
-                     when={"auth": "client_credentials"}),
-        SettingField("consumer_secret", "Consumer secret", secret=True, required=True, widget="password",
-                     when={"auth": "client_credentials"}),
-        SettingField("api_base_url", "API base URL (optional)",
-                     help="Send every request here instead: a proxy, or a local Salesforce sandbox."),
+        SettingField(
+            "security_token",
+            "Security token",
+            secret=True,
+            widget="password",
+            when={"auth": "password"},
+            help="Leave empty if your IP range is trusted.",
+        ),
+        SettingField(
+            "instance_url",
+            "Instance URL",
+            required=True,
+            when={"auth": "session"},
+            help="e.g. https://acme.my.salesforce.com",
+        ),
+        SettingField(
+            "session_id", "Session id", secret=True, required=True, widget="password", when={"auth": "session"}
+        ),
+        SettingField(
+            "consumer_key",
+            "Consumer key",
+            secret=True,
+            required=True,
+            widget="password",
+            when={"auth": "client_credentials"},
+        ),
+        SettingField(
+            "consumer_secret",
+            "Consumer secret",
+            secret=True,
+            required=True,
+            widget="password",
+            when={"auth": "client_credentials"},
+        ),
+        SettingField(
+            "api_base_url",
+            "API base URL (optional)",
+            help="Send every request here instead: a proxy, or a local Salesforce sandbox.",
+        ),
     ),
     SourceKind.HUBSPOT: (
-        SettingField("access_token", "Private app token", secret=True, required=True, widget="password",
-                     help="Settings → Integrations → Private apps; scopes crm.objects.deals/companies/owners.read."),
-        SettingField("host", "API host", default="https://api.hubapi.com",
-                     help="Change only for a proxy or a local HubSpot sandbox."),
+        SettingField(
+            "access_token",
+            "Private app token",
+            secret=True,
+            required=True,
+            widget="password",
+            help="Settings → Integrations → Private apps; scopes crm.objects.deals/companies/owners.read.",
+        ),
+        SettingField(
+            "host",
+            "API host",
+            default="https://api.hubapi.com",
+            help="Change only for a proxy or a local HubSpot sandbox.",
+        ),
     ),
     SourceKind.FILE: (
-        SettingField("path", "Folder with CSV / Parquet files", required=True,
-                     help="Each file is one object, e.g. opportunities.csv. Or upload the files below instead."),
+        SettingField(
+            "path",
+            "Folder with CSV / Parquet files",
+            required=True,
+            help="Each file is one object, e.g. opportunities.csv. Or upload the files below instead.",
+        ),
     ),
     SourceKind.WAREHOUSE: (
-        SettingField("database_url", "Database URL", secret=True, required=True, widget="password",
-                     help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db"),
-        SettingField("queries", "Queries (one per line: name: SQL)", required=True, widget="textarea",
-                     help="e.g. arr_movements: SELECT * FROM finance.arr_events"),
+        SettingField(
+            "database_url",
+            "Database URL",
+            secret=True,
+            required=True,
+            widget="password",
+            help="Any SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/db",
+        ),
+        SettingField(
+            "queries",
+            "Queries (one per line: name: SQL)",
+            required=True,
+            widget="textarea",
+            help="e.g. arr_movements: SELECT * FROM finance.arr_events",
+        ),
     ),
 }
 
 
 def visible_fields(kind: SourceKind, values: dict[str, Any]) -> tuple[SettingField, ...]:
     """The fields that apply given the values chosen so far (e.g. only the chosen login method's)."""
+
     def applies(f: SettingField) -> bool:
         return all((values.get(k) or _default(kind, k)) == v for k, v in f.when.items())
+
     return tuple(f for f in CONNECTION_FIELDS[kind] if applies(f))
 
 
@@ -95,8 +160,11 @@ def split_settings(kind: SourceKind, values: dict[str, Any]) -> tuple[dict[str, 
             secrets[f.key] = value
         else:
             settings[f.key] = value
-    if kind == SourceKind.SALESFORCE and settings.get("auth") == "client_credentials" \
-            and settings.get("domain", "login") in {"login", "test"}:
+    if (
+        kind == SourceKind.SALESFORCE
+        and settings.get("auth") == "client_credentials"
+        and settings.get("domain", "login") in {"login", "test"}
+    ):
         raise ValidationError("Login domain: client credentials need your My Domain (e.g. acme.my), not login/test.")
     for key in ("api_base_url", "instance_url", "host"):
         if key in settings and not str(settings[key]).startswith(("http://", "https://")):

@@ -62,8 +62,14 @@ class HubSpotConnector:
         self._token = secrets.get("access_token", "")
         self.source_key = source_key
         self.api_calls = 0
-        retry = Retry(total=self.settings.max_retries, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=None,
-                      backoff_factor=0.3, respect_retry_after_header=True, raise_on_status=False)
+        retry = Retry(
+            total=self.settings.max_retries,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=None,
+            backoff_factor=0.3,
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
         self._api = HubSpot(access_token=self._token, host=self.settings.host.rstrip("/"), retry=retry)
         self._details: dict[str, Any] | None = None
         self._owners: pl.DataFrame | None = None
@@ -77,41 +83,54 @@ class HubSpotConnector:
             result = function(*args, **kwargs)
             self.api_calls += 1
         except urllib3.exceptions.HTTPError as exc:  # dropped connection, refused, retries exhausted on a socket
-            raise SourceUnavailable(f"The connection to HubSpot failed while reading {what}: {_reason(exc)}. Nothing "
-                                    "from this read was used.") from exc
+            raise SourceUnavailable(
+                f"The connection to HubSpot failed while reading {what}: {_reason(exc)}. Nothing "
+                "from this read was used."
+            ) from exc
         except (ValueError, json.JSONDecodeError) as exc:
-            raise SourceUnavailable(f"HubSpot sent a response that is not valid JSON for {what}; nothing from this "
-                                    "read was used.") from exc
+            raise SourceUnavailable(
+                f"HubSpot sent a response that is not valid JSON for {what}; nothing from this read was used."
+            ) from exc
         except Exception as exc:  # each API package has its own ApiException class, with no common base
             status = getattr(exc, "status", None)
             if status is None:
                 raise
             body = _body(exc)
             if status == 401:
-                raise CredentialsError("HubSpot credential expired or rotated — re-authorize in Connect.",
-                                       hint=f"HubSpot answered 401 while reading {what}.") from exc
+                raise CredentialsError(
+                    "HubSpot credential expired or rotated — re-authorize in Connect.",
+                    hint=f"HubSpot answered 401 while reading {what}.",
+                ) from exc
             if status == 403:
-                raise CredentialsError(f"HubSpot refused access to {what}: {body.get('message', 'missing scopes')}",
-                                       hint="Give the private app the crm.objects.*.read scopes.") from exc
+                raise CredentialsError(
+                    f"HubSpot refused access to {what}: {body.get('message', 'missing scopes')}",
+                    hint="Give the private app the crm.objects.*.read scopes.",
+                ) from exc
             if status == 429:
-                raise QuotaExhausted(f"HubSpot kept answering 'rate limit reached' while reading {what}.",
-                                     hint="The sync stopped before saving anything; the next run resumes from the "
-                                          "same point.") from exc
+                raise QuotaExhausted(
+                    f"HubSpot kept answering 'rate limit reached' while reading {what}.",
+                    hint="The sync stopped before saving anything; the next run resumes from the same point.",
+                ) from exc
             if status >= 500 or status == 0:
-                raise SourceUnavailable(f"HubSpot failed while reading {what} (HTTP {status}); nothing from this read "
-                                        "was used.") from exc
+                raise SourceUnavailable(
+                    f"HubSpot failed while reading {what} (HTTP {status}); nothing from this read was used."
+                ) from exc
             raise SourceError(f"HubSpot rejected the request for {what}: {body.get('message', status)}") from exc
         # The client turns a body it cannot parse into an empty model instead of raising.
         if hasattr(result, "results") and result.results is None:
-            raise SourceUnavailable(f"HubSpot sent a response that is not valid JSON for {what}; nothing from this "
-                                    "read was used.")
+            raise SourceUnavailable(
+                f"HubSpot sent a response that is not valid JSON for {what}; nothing from this read was used."
+            )
         return result
 
     # -- connection ------------------------------------------------------------------------
     def _account_details(self):
         """The portal's account details (portal id, time zone, currency), read once per connector."""
-        response = self._call("the account details", self._api.api_request,
-                              {"path": "/account-info/v3/details", "base_url": self.settings.host.rstrip("/")})
+        response = self._call(
+            "the account details",
+            self._api.api_request,
+            {"path": "/account-info/v3/details", "base_url": self.settings.host.rstrip("/")},
+        )
         if response.status_code == 401:
             raise CredentialsError("HubSpot refused the private-app token.", hint="Paste a current token in Connect.")
         self._details = response.json() if response.ok else {}
@@ -127,7 +146,9 @@ class HubSpotConnector:
         try:
             response = self._account_details()
             details = self._details or {}
-            pipelines = self._call("the deal pipelines", self._api.crm.pipelines.pipelines_api.get_all, object_type="deals")
+            pipelines = self._call(
+                "the deal pipelines", self._api.crm.pipelines.pipelines_api.get_all, object_type="deals"
+            )
         except SourceError as exc:
             return ConnectionCheck(ok=False, headline=exc.user_message, details=(exc.hint,) if exc.hint else ())
         remaining = response.headers.get("X-HubSpot-RateLimit-Daily-Remaining")
@@ -142,20 +163,38 @@ class HubSpotConnector:
         )
 
     def _property_names(self, object_type: str) -> list[str]:
-        result = self._call(f"the {object_type} properties", self._api.crm.properties.core_api.get_all,
-                            object_type=object_type, archived=False)
+        result = self._call(
+            f"the {object_type} properties",
+            self._api.crm.properties.core_api.get_all,
+            object_type=object_type,
+            archived=False,
+        )
         return [p.name for p in result.results]
 
     def describe(self) -> list[ObjectInfo]:
         objects = []
         for object_type in ("deals", "companies"):
-            result = self._call(f"the {object_type} properties", self._api.crm.properties.core_api.get_all,
-                                object_type=object_type, archived=False)
-            fields = tuple(FieldInfo(name=p.name, label=p.label or p.name, type=p.type or "string",
-                                     custom=not bool(p.hubspot_defined),
-                                     picklist_values=tuple(o.value for o in (p.options or []))) for p in result.results)
-            objects.append(ObjectInfo(object_type, object_type.title(), fields + self.extra_fields(
-                object_type, [f.name for f in fields])))
+            result = self._call(
+                f"the {object_type} properties",
+                self._api.crm.properties.core_api.get_all,
+                object_type=object_type,
+                archived=False,
+            )
+            fields = tuple(
+                FieldInfo(
+                    name=p.name,
+                    label=p.label or p.name,
+                    type=p.type or "string",
+                    custom=not bool(p.hubspot_defined),
+                    picklist_values=tuple(o.value for o in (p.options or [])),
+                )
+                for p in result.results
+            )
+            objects.append(
+                ObjectInfo(
+                    object_type, object_type.title(), fields + self.extra_fields(object_type, [f.name for f in fields])
+                )
+            )
         return objects
 
     @staticmethod
@@ -175,8 +214,11 @@ class HubSpotConnector:
             if object_type == "deals":
                 self._attach_companies(rows)
         # Archiving a deal need not move its updatedAt: the sweep goes by when it was archived.
-        tombstones = [r for r in self._list_all(object_type, properties, archived=True)
-                      if start is None or (r["_updated"] and r["_updated"] >= start)]
+        tombstones = [
+            r
+            for r in self._list_all(object_type, properties, archived=True)
+            if start is None or (r["_updated"] and r["_updated"] >= start)
+        ]
         frame = self._frame(object_type, rows + tombstones, properties)
         return self._with_owners(frame) if OWNER_PROPERTY in frame.columns else frame
 
@@ -186,7 +228,7 @@ class HubSpotConnector:
         row["_archived"] = bool(item.archived)
         row["_updated"] = (getattr(item, "archived_at", None) or item.updated_at) if item.archived else item.updated_at
         if with_associations:
-            companies = ((item.associations or {}).get("companies") if item.associations else None)
+            companies = (item.associations or {}).get("companies") if item.associations else None
             results = companies.results if companies is not None else []
             # HubSpot lists each company twice (labelled primary and unlabelled); keep the primary first.
             ordered = sorted(results, key=lambda a: a.type != "deal_to_company")
@@ -199,26 +241,46 @@ class HubSpotConnector:
         rows, after, page_no = [], None, 0
         while True:
             page_no += 1
-            page = self._call(f"{object_type} ({'archived, ' if archived else ''}page {page_no})", basic.get_page,
-                              object_type=object_type, limit=self.settings.page_size, after=after,
-                              properties=properties, associations=associations, archived=archived)
+            page = self._call(
+                f"{object_type} ({'archived, ' if archived else ''}page {page_no})",
+                basic.get_page,
+                object_type=object_type,
+                limit=self.settings.page_size,
+                after=after,
+                properties=properties,
+                associations=associations,
+                archived=archived,
+            )
             rows += [self._record(item, associations is not None) for item in page.results]
             after = page.paging.next.after if page.paging and page.paging.next else None
             if not after:
                 return rows
 
     def _search_total(self, object_type: str, start_ms: int, end_ms: int) -> int:
-        result = self._call(f"the {object_type} change count", self._api.crm.objects.search_api.do_search,
-                            object_type=object_type, public_object_search_request=self._search_body(start_ms, end_ms, [], 1, 0))
+        result = self._call(
+            f"the {object_type} change count",
+            self._api.crm.objects.search_api.do_search,
+            object_type=object_type,
+            public_object_search_request=self._search_body(start_ms, end_ms, [], 1, 0),
+        )
         return int(result.total)
 
     @staticmethod
     def _search_body(start_ms: int, end_ms: int, properties: list[str], limit: int, after: int) -> dict[str, Any]:
-        return {"filterGroups": [{"filters": [
-                    {"propertyName": MODIFIED, "operator": "GTE", "value": str(start_ms)},
-                    {"propertyName": MODIFIED, "operator": "LT", "value": str(end_ms)}]}],
-                "sorts": [{"propertyName": MODIFIED, "direction": "ASCENDING"}],
-                "properties": properties, "limit": limit, "after": str(after)}
+        return {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {"propertyName": MODIFIED, "operator": "GTE", "value": str(start_ms)},
+                        {"propertyName": MODIFIED, "operator": "LT", "value": str(end_ms)},
+                    ]
+                }
+            ],
+            "sorts": [{"propertyName": MODIFIED, "direction": "ASCENDING"}],
+            "properties": properties,
+            "limit": limit,
+            "after": str(after),
+        }
 
     def _windows(self, object_type: str, start_ms: int, end_ms: int) -> list[tuple[int, int]]:
         """Split [start, end) until no window holds more than the search cap."""
@@ -226,8 +288,10 @@ class HubSpotConnector:
         if total <= SEARCH_CAP:
             return [(start_ms, end_ms)] if total else []
         if end_ms - start_ms <= 1:
-            raise SourceError(f"More than {SEARCH_CAP:,} {object_type} share one modification time.",
-                              hint="Run a full sync instead of an incremental one.")
+            raise SourceError(
+                f"More than {SEARCH_CAP:,} {object_type} share one modification time.",
+                hint="Run a full sync instead of an incremental one.",
+            )
         middle = (start_ms + end_ms) // 2
         return self._windows(object_type, start_ms, middle) + self._windows(object_type, middle, end_ms)
 
@@ -239,8 +303,12 @@ class HubSpotConnector:
             after = 0
             while True:
                 body = self._search_body(window_start, window_end, properties, self.settings.search_page_size, after)
-                page = self._call(f"changed {object_type}", search.do_search, object_type=object_type,
-                                  public_object_search_request=body)
+                page = self._call(
+                    f"changed {object_type}",
+                    search.do_search,
+                    object_type=object_type,
+                    public_object_search_request=body,
+                )
                 for item in page.results:
                     seen[str(item.id)] = self._record(item, False)
                 if not (page.paging and page.paging.next):
@@ -254,10 +322,14 @@ class HubSpotConnector:
         by_id = {row["_id"]: row for row in rows}
         ids = list(by_id)
         for start in range(0, len(ids), 100):
-            chunk = ids[start: start + 100]
-            result = self._call("deal → company associations", batch_api.get_page, from_object_type="deals",
-                                to_object_type="companies",
-                                batch_input_public_fetch_associations_batch_request={"inputs": [{"id": i} for i in chunk]})
+            chunk = ids[start : start + 100]
+            result = self._call(
+                "deal → company associations",
+                batch_api.get_page,
+                from_object_type="deals",
+                to_object_type="companies",
+                batch_input_public_fetch_associations_batch_request={"inputs": [{"id": i} for i in chunk]},
+            )
             for item in result.results:
                 primary = sorted(item.to, key=lambda t: 0 if any(a.type_id == 5 for a in t.association_types) else 1)
                 by_id[str(item._from.id)]["associated_company_id"] = str(primary[0].to_object_id) if primary else None
@@ -278,8 +350,9 @@ class HubSpotConnector:
 
     def stages(self) -> pl.DataFrame:
         """Stages per pipeline, keyed by internal id (labels are not keys), archived ones kept."""
-        pipelines = self._call("the deal pipelines", self._api.crm.pipelines.pipelines_api.get_all,
-                               object_type="deals").results
+        pipelines = self._call(
+            "the deal pipelines", self._api.crm.pipelines.pipelines_api.get_all, object_type="deals"
+        ).results
         rows = []
         for pipeline in pipelines:
             for stage in pipeline.stages:
@@ -287,11 +360,20 @@ class HubSpotConnector:
                 raw = metadata.get("probability")
                 probability = float(raw) if raw not in (None, "") else None
                 closed = str(metadata.get("isClosed", "false")).lower() == "true"
-                rows.append({"pipeline_id": pipeline.id, "pipeline_label": pipeline.label, "stage_id": stage.id,
-                             "label": stage.label, "probability": probability, "is_closed": closed,
-                             # Won is not in the metadata: a closed stage at 100% (or HubSpot's closedwon) is won.
-                             "is_won": closed and (probability == 1.0 or stage.id == "closedwon"),
-                             "sort_order": stage.display_order, "is_active": not stage.archived})
+                rows.append(
+                    {
+                        "pipeline_id": pipeline.id,
+                        "pipeline_label": pipeline.label,
+                        "stage_id": stage.id,
+                        "label": stage.label,
+                        "probability": probability,
+                        "is_closed": closed,
+                        # Won is not in the metadata: a closed stage at 100% (or HubSpot's closedwon) is won.
+                        "is_won": closed and (probability == 1.0 or stage.id == "closedwon"),
+                        "sort_order": stage.display_order,
+                        "is_active": not stage.archived,
+                    }
+                )
         return pl.DataFrame(rows, schema=STAGE_SCHEMA)
 
     def owners(self) -> pl.DataFrame:
@@ -303,8 +385,14 @@ class HubSpotConnector:
             after = None
             while True:
                 page = self._call("the owner list", owners_api.get_page, limit=100, after=after, archived=archived)
-                rows += [{"owner_id": str(o.id), "name": " ".join(p for p in (o.first_name, o.last_name) if p) or None,
-                          "email": o.email} for o in page.results]
+                rows += [
+                    {
+                        "owner_id": str(o.id),
+                        "name": " ".join(p for p in (o.first_name, o.last_name) if p) or None,
+                        "email": o.email,
+                    }
+                    for o in page.results
+                ]
                 after = page.paging.next.after if page.paging and page.paging.next else None
                 if not after:
                     break
@@ -315,9 +403,11 @@ class HubSpotConnector:
         """Add the owner's e-mail and name next to hubspot_owner_id (null when the id is no owner HubSpot lists)."""
         owners = self.owners() if frame[OWNER_PROPERTY].drop_nulls().len() else pl.DataFrame(schema=OWNER_SCHEMA)
         return frame.with_columns(
-            pl.col(OWNER_PROPERTY).replace_strict(owners["owner_id"], owners[column], default=None,
-                                                  return_dtype=pl.String).alias(name)
-            for name, column in OWNER_COLUMNS.items())
+            pl.col(OWNER_PROPERTY)
+            .replace_strict(owners["owner_id"], owners[column], default=None, return_dtype=pl.String)
+            .alias(name)
+            for name, column in OWNER_COLUMNS.items()
+        )
 
 
 def _body(exc: Exception) -> dict[str, Any]:

@@ -11,8 +11,12 @@ from domain.errors import SourceError
 from domain.source_kinds import SourceKind
 
 # Kinds whose connector ships in this release; the Connect page offers these.
-AVAILABLE_KINDS: tuple[SourceKind, ...] = (SourceKind.SALESFORCE, SourceKind.HUBSPOT, SourceKind.FILE,
-                                           SourceKind.WAREHOUSE)
+AVAILABLE_KINDS: tuple[SourceKind, ...] = (
+    SourceKind.SALESFORCE,
+    SourceKind.HUBSPOT,
+    SourceKind.FILE,
+    SourceKind.WAREHOUSE,
+)
 
 
 # Endpoints installed at startup by name (the demo's CRM emulator): a stored connection names one, and this
@@ -29,17 +33,23 @@ def register_endpoint(name: str, base_url: Callable[[], str]) -> None:
 def endpoint(name: str) -> str:
     resolve = _ENDPOINTS.get(name)
     if resolve is None:
-        raise SourceError("This is the built-in demo's connection, and the demo is not running in this process.",
-                          hint="Start with REVENUE_CONNECTOR_DEMO=1 (the default), or connect a real org in step 1.")
+        raise SourceError(
+            "This is the built-in demo's connection, and the demo is not running in this process.",
+            hint="Start with REVENUE_CONNECTOR_DEMO=1 (the default), or connect a real org in step 1.",
+        )
     return resolve()
 
 
-def build_connector(kind: SourceKind, settings: dict[str, Any], secrets: dict[str, str], *, source_key: str) -> Connector:
+def build_connector(
+    kind: SourceKind, settings: dict[str, Any], secrets: dict[str, str], *, source_key: str
+) -> Connector:
     """A connector for `kind` configured with `settings` (and decrypted `secrets`)."""
     if kind == SourceKind.FILE:
         path = settings.get("path")
         if not path:
-            raise SourceError("This file connection has no folder.", hint="Edit the connection and enter the folder path.")
+            raise SourceError(
+                "This file connection has no folder.", hint="Edit the connection and enter the folder path."
+            )
         return FileSource(path, source_key=source_key, id_fields=settings.get("id_fields"))
     if kind == SourceKind.SALESFORCE:
         from connectors.salesforce import SalesforceConnector

@@ -44,9 +44,13 @@ PIPELINE_FIELD = "RecordTypeId"
 MASTER_RECORD_TYPE = "012000000000000AAA"
 
 # What org_fx_rates() returns: the org's conversion rates, as Salesforce keeps them.
-ORG_FX_SCHEMA: dict[str, pl.DataType] = {"currency": pl.String(), "valid_from": pl.Date(),
-                                         "conversion_rate": pl.Float64(), "table": pl.String(),
-                                         "corporate_currency": pl.String()}
+ORG_FX_SCHEMA: dict[str, pl.DataType] = {
+    "currency": pl.String(),
+    "valid_from": pl.Date(),
+    "conversion_rate": pl.Float64(),
+    "table": pl.String(),
+    "corporate_currency": pl.String(),
+}
 
 # Objects the app reads; custom objects (…__c) are offered too, e.g. for ARR movements.
 STANDARD_OBJECTS = ("Account", "Opportunity", "OpportunityStage", "User")
@@ -101,8 +105,16 @@ class _RoutedSession(requests.Session):
 def _session(settings: SalesforceSettings) -> requests.Session:
     session = _RoutedSession(settings.api_base_url) if settings.api_base_url else requests.Session()
     # Retries with backoff for server errors and dropped connections on reads (urllib3's Retry).
-    retry = Retry(total=3, connect=3, read=3, status=3, backoff_factor=0.2, status_forcelist=(500, 502, 503, 504),
-                  allowed_methods=frozenset({"GET"}), raise_on_status=False)
+    retry = Retry(
+        total=3,
+        connect=3,
+        read=3,
+        status=3,
+        backoff_factor=0.2,
+        status_forcelist=(500, 502, 503, 504),
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,
+    )
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -131,22 +143,33 @@ class SalesforceConnector:
         try:
             if s.auth == "session":
                 if not secret.get("session_id") or not s.instance_url:
-                    raise CredentialsError("Session id and instance URL are both needed for session login.",
-                                           hint="Enter them in Connect.")
+                    raise CredentialsError(
+                        "Session id and instance URL are both needed for session login.", hint="Enter them in Connect."
+                    )
                 self._client = Salesforce(instance_url=s.instance_url, session_id=secret["session_id"], **common)
             elif s.auth == "client_credentials":
-                self._client = Salesforce(consumer_key=secret.get("consumer_key", ""),
-                                          consumer_secret=secret.get("consumer_secret", ""), domain=s.domain, **common)
+                self._client = Salesforce(
+                    consumer_key=secret.get("consumer_key", ""),
+                    consumer_secret=secret.get("consumer_secret", ""),
+                    domain=s.domain,
+                    **common,
+                )
             else:
                 username = s.username or secret.get("username", "")
-                self._client = Salesforce(username=username, password=secret.get("password", ""),
-                                          security_token=secret.get("security_token", ""), domain=s.domain, **common)
+                self._client = Salesforce(
+                    username=username,
+                    password=secret.get("password", ""),
+                    security_token=secret.get("security_token", ""),
+                    domain=s.domain,
+                    **common,
+                )
         except SalesforceAuthenticationFailed as exc:
             # Salesforce's own reason (INVALID_LOGIN, invalid_grant…), not the library's message template.
             reason = exc.auth_message.strip() or "no reason given"
-            raise CredentialsError(f"Salesforce refused the login: {reason} ({exc.code})",
-                                   hint="Check the username, password and security token (or the connected app) "
-                                        "in Connect.") from exc
+            raise CredentialsError(
+                f"Salesforce refused the login: {reason} ({exc.code})",
+                hint="Check the username, password and security token (or the connected app) in Connect.",
+            ) from exc
         except requests.exceptions.RequestException as exc:
             raise SourceUnavailable(f"Salesforce login could not reach {self._host()}: {_reason(exc)}") from exc
         return self._client
@@ -162,31 +185,41 @@ class SalesforceConnector:
             return result
         except SalesforceExpiredSession as exc:
             self._client = None
-            raise CredentialsError("Salesforce credential expired or rotated — re-authorize in Connect.",
-                                   hint=f"Salesforce answered INVALID_SESSION_ID while reading {what}.") from exc
+            raise CredentialsError(
+                "Salesforce credential expired or rotated — re-authorize in Connect.",
+                hint=f"Salesforce answered INVALID_SESSION_ID while reading {what}.",
+            ) from exc
         except SalesforceRefusedRequest as exc:
             code = _error_code(exc)
             if code == "REQUEST_LIMIT_EXCEEDED":
                 raise QuotaExhausted(
                     f"Salesforce's daily API limit is used up (while reading {what}).",
                     hint="The sync stopped before saving anything and its cursor did not move. Salesforce frees "
-                         "API calls over a rolling 24 hours; the next run resumes from the same point and completes "
-                         "the data.") from exc
-            raise CredentialsError(f"Salesforce refused access to {what} ({code}).",
-                                   hint="The user needs API access and read permission on this object.") from exc
+                    "API calls over a rolling 24 hours; the next run resumes from the same point and completes "
+                    "the data.",
+                ) from exc
+            raise CredentialsError(
+                f"Salesforce refused access to {what} ({code}).",
+                hint="The user needs API access and read permission on this object.",
+            ) from exc
         except SalesforceMalformedRequest as exc:
             raise SourceError(f"Salesforce rejected the request for {what}: {_error_message(exc)}") from exc
         except SalesforceResourceNotFound as exc:
             raise SourceError(f"Salesforce has no {what}.", hint="Check the object name in Connect.") from exc
         except SalesforceError as exc:
-            raise SourceUnavailable(f"Salesforce failed while reading {what} (HTTP {exc.status}); nothing from this "
-                                    "read was used.", hint="Try again; if it persists, check Salesforce's status page.") from exc
+            raise SourceUnavailable(
+                f"Salesforce failed while reading {what} (HTTP {exc.status}); nothing from this read was used.",
+                hint="Try again; if it persists, check Salesforce's status page.",
+            ) from exc
         except requests.exceptions.JSONDecodeError as exc:
-            raise SourceUnavailable(f"Salesforce sent a response that is not valid JSON for {what}; nothing from "
-                                    "this read was used.") from exc
+            raise SourceUnavailable(
+                f"Salesforce sent a response that is not valid JSON for {what}; nothing from this read was used."
+            ) from exc
         except requests.exceptions.RequestException as exc:
-            raise SourceUnavailable(f"The connection to Salesforce dropped while reading {what}: {_reason(exc)}. "
-                                    "Nothing from this read was used.") from exc
+            raise SourceUnavailable(
+                f"The connection to Salesforce dropped while reading {what}: {_reason(exc)}. "
+                "Nothing from this read was used."
+            ) from exc
 
     # -- Connector interface -------------------------------------------------------------------
     def test_connection(self) -> ConnectionCheck:
@@ -200,8 +233,11 @@ class SalesforceConnector:
             return ConnectionCheck(ok=False, headline=exc.user_message, details=(exc.hint,) if exc.hint else ())
         name = org["records"][0]["Name"] if org.get("records") else "Salesforce org"
         daily = limits.get("DailyApiRequests", {})
-        readable = sorted(o["name"] for o in objects.get("sobjects", []) if o.get("queryable")
-                          and (o["name"] in STANDARD_OBJECTS or o["name"].endswith("__c")))
+        readable = sorted(
+            o["name"]
+            for o in objects.get("sobjects", [])
+            if o.get("queryable") and (o["name"] in STANDARD_OBJECTS or o["name"].endswith("__c"))
+        )
         missing = [o for o in ("Account", "Opportunity") if o not in readable]
         details = [f"Readable: {', '.join(readable)}"]
         if missing:
@@ -209,7 +245,7 @@ class SalesforceConnector:
         return ConnectionCheck(
             ok=not missing,
             headline=f"Connected to {name} · {int(daily.get('Remaining', 0)):,} of {int(daily.get('Max', 0)):,} "
-                     "daily API calls left",
+            "daily API calls left",
             details=tuple(details),
             objects=tuple(ObjectInfo(n, n, ()) for n in readable),
         )
@@ -218,8 +254,9 @@ class SalesforceConnector:
         """The org's time zone (Organization.TimeZoneSidKey): a datetime mapped to a date is the date there."""
         if self._time_zone is None:
             try:
-                records = self._call("the organization's time zone", self._sf().query,
-                                     "SELECT TimeZoneSidKey FROM Organization")["records"]
+                records = self._call(
+                    "the organization's time zone", self._sf().query, "SELECT TimeZoneSidKey FROM Organization"
+                )["records"]
             except (CredentialsError, QuotaExhausted):
                 raise
             except SourceError as exc:  # a field this org or proxy does not expose: dates stay in UTC
@@ -231,23 +268,35 @@ class SalesforceConnector:
     def describe(self) -> list[ObjectInfo]:
         sf = self._sf()
         global_describe = self._call("the object list", sf.describe)
-        names = [o["name"] for o in global_describe.get("sobjects", [])
-                 if o.get("queryable") and (o["name"] in STANDARD_OBJECTS or o["name"].endswith("__c"))]
+        names = [
+            o["name"]
+            for o in global_describe.get("sobjects", [])
+            if o.get("queryable") and (o["name"] in STANDARD_OBJECTS or o["name"].endswith("__c"))
+        ]
         return [self._describe_object(name) for name in names]
 
     def _describe_object(self, name: str) -> ObjectInfo:
         described = self._call(f"the {name} description", getattr(self._sf(), name).describe)
         fields = [
-            FieldInfo(name=f["name"], label=f.get("label") or f["name"], type=f.get("type", "string"),
-                      custom=bool(f.get("custom")),
-                      picklist_values=tuple(p["value"] for p in f.get("picklistValues") or [] if p.get("active", True)))
+            FieldInfo(
+                name=f["name"],
+                label=f.get("label") or f["name"],
+                type=f.get("type", "string"),
+                custom=bool(f.get("custom")),
+                picklist_values=tuple(p["value"] for p in f.get("picklistValues") or [] if p.get("active", True)),
+            )
             for f in described.get("fields", [])
         ]
         # The parent fields a read selects (Account.Name, Owner.Email) are offered too, under the names the
         # read gives them, so review sees every field a sync reads and the drift guard knows them.
-        fields += [FieldInfo(name=f"{relationship}.{parent_field}", label=f"{relationship} {_PARENT_LABELS[parent_field]}",
-                             type=_PARENT_TYPES[parent_field])
-                   for relationship, parent_field in self._parent_fields(described)]
+        fields += [
+            FieldInfo(
+                name=f"{relationship}.{parent_field}",
+                label=f"{relationship} {_PARENT_LABELS[parent_field]}",
+                type=_PARENT_TYPES[parent_field],
+            )
+            for relationship, parent_field in self._parent_fields(described)
+        ]
         return ObjectInfo(name=name, label=described.get("label") or name, fields=tuple(fields))
 
     @staticmethod
@@ -281,8 +330,12 @@ class SalesforceConnector:
         if since is not None and "SystemModstamp" in names:
             where = format_soql(" WHERE SystemModstamp > {}", since - timedelta(minutes=self.settings.lookback_minutes))
         soql = f"SELECT {', '.join(fields)} FROM {object_name}{where}"
-        count = self._call(f"the {object_name} count", self._sf().query, f"SELECT COUNT() FROM {object_name}{where}",
-                           include_deleted=True)["totalSize"]
+        count = self._call(
+            f"the {object_name} count",
+            self._sf().query,
+            f"SELECT COUNT() FROM {object_name}{where}",
+            include_deleted=True,
+        )["totalSize"]
         if count > self.settings.bulk_threshold:
             frame = self._read_bulk(object_name, soql, fields)
         else:
@@ -295,19 +348,28 @@ class SalesforceConnector:
         page = self._call(f"{object_name} (page 1)", sf.query, soql, include_deleted=True, headers=headers)
         pages = [page["records"]]
         while not page.get("done", True):
-            page = self._call(f"{object_name} (page {len(pages) + 1})", sf.query_more, page["nextRecordsUrl"],
-                              identifier_is_url=True, headers=headers)
+            page = self._call(
+                f"{object_name} (page {len(pages) + 1})",
+                sf.query_more,
+                page["nextRecordsUrl"],
+                identifier_is_url=True,
+                headers=headers,
+            )
             pages.append(page["records"])
         records = [record for batch in pages for record in batch]
         if len(records) != page.get("totalSize", len(records)):
-            raise SourceUnavailable(f"Salesforce returned {len(records):,} of {page['totalSize']:,} {object_name} "
-                                    "records; nothing from this read was used.")
+            raise SourceUnavailable(
+                f"Salesforce returned {len(records):,} of {page['totalSize']:,} {object_name} "
+                "records; nothing from this read was used."
+            )
         log.info("read %s %s records in %s pages", len(records), object_name, len(pages))
         return _records_frame(records, fields)
 
     def _read_bulk(self, object_name: str, soql: str, fields: list[str]) -> pl.DataFrame:
         bulk = getattr(self._sf().bulk2, object_name)
-        chunks = self._call(f"{object_name} (Bulk API 2.0)", lambda: list(bulk.query_all(soql, max_records=50_000, wait=0.2)))
+        chunks = self._call(
+            f"{object_name} (Bulk API 2.0)", lambda: list(bulk.query_all(soql, max_records=50_000, wait=0.2))
+        )
         self.api_calls += len(chunks) + 2  # job create + poll + one results call per chunk
         frames = [pl.read_csv(io.StringIO(chunk), infer_schema=False) for chunk in chunks if chunk]
         frame = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=dict.fromkeys(fields, pl.String))
@@ -323,8 +385,11 @@ class SalesforceConnector:
         frame = frame.with_columns(pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep())
         frame = frame.with_columns([to_18(pl.col(name)).alias(name) for name in id_fields])
         # REST writes `.000+0000`, Bulk 2.0 CSV `.000Z`: one parser takes both (and any other ISO-8601 form).
-        modified = (parse_utc(pl.col("SystemModstamp"))
-                    if "SystemModstamp" in frame.columns else pl.lit(None, pl.Datetime("us", "UTC")))
+        modified = (
+            parse_utc(pl.col("SystemModstamp"))
+            if "SystemModstamp" in frame.columns
+            else pl.lit(None, pl.Datetime("us", "UTC"))
+        )
         deleted = (pl.col("IsDeleted").str.to_lowercase() == "true") if "IsDeleted" in frame.columns else pl.lit(False)
         return frame.with_columns(
             pl.lit(self.source_key).alias("source"),
@@ -342,35 +407,48 @@ class SalesforceConnector:
         was deactivated belongs to no process any more, yet old deals still carry it: it joins the pipelines
         whose deals carry it.
         """
-        soql = ("SELECT Id, ApiName, MasterLabel, DefaultProbability, IsClosed, IsWon, IsActive, SortOrder "
-                "FROM OpportunityStage ORDER BY SortOrder")
+        soql = (
+            "SELECT Id, ApiName, MasterLabel, DefaultProbability, IsClosed, IsWon, IsActive, SortOrder "
+            "FROM OpportunityStage ORDER BY SortOrder"
+        )
         records = self._call("the stage list (OpportunityStage)", self._sf().query_all, soql)["records"]
         master = pl.DataFrame(
-            {"stage_id": [r["ApiName"] for r in records], "label": [r["MasterLabel"] for r in records],
-             "probability": [r.get("DefaultProbability") for r in records],
-             "is_closed": [r.get("IsClosed") for r in records], "is_won": [r.get("IsWon") for r in records],
-             "sort_order": [r.get("SortOrder") for r in records], "is_active": [r.get("IsActive") for r in records]},
+            {
+                "stage_id": [r["ApiName"] for r in records],
+                "label": [r["MasterLabel"] for r in records],
+                "probability": [r.get("DefaultProbability") for r in records],
+                "is_closed": [r.get("IsClosed") for r in records],
+                "is_won": [r.get("IsWon") for r in records],
+                "sort_order": [r.get("SortOrder") for r in records],
+                "is_active": [r.get("IsActive") for r in records],
+            },
             schema={k: v for k, v in STAGE_SCHEMA.items() if not k.startswith("pipeline_")},
         ).with_columns(pl.col("probability") / 100)
         pipelines = self.pipelines()
         if not pipelines:
-            return master.with_columns(pipeline_id=pl.lit(SINGLE_PIPELINE),
-                                       pipeline_label=pl.lit(SINGLE_PIPELINE)).select(list(STAGE_SCHEMA))
+            return master.with_columns(
+                pipeline_id=pl.lit(SINGLE_PIPELINE), pipeline_label=pl.lit(SINGLE_PIPELINE)
+            ).select(list(STAGE_SCHEMA))
         carried = self._inactive_stages_in_use(master.filter(~pl.col("is_active"))["stage_id"].to_list())
         frames = []
         for pipeline_id, label, values in pipelines:
             active = pl.col("is_active") & (pl.lit(True) if values is None else pl.col("stage_id").is_in(values))
             in_use = [stage for stage, where in carried.items() if where is None or pipeline_id in where]
-            frames.append(master.filter(active | pl.col("stage_id").is_in(in_use)).with_columns(
-                pipeline_id=pl.lit(pipeline_id), pipeline_label=pl.lit(label)))
+            frames.append(
+                master.filter(active | pl.col("stage_id").is_in(in_use)).with_columns(
+                    pipeline_id=pl.lit(pipeline_id), pipeline_label=pl.lit(label)
+                )
+            )
         return pl.concat(frames).select(list(STAGE_SCHEMA))
 
     def _inactive_stages_in_use(self, inactive: list[str]) -> dict[str, set[str] | None]:
         """Inactive stage -> the pipelines (record types) whose opportunities carry it; None: could not tell."""
         if not inactive:
             return {}
-        soql = (f"SELECT {PIPELINE_FIELD}, StageName FROM Opportunity WHERE {soql_in_filter('StageName', inactive)} "
-                f"GROUP BY {PIPELINE_FIELD}, StageName")
+        soql = (
+            f"SELECT {PIPELINE_FIELD}, StageName FROM Opportunity WHERE {soql_in_filter('StageName', inactive)} "
+            f"GROUP BY {PIPELINE_FIELD}, StageName"
+        )
         try:
             groups = self._call("the opportunities on inactive stages", self._sf().query_all, soql)["records"]
         except (CredentialsError, QuotaExhausted):
@@ -381,8 +459,9 @@ class SalesforceConnector:
         carried: dict[str, set[str]] = {}
         for group in groups:
             record_type = group.get(PIPELINE_FIELD)
-            carried.setdefault(group["StageName"], set()).add(to_18_text(record_type) if record_type
-                                                              else MASTER_RECORD_TYPE)
+            carried.setdefault(group["StageName"], set()).add(
+                to_18_text(record_type) if record_type else MASTER_RECORD_TYPE
+            )
         return dict(carried)
 
     def pipelines(self) -> list[tuple[str, str, list[str] | None]]:
@@ -392,9 +471,12 @@ class SalesforceConnector:
         """
         sf = self._sf()
         try:
-            types = self._call("the opportunity record types (RecordType)", sf.query_all,
-                               "SELECT Id, Name, DeveloperName, BusinessProcessId, IsActive FROM RecordType "
-                               "WHERE SobjectType = 'Opportunity' ORDER BY Name")["records"]
+            types = self._call(
+                "the opportunity record types (RecordType)",
+                sf.query_all,
+                "SELECT Id, Name, DeveloperName, BusinessProcessId, IsActive FROM RecordType "
+                "WHERE SobjectType = 'Opportunity' ORDER BY Name",
+            )["records"]
         except (CredentialsError, QuotaExhausted):
             raise
         except SourceError as exc:  # an org (or proxy) that offers no RecordType object: one pipeline
@@ -403,8 +485,11 @@ class SalesforceConnector:
         if not types:
             return []
         pipelines = [(to_18_text(t["Id"]), t["Name"], self._stage_values(t["Id"])) for t in types]
-        untyped = self._call("opportunities without a record type", sf.query,
-                             f"SELECT COUNT() FROM Opportunity WHERE {PIPELINE_FIELD} = null")["totalSize"]
+        untyped = self._call(
+            "opportunities without a record type",
+            sf.query,
+            f"SELECT COUNT() FROM Opportunity WHERE {PIPELINE_FIELD} = null",
+        )["totalSize"]
         if untyped:
             pipelines.append((MASTER_RECORD_TYPE, "Master (no record type)", None))
         return pipelines
@@ -430,33 +515,52 @@ class SalesforceConnector:
         """
         sf = self._sf()
         try:
-            types = self._call("the org's currencies (CurrencyType)", sf.query_all,
-                               "SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType")["records"]
+            types = self._call(
+                "the org's currencies (CurrencyType)",
+                sf.query_all,
+                "SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType",
+            )["records"]
         except (CredentialsError, QuotaExhausted):
             raise
         except SourceError:  # INVALID_TYPE: a single-currency org has no CurrencyType
             return pl.DataFrame(schema=ORG_FX_SCHEMA)
         corporate = next((t["IsoCode"] for t in types if t.get("IsCorporate")), None)
         try:
-            dated = self._call("the org's dated exchange rates (DatedConversionRate)", sf.query_all,
-                               "SELECT IsoCode, ConversionRate, StartDate FROM DatedConversionRate "
-                               "ORDER BY IsoCode, StartDate")["records"]
+            dated = self._call(
+                "the org's dated exchange rates (DatedConversionRate)",
+                sf.query_all,
+                "SELECT IsoCode, ConversionRate, StartDate FROM DatedConversionRate ORDER BY IsoCode, StartDate",
+            )["records"]
         except (CredentialsError, QuotaExhausted):
             raise
         except SourceError:  # advanced currency management is off: the static rates are the rates
             dated = []
-        rows = ([(r["IsoCode"], r["StartDate"], r["ConversionRate"], "DatedConversionRate") for r in dated] if dated
-                else [(t["IsoCode"], None, t["ConversionRate"], "CurrencyType") for t in types])
-        frame = pl.DataFrame(rows, schema={"currency": pl.String, "valid_from": pl.String,
-                                           "conversion_rate": pl.Float64, "table": pl.String}, orient="row")
+        rows = (
+            [(r["IsoCode"], r["StartDate"], r["ConversionRate"], "DatedConversionRate") for r in dated]
+            if dated
+            else [(t["IsoCode"], None, t["ConversionRate"], "CurrencyType") for t in types]
+        )
+        frame = pl.DataFrame(
+            rows,
+            schema={"currency": pl.String, "valid_from": pl.String, "conversion_rate": pl.Float64, "table": pl.String},
+            orient="row",
+        )
         # A static rate (valid_from null) applies from the beginning; so does a dated rate from 0001-01-01.
-        return frame.with_columns(pl.col("valid_from").str.to_date("%Y-%m-%d", strict=False),
-                                  pl.lit(corporate, pl.String).alias("corporate_currency")).select(list(ORG_FX_SCHEMA))
+        return frame.with_columns(
+            pl.col("valid_from").str.to_date("%Y-%m-%d", strict=False),
+            pl.lit(corporate, pl.String).alias("corporate_currency"),
+        ).select(list(ORG_FX_SCHEMA))
 
     def owners(self) -> pl.DataFrame:
         records = self._call("the user list", self._sf().query_all, "SELECT Id, Name, Email FROM User")["records"]
-        frame = pl.DataFrame({"owner_id": [r["Id"] for r in records], "name": [r.get("Name") for r in records],
-                              "email": [r.get("Email") for r in records]}, schema=OWNER_SCHEMA)
+        frame = pl.DataFrame(
+            {
+                "owner_id": [r["Id"] for r in records],
+                "name": [r.get("Name") for r in records],
+                "email": [r.get("Email") for r in records],
+            },
+            schema=OWNER_SCHEMA,
+        )
         return frame.with_columns(to_18(pl.col("owner_id")).alias("owner_id"))
 
 

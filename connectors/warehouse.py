@@ -36,8 +36,9 @@ class WarehouseSource:
 
     def _query(self, object_name: str) -> str:
         if object_name not in self.queries:
-            raise SourceError(f"There is no query named '{object_name}'.",
-                              hint=f"Queries: {', '.join(self.queries) or 'none yet'}.")
+            raise SourceError(
+                f"There is no query named '{object_name}'.", hint=f"Queries: {', '.join(self.queries) or 'none yet'}."
+            )
         return self.queries[object_name].strip().rstrip(";")
 
     def _frame(self, sql: str, what: str) -> pl.DataFrame:
@@ -53,9 +54,17 @@ class WarehouseSource:
         for name in self.queries:
             sample = self._frame(f"SELECT * FROM ({self._query(name)}) AS q LIMIT 1000", name)
             count = self._frame(f"SELECT COUNT(*) AS n FROM ({self._query(name)}) AS q", name).item()
-            fields = tuple(FieldInfo(c, c, _type_name(t), samples=tuple(
-                sample.get_column(c).drop_nulls().cast(pl.String).unique(maintain_order=True).head(5).to_list()))
-                for c, t in sample.schema.items())
+            fields = tuple(
+                FieldInfo(
+                    c,
+                    c,
+                    _type_name(t),
+                    samples=tuple(
+                        sample.get_column(c).drop_nulls().cast(pl.String).unique(maintain_order=True).head(5).to_list()
+                    ),
+                )
+                for c, t in sample.schema.items()
+            )
             objects.append(ObjectInfo(name, name, fields, row_count=count))
         return objects
 
@@ -66,21 +75,28 @@ class WarehouseSource:
             objects = self.describe()
         except SourceError as exc:
             return ConnectionCheck(ok=False, headline=exc.user_message, details=(exc.hint,) if exc.hint else ())
-        return ConnectionCheck(ok=True, headline=f"{len(objects)} warehouse quer{'y' if len(objects) == 1 else 'ies'} readable",
-                               details=tuple(f"{o.name}: {o.row_count:,} rows" for o in objects), objects=tuple(objects))
+        return ConnectionCheck(
+            ok=True,
+            headline=f"{len(objects)} warehouse quer{'y' if len(objects) == 1 else 'ies'} readable",
+            details=tuple(f"{o.name}: {o.row_count:,} rows" for o in objects),
+            objects=tuple(objects),
+        )
 
     def read(self, object_name: str, *, since=None) -> pl.DataFrame:
         frame = self._frame(self._query(object_name), object_name)
         frame = frame.with_columns(pl.all().cast(pl.String))
         id_field = self.id_fields.get(object_name) or next((c for c in ID_CANDIDATES if c in frame.columns), None)
         if id_field is None:
-            raise SourceError(f"The query '{object_name}' returns no ID column.",
-                              hint=f"Select one of {', '.join(ID_CANDIDATES)} or name the ID column in Connect.")
+            raise SourceError(
+                f"The query '{object_name}' returns no ID column.",
+                hint=f"Select one of {', '.join(ID_CANDIDATES)} or name the ID column in Connect.",
+            )
         modified = next((c for c in MODIFIED_CANDIDATES if c in frame.columns), None)
         return frame.with_columns(
             pl.lit(self.source_key).alias("source"),
             pl.col(id_field).alias("source_id"),
-            (parse_utc(pl.col(modified)) if modified
-             else pl.lit(None, pl.Datetime("us", "UTC"))).alias("source_modified_at"),
+            (parse_utc(pl.col(modified)) if modified else pl.lit(None, pl.Datetime("us", "UTC"))).alias(
+                "source_modified_at"
+            ),
             pl.lit(False).alias("is_deleted"),
         )

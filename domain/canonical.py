@@ -63,7 +63,9 @@ ARR_FIELDS: tuple[CanonicalField, ...] = (
     CanonicalField("account", "Account", FieldType.STRING, True, "CRM account whose ARR moved"),
     CanonicalField("effective_date", "Effective date", FieldType.DATE, True, "Date the ARR change takes effect"),
     CanonicalField("arr_delta", "ARR change", FieldType.CURRENCY, True, "Signed change in annual recurring revenue"),
-    CanonicalField("movement_component", "Movement", FieldType.STRING, True, "new, expansion, contraction, churn, reactivation"),
+    CanonicalField(
+        "movement_component", "Movement", FieldType.STRING, True, "new, expansion, contraction, churn, reactivation"
+    ),
     CanonicalField("currency", "Currency", FieldType.STRING, False, "ISO 4217 code; workspace currency if unmapped"),
 )
 
@@ -170,26 +172,28 @@ ARR_SCHEMA: dict[str, pl.DataType] = {
 def canonical_fields_frame(domain: Domain) -> pl.DataFrame:
     """The canonical fields of a domain as a table: key, label, type, required, description."""
     fields = FIELDS_BY_DOMAIN[domain]
-    return pl.DataFrame({
-        "canonical field": [f.key for f in fields],
-        "label": [f.label for f in fields],
-        "type": [f.type.value for f in fields],
-        "required": [f.required for f in fields],
-        "description": [f.description for f in fields],
-    })
+    return pl.DataFrame(
+        {
+            "canonical field": [f.key for f in fields],
+            "label": [f.label for f in fields],
+            "type": [f.type.value for f in fields],
+            "required": [f.required for f in fields],
+            "description": [f.description for f in fields],
+        }
+    )
 
 
 class QuarantineReason(StrEnum):
     """Why a source row did not roll up. Every quarantined row carries one, with the field and value."""
 
-    UNMAPPED_STAGE = "unmapped_stage"              # the CRM stage has no approved canonical stage
-    UNMAPPED_COMPONENT = "unmapped_component"      # the CRM movement type has no canonical component
+    UNMAPPED_STAGE = "unmapped_stage"  # the CRM stage has no approved canonical stage
+    UNMAPPED_COMPONENT = "unmapped_component"  # the CRM movement type has no canonical component
     UNRECONCILED_ACCOUNT = "unreconciled_account"  # the CRM account is not in the crosswalk
-    MISSING_VALUE = "missing_value"                # a required field is empty (an empty amount is never 0)
-    INVALID_VALUE = "invalid_value"                # the value does not cast to the field's type
+    MISSING_VALUE = "missing_value"  # a required field is empty (an empty amount is never 0)
+    INVALID_VALUE = "invalid_value"  # the value does not cast to the field's type
     SIGN_CONTRADICTS_COMPONENT = "sign_contradicts_component"
-    UNKNOWN_CURRENCY = "unknown_currency"          # no FX rate into the reporting currency
-    DUPLICATE_SOURCE_ID = "duplicate_source_id"    # the same record ID twice in one read
+    UNKNOWN_CURRENCY = "unknown_currency"  # no FX rate into the reporting currency
+    DUPLICATE_SOURCE_ID = "duplicate_source_id"  # the same record ID twice in one read
 
 
 REASON_LABELS: dict[QuarantineReason, str] = {

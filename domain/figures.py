@@ -56,8 +56,10 @@ def closed_won_bookings(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -
 def pipeline_figures(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> dict[str, float]:
     """Weighted open pipeline and closed-won bookings of these deals."""
     stages = tuple(stages)
-    return {WEIGHTED_OPEN_PIPELINE: weighted_open_pipeline(deals, stages),
-            CLOSED_WON_BOOKINGS: closed_won_bookings(deals, stages)}
+    return {
+        WEIGHTED_OPEN_PIPELINE: weighted_open_pipeline(deals, stages),
+        CLOSED_WON_BOOKINGS: closed_won_bookings(deals, stages),
+    }
 
 
 def arr_figures(movements: pl.DataFrame) -> dict[str, float]:

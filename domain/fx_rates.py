@@ -24,10 +24,14 @@ def parse_fx_rates(content: bytes, reporting_currency: str) -> tuple[FxRate, ...
 
     `rate` is what one unit of `currency` is worth in the reporting currency, from `from` on.
     """
+
     def fail(line: int | None, column: str, problem: str) -> ValidationError:
         where = f"line {line}, column '{column}'" if line else f"column '{column}'"
-        return ValidationError(f"FX rates file, {where}: {problem}.", hint=f"Expected: {', '.join(FX_COLUMNS)} "
-                               "(e.g. EUR,2025-01-01,1.08 = one euro is 1.08 in the reporting currency).")
+        return ValidationError(
+            f"FX rates file, {where}: {problem}.",
+            hint=f"Expected: {', '.join(FX_COLUMNS)} "
+            "(e.g. EUR,2025-01-01,1.08 = one euro is 1.08 in the reporting currency).",
+        )
 
     try:
         raw = pl.read_csv(io.StringIO(content.decode("utf-8-sig")), infer_schema=False)
@@ -40,11 +44,15 @@ def parse_fx_rates(content: bytes, reporting_currency: str) -> tuple[FxRate, ...
     rows = raw.with_row_index("line", offset=2).with_columns(
         pl.col("currency").str.strip_chars().str.to_uppercase(),
         pl.col("from").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("valid_from"),
-        pl.col("rate").str.strip_chars().cast(pl.Float64, strict=False).alias("value"))
+        pl.col("rate").str.strip_chars().cast(pl.Float64, strict=False).alias("value"),
+    )
     problems = [
         ("currency", ~pl.col("currency").str.contains(r"^[A-Z]{3}$").fill_null(False), "is not a 3-letter ISO code"),
-        ("currency", pl.col("currency") == reporting_currency, f"is the reporting currency ({reporting_currency}), "
-                                                               "which always converts at 1"),
+        (
+            "currency",
+            pl.col("currency") == reporting_currency,
+            f"is the reporting currency ({reporting_currency}), which always converts at 1",
+        ),
         ("from", pl.col("valid_from").is_null(), "is not a date (YYYY-MM-DD)"),
         ("rate", pl.col("value").is_null() | (pl.col("value") <= 0), "is not a number above 0"),
         ("from", pl.struct("currency", "valid_from").is_duplicated(), "repeats a date already given for this currency"),
@@ -69,24 +77,40 @@ def rates_from_org(org_rates: pl.DataFrame, reporting_currency: str) -> tuple[Fx
     """
     beginning = date(1900, 1, 1)
     rates = org_rates.filter(pl.col("conversion_rate") > 0).with_columns(
-        pl.max_horizontal(pl.col("valid_from").fill_null(beginning), pl.lit(beginning)).alias("valid_from"))
-    reporting = rates.filter(pl.col("currency") == reporting_currency).select(
-        "valid_from", pl.col("conversion_rate").alias("_reporting")).sort("valid_from")
+        pl.max_horizontal(pl.col("valid_from").fill_null(beginning), pl.lit(beginning)).alias("valid_from")
+    )
+    reporting = (
+        rates.filter(pl.col("currency") == reporting_currency)
+        .select("valid_from", pl.col("conversion_rate").alias("_reporting"))
+        .sort("valid_from")
+    )
     if reporting.is_empty():
         known = ", ".join(sorted(rates["currency"].unique().to_list())) or "none"
         raise ValidationError(f"The org has no rate for the reporting currency {reporting_currency} (it has: {known}).")
     # Every date at which either side changes starts a new rate.
-    starts = pl.concat([rates.select("currency", "valid_from"),
-                        rates.select("currency").unique().join(reporting.select("valid_from"), how="cross")])
-    combined = (starts.unique().sort("valid_from")
-                .join_asof(rates.sort("valid_from").select("currency", "valid_from", "conversion_rate"),
-                           on="valid_from", by="currency", strategy="backward", check_sortedness=False)
-                .join_asof(reporting, on="valid_from", strategy="backward")
-                .filter((pl.col("currency") != reporting_currency) & pl.col("conversion_rate").is_not_null())
-                .with_columns((pl.col("_reporting") / pl.col("conversion_rate")).round(6).alias("rate"))
-                .sort("currency", "valid_from")
-                # A period whose rate did not change is no new rate.
-                .filter(pl.col("rate") != pl.col("rate").shift(1).over("currency").fill_null(-1.0)))
+    starts = pl.concat(
+        [
+            rates.select("currency", "valid_from"),
+            rates.select("currency").unique().join(reporting.select("valid_from"), how="cross"),
+        ]
+    )
+    combined = (
+        starts.unique()
+        .sort("valid_from")
+        .join_asof(
+            rates.sort("valid_from").select("currency", "valid_from", "conversion_rate"),
+            on="valid_from",
+            by="currency",
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .join_asof(reporting, on="valid_from", strategy="backward")
+        .filter((pl.col("currency") != reporting_currency) & pl.col("conversion_rate").is_not_null())
+        .with_columns((pl.col("_reporting") / pl.col("conversion_rate")).round(6).alias("rate"))
+        .sort("currency", "valid_from")
+        # A period whose rate did not change is no new rate.
+        .filter(pl.col("rate") != pl.col("rate").shift(1).over("currency").fill_null(-1.0))
+    )
     return tuple(FxRate(c, d, float(r)) for c, d, r in combined.select("currency", "valid_from", "rate").iter_rows())
 
 
@@ -98,9 +122,14 @@ def with_fx_rates(config: MappingConfig, rates: tuple[FxRate, ...]) -> str:
 def rates_frame(config: MappingConfig | None) -> pl.DataFrame:
     """The rates in force, for a table on the page."""
     rates = config.fx_rates if config else ()
-    return pl.DataFrame({"currency": [r.currency for r in rates], "from": [r.valid_from for r in rates],
-                         "rate": [r.rate for r in rates]}, schema={"currency": pl.String, "from": pl.Date,
-                                                                   "rate": pl.Float64})
+    return pl.DataFrame(
+        {
+            "currency": [r.currency for r in rates],
+            "from": [r.valid_from for r in rates],
+            "rate": [r.rate for r in rates],
+        },
+        schema={"currency": pl.String, "from": pl.Date, "rate": pl.Float64},
+    )
 
 
 @dataclass(frozen=True)
@@ -109,9 +138,9 @@ class OrgRates:
 
     connection: str
     source_key: str
-    table: str                  # where the org keeps them: DatedConversionRate or CurrencyType
+    table: str  # where the org keeps them: DatedConversionRate or CurrencyType
     rates: tuple[FxRate, ...]
-    problem: str = ""           # why none could be read
+    problem: str = ""  # why none could be read
 
     @property
     def note(self) -> str:

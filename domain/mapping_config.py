@@ -39,12 +39,12 @@ class RecordFilter:
 class ObjectMapping:
     """How one routed source object becomes canonical rows."""
 
-    source: str              # the connection's source key
+    source: str  # the connection's source key
     object_name: str
     domain: Domain
     fields: tuple[FieldMap, ...]
     filters: tuple[RecordFilter, ...] = ()
-    pipeline_field: str | None = None   # the field holding the pipeline ID; None: one pipeline
+    pipeline_field: str | None = None  # the field holding the pipeline ID; None: one pipeline
     default_pipeline: str = "default"
 
     def source_field_for(self, canonical: str) -> str | None:
@@ -95,26 +95,44 @@ def mappable_fields(domain: Domain) -> tuple[str, ...]:
 
 # --- YAML ---------------------------------------------------------------------------------------
 
+
 def to_yaml(config: MappingConfig) -> str:
     """The configuration as one human-editable YAML document."""
     document = {
         "version": 1,
         "reporting_currency": config.reporting_currency,
-        "amount_policy": {"include_zero": config.amount_policy.include_zero,
-                          "include_negative": config.amount_policy.include_negative},
-        "fx_rates": [{"currency": r.currency, "from": r.valid_from.isoformat(), "rate": r.rate} for r in config.fx_rates],
+        "amount_policy": {
+            "include_zero": config.amount_policy.include_zero,
+            "include_negative": config.amount_policy.include_negative,
+        },
+        "fx_rates": [
+            {"currency": r.currency, "from": r.valid_from.isoformat(), "rate": r.rate} for r in config.fx_rates
+        ],
         **({"pipelines": dict(config.pipelines)} if config.pipelines else {}),
         "objects": [
-            {"source": o.source, "object": o.object_name, "domain": o.domain.value,
-             **({"pipeline_field": o.pipeline_field} if o.pipeline_field else {}),
-             **({"default_pipeline": o.default_pipeline} if o.default_pipeline != "default" else {}),
-             "filters": [{"field": f.field, "in": list(f.values)} for f in o.filters],
-             "fields": {f.source_field: {"to": f.canonical_field, "type": f.type.value, "nulls": f.null_policy}
-                        for f in o.fields}}
+            {
+                "source": o.source,
+                "object": o.object_name,
+                "domain": o.domain.value,
+                **({"pipeline_field": o.pipeline_field} if o.pipeline_field else {}),
+                **({"default_pipeline": o.default_pipeline} if o.default_pipeline != "default" else {}),
+                "filters": [{"field": f.field, "in": list(f.values)} for f in o.filters],
+                "fields": {
+                    f.source_field: {"to": f.canonical_field, "type": f.type.value, "nulls": f.null_policy}
+                    for f in o.fields
+                },
+            }
             for o in config.objects
         ],
-        "stages": [{"pipeline": s.pipeline_id, "stage": s.stage_id, "to": s.canonical_stage,
-                    **({"weight": s.weight} if s.weight is not None else {})} for s in config.stages],
+        "stages": [
+            {
+                "pipeline": s.pipeline_id,
+                "stage": s.stage_id,
+                "to": s.canonical_stage,
+                **({"weight": s.weight} if s.weight is not None else {}),
+            }
+            for s in config.stages
+        ],
         "movement_components": {k: v.value for k, v in config.movement_components.items()},
     }
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
@@ -171,8 +189,10 @@ def from_yaml(text: str) -> MappingConfig:
     if len(reporting) != 3 or not reporting.isalpha():
         raise r.fail("reporting_currency", f"'{reporting}' is not a 3-letter ISO code")
     policy_node = r.get(doc, "amount_policy", "", dict, {})
-    policy = AmountPolicy(include_zero=r.get(policy_node, "include_zero", "amount_policy", bool, True),
-                          include_negative=r.get(policy_node, "include_negative", "amount_policy", bool, False))
+    policy = AmountPolicy(
+        include_zero=r.get(policy_node, "include_zero", "amount_policy", bool, True),
+        include_negative=r.get(policy_node, "include_negative", "amount_policy", bool, False),
+    )
     rates = []
     for i, node in enumerate(r.get(doc, "fx_rates", "", list, [])):
         path = f"fx_rates[{i}]"
@@ -196,8 +216,14 @@ def from_yaml(text: str) -> MappingConfig:
         weight = r.get(node, "weight", path, (int, float), None)
         if weight is not None and not 0 <= weight <= 1:
             raise r.fail(f"{path}.weight", f"{weight} is outside 0..1")
-        stages.append(StageMap(str(r.get(node, "pipeline", path, (str, int))), str(r.get(node, "stage", path, (str, int))),
-                               r.get(node, "to", path, str), None if weight is None else float(weight)))
+        stages.append(
+            StageMap(
+                str(r.get(node, "pipeline", path, (str, int))),
+                str(r.get(node, "stage", path, (str, int))),
+                r.get(node, "to", path, str),
+                None if weight is None else float(weight),
+            )
+        )
     components = {}
     for label, value in r.get(doc, "movement_components", "", dict, {}).items():
         try:
@@ -233,7 +259,9 @@ def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
         try:
             field_type = FieldType(type_text)
         except ValueError as exc:
-            raise r.fail(f"{fpath}.type", f"'{type_text}' is not one of {', '.join(t.value for t in FieldType)}") from exc
+            raise r.fail(
+                f"{fpath}.type", f"'{type_text}' is not one of {', '.join(t.value for t in FieldType)}"
+            ) from exc
         nulls = r.get(spec, "nulls", fpath, str, "keep")
         if nulls not in NULL_POLICIES:
             raise r.fail(f"{fpath}.nulls", f"'{nulls}' is not one of {', '.join(NULL_POLICIES)}")
@@ -246,8 +274,12 @@ def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
         values = r.get(spec, "in", fpath, list)
         filters.append(RecordFilter(r.get(spec, "field", fpath, str), tuple(str(v) for v in values)))
     return ObjectMapping(
-        source=r.get(node, "source", path, str), object_name=r.get(node, "object", path, str), domain=domain,
-        fields=tuple(fields), filters=tuple(filters), pipeline_field=r.get(node, "pipeline_field", path, str, None),
+        source=r.get(node, "source", path, str),
+        object_name=r.get(node, "object", path, str),
+        domain=domain,
+        fields=tuple(fields),
+        filters=tuple(filters),
+        pipeline_field=r.get(node, "pipeline_field", path, str, None),
         default_pipeline=str(r.get(node, "default_pipeline", path, (str, int), "default")),
     )
 
@@ -257,12 +289,15 @@ def check_against_workspace(config: MappingConfig, source_keys: set[str], stage_
     for i, obj in enumerate(config.objects):
         if obj.source not in source_keys:
             known = ", ".join(sorted(source_keys)) or "none yet"
-            raise ValidationError(f"objects[{i}].source: '{obj.source}' is not a connection of this workspace "
-                                  f"(source keys: {known}).")
+            raise ValidationError(
+                f"objects[{i}].source: '{obj.source}' is not a connection of this workspace (source keys: {known})."
+            )
     for i, stage in enumerate(config.stages):
         if stage.canonical_stage not in stage_keys:
-            raise ValidationError(f"stages[{i}].to: '{stage.canonical_stage}' is not one of this workspace's stages "
-                                  f"({', '.join(sorted(stage_keys))}).")
+            raise ValidationError(
+                f"stages[{i}].to: '{stage.canonical_stage}' is not one of this workspace's stages "
+                f"({', '.join(sorted(stage_keys))})."
+            )
 
 
 def mapped_fields_by_domain(config: MappingConfig) -> dict[Domain, frozenset[str]]:
@@ -277,5 +312,7 @@ def amount_source_fields(config: MappingConfig | None) -> frozenset[str]:
     """Source fields that carry customer-linked amounts (mapped onto a currency field), for masking."""
     if config is None:
         return frozenset({"amount", "arr_delta"})
-    return frozenset({"amount", "arr_delta"} | {f.source_field for obj in config.objects for f in obj.fields
-                                                if f.type == FieldType.CURRENCY})
+    return frozenset(
+        {"amount", "arr_delta"}
+        | {f.source_field for obj in config.objects for f in obj.fields if f.type == FieldType.CURRENCY}
+    )

@@ -16,10 +16,10 @@ from domain.errors import NotPermitted
 
 
 class Role(StrEnum):
-    ADMIN = "admin"          # everything; manages users and connections
-    FINANCE = "finance"      # sees amounts, edits mappings
-    REVIEWER = "reviewer"    # approves suggestions; customer-linked amounts masked
-    VIEWER = "viewer"        # charts and tables; customer-linked amounts masked
+    ADMIN = "admin"  # everything; manages users and connections
+    FINANCE = "finance"  # sees amounts, edits mappings
+    REVIEWER = "reviewer"  # approves suggestions; customer-linked amounts masked
+    VIEWER = "viewer"  # charts and tables; customer-linked amounts masked
 
     @property
     def label(self) -> str:
@@ -38,8 +38,15 @@ class Permission(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.FINANCE: frozenset({Permission.SEE_AMOUNTS, Permission.EDIT_SETUP, Permission.APPROVE_SUGGESTIONS,
-                             Permission.RUN_SYNC, Permission.VIEW}),
+    Role.FINANCE: frozenset(
+        {
+            Permission.SEE_AMOUNTS,
+            Permission.EDIT_SETUP,
+            Permission.APPROVE_SUGGESTIONS,
+            Permission.RUN_SYNC,
+            Permission.VIEW,
+        }
+    ),
     Role.REVIEWER: frozenset({Permission.APPROVE_SUGGESTIONS, Permission.VIEW}),
     Role.VIEWER: frozenset({Permission.VIEW}),
 }
@@ -51,10 +58,20 @@ LOCAL_ADMIN = "local admin"
 MASKED = "•••"
 
 # Customer-linked amount columns of every table a page, export or CLI command can read.
-AMOUNT_COLUMNS: frozenset[str] = frozenset({
-    "amount", "amount_reporting", "weighted_amount", "arr_delta", "arr_delta_reporting",
-    "opportunity_amount", "movement_amount", "difference", "ending_arr", "net_new_arr",
-})
+AMOUNT_COLUMNS: frozenset[str] = frozenset(
+    {
+        "amount",
+        "amount_reporting",
+        "weighted_amount",
+        "arr_delta",
+        "arr_delta_reporting",
+        "opportunity_amount",
+        "movement_amount",
+        "difference",
+        "ending_arr",
+        "net_new_arr",
+    }
+)
 # Columns that can carry a raw CRM record (and so its amount) as text.
 RAW_RECORD_COLUMNS: frozenset[str] = frozenset({"payload_json"})
 
@@ -77,8 +94,10 @@ class Access:
     def require(self, permission: Permission) -> None:
         """Raise NotPermitted naming the role and what it may not do."""
         if not self.may(permission):
-            raise NotPermitted(f"{self.actor} ({self.role.label}) may not {permission.value}.",
-                               hint="Ask an admin to change your role.")
+            raise NotPermitted(
+                f"{self.actor} ({self.role.label}) may not {permission.value}.",
+                hint="Ask an admin to change your role.",
+            )
 
 
 def local_admin(min_accounts: int = 5) -> Access:
@@ -100,15 +119,24 @@ def mask_amounts(frame: pl.DataFrame, access: Access, *, amount_fields: frozense
     if access.sees_amounts:
         return frame
     masked = [pl.lit(MASKED).alias(c) for c in frame.columns if c in AMOUNT_COLUMNS]
-    masked += [pl.when(pl.col(c).is_null()).then(None).otherwise(pl.lit(MASKED)).alias(c)
-               for c in frame.columns if c in RAW_RECORD_COLUMNS]
+    masked += [
+        pl.when(pl.col(c).is_null()).then(None).otherwise(pl.lit(MASKED)).alias(c)
+        for c in frame.columns
+        if c in RAW_RECORD_COLUMNS
+    ]
     if {"field", "value"} <= set(frame.columns) and amount_fields:
-        masked.append(pl.when(pl.col("field").is_in(sorted(amount_fields))).then(pl.lit(MASKED))
-                      .otherwise(pl.col("value")).alias("value"))
+        masked.append(
+            pl.when(pl.col("field").is_in(sorted(amount_fields)))
+            .then(pl.lit(MASKED))
+            .otherwise(pl.col("value"))
+            .alias("value")
+        )
     return frame.with_columns(masked) if masked else frame
 
 
-def mask_small_groups(frame: pl.DataFrame, access: Access, values: list[str], *, accounts: str = "accounts") -> pl.DataFrame:
+def mask_small_groups(
+    frame: pl.DataFrame, access: Access, values: list[str], *, accounts: str = "accounts"
+) -> pl.DataFrame:
     """Aggregates over fewer than `access.min_accounts` accounts become null for masked roles.
 
     Null (not MASKED) keeps the column numeric so a chart can still draw the other groups.

@@ -24,8 +24,23 @@ _DOMAIN_WORDS: dict[Domain, tuple[str, ...]] = {
 
 
 # Objects about records rather than records themselves: stage masters, history, line items, shares.
-_NOT_RECORDS = {"stage", "stages", "history", "field", "line", "item", "items", "share", "feed", "role", "team",
-                "contact", "split", "partner", "competitor"}
+_NOT_RECORDS = {
+    "stage",
+    "stages",
+    "history",
+    "field",
+    "line",
+    "item",
+    "items",
+    "share",
+    "feed",
+    "role",
+    "team",
+    "contact",
+    "split",
+    "partner",
+    "competitor",
+}
 
 
 def _words(name: str) -> list[str]:

@@ -17,10 +17,12 @@ def to_18(expr: pl.Expr) -> pl.Expr:
     alphabet = pl.lit(pl.Series([list(_SUFFIX_ALPHABET)]).explode())
     chunks = []
     for chunk in range(3):
-        bits = pl.sum_horizontal([
-            expr.str.slice(chunk * 5 + position, 1).str.contains("^[A-Z]$").cast(pl.Int32) * (1 << position)
-            for position in range(5)
-        ])
+        bits = pl.sum_horizontal(
+            [
+                expr.str.slice(chunk * 5 + position, 1).str.contains("^[A-Z]$").cast(pl.Int32) * (1 << position)
+                for position in range(5)
+            ]
+        )
         chunks.append(alphabet.gather(bits))
     suffix = pl.concat_str(chunks)
     return pl.when(expr.str.contains(r"^[0-9A-Za-z]{15}$")).then(expr + suffix).otherwise(expr)

@@ -55,8 +55,9 @@ class Schedule:
         return f"daily at {self.daily_at} ({self.timezone})"
 
 
-def schedule(kind: str, *, every_minutes: int | None = None, daily_at: str | None = None,
-             timezone: str = "UTC") -> Schedule:
+def schedule(
+    kind: str, *, every_minutes: int | None = None, daily_at: str | None = None, timezone: str = "UTC"
+) -> Schedule:
     """Build a schedule from user input; raises ValidationError naming the field that is wrong."""
     try:
         chosen = ScheduleKind(kind)
@@ -65,7 +66,9 @@ def schedule(kind: str, *, every_minutes: int | None = None, daily_at: str | Non
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"Time zone '{timezone}' is not known.", hint="Use an IANA name such as Europe/Berlin.") from None
+        raise ValidationError(
+            f"Time zone '{timezone}' is not known.", hint="Use an IANA name such as Europe/Berlin."
+        ) from None
     if chosen is ScheduleKind.EVERY_MINUTES:
         if every_minutes is None or int(every_minutes) < MIN_EVERY_MINUTES:
             raise ValidationError(f"Every N minutes: N must be at least {MIN_EVERY_MINUTES} (got {every_minutes}).")

@@ -32,8 +32,8 @@ STEPS: tuple[Step, ...] = (
 
 class StepStatus(StrEnum):
     DONE = "done"
-    CURRENT = "current"   # prerequisites met, not done yet
-    BLOCKED = "blocked"   # an earlier step is not done
+    CURRENT = "current"  # prerequisites met, not done yet
+    BLOCKED = "blocked"  # an earlier step is not done
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,8 @@ class SetupFacts:
 class StepState:
     step: Step
     status: StepStatus
-    done_note: str       # what is done, in words
-    todo_note: str       # what is left, in words
+    done_note: str  # what is done, in words
+    todo_note: str  # what is left, in words
     blocked_by: Step | None = None
 
 
@@ -90,7 +90,11 @@ def _step_done(step: Step, facts: SetupFacts) -> tuple[bool, str, str]:
         return True, "Required fields and all stages mapped.", ""
     if step.key == "reconcile":
         if facts.accounts_pending:
-            return False, f"{facts.accounts_approved} account(s) reconciled.", f"{facts.accounts_pending} account match(es) to review."
+            return (
+                False,
+                f"{facts.accounts_approved} account(s) reconciled.",
+                f"{facts.accounts_pending} account match(es) to review.",
+            )
         if facts.accounts_approved:
             return True, f"{facts.accounts_approved} account(s) reconciled.", ""
         return False, "", "Reconcile CRM accounts onto canonical accounts."

@@ -13,5 +13,9 @@ class SourceKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"salesforce": "Salesforce", "hubspot": "HubSpot", "file": "Files (CSV / Parquet)",
-                "warehouse": "Warehouse (SQL)"}[self.value]
+        return {
+            "salesforce": "Salesforce",
+            "hubspot": "HubSpot",
+            "file": "Files (CSV / Parquet)",
+            "warehouse": "Warehouse (SQL)",
+        }[self.value]

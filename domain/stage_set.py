@@ -62,7 +62,9 @@ def validate_stage_set(stages: Iterable[CanonicalStage]) -> list[CanonicalStage]
             raise InvalidStageSet(
                 f"Stage '{label}' has weight {stage.weight}.", hint="Weights run from 0 to 1 (0.35 = 35%)."
             )
-        expected = {CLOSED_WON: StageSemantics.WON, CLOSED_LOST: StageSemantics.LOST}.get(stage.key, StageSemantics.OPEN)
+        expected = {CLOSED_WON: StageSemantics.WON, CLOSED_LOST: StageSemantics.LOST}.get(
+            stage.key, StageSemantics.OPEN
+        )
         if stage.semantics != expected:
             raise InvalidStageSet(
                 f"Stage '{label}' cannot be '{stage.semantics.value}'.",
@@ -100,7 +102,9 @@ def stages_from_rows(rows: list[dict]) -> list[CanonicalStage]:
         if weight is None:
             raise InvalidStageSet(f"Stage '{label or key}' has no weight.", hint="Enter a weight between 0 and 1.")
         order = row.get("order")
-        stages.append(CanonicalStage(key, label, float(weight), semantics, int(order) if order is not None else position))
+        stages.append(
+            CanonicalStage(key, label, float(weight), semantics, int(order) if order is not None else position)
+        )
     return stages
 
 

@@ -28,14 +28,20 @@ _EPOCH_MS = r"^\d{12,13}$"
 
 def _normalised(text: pl.Expr) -> pl.Expr:
     """`2025-03-31 12:00Z` -> `2025-03-31T12:00:00+00:00`: one shape for every ISO-8601 form seen."""
-    iso = (text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T")
-           .str.replace(r"[Zz]$", "+00:00")
-           .str.replace(r"([+-]\d{2})(\d{2})$", "${1}:${2}")
-           .str.replace(r"T(\d{2}:\d{2})([+-]|$)", "T${1}:00${2}"))
+    iso = (
+        text.str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]", "${1}T")
+        .str.replace(r"[Zz]$", "+00:00")
+        .str.replace(r"([+-]\d{2})(\d{2})$", "${1}:${2}")
+        .str.replace(r"T(\d{2}:\d{2})([+-]|$)", "T${1}:00${2}")
+    )
     # No offset at all: the value is taken as UTC (what CRMs mean when they leave it out).
-    return (pl.when(iso.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(iso + "T00:00:00+00:00")
-            .when(iso.str.contains(r"T\d{2}:\d{2}:\d{2}(\.\d+)?$")).then(iso + "+00:00")
-            .otherwise(iso))
+    return (
+        pl.when(iso.str.contains(r"^\d{4}-\d{2}-\d{2}$"))
+        .then(iso + "T00:00:00+00:00")
+        .when(iso.str.contains(r"T\d{2}:\d{2}:\d{2}(\.\d+)?$"))
+        .then(iso + "+00:00")
+        .otherwise(iso)
+    )
 
 
 def _any_form_utc(text: pl.Expr) -> pl.Expr:

@@ -27,22 +27,31 @@ from domain.mapping_config import MappingConfig, ObjectMapping
 from domain.salesforce_ids import to_18
 from domain.timestamps import parse_date, parse_utc
 
-QUARANTINE_SCHEMA = {"source": pl.String, "source_object": pl.String, "source_id": pl.String,
-                     "reason_code": pl.String, "field": pl.String, "value": pl.String}
+QUARANTINE_SCHEMA = {
+    "source": pl.String,
+    "source_object": pl.String,
+    "source_id": pl.String,
+    "reason_code": pl.String,
+    "field": pl.String,
+    "value": pl.String,
+}
 
 
 @dataclass(frozen=True)
 class TransformResult:
-    canonical: pl.DataFrame    # rows that rolled up, in the canonical shape plus provenance
-    quarantine: pl.DataFrame   # one row per problem (QUARANTINE_SCHEMA)
-    tombstones: pl.DataFrame   # source, source_id of records deleted in the source
-    filtered_out: int          # rows a record filter excluded (by the user's rule, not an error)
-    excluded_by_policy: int    # rows the amount policy excluded (zero or negative amounts)
+    canonical: pl.DataFrame  # rows that rolled up, in the canonical shape plus provenance
+    quarantine: pl.DataFrame  # one row per problem (QUARANTINE_SCHEMA)
+    tombstones: pl.DataFrame  # source, source_id of records deleted in the source
+    filtered_out: int  # rows a record filter excluded (by the user's rule, not an error)
+    excluded_by_policy: int  # rows the amount policy excluded (zero or negative amounts)
 
     def for_account(self, account_id: int) -> TransformResult:
         """Only the rows that rolled up onto one canonical account (a targeted 'sync this account')."""
-        return replace(self, canonical=self.canonical.filter(pl.col("account_id") == account_id),
-                       quarantine=self.quarantine.clear())
+        return replace(
+            self,
+            canonical=self.canonical.filter(pl.col("account_id") == account_id),
+            quarantine=self.quarantine.clear(),
+        )
 
 
 def _clean_text(column: str) -> pl.Expr:
@@ -64,8 +73,13 @@ def cast_expr(raw: pl.Expr, field_type: FieldType, time_zone: str = "UTC") -> pl
         return parse_utc(raw)
     if field_type == FieldType.BOOLEAN:
         lowered = raw.str.to_lowercase()
-        return (pl.when(lowered.is_in(["true", "1", "yes"])).then(True)
-                .when(lowered.is_in(["false", "0", "no"])).then(False).otherwise(None))
+        return (
+            pl.when(lowered.is_in(["true", "1", "yes"]))
+            .then(True)
+            .when(lowered.is_in(["false", "0", "no"]))
+            .then(False)
+            .otherwise(None)
+        )
     return raw
 
 
@@ -74,16 +88,25 @@ def check_mapping(obj: ObjectMapping, config: MappingConfig, stages: list[Stage]
     mapped = {f.canonical_field for f in obj.fields}
     missing = [f.key for f in FIELDS_BY_DOMAIN[obj.domain] if f.required and f.key not in mapped]
     if missing:
-        raise ValidationError(f"{obj.domain.label} from {obj.object_name}: required field(s) {', '.join(missing)} "
-                              "not mapped.", hint="Map them in step 3.")
+        raise ValidationError(
+            f"{obj.domain.label} from {obj.object_name}: required field(s) {', '.join(missing)} not mapped.",
+            hint="Map them in step 3.",
+        )
     known = {s.key for s in stages}
     unknown = sorted({s.canonical_stage for s in config.stages} - known)
     if unknown:
         raise ValidationError(f"Stage mapping targets {', '.join(unknown)}, which the workspace's stages do not have.")
 
 
-def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, stages: list[Stage],
-              crosswalk: pl.DataFrame, *, time_zone: str = "UTC") -> TransformResult:
+def transform(
+    frame: pl.DataFrame,
+    obj: ObjectMapping,
+    config: MappingConfig,
+    stages: list[Stage],
+    crosswalk: pl.DataFrame,
+    *,
+    time_zone: str = "UTC",
+) -> TransformResult:
     """Apply `obj`'s mapping to `frame` (a connector read). `crosswalk`: source_account_id -> account_id.
 
     `time_zone`: the source's own time zone (see cast_expr), UTC for sources that have none.
@@ -94,8 +117,10 @@ def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, st
     if obj.domain == Domain.PIPELINE and obj.pipeline_field and obj.pipeline_field not in frame.columns:
         absent.append(obj.pipeline_field)
     if absent:
-        raise SourceError(f"{obj.object_name} no longer has the field(s) {', '.join(sorted(set(absent)))}.",
-                          hint="The CRM schema changed after the mapping was approved; review step 3.")
+        raise SourceError(
+            f"{obj.object_name} no longer has the field(s) {', '.join(sorted(set(absent)))}.",
+            hint="The CRM schema changed after the mapping was approved; review step 3.",
+        )
 
     rows = frame
     for rule in obj.filters:
@@ -108,16 +133,22 @@ def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, st
     rows = rows.with_columns(
         [_clean_text(f.source_field).alias(f"_raw_{f.canonical_field}") for f in obj.fields]
     ).with_columns(
-        [cast_expr(pl.col(f"_raw_{f.canonical_field}"), f.type, time_zone).alias(f.canonical_field)
-         for f in obj.fields]
+        [cast_expr(pl.col(f"_raw_{f.canonical_field}"), f.type, time_zone).alias(f.canonical_field) for f in obj.fields]
     )
     problems: list[pl.LazyFrame] = []
 
     def report(condition: pl.Expr, reason: QuarantineReason, field: str, value: pl.Expr) -> None:
         # Lazy, so each check reads only the columns it names; all checks run together at the end.
-        problems.append(rows.lazy().filter(condition).select(
-            "_row", pl.lit(reason.value).alias("reason_code"), pl.lit(field).alias("field"),
-            value.cast(pl.String).alias("value")))
+        problems.append(
+            rows.lazy()
+            .filter(condition)
+            .select(
+                "_row",
+                pl.lit(reason.value).alias("reason_code"),
+                pl.lit(field).alias("field"),
+                value.cast(pl.String).alias("value"),
+            )
+        )
 
     report(pl.col("source_id").is_duplicated(), QuarantineReason.DUPLICATE_SOURCE_ID, "Id", pl.col("source_id"))
     required = {f.key for f in FIELDS_BY_DOMAIN[obj.domain] if f.required}
@@ -130,40 +161,69 @@ def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, st
     # Currency: the record's own, or the reporting currency when the source has none.
     if "currency" in by_canonical:
         rows = rows.with_columns(pl.col("currency").str.to_uppercase().fill_null(config.reporting_currency))
-        report(~pl.col("currency").is_in(list(config.currencies)), QuarantineReason.UNKNOWN_CURRENCY,
-               by_canonical["currency"].source_field, pl.col("currency"))
+        report(
+            ~pl.col("currency").is_in(list(config.currencies)),
+            QuarantineReason.UNKNOWN_CURRENCY,
+            by_canonical["currency"].source_field,
+            pl.col("currency"),
+        )
     else:
         rows = rows.with_columns(pl.lit(config.reporting_currency).alias("currency"))
 
     # Accounts resolve by CRM ID through the crosswalk, so a renamed account stays one account.
     account_field = by_canonical["account"].source_field
     rows = rows.with_columns(_account_ids(rows, crosswalk).alias("account_id"))
-    report(pl.col("account").is_not_null() & pl.col("account_id").is_null(), QuarantineReason.UNRECONCILED_ACCOUNT,
-           account_field, pl.col("account"))
+    report(
+        pl.col("account").is_not_null() & pl.col("account_id").is_null(),
+        QuarantineReason.UNRECONCILED_ACCOUNT,
+        account_field,
+        pl.col("account"),
+    )
 
     if obj.domain == Domain.PIPELINE:
         rows = _map_stages(rows, obj, config, stages)
-        report(pl.col("stage").is_not_null() & pl.col("canonical_stage").is_null(), QuarantineReason.UNMAPPED_STAGE,
-               by_canonical["stage"].source_field, pl.col("stage"))
+        report(
+            pl.col("stage").is_not_null() & pl.col("canonical_stage").is_null(),
+            QuarantineReason.UNMAPPED_STAGE,
+            by_canonical["stage"].source_field,
+            pl.col("stage"),
+        )
         amount_col, date_col = "amount", "expected_close"
     else:
         rows = _map_components(rows, config)
         component_field = by_canonical["movement_component"].source_field
-        report(pl.col("movement_component").is_not_null() & pl.col("component").is_null(),
-               QuarantineReason.UNMAPPED_COMPONENT, component_field, pl.col("movement_component"))
-        report(pl.col("component").is_not_null() & pl.col("arr_delta").is_not_null()
-               & (pl.col("arr_delta").sign() != pl.col("expected_sign")),
-               QuarantineReason.SIGN_CONTRADICTS_COMPONENT, by_canonical["arr_delta"].source_field, pl.col("arr_delta"))
+        report(
+            pl.col("movement_component").is_not_null() & pl.col("component").is_null(),
+            QuarantineReason.UNMAPPED_COMPONENT,
+            component_field,
+            pl.col("movement_component"),
+        )
+        report(
+            pl.col("component").is_not_null()
+            & pl.col("arr_delta").is_not_null()
+            & (pl.col("arr_delta").sign() != pl.col("expected_sign")),
+            QuarantineReason.SIGN_CONTRADICTS_COMPONENT,
+            by_canonical["arr_delta"].source_field,
+            pl.col("arr_delta"),
+        )
         amount_col, date_col = "arr_delta", "effective_date"
 
     rows = _convert_currency(rows, config, amount_col, date_col)
-    report(pl.col(amount_col).is_not_null() & pl.col(date_col).is_not_null() & pl.col("currency").is_in(
-        list(config.currencies)) & pl.col("fx_rate").is_null(), QuarantineReason.UNKNOWN_CURRENCY,
+    report(
+        pl.col(amount_col).is_not_null()
+        & pl.col(date_col).is_not_null()
+        & pl.col("currency").is_in(list(config.currencies))
+        & pl.col("fx_rate").is_null(),
+        QuarantineReason.UNKNOWN_CURRENCY,
         by_canonical["currency"].source_field if "currency" in by_canonical else "currency",
-        pl.concat_str([pl.col("currency"), pl.col(date_col).cast(pl.String)], separator=" on "))
+        pl.concat_str([pl.col("currency"), pl.col(date_col).cast(pl.String)], separator=" on "),
+    )
 
-    quarantine_rows = pl.concat(problems, how="vertical").collect() if problems else pl.DataFrame(
-        schema={"_row": pl.UInt32, "reason_code": pl.String, "field": pl.String, "value": pl.String})
+    quarantine_rows = (
+        pl.concat(problems, how="vertical").collect()
+        if problems
+        else pl.DataFrame(schema={"_row": pl.UInt32, "reason_code": pl.String, "field": pl.String, "value": pl.String})
+    )
     bad_rows = quarantine_rows["_row"].unique().implode()
     # Narrow to the canonical columns first, then drop bad rows: filtering the wide frame copies it all.
     clean = _canonical(rows, obj).filter(~pl.col("_row").is_in(bad_rows))
@@ -180,9 +240,18 @@ def transform(frame: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, st
         excluded = before - clean.height
 
     identities = rows.filter(pl.col("_row").is_in(bad_rows)).select("_row", "source", "source_id")
-    quarantine = quarantine_rows.join(identities, on="_row", how="left").select(
-        "source", pl.lit(obj.object_name).alias("source_object"), "source_id", "reason_code", "field", "value",
-    ).sort("source_id", "reason_code")
+    quarantine = (
+        quarantine_rows.join(identities, on="_row", how="left")
+        .select(
+            "source",
+            pl.lit(obj.object_name).alias("source_object"),
+            "source_id",
+            "reason_code",
+            "field",
+            "value",
+        )
+        .sort("source_id", "reason_code")
+    )
     return TransformResult(clean.drop("_row"), quarantine, tombstones, filtered_out, excluded)
 
 
@@ -195,36 +264,51 @@ def _account_ids(rows: pl.DataFrame, crosswalk: pl.DataFrame) -> pl.Expr:
     gathers every column of a million-row frame again).
     """
     links = crosswalk.select(to_18(pl.col("source_account_id")).alias("_key"), "account_id").unique(
-        "_key", keep="first", maintain_order=True)
+        "_key", keep="first", maintain_order=True
+    )
     values = rows.select(pl.col("account").drop_nulls().unique())
     found = values.with_columns(to_18(pl.col("account")).alias("_key")).join(links, on="_key", how="inner")
-    return pl.col("account").replace_strict(found["account"], found["account_id"], default=None,
-                                            return_dtype=pl.Int64)
+    return pl.col("account").replace_strict(found["account"], found["account_id"], default=None, return_dtype=pl.Int64)
 
 
 def _map_stages(rows: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, stages: list[Stage]) -> pl.DataFrame:
     defaults = {s.key: s.weight for s in stages}
     closed = {s.key for s in stages if s.semantics != StageSemantics.OPEN}
     mapping = pl.DataFrame(
-        {"pipeline_id": [s.pipeline_id for s in config.stages], "stage": [s.stage_id for s in config.stages],
-         "canonical_stage": [s.canonical_stage for s in config.stages],
-         # Closed stages keep their fixed weight whatever a mapping says.
-         "weight": [defaults[s.canonical_stage] if s.canonical_stage in closed or s.weight is None else s.weight
-                    for s in config.stages]},
-        schema={"pipeline_id": pl.String, "stage": pl.String, "canonical_stage": pl.String, "weight": pl.Float64})
+        {
+            "pipeline_id": [s.pipeline_id for s in config.stages],
+            "stage": [s.stage_id for s in config.stages],
+            "canonical_stage": [s.canonical_stage for s in config.stages],
+            # Closed stages keep their fixed weight whatever a mapping says.
+            "weight": [
+                defaults[s.canonical_stage] if s.canonical_stage in closed or s.weight is None else s.weight
+                for s in config.stages
+            ],
+        },
+        schema={"pipeline_id": pl.String, "stage": pl.String, "canonical_stage": pl.String, "weight": pl.Float64},
+    )
     # A record with no pipeline value (a Salesforce opportunity with no record type) is in the default one.
-    pipeline = (pl.col(obj.pipeline_field).cast(pl.String).fill_null(obj.default_pipeline) if obj.pipeline_field
-                else pl.lit(obj.default_pipeline))
+    pipeline = (
+        pl.col(obj.pipeline_field).cast(pl.String).fill_null(obj.default_pipeline)
+        if obj.pipeline_field
+        else pl.lit(obj.default_pipeline)
+    )
     return rows.with_columns(pipeline.alias("pipeline_id")).join(
-        mapping, on=["pipeline_id", "stage"], how="left", maintain_order="left")
+        mapping, on=["pipeline_id", "stage"], how="left", maintain_order="left"
+    )
 
 
 def _map_components(rows: pl.DataFrame, config: MappingConfig) -> pl.DataFrame:
-    labels = {**{c.value: c.value for c in MovementComponent}, **{k: v.value for k, v in config.movement_components.items()}}
+    labels = {
+        **{c.value: c.value for c in MovementComponent},
+        **{k: v.value for k, v in config.movement_components.items()},
+    }
     component = pl.col("movement_component").replace_strict(labels, default=None, return_dtype=pl.String)
     return rows.with_columns(component.alias("component")).with_columns(
-        pl.col("component").replace_strict({c.value: s for c, s in MOVEMENT_SIGN.items()}, default=None,
-                                           return_dtype=pl.Int64).alias("expected_sign"))
+        pl.col("component")
+        .replace_strict({c.value: s for c, s in MOVEMENT_SIGN.items()}, default=None, return_dtype=pl.Int64)
+        .alias("expected_sign")
+    )
 
 
 def _convert_currency(rows: pl.DataFrame, config: MappingConfig, amount: str, when: str) -> pl.DataFrame:
@@ -234,34 +318,60 @@ def _convert_currency(rows: pl.DataFrame, config: MappingConfig, amount: str, wh
     and back was half the cost of transforming a million opportunities.
     """
     rates = pl.DataFrame(
-        {"currency": [r.currency for r in config.fx_rates], "_valid_from": [r.valid_from for r in config.fx_rates],
-         "fx_rate": [r.rate for r in config.fx_rates]},
-        schema={"currency": pl.String, "_valid_from": pl.Date, "fx_rate": pl.Float64}).sort("_valid_from")
+        {
+            "currency": [r.currency for r in config.fx_rates],
+            "_valid_from": [r.valid_from for r in config.fx_rates],
+            "fx_rate": [r.rate for r in config.fx_rates],
+        },
+        schema={"currency": pl.String, "_valid_from": pl.Date, "fx_rate": pl.Float64},
+    ).sort("_valid_from")
     keys = rows.select("_row", "currency", pl.col(when).alias("_on")).sort("_on", nulls_last=True)
-    found = keys.join_asof(rates, left_on="_on", right_on="_valid_from", by="currency", strategy="backward",
-                           check_sortedness=False).sort("_row")
+    found = keys.join_asof(
+        rates, left_on="_on", right_on="_valid_from", by="currency", strategy="backward", check_sortedness=False
+    ).sort("_row")
     if rows["_row"].is_sorted() and found.height == rows.height:
         rate = found.get_column("fx_rate")
         joined = rows.with_columns(rate)
     else:
         joined = rows.join(found.select("_row", "fx_rate"), on="_row", how="left", maintain_order="left")
     joined = joined.with_columns(
-        pl.when(pl.col("currency") == config.reporting_currency).then(1.0).otherwise(pl.col("fx_rate")).alias("fx_rate"))
+        pl.when(pl.col("currency") == config.reporting_currency).then(1.0).otherwise(pl.col("fx_rate")).alias("fx_rate")
+    )
     return joined.with_columns((pl.col(amount) * pl.col("fx_rate")).round(2).alias(f"{amount}_reporting"))
 
 
 def _canonical(rows: pl.DataFrame, obj: ObjectMapping) -> pl.DataFrame:
-    provenance = [pl.col("_row"), pl.col("source"), pl.lit(obj.object_name).alias("source_object"), pl.col("source_id"),
-                  pl.col("source_modified_at")]
+    provenance = [
+        pl.col("_row"),
+        pl.col("source"),
+        pl.lit(obj.object_name).alias("source_object"),
+        pl.col("source_id"),
+        pl.col("source_modified_at"),
+    ]
     if obj.domain == Domain.PIPELINE:
         name = pl.col("name") if "name" in rows.columns else pl.lit(None, pl.String)
         return rows.select(
-            *provenance, name.alias("name"), "account_id", pl.col("canonical_stage").alias("stage"),
-            pl.col("stage").alias("source_stage"), "pipeline_id", "weight", pl.col("amount").round(2), "currency",
-            "amount_reporting", (pl.col("amount_reporting") * pl.col("weight")).round(2).alias("weighted_amount"),
+            *provenance,
+            name.alias("name"),
+            "account_id",
+            pl.col("canonical_stage").alias("stage"),
+            pl.col("stage").alias("source_stage"),
+            "pipeline_id",
+            "weight",
+            pl.col("amount").round(2),
+            "currency",
+            "amount_reporting",
+            (pl.col("amount_reporting") * pl.col("weight")).round(2).alias("weighted_amount"),
             "expected_close",
             (pl.col("owner") if "owner" in rows.columns else pl.lit(None, pl.String)).alias("owner"),
             (pl.col("segment") if "segment" in rows.columns else pl.lit(None, pl.String)).alias("segment"),
         )
-    return rows.select(*provenance, "account_id", "effective_date", pl.col("arr_delta").round(2),
-                       pl.col("component").alias("movement_component"), "currency", "arr_delta_reporting")
+    return rows.select(
+        *provenance,
+        "account_id",
+        "effective_date",
+        pl.col("arr_delta").round(2),
+        pl.col("component").alias("movement_component"),
+        "currency",
+        "arr_delta_reporting",
+    )

@@ -6,31 +6,59 @@ import altair as alt
 import polars as pl
 
 MONEY = ",.0f"
-_KIND_COLORS = alt.Scale(domain=["total", "increase", "decrease", "fx"], range=["#4c78a8", "#54a24b", "#e45756", "#b279a2"])
+_KIND_COLORS = alt.Scale(
+    domain=["total", "increase", "decrease", "fx"], range=["#4c78a8", "#54a24b", "#e45756", "#b279a2"]
+)
 
 
 def pipeline_against_arr(pipeline: pl.DataFrame, arr: pl.DataFrame, currency: str) -> alt.LayerChart:
     """Stacked weighted pipeline bars and net new ARR (left axis) with an ending ARR line (right axis), one time axis."""
     month = alt.X("yearmonth(month):T", title="Month (expected close / effective date)", axis=alt.Axis(format="%b %Y"))
     stage_order = pipeline.select("stage_label", "stage_order").unique().sort("stage_order")["stage_label"].to_list()
-    bars = alt.Chart(pipeline).mark_bar(opacity=0.85).encode(
-        x=month,
-        y=alt.Y("sum(weighted_amount):Q", title=f"Weighted pipeline, net new ARR ({currency})", axis=alt.Axis(format="~s")),
-        color=alt.Color("stage_label:N", title="Stage", sort=stage_order, scale=alt.Scale(scheme="blues")),
-        order=alt.Order("stage_order:Q"),
-        tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), alt.Tooltip("stage_label:N", title="Stage"),
-                 alt.Tooltip("weighted_amount:Q", title="Weighted", format=MONEY),
-                 alt.Tooltip("amount:Q", title="Unweighted", format=MONEY), alt.Tooltip("deals:Q", title="Deals")],
+    bars = (
+        alt.Chart(pipeline)
+        .mark_bar(opacity=0.85)
+        .encode(
+            x=month,
+            y=alt.Y(
+                "sum(weighted_amount):Q",
+                title=f"Weighted pipeline, net new ARR ({currency})",
+                axis=alt.Axis(format="~s"),
+            ),
+            color=alt.Color("stage_label:N", title="Stage", sort=stage_order, scale=alt.Scale(scheme="blues")),
+            order=alt.Order("stage_order:Q"),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("stage_label:N", title="Stage"),
+                alt.Tooltip("weighted_amount:Q", title="Weighted", format=MONEY),
+                alt.Tooltip("amount:Q", title="Unweighted", format=MONEY),
+                alt.Tooltip("deals:Q", title="Deals"),
+            ],
+        )
     )
-    net_new = alt.Chart(arr).mark_line(point=True, color="#f58518", strokeDash=[4, 3]).encode(
-        x=month, y=alt.Y("net_new_arr:Q"),
-        tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"),
-                 alt.Tooltip("net_new_arr:Q", title="Net new ARR", format=MONEY)],
+    net_new = (
+        alt.Chart(arr)
+        .mark_line(point=True, color="#f58518", strokeDash=[4, 3])
+        .encode(
+            x=month,
+            y=alt.Y("net_new_arr:Q"),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("net_new_arr:Q", title="Net new ARR", format=MONEY),
+            ],
+        )
     )
-    ending = alt.Chart(arr).mark_line(color="#2f2f2f", strokeWidth=2.5).encode(
-        x=month, y=alt.Y("ending_arr:Q", title=f"Ending ARR ({currency}, black line)", axis=alt.Axis(format="~s")),
-        tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"),
-                 alt.Tooltip("ending_arr:Q", title="Ending ARR", format=MONEY)],
+    ending = (
+        alt.Chart(arr)
+        .mark_line(color="#2f2f2f", strokeWidth=2.5)
+        .encode(
+            x=month,
+            y=alt.Y("ending_arr:Q", title=f"Ending ARR ({currency}, black line)", axis=alt.Axis(format="~s")),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                alt.Tooltip("ending_arr:Q", title="Ending ARR", format=MONEY),
+            ],
+        )
     )
     return alt.layer(alt.layer(bars, net_new), ending).resolve_scale(y="independent").properties(height=380)
 
@@ -40,10 +68,14 @@ def arr_bridge_waterfall(bridge: pl.DataFrame, currency: str) -> alt.LayerChart:
     order = bridge.sort("order")["step"].to_list()
     base = alt.Chart(bridge).encode(x=alt.X("step:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)))
     bars = base.mark_bar(size=48).encode(
-        y=alt.Y("bar_start:Q", title=f"ARR ({currency})", axis=alt.Axis(format="~s")), y2="bar_end:Q",
+        y=alt.Y("bar_start:Q", title=f"ARR ({currency})", axis=alt.Axis(format="~s")),
+        y2="bar_end:Q",
         color=alt.Color("kind:N", scale=_KIND_COLORS, legend=None),
-        tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("amount:Q", title="Amount", format=MONEY),
-                 alt.Tooltip("accounts:Q", title="Accounts")],
+        tooltip=[
+            alt.Tooltip("step:N", title="Step"),
+            alt.Tooltip("amount:Q", title="Amount", format=MONEY),
+            alt.Tooltip("accounts:Q", title="Accounts"),
+        ],
     )
     labels = base.mark_text(dy=-8, fontSize=12).encode(
         y=alt.Y("bar_end:Q"),
@@ -54,15 +86,32 @@ def arr_bridge_waterfall(bridge: pl.DataFrame, currency: str) -> alt.LayerChart:
 
 def plan_against_actual(variance: pl.DataFrame, currency: str) -> alt.LayerChart:
     """Planned (dashed) and actual (solid) ending ARR by month, one colour per segment."""
-    long = pl.concat([
-        variance.select("month", "segment", pl.lit("Planned").alias("series"), pl.col("planned_ending_arr").alias("arr")),
-        variance.select("month", "segment", pl.lit("Actual").alias("series"), pl.col("actual_ending_arr").alias("arr")),
-    ]).with_columns(pl.when(pl.col("segment") == "").then(pl.lit("Company")).otherwise(pl.col("segment")).alias("segment"))
-    return alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("yearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y")),
-        y=alt.Y("arr:Q", title=f"Ending ARR ({currency})", axis=alt.Axis(format="~s")),
-        color=alt.Color("segment:N", title="Segment"),
-        strokeDash=alt.StrokeDash("series:N", title="Series", sort=["Actual", "Planned"]),
-        tooltip=[alt.Tooltip("yearmonth(month):T", title="Month"), "segment:N", "series:N",
-                 alt.Tooltip("arr:Q", title="Ending ARR", format=MONEY)],
-    ).properties(height=340)
+    long = pl.concat(
+        [
+            variance.select(
+                "month", "segment", pl.lit("Planned").alias("series"), pl.col("planned_ending_arr").alias("arr")
+            ),
+            variance.select(
+                "month", "segment", pl.lit("Actual").alias("series"), pl.col("actual_ending_arr").alias("arr")
+            ),
+        ]
+    ).with_columns(
+        pl.when(pl.col("segment") == "").then(pl.lit("Company")).otherwise(pl.col("segment")).alias("segment")
+    )
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("arr:Q", title=f"Ending ARR ({currency})", axis=alt.Axis(format="~s")),
+            color=alt.Color("segment:N", title="Segment"),
+            strokeDash=alt.StrokeDash("series:N", title="Series", sort=["Actual", "Planned"]),
+            tooltip=[
+                alt.Tooltip("yearmonth(month):T", title="Month"),
+                "segment:N",
+                "series:N",
+                alt.Tooltip("arr:Q", title="Ending ARR", format=MONEY),
+            ],
+        )
+        .properties(height=340)
+    )

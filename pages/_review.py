@@ -14,8 +14,12 @@ from services.setup_changes import accept_auto_band, decide
 from storage import review
 
 DECISIONS = {"pending": None, "accept": review.APPROVED, "reject": review.REJECTED}
-STATUS_WORDS = {review.SUGGESTED: "pending", review.APPROVED: "approved", review.REJECTED: "rejected",
-                review.MERGED: "merged"}
+STATUS_WORDS = {
+    review.SUGGESTED: "pending",
+    review.APPROVED: "approved",
+    review.REJECTED: "rejected",
+    review.MERGED: "merged",
+}
 NOTHING_LABEL = "(nothing)"
 
 
@@ -23,11 +27,11 @@ NOTHING_LABEL = "(nothing)"
 class ReviewSpec:
     """What one review table shows: its kind, the subject columns and the target choices."""
 
-    kind: str                       # field, stage, value
+    kind: str  # field, stage, value
     subject_columns: dict[str, str]  # frame column -> header
-    target_column: str               # frame column holding the chosen target
+    target_column: str  # frame column holding the chosen target
     targets: list[str]
-    group_column: str                # filter by this (object, pipeline, field)
+    group_column: str  # filter by this (object, pipeline, field)
 
 
 def _to_label(value: str | None) -> str:
@@ -49,17 +53,27 @@ def _save(ctx, spec: ReviewSpec, rows: list[dict]) -> None:
             if decision is None:
                 continue
             try:
-                decide(session, spec.kind, row["id"], row["version"], decision, access=current_access(),
-                              target=target if decision == review.APPROVED else None,
-                              weight=edit.get("weight", row.get("weight")) if spec.kind == "stage" else None)
+                decide(
+                    session,
+                    spec.kind,
+                    row["id"],
+                    row["version"],
+                    decision,
+                    access=current_access(),
+                    target=target if decision == review.APPROVED else None,
+                    weight=edit.get("weight", row.get("weight")) if spec.kind == "stage" else None,
+                )
                 saved += 1
             except RevenueConnectorError as exc:
                 errors.append(exc)
     st.session_state.pop(f"review_{spec.kind}_editor", None)
     if errors:
         st.session_state[f"review_{spec.kind}_error"] = errors[0]
-    st.session_state["flash"] = ("success", f"{saved} decision(s) saved" + (
-        f"; {len(errors)} were decided by someone else meanwhile and kept their decision." if errors else "."))
+    st.session_state["flash"] = (
+        "success",
+        f"{saved} decision(s) saved"
+        + (f"; {len(errors)} were decided by someone else meanwhile and kept their decision." if errors else "."),
+    )
 
 
 def _accept_auto(ctx, kind: str, workspace_id: int) -> None:
@@ -78,38 +92,75 @@ def review_table(ctx, workspace, spec: ReviewSpec) -> None:
     summary = ", ".join(f"{n} {STATUS_WORDS.get(s, s)}" for s, n in counts.sort("status").iter_rows())
     pending_auto = frame.filter((pl.col("status") == review.SUGGESTED) & (pl.col("band") == "auto-accept")).height
     left, middle, right = st.columns([2, 2, 2])
-    groups = left.multiselect("Show", sorted(frame[spec.group_column].drop_nulls().unique().to_list()),
-                              key=f"review_{spec.kind}_groups", placeholder="all")
-    bands = middle.multiselect("Band", ["auto-accept", "review", "reject"], key=f"review_{spec.kind}_bands",
-                               placeholder="all bands")
-    right.button(f"Accept all {pending_auto} in the auto-accept band", key=f"review_{spec.kind}_auto",
-                 on_click=_accept_auto, args=(ctx, spec.kind, workspace.id), disabled=pending_auto == 0,
-                 icon=":material/done_all:", width="stretch")
+    groups = left.multiselect(
+        "Show",
+        sorted(frame[spec.group_column].drop_nulls().unique().to_list()),
+        key=f"review_{spec.kind}_groups",
+        placeholder="all",
+    )
+    bands = middle.multiselect(
+        "Band", ["auto-accept", "review", "reject"], key=f"review_{spec.kind}_bands", placeholder="all bands"
+    )
+    right.button(
+        f"Accept all {pending_auto} in the auto-accept band",
+        key=f"review_{spec.kind}_auto",
+        on_click=_accept_auto,
+        args=(ctx, spec.kind, workspace.id),
+        disabled=pending_auto == 0,
+        icon=":material/done_all:",
+        width="stretch",
+    )
     shown = frame
     if groups:
         shown = shown.filter(pl.col(spec.group_column).is_in(groups))
     if bands:
         shown = shown.filter(pl.col("band").is_in(bands))
-    st.caption(f"{summary}. Most uncertain first. Choose **accept** or **reject** in the Decision column (accept "
-               "with another target by changing it), then save.")
-    rows = [{"id": r["id"], "version": r["version"], "decision": "pending",
-             **{header: r[column] for column, header in spec.subject_columns.items()},
-             "target": _to_label(r[spec.target_column]), **({"weight": r["weight"]} if spec.kind == "stage" else {}),
-             "score": r["score"], "band": r["band"], "why": r["reason"], "runner-up": r["runner_up"] or "",
-             "origin": r["origin"], "status": STATUS_WORDS.get(r["status"], r["status"]),
-             "decided by": r["decided_by"] or ""}
-            for r in shown.iter_rows(named=True)]
+    st.caption(
+        f"{summary}. Most uncertain first. Choose **accept** or **reject** in the Decision column (accept "
+        "with another target by changing it), then save."
+    )
+    rows = [
+        {
+            "id": r["id"],
+            "version": r["version"],
+            "decision": "pending",
+            **{header: r[column] for column, header in spec.subject_columns.items()},
+            "target": _to_label(r[spec.target_column]),
+            **({"weight": r["weight"]} if spec.kind == "stage" else {}),
+            "score": r["score"],
+            "band": r["band"],
+            "why": r["reason"],
+            "runner-up": r["runner_up"] or "",
+            "origin": r["origin"],
+            "status": STATUS_WORDS.get(r["status"], r["status"]),
+            "decided by": r["decided_by"] or "",
+        }
+        for r in shown.iter_rows(named=True)
+    ]
     config = {
-        "id": None, "version": None,
+        "id": None,
+        "version": None,
         "decision": st.column_config.SelectboxColumn("Decision", options=list(DECISIONS), width="small", required=True),
         "target": st.column_config.SelectboxColumn("Maps to", options=[NOTHING_LABEL, *spec.targets], required=True),
         "score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.2f", width="small"),
         "weight": st.column_config.NumberColumn("Weight", min_value=0.0, max_value=1.0, step=0.05, format="%.2f"),
     }
     editable = {"decision", "target", "weight"}
-    st.data_editor(pl.DataFrame(rows, infer_schema_length=None), key=f"review_{spec.kind}_editor", hide_index=True,
-                   width="stretch", column_config=config, disabled=[c for c in rows[0] if c not in editable],
-                   height=min(38 + 35 * len(rows), 420))
-    st.button("Save decisions", key=f"review_{spec.kind}_save", on_click=_save, args=(ctx, spec, rows),
-              type="primary", icon=":material/save:")
+    st.data_editor(
+        pl.DataFrame(rows, infer_schema_length=None),
+        key=f"review_{spec.kind}_editor",
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        disabled=[c for c in rows[0] if c not in editable],
+        height=min(38 + 35 * len(rows), 420),
+    )
+    st.button(
+        "Save decisions",
+        key=f"review_{spec.kind}_save",
+        on_click=_save,
+        args=(ctx, spec, rows),
+        type="primary",
+        icon=":material/save:",
+    )
     inline_error(f"review_{spec.kind}_error")

@@ -40,11 +40,25 @@ class PageSpec:
 # The one list of pages: app.py builds navigation from it and pages link to each other through it.
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("connect", "pages/connect.py", "1 · Connect", ":material/cable:", "Setup", Permission.MANAGE_CONNECTIONS),
-    PageSpec("domains", "pages/domains.py", "2 · Choose domains", ":material/alt_route:", "Setup", Permission.EDIT_SETUP),
-    PageSpec("mapping", "pages/mapping.py", "3 · Map fields & stages", ":material/schema:", "Setup",
-             Permission.APPROVE_SUGGESTIONS),
-    PageSpec("reconcile", "pages/reconcile.py", "4 · Reconcile accounts", ":material/join_inner:", "Setup",
-             Permission.APPROVE_SUGGESTIONS),
+    PageSpec(
+        "domains", "pages/domains.py", "2 · Choose domains", ":material/alt_route:", "Setup", Permission.EDIT_SETUP
+    ),
+    PageSpec(
+        "mapping",
+        "pages/mapping.py",
+        "3 · Map fields & stages",
+        ":material/schema:",
+        "Setup",
+        Permission.APPROVE_SUGGESTIONS,
+    ),
+    PageSpec(
+        "reconcile",
+        "pages/reconcile.py",
+        "4 · Reconcile accounts",
+        ":material/join_inner:",
+        "Setup",
+        Permission.APPROVE_SUGGESTIONS,
+    ),
     PageSpec("sync", "pages/sync.py", "5 · Run sync", ":material/sync:", "Setup", Permission.RUN_SYNC),
     PageSpec("pipelines", "pages/pipelines.py", "Pipelines", ":material/fact_check:", "Review"),
     PageSpec("revenue", "pages/revenue.py", "Revenue", ":material/monitoring:", "Insights"),
@@ -53,8 +67,11 @@ PAGES: tuple[PageSpec, ...] = (
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 
-_STATUS_ICON = {StepStatus.DONE: ":material/check_circle:", StepStatus.CURRENT: ":material/radio_button_checked:",
-                StepStatus.BLOCKED: ":material/lock:"}
+_STATUS_ICON = {
+    StepStatus.DONE: ":material/check_circle:",
+    StepStatus.CURRENT: ":material/radio_button_checked:",
+    StepStatus.BLOCKED: ":material/lock:",
+}
 
 
 @dataclass(frozen=True)
@@ -159,8 +176,12 @@ def sign_in_gate(ctx: AppContext) -> Access:
 def _sign_in(ctx: AppContext) -> None:
     with db_session(ctx) as session:
         try:
-            access = sign_in(session, st.session_state["sign_in_name"], st.session_state["sign_in_password"],
-                             min_accounts=ctx.settings.mask_min_accounts)
+            access = sign_in(
+                session,
+                st.session_state["sign_in_name"],
+                st.session_state["sign_in_password"],
+                min_accounts=ctx.settings.mask_min_accounts,
+            )
         except NotSignedIn as exc:
             st.session_state["sign_in_error"] = exc
             return
@@ -272,10 +293,13 @@ def step_header(ctx: AppContext, workspace: Workspace, step_key: str) -> bool:
             page_link(page, label=label, icon=_STATUS_ICON[s.status], disabled=s.step.key == step_key)
     if state.status == StepStatus.BLOCKED and state.blocked_by is not None:
         blocker = next(s for s in states if s.step == state.blocked_by)
-        st.warning(f"Finish step {blocker.step.number} · {blocker.step.title} first. {blocker.todo_note}",
-                   icon=":material/lock:")
-        page_link(PAGE_BY_KEY[blocker.step.key], label=f"Go to step {blocker.step.number}",
-                     icon=":material/arrow_forward:")
+        st.warning(
+            f"Finish step {blocker.step.number} · {blocker.step.title} first. {blocker.todo_note}",
+            icon=":material/lock:",
+        )
+        page_link(
+            PAGE_BY_KEY[blocker.step.key], label=f"Go to step {blocker.step.number}", icon=":material/arrow_forward:"
+        )
         return False
     if state.status == StepStatus.DONE:
         st.success(f"Done. {state.done_note} {state.todo_note}".strip(), icon=":material/check_circle:")
@@ -292,12 +316,16 @@ def next_step_link(ctx: AppContext, workspace: Workspace, step_key: str) -> None
         return
     upcoming = next_step(states)
     if upcoming is None:
-        page_link(PAGE_BY_KEY["pipelines"], label="Setup complete — review what landed in Pipelines",
-                     icon=":material/arrow_forward:")
+        page_link(
+            PAGE_BY_KEY["pipelines"],
+            label="Setup complete — review what landed in Pipelines",
+            icon=":material/arrow_forward:",
+        )
         return
     page = PAGE_BY_KEY[upcoming.step.key]
-    page_link(page, label=f"Continue to step {upcoming.step.number} · {upcoming.step.title}",
-                 icon=":material/arrow_forward:")
+    page_link(
+        page, label=f"Continue to step {upcoming.step.number} · {upcoming.step.title}", icon=":material/arrow_forward:"
+    )
 
 
 def page_link(page: PageSpec, *, label: str, icon: str | None = None, disabled: bool = False) -> None:
@@ -361,10 +389,16 @@ def figure_table(frame, **kwargs) -> None:
     """
     import polars as pl
 
-    config = {name: st.column_config.NumberColumn(name, format="localized")
-              for name, dtype in frame.schema.items() if dtype in (pl.Float32, pl.Float64)}
-    config |= {name: st.column_config.DateColumn(name, format="YYYY-MM-DD")
-               for name, dtype in frame.schema.items() if dtype == pl.Date}
+    config = {
+        name: st.column_config.NumberColumn(name, format="localized")
+        for name, dtype in frame.schema.items()
+        if dtype in (pl.Float32, pl.Float64)
+    }
+    config |= {
+        name: st.column_config.DateColumn(name, format="YYYY-MM-DD")
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Date
+    }
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 
@@ -388,10 +422,17 @@ def stage_set_table(ctx: AppContext, workspace: Workspace) -> None:
     with db_session(ctx) as session:
         stages = load_stage_set(session, workspace.id)
     st.dataframe(
-        pl.DataFrame({"order": [s.order for s in stages], "stage": [s.label for s in stages],
-                      "key": [s.key for s in stages], "weight": [s.weight for s in stages],
-                      "meaning": [s.semantics.value for s in stages]}),
-        hide_index=True, width="content",
+        pl.DataFrame(
+            {
+                "order": [s.order for s in stages],
+                "stage": [s.label for s in stages],
+                "key": [s.key for s in stages],
+                "weight": [s.weight for s in stages],
+                "meaning": [s.semantics.value for s in stages],
+            }
+        ),
+        hide_index=True,
+        width="content",
         column_config={"weight": st.column_config.NumberColumn("weight", format="percent")},
     )
 

@@ -50,13 +50,21 @@ def _add_connection(kind: SourceKind) -> None:
     try:
         if kind == SourceKind.FILE and uploads and not str(values.get("path") or "").strip():
             name = st.session_state.get("connect_name", "").strip() or "upload"
-            values["path"] = str(save_uploads(ctx.settings, workspace.id, name,
-                                              [(f.name, f.getvalue()) for f in uploads]))
+            values["path"] = str(
+                save_uploads(ctx.settings, workspace.id, name, [(f.name, f.getvalue()) for f in uploads])
+            )
         settings, secrets = split_settings(kind, values)
         with db_session(ctx) as session:
-            created = create_connection(session, workspace.id, name=st.session_state.get("connect_name", ""),
-                                        kind=kind, settings=settings, secrets=secrets, box=secret_box(ctx.settings),
-                                        access=current_access())
+            created = create_connection(
+                session,
+                workspace.id,
+                name=st.session_state.get("connect_name", ""),
+                kind=kind,
+                settings=settings,
+                secrets=secrets,
+                box=secret_box(ctx.settings),
+                access=current_access(),
+            )
     except RevenueConnectorError as exc:
         st.session_state["connect_add_error"] = exc
         return
@@ -79,8 +87,11 @@ for connection in connections:
     with st.container(border=True):
         left, right = st.columns([4, 1])
         with left:
-            status = {True: ":green-badge[:material/check: Connected]", False: ":red-badge[:material/close: Failing]",
-                      None: ":gray-badge[Not tested]"}[connection.last_test_ok]
+            status = {
+                True: ":green-badge[:material/check: Connected]",
+                False: ":red-badge[:material/close: Failing]",
+                None: ":gray-badge[Not tested]",
+            }[connection.last_test_ok]
             st.markdown(f"**{connection.name}** · {SourceKind(connection.kind).label} {status}")
             details = connection_settings(connection)
             shown = {k: v for k, v in details.items() if k not in {"queries", "id_fields", "demo_sandbox"}}
@@ -91,10 +102,22 @@ for connection in connections:
             if connection.last_tested_at:
                 st.caption(f"Last test {connection.last_tested_at:%Y-%m-%d %H:%M} UTC: {connection.last_test_message}")
         with right:
-            st.button("Test connection", key=f"connect_test_{connection.id}", on_click=_test, args=(connection.id,),
-                      icon=":material/network_check:", width="stretch")
-            st.button("Remove", key=f"connect_remove_{connection.id}", on_click=_remove, args=(connection.id,),
-                      icon=":material/delete:", width="stretch")
+            st.button(
+                "Test connection",
+                key=f"connect_test_{connection.id}",
+                on_click=_test,
+                args=(connection.id,),
+                icon=":material/network_check:",
+                width="stretch",
+            )
+            st.button(
+                "Remove",
+                key=f"connect_remove_{connection.id}",
+                on_click=_remove,
+                args=(connection.id,),
+                icon=":material/delete:",
+                width="stretch",
+            )
         if connection.last_test_ok:
             with st.expander("What this connection can read"):
                 try:
@@ -115,8 +138,13 @@ with st.container(border=True):
     # Choices that change which fields apply (the login method) rerun at once; the rest is one form, so what
     # was typed is sent as a whole on "Save and test", however the user left the last field (Tab, a click).
     for f in (f for f in shown if f.widget == "select"):
-        st.selectbox(f"{f.label}{' *' if f.required else ''}", f.options, key=_field_key(kind, f.key), help=f.help,
-                     index=f.options.index(chosen[f.key] or f.default))
+        st.selectbox(
+            f"{f.label}{' *' if f.required else ''}",
+            f.options,
+            key=_field_key(kind, f.key),
+            help=f.help,
+            index=f.options.index(chosen[f.key] or f.default),
+        )
     with st.form("connect_form", border=False, enter_to_submit=False):
         st.text_input("Connection name", placeholder=f"e.g. {kind.label} production", key="connect_name")
         for f in (f for f in shown if f.widget != "select"):
@@ -124,15 +152,27 @@ with st.container(border=True):
             if f.widget == "textarea":
                 st.text_area(label, key=key, help=f.help, placeholder=f.help)
             else:
-                st.text_input(label, key=key, help=f.help, placeholder=f.default or None,
-                              type="password" if f.widget == "password" else "default")
+                st.text_input(
+                    label,
+                    key=key,
+                    help=f.help,
+                    placeholder=f.default or None,
+                    type="password" if f.widget == "password" else "default",
+                )
         if kind == SourceKind.FILE:
-            st.file_uploader("…or upload CSV / Parquet files", type=["csv", "parquet"], accept_multiple_files=True,
-                             key="connect_file_uploads", help="Stored in the data folder, one folder per connection.")
-        st.caption(":material/lock: Passwords, tokens and keys are encrypted before they are stored and are never "
-                   "shown back.")
-        st.form_submit_button("Save and test", type="primary", icon=":material/add_link:", on_click=_add_connection,
-                              args=(kind,))
+            st.file_uploader(
+                "…or upload CSV / Parquet files",
+                type=["csv", "parquet"],
+                accept_multiple_files=True,
+                key="connect_file_uploads",
+                help="Stored in the data folder, one folder per connection.",
+            )
+        st.caption(
+            ":material/lock: Passwords, tokens and keys are encrypted before they are stored and are never shown back."
+        )
+        st.form_submit_button(
+            "Save and test", type="primary", icon=":material/add_link:", on_click=_add_connection, args=(kind,)
+        )
     inline_error("connect_add_error")
 
 next_step_link(ctx, workspace, "connect")

@@ -22,8 +22,10 @@ for connection, objects in readable_objects(ctx, workspace):
 label_of = {choice: label for label, choice in options.items()}
 suggested = suggest_routes([(c.connection_id, c.object_name) for c in options.values()])
 
-st.markdown("Pick the source objects for each domain. When two sources supply the same record, the one "
-            "listed **first** wins; every canonical row records which source and rule chose it.")
+st.markdown(
+    "Pick the source objects for each domain. When two sources supply the same record, the one "
+    "listed **first** wins; every canonical row records which source and rule chose it."
+)
 
 DESCRIPTIONS = {
     Domain.PIPELINE: "Open and closed opportunities / deals: stage, amount, expected close, owner.",
@@ -38,8 +40,9 @@ def _save_routing() -> None:
             raise ValidationError("Choose at least one source for pipeline or ARR actuals.")
         with db_session(ctx) as session:
             for domain, labels in picks.items():
-                save_routes(session, workspace.id, domain, [options[label] for label in labels],
-                            access=current_access())
+                save_routes(
+                    session, workspace.id, domain, [options[label] for label in labels], access=current_access()
+                )
     except RevenueConnectorError as exc:
         st.session_state["domains_error"] = exc
         return
@@ -51,8 +54,13 @@ for domain in Domain:
         st.markdown(f"**{domain.label}** — {DESCRIPTIONS[domain]}")
         current = [RouteChoice(r.connection_id, r.object_name) for r in saved[domain]]
         default = [label_of[c] for c in (current or suggested[domain]) if c in label_of]
-        st.multiselect(f"Sources for {domain.label}, highest priority first", list(options), default=default,
-                       key=f"domains_{domain.value}", placeholder="Not routed")
+        st.multiselect(
+            f"Sources for {domain.label}, highest priority first",
+            list(options),
+            default=default,
+            key=f"domains_{domain.value}",
+            placeholder="Not routed",
+        )
         if not current and default:
             st.caption(":material/lightbulb: Suggested from the object names — save to use it.")
         elif not current:

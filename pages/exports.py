@@ -13,8 +13,10 @@ if workspace is None:
 access = current_access()
 st.caption(f"Workspace **{workspace.name}** · every table with its provenance columns (source, source record ID, run).")
 if not access.sees_amounts:
-    st.info(f"Your role ({access.role.label}) sees customer-linked amounts masked as •••, in these files too.",
-            icon=":material/visibility_off:")
+    st.info(
+        f"Your role ({access.role.label}) sees customer-linked amounts masked as •••, in these files too.",
+        icon=":material/visibility_off:",
+    )
 
 
 def _file(table: str, fmt: str):
@@ -22,6 +24,7 @@ def _file(table: str, fmt: str):
     def build() -> bytes:
         frame = export_frame(ctx.engine, table, workspace.id, access)
         return to_csv_bytes(frame) if fmt == "csv" else to_parquet_bytes(frame)
+
     return build
 
 
@@ -32,10 +35,24 @@ for table in EXPORT_TABLES:
     with st.container(border=True):
         text, csv_col, parquet_col = st.columns([5, 1, 1], vertical_alignment="center")
         text.markdown(f"**{table.title}** · {rows}  \n{table.description}")
-        csv_col.download_button("CSV", _file(table.name, "csv"), file_name=f"{slug}_{table.name}.csv",
-                                mime="text/csv", on_click="ignore", key=f"exports_csv_{table.name}",
-                                icon=":material/download:", width="stretch")
-        parquet_col.download_button("Parquet", _file(table.name, "parquet"), file_name=f"{slug}_{table.name}.parquet",
-                                    mime="application/vnd.apache.parquet", on_click="ignore",
-                                    key=f"exports_parquet_{table.name}", icon=":material/download:", width="stretch")
+        csv_col.download_button(
+            "CSV",
+            _file(table.name, "csv"),
+            file_name=f"{slug}_{table.name}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key=f"exports_csv_{table.name}",
+            icon=":material/download:",
+            width="stretch",
+        )
+        parquet_col.download_button(
+            "Parquet",
+            _file(table.name, "parquet"),
+            file_name=f"{slug}_{table.name}.parquet",
+            mime="application/vnd.apache.parquet",
+            on_click="ignore",
+            key=f"exports_parquet_{table.name}",
+            icon=":material/download:",
+            width="stretch",
+        )
 st.caption("Headless: `python -m core export TABLE --workspace NAME --out FILE.csv` (or `.parquet`).")

@@ -38,15 +38,19 @@ with db_session(ctx) as session:
     stage_set = load_stage_set(session, workspace.id)
 
 
-
 def _import_mapping() -> None:
     upload = st.session_state.get("mapping_upload")
     try:
         if upload is None:
             raise ValidationError("Mapping file: choose a YAML file to import.")
         with db_session(ctx) as session:
-            row = save_mapping(session, workspace.id, upload.getvalue().decode("utf-8"), access=current_access(),
-                               note=f"imported from {upload.name}")
+            row = save_mapping(
+                session,
+                workspace.id,
+                upload.getvalue().decode("utf-8"),
+                access=current_access(),
+                note=f"imported from {upload.name}",
+            )
     except UnicodeDecodeError:
         st.session_state["mapping_error"] = ValidationError("Mapping file: the file is not UTF-8 text.")
         return
@@ -65,24 +69,33 @@ def fx_rates_panel(ctx, workspace, config) -> None:
             if upload is None:
                 raise ValidationError("FX rates file: choose a CSV file to upload.")
             with db_session(ctx) as session:
-                row = put_fx_rates_in_force(session, workspace.id, upload.getvalue(), access=current_access(),
-                                            file_name=upload.name)
+                row = put_fx_rates_in_force(
+                    session, workspace.id, upload.getvalue(), access=current_access(), file_name=upload.name
+                )
         except RevenueConnectorError as exc:
             st.session_state["fx_error"] = exc
             return
-        st.session_state["flash"] = ("success", f"FX rates in force as mapping version {row.version}. The next sync "
-                                                "converts new rows and releases rows held for an unknown currency; "
-                                                "run a full sync to re-value rows already landed.")
+        st.session_state["flash"] = (
+            "success",
+            f"FX rates in force as mapping version {row.version}. The next sync "
+            "converts new rows and releases rows held for an unknown currency; "
+            "run a full sync to re-value rows already landed.",
+        )
 
     rates = rates_frame(config)
     with st.expander(f"FX rates into {config.reporting_currency} ({rates.height} in force)", expanded=rates.is_empty()):
         if rates.is_empty():
-            st.info(f"No FX rates yet: amounts in a currency other than {config.reporting_currency} are held in "
-                    "quarantine as 'unknown currency' until rates are uploaded.", icon=":material/currency_exchange:")
+            st.info(
+                f"No FX rates yet: amounts in a currency other than {config.reporting_currency} are held in "
+                "quarantine as 'unknown currency' until rates are uploaded.",
+                icon=":material/currency_exchange:",
+            )
         else:
             figure_table(rates)
-        st.caption("Upload a CSV with currency, from (YYYY-MM-DD) and rate (one unit in the reporting currency). "
-                   "It replaces the rates in force; each amount converts at the rate in force on its record's date.")
+        st.caption(
+            "Upload a CSV with currency, from (YYYY-MM-DD) and rate (one unit in the reporting currency). "
+            "It replaces the rates in force; each amount converts at the rate in force on its record's date."
+        )
         st.code(FX_EXAMPLE, language="csv")
         st.file_uploader("FX rates (CSV)", type=["csv"], key="fx_upload")
         st.button("Put these rates in force", key="fx_save", on_click=_save, icon=":material/currency_exchange:")
@@ -105,34 +118,49 @@ def org_rates_panel(ctx, workspace, config) -> None:
     def _accept(offer: OrgRates) -> None:
         try:
             with db_session(ctx) as session:
-                row = put_rates_in_force(session, workspace.id, offer.rates, access=current_access(),
-                                         note=offer.note)
+                row = put_rates_in_force(session, workspace.id, offer.rates, access=current_access(), note=offer.note)
         except RevenueConnectorError as exc:
             st.session_state["fx_error"] = exc
             return
         st.session_state.pop("fx_org_offers", None)
-        st.session_state["flash"] = ("success", f"{len(offer.rates)} FX rate(s) from {offer.connection} in force as "
-                                                f"mapping version {row.version}.")
+        st.session_state["flash"] = (
+            "success",
+            f"{len(offer.rates)} FX rate(s) from {offer.connection} in force as mapping version {row.version}.",
+        )
 
     st.markdown("**Rates your CRM keeps**")
-    st.caption(f"A multi-currency Salesforce org keeps its own exchange rates. Read them to review them as FX rates "
-               f"into {config.reporting_currency}; nothing changes until you put them in force.")
-    st.button("Read rates from " + ", ".join(c.name for c in crm), key="fx_org_read", on_click=_read,
-              icon=":material/travel_explore:")
+    st.caption(
+        f"A multi-currency Salesforce org keeps its own exchange rates. Read them to review them as FX rates "
+        f"into {config.reporting_currency}; nothing changes until you put them in force."
+    )
+    st.button(
+        "Read rates from " + ", ".join(c.name for c in crm),
+        key="fx_org_read",
+        on_click=_read,
+        icon=":material/travel_explore:",
+    )
     for index, offer in enumerate(st.session_state.get("fx_org_offers") or []):
         if offer.problem:
             st.warning(f"{offer.connection}: {offer.problem}", icon=":material/info:")
             continue
         st.caption(f"{offer.connection} · from {offer.table}")
         figure_table(rates_frame(replace(config, fx_rates=offer.rates)))
-        st.button(f"Put these {len(offer.rates)} rates in force", key=f"fx_org_accept_{index}", on_click=_accept,
-                  args=(offer,), type="primary", icon=":material/check:")
+        st.button(
+            f"Put these {len(offer.rates)} rates in force",
+            key=f"fx_org_accept_{index}",
+            on_click=_accept,
+            args=(offer,),
+            type="primary",
+            icon=":material/check:",
+        )
 
 
 def _suggest() -> None:
     try:
         with db_session(ctx) as session:
-            run = suggest_mappings(session, ctx.engine, workspace.id, ctx.settings, thresholds=thresholds_from(ctx.settings))
+            run = suggest_mappings(
+                session, ctx.engine, workspace.id, ctx.settings, thresholds=thresholds_from(ctx.settings)
+            )
     except RevenueConnectorError as exc:
         st.session_state["suggest_error"] = exc
         return
@@ -152,8 +180,10 @@ def _apply() -> None:
     except RevenueConnectorError as exc:
         st.session_state["apply_error"] = exc
         return
-    st.session_state["flash"] = ("success", f"Mapping version {row.version} built from the approved suggestions is "
-                                            "in force; the next sync uses it.")
+    st.session_state["flash"] = (
+        "success",
+        f"Mapping version {row.version} built from the approved suggestions is in force; the next sync uses it.",
+    )
 
 
 with db_session(ctx) as session:
@@ -164,19 +194,34 @@ has_suggestions = any(sum(c.values()) for c in pending.values())
 
 st.subheader("Suggested mappings")
 llm = ctx.settings.llm
-st.caption("Every CRM field, stage and movement type gets a proposed canonical target with a score, the reasons "
-           "and a runner-up. Nothing is used until a person approves it; the sync uses only the mapping in force. "
-           + (f"An LLM ({llm.model}) re-ranks what the rules are unsure about." if llm.configured
-              else "Offline suggestions (rules + rapidfuzz); no LLM is configured."))
+st.caption(
+    "Every CRM field, stage and movement type gets a proposed canonical target with a score, the reasons "
+    "and a runner-up. Nothing is used until a person approves it; the sync uses only the mapping in force. "
+    + (
+        f"An LLM ({llm.model}) re-ranks what the rules are unsure about."
+        if llm.configured
+        else "Offline suggestions (rules + rapidfuzz); no LLM is configured."
+    )
+)
 with st.container(border=True):
     left, right = st.columns([3, 2])
-    left.button("Suggest mappings" if not has_suggestions else "Refresh suggestions", key="suggest_run",
-                type="primary" if not has_suggestions else "secondary", on_click=_suggest, disabled=not has_routes,
-                icon=":material/auto_awesome:")
+    left.button(
+        "Suggest mappings" if not has_suggestions else "Refresh suggestions",
+        key="suggest_run",
+        type="primary" if not has_suggestions else "secondary",
+        on_click=_suggest,
+        disabled=not has_routes,
+        icon=":material/auto_awesome:",
+    )
     approved = sum(c["approved"] for c in pending.values())
-    right.button(f"Put {approved} approved mapping(s) in force", key="apply_approved", on_click=_apply,
-                 disabled=approved == 0, type="primary" if has_suggestions and approved else "secondary",
-                 icon=":material/published_with_changes:")
+    right.button(
+        f"Put {approved} approved mapping(s) in force",
+        key="apply_approved",
+        on_click=_apply,
+        disabled=approved == 0,
+        type="primary" if has_suggestions and approved else "secondary",
+        icon=":material/published_with_changes:",
+    )
     if not has_routes:
         st.caption("Choose the sources of each domain in step 2 first.")
     outcome = st.session_state.pop("llm_outcome", None)
@@ -187,46 +232,89 @@ with st.container(border=True):
 
 if has_suggestions:
     stage_keys = [s.key for s in stage_set]
-    fields_tab, stages_tab, values_tab = st.tabs([
-        f"Fields ({pending['field']['pending']} pending)", f"Stages ({pending['stage']['pending']} pending)",
-        f"Movement types ({pending['value']['pending']} pending)"])
+    fields_tab, stages_tab, values_tab = st.tabs(
+        [
+            f"Fields ({pending['field']['pending']} pending)",
+            f"Stages ({pending['stage']['pending']} pending)",
+            f"Movement types ({pending['value']['pending']} pending)",
+        ]
+    )
     with fields_tab:
         held = review.fields_held_for_review(ctx.engine, workspace.id)
         if not held.is_empty():
-            st.info(f"{held.height} field(s) appeared in the source after the mapping was approved: "
-                    f"{', '.join(held['field'].to_list())}. They are pending below (origin *drift guard*) and "
-                    "no sync maps them until you decide.", icon=":material/new_releases:")
-        review_table(ctx, workspace, ReviewSpec("field", {"object_name": "object", "source_field": "CRM field",
-                                                          "label": "label", "source_type": "type"},
-                                                "canonical_field", sorted({*mappable_fields(Domain.PIPELINE),
-                                                                           *mappable_fields(Domain.ARR_ACTUALS)}),
-                                                "object_name"))
+            st.info(
+                f"{held.height} field(s) appeared in the source after the mapping was approved: "
+                f"{', '.join(held['field'].to_list())}. They are pending below (origin *drift guard*) and "
+                "no sync maps them until you decide.",
+                icon=":material/new_releases:",
+            )
+        review_table(
+            ctx,
+            workspace,
+            ReviewSpec(
+                "field",
+                {"object_name": "object", "source_field": "CRM field", "label": "label", "source_type": "type"},
+                "canonical_field",
+                sorted({*mappable_fields(Domain.PIPELINE), *mappable_fields(Domain.ARR_ACTUALS)}),
+                "object_name",
+            ),
+        )
     with stages_tab:
-        review_table(ctx, workspace, ReviewSpec("stage", {"pipeline_label": "pipeline", "stage_label": "CRM stage"},
-                                                "canonical_stage", stage_keys, "pipeline_label"))
+        review_table(
+            ctx,
+            workspace,
+            ReviewSpec(
+                "stage",
+                {"pipeline_label": "pipeline", "stage_label": "CRM stage"},
+                "canonical_stage",
+                stage_keys,
+                "pipeline_label",
+            ),
+        )
     with values_tab:
-        review_table(ctx, workspace, ReviewSpec("value", {"source_field": "CRM field", "source_value": "CRM value"},
-                                                "target", [c.value for c in MovementComponent], "source_field"))
+        review_table(
+            ctx,
+            workspace,
+            ReviewSpec(
+                "value",
+                {"source_field": "CRM field", "source_value": "CRM value"},
+                "target",
+                [c.value for c in MovementComponent],
+                "source_field",
+            ),
+        )
 
 st.subheader("Mapping in force")
-st.caption("The whole mapping — fields, stages, movement types, filters, amount policy, currency and FX rates — as "
-           "one YAML file. Every import is validated, becomes a new version, and is recorded in the audit log.")
+st.caption(
+    "The whole mapping — fields, stages, movement types, filters, amount policy, currency and FX rates — as "
+    "one YAML file. Every import is validated, becomes a new version, and is recorded in the audit log."
+)
 with db_session(ctx) as session:
     current = latest_mapping(session, workspace.id)
 with st.container(border=True):
     left, right = st.columns([3, 2])
     with left:
         if current is None:
-            st.markdown("No mapping in force yet: approve the suggestions above and put them in force, or import a "
-                        "mapping file.")
+            st.markdown(
+                "No mapping in force yet: approve the suggestions above and put them in force, or import a "
+                "mapping file."
+            )
         else:
             version, config = current
-            st.markdown(f"**Version {version.version}** · {version.note or 'imported'} · {version.created_at:%Y-%m-%d %H:%M} "
-                        f"UTC by {version.created_by} · {len(config.objects)} object(s), {len(config.stages)} stage mapping(s), "
-                        f"{len(config.movement_components)} movement type(s)")
-            st.download_button("Download mapping (YAML)", version.yaml_text, file_name=f"mapping-v{version.version}.yaml",
-                               mime="application/x-yaml", on_click="ignore", key="mapping_download",
-                               icon=":material/download:")
+            st.markdown(
+                f"**Version {version.version}** · {version.note or 'imported'} · {version.created_at:%Y-%m-%d %H:%M} "
+                f"UTC by {version.created_by} · {len(config.objects)} object(s), {len(config.stages)} stage mapping(s), "
+                f"{len(config.movement_components)} movement type(s)"
+            )
+            st.download_button(
+                "Download mapping (YAML)",
+                version.yaml_text,
+                file_name=f"mapping-v{version.version}.yaml",
+                mime="application/x-yaml",
+                on_click="ignore",
+                key="mapping_download",
+                icon=":material/download:",
+            )
     with right:
         st.file_uploader("Import a mapping file", type=["yaml", "yml"], key="mapping_upload")
         st.button("Import", type="primary", key="mapping_import", on_click=_import_mapping, icon=":material/upload:")
@@ -234,8 +322,10 @@ with st.container(border=True):
 if current is not None:
     fx_rates_panel(ctx, workspace, current[1])
 if workspace.is_demo:
-    st.caption(":material/lightbulb: For the demo, `docs/demo-mapping.yaml` in the project holds a mapping a "
-               "reviewer approved for the demo org.")
+    st.caption(
+        ":material/lightbulb: For the demo, `docs/demo-mapping.yaml` in the project holds a mapping a "
+        "reviewer approved for the demo org."
+    )
 
 with db_session(ctx) as session:
     connections = {r.connection_id: get_connection(session, r.connection_id) for rs in routes.values() for r in rs}

@@ -31,17 +31,25 @@ if alerts_first:
     alerts_panel(ctx, workspace)
 if runs.is_empty():
     pending = next((s for s in setup_progress(ctx, workspace) if s.status == StepStatus.CURRENT), None)
-    st.info("Nothing has landed in this workspace yet. After the first sync this page shows what landed, what was "
-            "curated, and what did not roll up (unmapped stage, unreconciled account, invalid row) and why.",
-            icon=":material/inbox:")
+    st.info(
+        "Nothing has landed in this workspace yet. After the first sync this page shows what landed, what was "
+        "curated, and what did not roll up (unmapped stage, unreconciled account, invalid row) and why.",
+        icon=":material/inbox:",
+    )
     if pending is not None:
-        page_link(PAGE_BY_KEY[pending.step.key],
-                     label=f"Continue setup: step {pending.step.number} · {pending.step.title}",
-                     icon=":material/arrow_forward:")
+        page_link(
+            PAGE_BY_KEY[pending.step.key],
+            label=f"Continue setup: step {pending.step.number} · {pending.step.title}",
+            icon=":material/arrow_forward:",
+        )
     st.stop()
 
-run_id = st.selectbox("Run", runs["id"].to_list(), key="pipelines_run",
-                      format_func=lambda i: f"Run #{i}" + (" (latest)" if i == runs["id"][0] else ""))
+run_id = st.selectbox(
+    "Run",
+    runs["id"].to_list(),
+    key="pipelines_run",
+    format_func=lambda i: f"Run #{i}" + (" (latest)" if i == runs["id"][0] else ""),
+)
 review = review_run(ctx.engine, workspace.id, run_id, current_access())
 run = review.run
 with st.container(horizontal=True):
@@ -67,9 +75,15 @@ else:
             page_link(page, label=f"Fix in {page.title}", icon=":material/build:")
     with st.expander(f"All {review.quarantine.height} quarantined rows"):
         figure_table(review.quarantine)
-        st.download_button("Download quarantine (CSV)", to_csv_bytes(review.quarantine),
-                           file_name=f"quarantine_run_{run_id}.csv", mime="text/csv", on_click="ignore",
-                           key="pipelines_quarantine_csv", icon=":material/download:")
+        st.download_button(
+            "Download quarantine (CSV)",
+            to_csv_bytes(review.quarantine),
+            file_name=f"quarantine_run_{run_id}.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key="pipelines_quarantine_csv",
+            icon=":material/download:",
+        )
 
 fields_held_panel(ctx, workspace)
 

@@ -30,20 +30,29 @@ def _reconcile() -> None:
     if result.renames:
         old_name, new_name = result.renames[0][1], result.renames[0][2]
         renamed = f" {result.renamed} renamed account(s) kept their canonical account (e.g. {old_name} → {new_name})."
-    st.session_state["flash"] = ("success", f"{result.created} new canonical account(s), {result.unchanged} already "
-                                            f"reconciled.{renamed}")
+    st.session_state["flash"] = (
+        "success",
+        f"{result.created} new canonical account(s), {result.unchanged} already reconciled.{renamed}",
+    )
 
 
-st.markdown("Accounts are matched **by CRM ID**: a customer renamed in the CRM stays one canonical account. "
-            "Likely duplicates (two CRM records for one company) are suggested below side by side for you to merge "
-            "or keep apart; nothing is merged without your approval, and every merge can be undone.")
+st.markdown(
+    "Accounts are matched **by CRM ID**: a customer renamed in the CRM stays one canonical account. "
+    "Likely duplicates (two CRM records for one company) are suggested below side by side for you to merge "
+    "or keep apart; nothing is merged without your approval, and every merge can be undone."
+)
 if not choices:
     st.info("No readable object yet: test a connection in step 1.", icon=":material/info:")
 else:
     with st.container(border=True):
         st.selectbox("Object that holds your accounts", list(choices), key="reconcile_object")
-        st.button("Reconcile by CRM ID", type="primary", key="reconcile_run", on_click=_reconcile,
-                  icon=":material/join_inner:")
+        st.button(
+            "Reconcile by CRM ID",
+            type="primary",
+            key="reconcile_run",
+            on_click=_reconcile,
+            icon=":material/join_inner:",
+        )
         inline_error("reconcile_error")
 
 duplicate_review(ctx, workspace)

@@ -33,9 +33,12 @@ access = current_access()
 st.caption(f"Workspace **{workspace.name}** · probability-weighted pipeline against realized ARR.")
 
 if not sum(count_workspace_table(ctx.engine, name, workspace.id) for name in ("opportunities", "arr_movements")):
-    st.info("Charts appear after the first successful sync: weighted pipeline by expected-close month against "
-            "ending ARR and net new ARR, the ARR bridge (opening → new → expansion → reactivation → contraction → "
-            "churn → closing), plan vs actual, and pipeline ↔ ARR reconciliation.", icon=":material/monitoring:")
+    st.info(
+        "Charts appear after the first successful sync: weighted pipeline by expected-close month against "
+        "ending ARR and net new ARR, the ARR bridge (opening → new → expansion → reactivation → contraction → "
+        "churn → closing), plan vs actual, and pipeline ↔ ARR reconciliation.",
+        icon=":material/monitoring:",
+    )
     page_link(PAGE_BY_KEY["sync"], label="Go to step 5 · Run sync", icon=":material/arrow_forward:")
     st.stop()
 
@@ -53,37 +56,76 @@ currency = data.reporting_currency
 
 all_months = months_between(options.first_month, options.last_month)
 with st.container(border=True):
-    period = st.select_slider("Period", options=all_months, value=(all_months[0], all_months[-1]),
-                              format_func=lambda d: d.strftime("%b %Y"), key="revenue_period")
+    period = st.select_slider(
+        "Period",
+        options=all_months,
+        value=(all_months[0], all_months[-1]),
+        format_func=lambda d: d.strftime("%b %Y"),
+        key="revenue_period",
+    )
     seg_col, owner_col, pipe_col, stage_col = st.columns(4)
     segments = seg_col.multiselect("Segment", options.segments, key="revenue_segments", placeholder="All segments")
     owners = owner_col.multiselect("Owner", options.owners, key="revenue_owners", placeholder="All owners")
-    pipelines = pipe_col.multiselect("Pipeline", options.pipelines, key="revenue_pipelines", placeholder="All pipelines")
-    stages = stage_col.multiselect("Stage", list(options.stages), key="revenue_stages", placeholder="All open stages",
-                                   format_func=lambda k: options.stages[k])
+    pipelines = pipe_col.multiselect(
+        "Pipeline", options.pipelines, key="revenue_pipelines", placeholder="All pipelines"
+    )
+    stages = stage_col.multiselect(
+        "Stage",
+        list(options.stages),
+        key="revenue_stages",
+        placeholder="All open stages",
+        format_func=lambda k: options.stages[k],
+    )
     groups: list[str] = []
     if options.account_groups and access.sees_amounts:
         # Not offered to masked roles: one group against all the others would tell a customer's amount.
-        groups = st.multiselect("Parent account (with its linked entities)", options.account_groups,
-                                key="revenue_account_groups", placeholder="All accounts")
-    st.caption("Owner, pipeline and stage narrow the pipeline and the reconciliation's deals; ARR actuals follow "
-               "period, segment and parent account.")
-filters = RevenueFilters(start=period[0], end=period[1], segments=tuple(segments), owners=tuple(owners),
-                         pipelines=tuple(pipelines), stages=tuple(stages), account_groups=tuple(groups))
+        groups = st.multiselect(
+            "Parent account (with its linked entities)",
+            options.account_groups,
+            key="revenue_account_groups",
+            placeholder="All accounts",
+        )
+    st.caption(
+        "Owner, pipeline and stage narrow the pipeline and the reconciliation's deals; ARR actuals follow "
+        "period, segment and parent account."
+    )
+filters = RevenueFilters(
+    start=period[0],
+    end=period[1],
+    segments=tuple(segments),
+    owners=tuple(owners),
+    pipelines=tuple(pipelines),
+    stages=tuple(stages),
+    account_groups=tuple(groups),
+)
 if not access.sees_amounts:
-    st.info(f"Your role ({access.role.label}) sees customer-linked amounts masked: per-deal and per-movement "
-            f"amounts read •••, and totals over fewer than {access.min_accounts} accounts are left out.",
-            icon=":material/visibility_off:")
+    st.info(
+        f"Your role ({access.role.label}) sees customer-linked amounts masked: per-deal and per-movement "
+        f"amounts read •••, and totals over fewer than {access.min_accounts} accounts are left out.",
+        icon=":material/visibility_off:",
+    )
 
 # The bridge looks back from the latest actual month: months after it hold no movement yet.
 bridge_months = months_between(period[0], max(period[0], min(period[1], options.last_actual_month or period[1])))
 bridge_period = st.session_state.get("revenue_bridge_period")
-if not isinstance(bridge_period, (tuple, list)) or len(bridge_period) != 2 or not set(bridge_period) <= set(bridge_months):
+if (
+    not isinstance(bridge_period, (tuple, list))
+    or len(bridge_period) != 2
+    or not set(bridge_period) <= set(bridge_months)
+):
     st.session_state["revenue_bridge_period"] = (bridge_months[max(0, len(bridge_months) - 12)], bridge_months[-1])
-rules = ReconciliationRules(window_days=int(st.session_state.get("revenue_window", 45)),
-                            tolerance=float(st.session_state.get("revenue_tolerance", 5.0)) / 100)
-view = revenue_view(data, filters, access, bridge_start=st.session_state["revenue_bridge_period"][0],
-                    bridge_end=st.session_state["revenue_bridge_period"][1], rules=rules)
+rules = ReconciliationRules(
+    window_days=int(st.session_state.get("revenue_window", 45)),
+    tolerance=float(st.session_state.get("revenue_tolerance", 5.0)) / 100,
+)
+view = revenue_view(
+    data,
+    filters,
+    access,
+    bridge_start=st.session_state["revenue_bridge_period"][0],
+    bridge_end=st.session_state["revenue_bridge_period"][1],
+    rules=rules,
+)
 
 
 def _money(value: float | None) -> str:
@@ -98,32 +140,42 @@ with st.container(horizontal=True):
 
 pipeline_tab, bridge_tab, plan_tab, reconciliation_tab, groups_tab = st.tabs(
     ["Pipeline vs ARR", "ARR bridge", "Plan vs actual", "Pipeline ↔ ARR reconciliation", "By parent account"],
-    key="revenue_tab", on_change="rerun")  # a widget, so the open tab survives reruns (uploads, sliders)
+    key="revenue_tab",
+    on_change="rerun",
+)  # a widget, so the open tab survives reruns (uploads, sliders)
 
 with pipeline_tab:
     if view.pipeline_by_month.is_empty() and view.arr_by_month.is_empty():
         st.info("No open pipeline and no ARR movement in this period and selection.", icon=":material/filter_alt_off:")
     else:
         st.altair_chart(pipeline_against_arr(view.pipeline_by_month, view.arr_by_month, currency), width="stretch")
-        st.caption("Bars: open deals weighted by their stage's probability, by expected-close month. Dashed line: "
-                   "net new ARR per month. Black line (right axis): ending ARR at each month end.")
+        st.caption(
+            "Bars: open deals weighted by their stage's probability, by expected-close month. Dashed line: "
+            "net new ARR per month. Black line (right axis): ending ARR at each month end."
+        )
     with st.expander(f"Open deals behind the bars ({view.pipeline_rows.height:,} shown)"):
         figure_table(view.pipeline_rows)
 
 with bridge_tab:
-    st.select_slider("Bridge period", options=bridge_months, key="revenue_bridge_period",
-                     format_func=lambda d: d.strftime("%b %Y"))
+    st.select_slider(
+        "Bridge period", options=bridge_months, key="revenue_bridge_period", format_func=lambda d: d.strftime("%b %Y")
+    )
     st.altair_chart(arr_bridge_waterfall(view.bridge, currency), width="stretch")
-    st.caption("Opening ARR at the start of the first month, closing ARR at the end of the last. Movements count at "
-               "their effective-date rate; the FX effect revalues ARR held in other currencies.")
+    st.caption(
+        "Opening ARR at the start of the first month, closing ARR at the end of the last. Movements count at "
+        "their effective-date rate; the FX effect revalues ARR held in other currencies."
+    )
     figure_table(view.bridge.select("step", "amount", "accounts"))
     with st.expander(f"Movements in the bridge period ({view.bridge_rows.height:,} shown)"):
         figure_table(view.bridge_rows)
 
 with plan_tab:
     if view.plan_vs_actual.is_empty():
-        st.info("No plan for this period yet. Upload one below: a CSV with month, optional segment, and planned "
-                "ending ARR and/or planned net new ARR.", icon=":material/upload_file:")
+        st.info(
+            "No plan for this period yet. Upload one below: a CSV with month, optional segment, and planned "
+            "ending ARR and/or planned net new ARR.",
+            icon=":material/upload_file:",
+        )
     else:
         st.altair_chart(plan_against_actual(view.plan_vs_actual, currency), width="stretch")
         figure_table(view.plan_vs_actual.drop("accounts"))
@@ -150,28 +202,44 @@ with plan_tab:
 
 with reconciliation_tab:
     window_col, tolerance_col = st.columns(2)
-    window_col.number_input("Window (days either side of the close date)", min_value=0, max_value=365, value=45,
-                            key="revenue_window")
-    tolerance_col.number_input("Amount tolerance (%)", min_value=0.0, max_value=100.0, value=5.0, step=1.0,
-                               key="revenue_tolerance")
-    st.caption("A closed-won deal should appear as a new, expansion or reactivation movement on the same account "
-               "within the window, for about the same amount. Listed: the exceptions.")
+    window_col.number_input(
+        "Window (days either side of the close date)", min_value=0, max_value=365, value=45, key="revenue_window"
+    )
+    tolerance_col.number_input(
+        "Amount tolerance (%)", min_value=0.0, max_value=100.0, value=5.0, step=1.0, key="revenue_tolerance"
+    )
+    st.caption(
+        "A closed-won deal should appear as a new, expansion or reactivation movement on the same account "
+        "within the window, for about the same amount. Listed: the exceptions."
+    )
     if view.reconciliation.is_empty():
-        st.success("Every won deal in the period has a matching ARR movement, and every movement a won deal.",
-                   icon=":material/check_circle:")
+        st.success(
+            "Every won deal in the period has a matching ARR movement, and every movement a won deal.",
+            icon=":material/check_circle:",
+        )
     else:
         figure_table(view.reconciliation_summary)
         figure_table(view.reconciliation)
-        st.download_button("Download reconciliation (CSV)", to_csv_bytes(view.reconciliation),
-                           file_name=f"{workspace.name.lower().replace(' ', '_')}_reconciliation.csv", mime="text/csv",
-                           on_click="ignore", key="revenue_reconciliation_csv", icon=":material/download:")
+        st.download_button(
+            "Download reconciliation (CSV)",
+            to_csv_bytes(view.reconciliation),
+            file_name=f"{workspace.name.lower().replace(' ', '_')}_reconciliation.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key="revenue_reconciliation_csv",
+            icon=":material/download:",
+        )
 
 with groups_tab:
     if view.account_groups.is_empty():
-        st.info("No parent account has linked entities yet. In step 4 · Reconcile, approve a related pair (a regional "
-                "or legal entity of one group) to link it under its parent; the CRM's own parent accounts count too.",
-                icon=":material/account_tree:")
+        st.info(
+            "No parent account has linked entities yet. In step 4 · Reconcile, approve a related pair (a regional "
+            "or legal entity of one group) to link it under its parent; the CRM's own parent accounts count too.",
+            icon=":material/account_tree:",
+        )
     else:
-        st.caption(f"Each parent account with the entities linked under it: open and weighted pipeline, and ending "
-                   f"ARR at the end of the last month shown, rolled up, in {currency}.")
+        st.caption(
+            f"Each parent account with the entities linked under it: open and weighted pipeline, and ending "
+            f"ARR at the end of the last month shown, rolled up, in {currency}."
+        )
         figure_table(view.account_groups)

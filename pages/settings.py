@@ -24,9 +24,12 @@ st.subheader("Workspaces")
 def _create_workspace() -> None:
     try:
         with db_session(ctx) as session:
-            created = create_workspace(session, st.session_state.get("settings_workspace_name", ""),
-                                       access=current_access(),
-                                       reporting_currency=st.session_state.get("settings_workspace_currency", "USD"))
+            created = create_workspace(
+                session,
+                st.session_state.get("settings_workspace_name", ""),
+                access=current_access(),
+                reporting_currency=st.session_state.get("settings_workspace_currency", "USD"),
+            )
     except RevenueConnectorError as exc:
         st.session_state["settings_workspace_error"] = exc
         return
@@ -45,8 +48,10 @@ with st.container(border=True):
 
 if workspace is not None:
     st.subheader(f"Canonical stages · {workspace.name}")
-    st.caption("Rename, reweight, add or reorder stages. Closed won always weighs 100% and closed lost 0%; "
-               "they can be renamed but not removed.")
+    st.caption(
+        "Rename, reweight, add or reorder stages. Closed won always weighs 100% and closed lost 0%; "
+        "they can be renamed but not removed."
+    )
     with db_session(ctx) as session:
         stages = load_stage_set(session, workspace.id)
     rows = [{"order": s.order, "label": s.label, "weight": s.weight, "key": s.key} for s in stages]
@@ -63,12 +68,17 @@ if workspace is not None:
         st.session_state["flash"] = ("success", "Stages saved.")
 
     st.data_editor(
-        pl.DataFrame(rows), key=editor_key, num_rows="dynamic", hide_index=True, width="content",
+        pl.DataFrame(rows),
+        key=editor_key,
+        num_rows="dynamic",
+        hide_index=True,
+        width="content",
         column_config={
             "order": st.column_config.NumberColumn("order", min_value=1, step=1, required=True),
             "label": st.column_config.TextColumn("stage", required=True),
-            "weight": st.column_config.NumberColumn("weight", min_value=0.0, max_value=1.0, step=0.05, format="percent",
-                                                    required=True),
+            "weight": st.column_config.NumberColumn(
+                "weight", min_value=0.0, max_value=1.0, step=0.05, format="percent", required=True
+            ),
             "key": st.column_config.TextColumn("key", disabled=True, help="Set from the label for new stages."),
         },
     )
@@ -86,19 +96,23 @@ st.subheader("This installation")
 status = schema_status(ctx.engine)
 settings = ctx.settings
 st.dataframe(
-    pl.DataFrame({
-        "setting": ["Data folder", "Database", "Schema version", "Secret key", "LLM suggestions", "Demo workspace"],
-        "value": [
-            str(settings.data_dir),
-            display_database_url(settings.database_url),
-            f"{status.current} (this release needs {status.head})",
-            "from REVENUE_CONNECTOR_SECRET_KEY" if settings.secret_key else f"key file {settings.secret_key_file}",
-            f"{settings.llm.model} at {settings.llm.base_url or 'OpenAI'}" if settings.llm.configured
-            else "off (suggestions work offline)",
-            "on" if settings.demo_enabled else "off (REVENUE_CONNECTOR_DEMO=0)",
-        ],
-    }),
-    hide_index=True, width="stretch",
+    pl.DataFrame(
+        {
+            "setting": ["Data folder", "Database", "Schema version", "Secret key", "LLM suggestions", "Demo workspace"],
+            "value": [
+                str(settings.data_dir),
+                display_database_url(settings.database_url),
+                f"{status.current} (this release needs {status.head})",
+                "from REVENUE_CONNECTOR_SECRET_KEY" if settings.secret_key else f"key file {settings.secret_key_file}",
+                f"{settings.llm.model} at {settings.llm.base_url or 'OpenAI'}"
+                if settings.llm.configured
+                else "off (suggestions work offline)",
+                "on" if settings.demo_enabled else "off (REVENUE_CONNECTOR_DEMO=0)",
+            ],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
 )
 
 if workspace is not None:
@@ -107,13 +121,16 @@ if workspace is not None:
         entries = recent(session, workspace.id, limit=20)
     if entries:
         st.dataframe(
-            pl.DataFrame({
-                "when (UTC)": [e.at.strftime("%Y-%m-%d %H:%M") for e in entries],
-                "who": [e.actor for e in entries],
-                "what": [f"{e.action} {e.entity}" for e in entries],
-                "details": [", ".join(f"{k}: {v}" for k, v in json.loads(e.detail_json).items()) for e in entries],
-            }),
-            hide_index=True, width="stretch",
+            pl.DataFrame(
+                {
+                    "when (UTC)": [e.at.strftime("%Y-%m-%d %H:%M") for e in entries],
+                    "who": [e.actor for e in entries],
+                    "what": [f"{e.action} {e.entity}" for e in entries],
+                    "details": [", ".join(f"{k}: {v}" for k, v in json.loads(e.detail_json).items()) for e in entries],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
         )
 
 st.subheader("Users and roles")
@@ -122,22 +139,29 @@ if not _access.may(Permission.MANAGE_USERS):
     st.caption("Only an admin manages users.")
 else:
     with db_session(ctx) as session:
-        _users = [{"user": u.username, "name": u.display_name, "role": u.role, "enabled": not u.disabled}
-                  for u in list_users(session)]
+        _users = [
+            {"user": u.username, "name": u.display_name, "role": u.role, "enabled": not u.disabled}
+            for u in list_users(session)
+        ]
     if _users:
         st.dataframe(pl.DataFrame(_users), hide_index=True, width="stretch")
     else:
-        st.info("No users yet: this installation runs in local single-user mode, where you are admin. "
-                "Create the first user (an admin) and everyone, you included, signs in from then on.",
-                icon=":material/person:")
+        st.info(
+            "No users yet: this installation runs in local single-user mode, where you are admin. "
+            "Create the first user (an admin) and everyone, you included, signs in from then on.",
+            icon=":material/person:",
+        )
 
     def _add_user() -> None:
         try:
             with db_session(ctx) as session:
-                created = create_user(session, st.session_state.get("settings_user_name", ""),
-                                      role=Role(st.session_state["settings_user_role"]),
-                                      password=st.session_state.get("settings_user_password") or None,
-                                      actor=current_access())
+                created = create_user(
+                    session,
+                    st.session_state.get("settings_user_name", ""),
+                    role=Role(st.session_state["settings_user_role"]),
+                    password=st.session_state.get("settings_user_password") or None,
+                    actor=current_access(),
+                )
         except RevenueConnectorError as exc:
             st.session_state["settings_user_error"] = exc
             return
@@ -149,11 +173,17 @@ else:
     with st.container(border=True):
         name_col, role_col, password_col = st.columns([2, 1, 2])
         name_col.text_input("User name (e-mail for single sign-on)", key="settings_user_name")
-        role_col.selectbox("Role", [r.value for r in Role], key="settings_user_role",
-                           index=0 if not _users else len(Role) - 1)
-        password_col.text_input("Password (at least 10 characters; empty for single sign-on only)", type="password",
-                                key="settings_user_password")
-        st.caption("Admin: everything, users and connections · Finance: sees amounts, edits mappings · "
-                   "Reviewer: approves suggestions, amounts masked · Viewer: charts and tables, amounts masked.")
+        role_col.selectbox(
+            "Role", [r.value for r in Role], key="settings_user_role", index=0 if not _users else len(Role) - 1
+        )
+        password_col.text_input(
+            "Password (at least 10 characters; empty for single sign-on only)",
+            type="password",
+            key="settings_user_password",
+        )
+        st.caption(
+            "Admin: everything, users and connections · Finance: sees amounts, edits mappings · "
+            "Reviewer: approves suggestions, amounts masked · Viewer: charts and tables, amounts masked."
+        )
         st.button("Add user", icon=":material/person_add:", key="settings_add_user", on_click=_add_user)
         inline_error("settings_user_error")

@@ -20,8 +20,15 @@ ctx, workspace, step_open = step_page("sync", stop_when_blocked=False)
 
 def _start(dry_run: bool) -> None:
     try:
-        start_background_sync(ctx.engine, ctx.settings, workspace.id, trigger="app", access=current_access(),
-                              dry_run=dry_run, full=st.session_state.get("sync_full", False))
+        start_background_sync(
+            ctx.engine,
+            ctx.settings,
+            workspace.id,
+            trigger="app",
+            access=current_access(),
+            dry_run=dry_run,
+            full=st.session_state.get("sync_full", False),
+        )
     except RevenueConnectorError as exc:
         st.session_state["sync_error"] = exc
 
@@ -49,13 +56,28 @@ def _follow(run_id: int) -> None:
 
 running = running_run(ctx.engine, workspace.id)
 if step_open:
-    st.markdown("A **dry run** reads and checks everything and shows what would change, writing nothing. "
-                "**Run sync** then commits everything at once, or nothing at all if anything fails.")
+    st.markdown(
+        "A **dry run** reads and checks everything and shows what would change, writing nothing. "
+        "**Run sync** then commits everything at once, or nothing at all if anything fails."
+    )
     with st.container(horizontal=True):
-        st.button("Dry run", key="sync_dry", on_click=_start, args=(True,), icon=":material/preview:",
-                  disabled=running is not None)
-        st.button("Run sync", key="sync_run", type="primary", on_click=_start, args=(False,), icon=":material/sync:",
-                  disabled=running is not None)
+        st.button(
+            "Dry run",
+            key="sync_dry",
+            on_click=_start,
+            args=(True,),
+            icon=":material/preview:",
+            disabled=running is not None,
+        )
+        st.button(
+            "Run sync",
+            key="sync_run",
+            type="primary",
+            on_click=_start,
+            args=(False,),
+            icon=":material/sync:",
+            disabled=running is not None,
+        )
         st.toggle("Full read (ignore cursors)", key="sync_full")
     inline_error("sync_error")
     sync_now_panel(ctx, workspace, running=running is not None)
@@ -65,8 +87,11 @@ if running is not None:
 else:
     last = latest_finished_run(ctx.engine, workspace.id)
     if last is not None and last.status != "succeeded":
-        st.error(f"{'Dry run' if last.dry_run else 'Sync'} #{last.id} {last.status} — nothing was changed. "
-                 f"{last.error or ''}", icon=":material/error:")
+        st.error(
+            f"{'Dry run' if last.dry_run else 'Sync'} #{last.id} {last.status} — nothing was changed. "
+            f"{last.error or ''}",
+            icon=":material/error:",
+        )
     elif last is not None and last.summary_json:
         summary = SyncSummary.from_json(last.summary_json)
         kind = "Dry run" if summary.dry_run else "Sync"
@@ -75,15 +100,24 @@ else:
             st.caption("Nothing was written. Run the sync to apply these changes.")
         counts, figures = summary_tables(summary)
         st.dataframe(counts, hide_index=True, width="stretch")
-        st.dataframe(figures, hide_index=True, width="stretch", column_config={
-            c: st.column_config.NumberColumn(c, format="accounting") for c in ("before", "after", "change")})
+        st.dataframe(
+            figures,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                c: st.column_config.NumberColumn(c, format="accounting") for c in ("before", "after", "change")
+            },
+        )
         if summary.phase_seconds:
             st.caption(f"Time by phase: {summary.phases()}")
         if summary.dry_run and summary.new_fields:
-            st.info("\n\n".join(line for line in summary.lines() if "new field" in line), icon=":material/new_releases:")
+            st.info(
+                "\n\n".join(line for line in summary.lines() if "new field" in line), icon=":material/new_releases:"
+            )
         if not summary.dry_run:
-            page_link(PAGE_BY_KEY["pipelines"], label="Review what landed in Pipelines",
-                         icon=":material/arrow_forward:")
+            page_link(
+                PAGE_BY_KEY["pipelines"], label="Review what landed in Pipelines", icon=":material/arrow_forward:"
+            )
         fields_held_panel(ctx, workspace)
 
 if step_open:
@@ -95,7 +129,11 @@ run_history(ctx, workspace)
 completed = runs_for_review(ctx.engine, workspace.id)
 if completed.height > 1:
     with st.expander("Roll back to an earlier run"):
-        st.selectbox("Restore the canonical data this run produced", completed["id"].to_list(), key="sync_rollback_run",
-                     format_func=lambda run_id: f"Run #{run_id}")
+        st.selectbox(
+            "Restore the canonical data this run produced",
+            completed["id"].to_list(),
+            key="sync_rollback_run",
+            format_func=lambda run_id: f"Run #{run_id}",
+        )
         st.button("Roll back", key="sync_rollback", on_click=_rollback, icon=":material/undo:")
         inline_error("sync_rollback_error")

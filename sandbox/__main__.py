@@ -1,7 +1,7 @@
 """Start a CRM sandbox alone for manual exploration:
 
-    python -m sandbox salesforce --port 8080   # then log in with admin@sandbox.example / password / TOKEN
-    python -m sandbox hubspot --port 8090      # token pat-na1-sandbox
+python -m sandbox salesforce --port 8080   # then log in with admin@sandbox.example / password / TOKEN
+python -m sandbox hubspot --port 8090      # token pat-na1-sandbox
 """
 
 from __future__ import annotations
@@ -24,13 +24,16 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=500)
     parser.add_argument("--movements", type=int, default=2000)
     args = parser.parse_args()
-    data = generate(DemoSpec(seed=args.seed, accounts=args.accounts, opportunities=args.opportunities,
-                             movements=args.movements))
+    data = generate(
+        DemoSpec(seed=args.seed, accounts=args.accounts, opportunities=args.opportunities, movements=args.movements)
+    )
     if args.crm == "salesforce":
         org = demo_salesforce_org(data=data)
         sandbox = SalesforceSandbox(org).start(args.port)
-        print(f"Salesforce sandbox at {sandbox.url}  (username {org.username}, password {org.password}, "
-              f"security token {org.security_token}; set 'API base URL' to this address in Connect)")
+        print(
+            f"Salesforce sandbox at {sandbox.url}  (username {org.username}, password {org.password}, "
+            f"security token {org.security_token}; set 'API base URL' to this address in Connect)"
+        )
     else:
         portal = demo_hubspot_portal(data=data)
         sandbox = HubSpotSandbox(portal).start(args.port)

@@ -10,8 +10,14 @@ from sandbox.demo_data import DemoSpec, write_demo
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    spec = DemoSpec(seed=args.seed, accounts=args.accounts, opportunities=args.opportunities,
-                    movements=args.movements, months=args.months, as_of=date.fromisoformat(args.as_of))
+    spec = DemoSpec(
+        seed=args.seed,
+        accounts=args.accounts,
+        opportunities=args.opportunities,
+        movements=args.movements,
+        months=args.months,
+        as_of=date.fromisoformat(args.as_of),
+    )
     counts = write_demo(spec, Path(args.out), file_format=args.format)
     for name, rows in counts.items():
         print(f"{name}: {rows:,} rows")

@@ -40,8 +40,12 @@ def _inject_demo_fault(sandbox) -> None:
     if not status.isdigit():
         raise ConfigurationError(f"{DEMO_FAULT_ENV}='{status}' is not an HTTP status such as 503.")
     code = {401: "INVALID_SESSION_ID", 403: "REQUEST_LIMIT_EXCEEDED"}.get(int(status), "SERVER_UNAVAILABLE")
-    sandbox.inject("status", path_contains="/query", status=int(status),
-                   payload=[{"errorCode": code, "message": f"Injected by {DEMO_FAULT_ENV} for the demo."}])
+    sandbox.inject(
+        "status",
+        path_contains="/query",
+        status=int(status),
+        payload=[{"errorCode": code, "message": f"Injected by {DEMO_FAULT_ENV} for the demo."}],
+    )
 
 
 def demo_salesforce_login() -> dict[str, str]:

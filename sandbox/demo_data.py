@@ -38,17 +38,83 @@ class DemoSpec:
 
 # --- reference data ---------------------------------------------------------------------------
 _NAME_HEADS = (
-    "Northwind", "Blue Harbor", "Summit", "Evergreen", "Ironclad", "Silverline", "Brightpath", "Redwood",
-    "Clearwater", "Stonebridge", "Highland", "Lakeshore", "Pinecrest", "Granite", "Bluebird", "Keystone",
-    "Oakridge", "Riverbend", "Sunrise", "Westfield", "Crescent", "Harborview", "Maplewood", "Falcon",
-    "Cobalt", "Quantum", "Vertex", "Atlas", "Horizon", "Meridian", "Pioneer", "Beacon", "Cedar", "Aurora",
-    "Sterling", "Nimbus", "Orion", "Zenith", "Willow", "Copperleaf", "Fjord", "Tidewater", "Lumen",
-    "Kestrel", "Bramble", "Larkspur", "Halcyon", "Solstice", "Ember", "Juniper",
+    "Northwind",
+    "Blue Harbor",
+    "Summit",
+    "Evergreen",
+    "Ironclad",
+    "Silverline",
+    "Brightpath",
+    "Redwood",
+    "Clearwater",
+    "Stonebridge",
+    "Highland",
+    "Lakeshore",
+    "Pinecrest",
+    "Granite",
+    "Bluebird",
+    "Keystone",
+    "Oakridge",
+    "Riverbend",
+    "Sunrise",
+    "Westfield",
+    "Crescent",
+    "Harborview",
+    "Maplewood",
+    "Falcon",
+    "Cobalt",
+    "Quantum",
+    "Vertex",
+    "Atlas",
+    "Horizon",
+    "Meridian",
+    "Pioneer",
+    "Beacon",
+    "Cedar",
+    "Aurora",
+    "Sterling",
+    "Nimbus",
+    "Orion",
+    "Zenith",
+    "Willow",
+    "Copperleaf",
+    "Fjord",
+    "Tidewater",
+    "Lumen",
+    "Kestrel",
+    "Bramble",
+    "Larkspur",
+    "Halcyon",
+    "Solstice",
+    "Ember",
+    "Juniper",
 )
 _NAME_TAILS = (
-    "Analytics", "Logistics", "Health", "Robotics", "Foods", "Energy", "Capital", "Software", "Systems",
-    "Labs", "Media", "Retail", "Pharma", "Motors", "Networks", "Insurance", "Biotech", "Apparel",
-    "Aerospace", "Hospitality", "Construction", "Learning", "Security", "Payments", "Mobility",
+    "Analytics",
+    "Logistics",
+    "Health",
+    "Robotics",
+    "Foods",
+    "Energy",
+    "Capital",
+    "Software",
+    "Systems",
+    "Labs",
+    "Media",
+    "Retail",
+    "Pharma",
+    "Motors",
+    "Networks",
+    "Insurance",
+    "Biotech",
+    "Apparel",
+    "Aerospace",
+    "Hospitality",
+    "Construction",
+    "Learning",
+    "Security",
+    "Payments",
+    "Mobility",
 )
 _LEGAL_FORMS = ("Inc.", "LLC", "Corp.", "Ltd", "GmbH", "S.A.", "plc", "B.V.", "")
 # Distinct companies whose names look alike: never duplicates of each other.
@@ -66,10 +132,18 @@ _EUR_COUNTRIES = ("Germany", "France", "Netherlands", "Spain", "Ireland")
 _INDUSTRIES = ("Technology", "Healthcare", "Manufacturing", "Financial Services", "Retail", "Media")
 _SEGMENTS = ("Enterprise", "Mid-Market", "SMB")
 _OWNERS = (
-    ("Dana Seller", "dana.seller"), ("Luis Ortega", "luis.ortega"), ("Priya Raman", "priya.raman"),
-    ("Sam Okafor", "sam.okafor"), ("Mia Lindqvist", "mia.lindqvist"), ("Tom Becker", "tom.becker"),
-    ("Aiko Tanaka", "aiko.tanaka"), ("Grace Miller", "grace.miller"), ("Noah Fischer", "noah.fischer"),
-    ("Chloe Martin", "chloe.martin"), ("Ravi Shah", "ravi.shah"), ("Elena Rossi", "elena.rossi"),
+    ("Dana Seller", "dana.seller"),
+    ("Luis Ortega", "luis.ortega"),
+    ("Priya Raman", "priya.raman"),
+    ("Sam Okafor", "sam.okafor"),
+    ("Mia Lindqvist", "mia.lindqvist"),
+    ("Tom Becker", "tom.becker"),
+    ("Aiko Tanaka", "aiko.tanaka"),
+    ("Grace Miller", "grace.miller"),
+    ("Noah Fischer", "noah.fischer"),
+    ("Chloe Martin", "chloe.martin"),
+    ("Ravi Shah", "ravi.shah"),
+    ("Elena Rossi", "elena.rossi"),
 )
 
 # (pipeline, stage id = label as Salesforce stores StageName, probability %, closed, won, active)
@@ -124,17 +198,25 @@ def generate(spec: DemoSpec) -> dict[str, pl.DataFrame | dict]:
     movements = _movements(spec, rng, accounts, truth)
     opportunities, movements = _plant_bad_rows(opportunities, movements, truth)
     truth["spec"] = {k: str(v) for k, v in asdict(spec).items()}
-    return {"accounts": accounts.drop("_base", "_currency"), "opportunities": opportunities,
-            "arr_movements": movements, "stages": stages, "owners": owners, "truth": truth}
+    return {
+        "accounts": accounts.drop("_base", "_currency"),
+        "opportunities": opportunities,
+        "arr_movements": movements,
+        "stages": stages,
+        "owners": owners,
+        "truth": truth,
+    }
 
 
 def _owners() -> pl.DataFrame:
-    return pl.DataFrame({
-        "Id": pl.select(salesforce_id("005", pl.int_range(1, len(_OWNERS) + 1))).to_series(),
-        "Name": [name for name, _ in _OWNERS],
-        "Email": [f"{handle}@demo-revenue.example" for _, handle in _OWNERS],
-        "IsActive": [True] * len(_OWNERS),
-    })
+    return pl.DataFrame(
+        {
+            "Id": pl.select(salesforce_id("005", pl.int_range(1, len(_OWNERS) + 1))).to_series(),
+            "Name": [name for name, _ in _OWNERS],
+            "Email": [f"{handle}@demo-revenue.example" for _, handle in _OWNERS],
+            "IsActive": [True] * len(_OWNERS),
+        }
+    )
 
 
 def _stages() -> pl.DataFrame:
@@ -142,8 +224,18 @@ def _stages() -> pl.DataFrame:
     order_in_pipeline: dict[str, int] = {}
     for pipeline, stage, probability, closed, won, active in STAGE_MASTER:
         order_in_pipeline[pipeline] = order_in_pipeline.get(pipeline, 0) + 1
-        rows.append({"Pipeline": pipeline, "ApiName": stage, "MasterLabel": stage, "DefaultProbability": probability,
-                     "IsClosed": closed, "IsWon": won, "IsActive": active, "SortOrder": order_in_pipeline[pipeline]})
+        rows.append(
+            {
+                "Pipeline": pipeline,
+                "ApiName": stage,
+                "MasterLabel": stage,
+                "DefaultProbability": probability,
+                "IsClosed": closed,
+                "IsWon": won,
+                "IsActive": active,
+                "SortOrder": order_in_pipeline[pipeline],
+            }
+        )
     return pl.DataFrame(rows).with_columns(Id=salesforce_id("01J", pl.int_range(1, pl.len() + 1)))
 
 
@@ -162,28 +254,38 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pl.DataFrame, d
     forms = np.array(_LEGAL_FORMS)[rng.integers(0, len(_LEGAL_FORMS), n_base)]
     countries = rng.choice(_COUNTRIES, size=n_base, p=_COUNTRY_WEIGHTS)
     revenue = np.round(np.exp(rng.normal(17.0, 1.6, n_base)), -3)
-    base = pl.DataFrame({
-        "_base": base_names,
-        "Name": np.char.strip(np.char.add(np.char.add(base_names, " "), forms)),
-        "Website": np.char.add(np.char.lower(np.char.replace(base_names, " ", "")), ".com"),
-        "BillingCountry": countries,
-        "Industry": rng.choice(_INDUSTRIES, size=n_base),
-        "AnnualRevenue": revenue,
-    })
-    lookalikes = pl.DataFrame({
-        "_base": [n for n, _, _ in _LOOKALIKES[:n_lookalike]], "Name": [n for n, _, _ in _LOOKALIKES[:n_lookalike]],
-        "Website": [w for _, w, _ in _LOOKALIKES[:n_lookalike]], "BillingCountry": [c for _, _, c in _LOOKALIKES[:n_lookalike]],
-        "Industry": ["Transportation"] * n_lookalike, "AnnualRevenue": [5e9] * n_lookalike,
-    }, schema=base.schema)
+    base = pl.DataFrame(
+        {
+            "_base": base_names,
+            "Name": np.char.strip(np.char.add(np.char.add(base_names, " "), forms)),
+            "Website": np.char.add(np.char.lower(np.char.replace(base_names, " ", "")), ".com"),
+            "BillingCountry": countries,
+            "Industry": rng.choice(_INDUSTRIES, size=n_base),
+            "AnnualRevenue": revenue,
+        }
+    )
+    lookalikes = pl.DataFrame(
+        {
+            "_base": [n for n, _, _ in _LOOKALIKES[:n_lookalike]],
+            "Name": [n for n, _, _ in _LOOKALIKES[:n_lookalike]],
+            "Website": [w for _, w, _ in _LOOKALIKES[:n_lookalike]],
+            "BillingCountry": [c for _, _, c in _LOOKALIKES[:n_lookalike]],
+            "Industry": ["Transportation"] * n_lookalike,
+            "AnnualRevenue": [5e9] * n_lookalike,
+        },
+        schema=base.schema,
+    )
     originals = pl.concat([base, lookalikes]).with_columns(
-        Id=salesforce_id("001", pl.int_range(1, pl.len() + 1)), ParentId=pl.lit(None, pl.String))
+        Id=salesforce_id("001", pl.int_range(1, pl.len() + 1)), ParentId=pl.lit(None, pl.String)
+    )
 
     # Duplicates: a second record for the same company under a variant name, another ID.
     dupe_of = rng.choice(n_base, size=n_dupes, replace=False)
     variant = rng.integers(0, 5, n_dupes)
     dup_src = originals[dupe_of.tolist()]
     variant_names = [
-        _variant_name(str(b), str(n), int(v)) for b, n, v in zip(dup_src["_base"], dup_src["Name"], variant, strict=True)
+        _variant_name(str(b), str(n), int(v))
+        for b, n, v in zip(dup_src["_base"], dup_src["Name"], variant, strict=True)
     ]
     dupes = dup_src.with_columns(
         Name=pl.Series(variant_names),
@@ -192,7 +294,9 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pl.DataFrame, d
     # Children: regional subsidiaries with their own ID and ParentId -> the group.
     parent_idx = rng.choice(n_base, size=n_children, replace=False)
     parents = originals[parent_idx.tolist()]
-    regions = np.array(["Europe GmbH", "UK Ltd", "(EMEA)", "Canada Inc.", "APAC Pte. Ltd."])[rng.integers(0, 5, n_children)]
+    regions = np.array(["Europe GmbH", "UK Ltd", "(EMEA)", "Canada Inc.", "APAC Pte. Ltd."])[
+        rng.integers(0, 5, n_children)
+    ]
     # One child in five was never linked to its group in the CRM: step 4 suggests it as related to its parent.
     linked = pl.int_range(pl.len()) % 5 != 4
     children = parents.with_columns(
@@ -201,7 +305,8 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pl.DataFrame, d
         AnnualRevenue=((pl.col("AnnualRevenue") * 0.2) / 1000).round(0) * 1000,
     )
     extra = pl.concat([dupes, children]).with_columns(
-        Id=salesforce_id("001", pl.int_range(len(originals) + 1, len(originals) + pl.len() + 1)))
+        Id=salesforce_id("001", pl.int_range(len(originals) + 1, len(originals) + pl.len() + 1))
+    )
     accounts = pl.concat([originals, extra])
 
     # Renamed: same ID, new name today; older records still carry the old name.
@@ -209,8 +314,14 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pl.DataFrame, d
     renamed_idx = rng.choice(n_base, size=n_renamed, replace=False)
     renamed_ids = accounts["Id"].gather(renamed_idx).to_list()
     old_names = accounts["Name"].gather(renamed_idx).to_list()
-    new_names = [f"{name.split(' ')[0]} {tail}" for name, tail in
-                 zip(old_names, np.array(["One", "Group", "Holdings", "Global", "Digital"])[rng.integers(0, 5, n_renamed)], strict=True)]
+    new_names = [
+        f"{name.split(' ')[0]} {tail}"
+        for name, tail in zip(
+            old_names,
+            np.array(["One", "Group", "Holdings", "Global", "Digital"])[rng.integers(0, 5, n_renamed)],
+            strict=True,
+        )
+    ]
     rename_map = dict(zip(renamed_ids, new_names, strict=True))
     accounts = accounts.with_columns(
         PreviousName=pl.when(pl.col("Id").is_in(renamed_ids)).then(pl.col("Name")).otherwise(None),
@@ -218,22 +329,49 @@ def _accounts(spec: DemoSpec, rng: np.random.Generator) -> tuple[pl.DataFrame, d
         Name=pl.col("Id").replace_strict(rename_map, default=pl.col("Name")),
     )
     accounts = accounts.with_columns(
-        Segment__c=pl.when(pl.col("AnnualRevenue") >= 1e9).then(pl.lit("Enterprise"))
-        .when(pl.col("AnnualRevenue") >= 5e7).then(pl.lit("Mid-Market")).otherwise(pl.lit("SMB")),
+        Segment__c=pl.when(pl.col("AnnualRevenue") >= 1e9)
+        .then(pl.lit("Enterprise"))
+        .when(pl.col("AnnualRevenue") >= 5e7)
+        .then(pl.lit("Mid-Market"))
+        .otherwise(pl.lit("SMB")),
         _currency=pl.when(pl.col("BillingCountry").is_in(_EUR_COUNTRIES)).then(pl.lit("EUR")).otherwise(pl.lit("USD")),
         OwnerId=salesforce_id("005", pl.Series(rng.integers(1, len(_OWNERS) + 1, len(accounts)))),
         CreatedDate=pl.lit(f"{spec.as_of.year - 3}-01-15T09:00:00.000+0000"),
         LastModifiedDate=pl.lit(f"{spec.as_of:%Y-%m-%d}T06:00:00.000+0000"),
-    ).select("Id", "Name", "PreviousName", "ParentId", "Website", "BillingCountry", "Industry", "AnnualRevenue",
-             "Segment__c", "OwnerId", "CreatedDate", "LastModifiedDate", "_base", "_currency")
+    ).select(
+        "Id",
+        "Name",
+        "PreviousName",
+        "ParentId",
+        "Website",
+        "BillingCountry",
+        "Industry",
+        "AnnualRevenue",
+        "Segment__c",
+        "OwnerId",
+        "CreatedDate",
+        "LastModifiedDate",
+        "_base",
+        "_currency",
+    )
     truth = {
-        "duplicates": [[a, b] for a, b in zip(originals["Id"].gather(dupe_of).to_list(),
-                                               extra["Id"].head(n_dupes).to_list(), strict=True)],
-        "renamed": [{"id": i, "old_name": o, "new_name": n} for i, o, n in zip(renamed_ids, old_names, new_names, strict=True)],
-        "children": [[p, c] for p, c in zip(parents["Id"].to_list(), extra["Id"].tail(n_children).to_list(), strict=True)],
-        "unlinked_children": [[p, c] for i, (p, c) in enumerate(zip(parents["Id"].to_list(),
-                                                                     extra["Id"].tail(n_children).to_list(),
-                                                                     strict=True)) if i % 5 == 4],
+        "duplicates": [
+            [a, b]
+            for a, b in zip(originals["Id"].gather(dupe_of).to_list(), extra["Id"].head(n_dupes).to_list(), strict=True)
+        ],
+        "renamed": [
+            {"id": i, "old_name": o, "new_name": n} for i, o, n in zip(renamed_ids, old_names, new_names, strict=True)
+        ],
+        "children": [
+            [p, c] for p, c in zip(parents["Id"].to_list(), extra["Id"].tail(n_children).to_list(), strict=True)
+        ],
+        "unlinked_children": [
+            [p, c]
+            for i, (p, c) in enumerate(
+                zip(parents["Id"].to_list(), extra["Id"].tail(n_children).to_list(), strict=True)
+            )
+            if i % 5 == 4
+        ],
         "lookalikes": originals.filter(pl.col("_base").is_in([n for n, _, _ in _LOOKALIKES]))["Id"].to_list(),
     }
     return accounts, truth
@@ -251,71 +389,103 @@ def _variant_name(base: str, name: str, variant: int) -> str:
     return f"{base}, Inc"
 
 
-def _opportunities(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame, truth: dict,
-                   owners: pl.DataFrame) -> pl.DataFrame:
+def _opportunities(
+    spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame, truth: dict, owners: pl.DataFrame
+) -> pl.DataFrame:
     n = spec.opportunities
     nb_open = ["Discovery", "Qualified", "Solution Fit", "Proposal Sent", "Contracting"]
     rn_open = ["Renewal Identified", "Renewal Review", "Quote Sent", "Verbal Commit"]
-    draws = pl.DataFrame({
-        "account_row": rng.integers(0, len(accounts), n),
-        "renewal": rng.random(n) < 0.35,
-        # Close dates from 18 months back to 9 months ahead; past deals are mostly closed.
-        "offset_days": rng.integers(-548, 274, n),
-        "open_draw": rng.random(n),
-        "won_draw": rng.random(n),
-        "closed_draw": rng.random(n),
-        "legacy_draw": rng.random(n),
-        "amount_noise": rng.normal(0.0, 0.6, n),
-        "age_days": rng.integers(30, 240, n),
-        "touch_days": rng.integers(0, 20, n),
-        "type_draw": rng.random(n),
-        "owner_no": rng.integers(1, len(owners) + 1, n),
-        "lead_no": rng.integers(0, 5, n),
-        "step_no": rng.integers(0, 5, n),
-    })
+    draws = pl.DataFrame(
+        {
+            "account_row": rng.integers(0, len(accounts), n),
+            "renewal": rng.random(n) < 0.35,
+            # Close dates from 18 months back to 9 months ahead; past deals are mostly closed.
+            "offset_days": rng.integers(-548, 274, n),
+            "open_draw": rng.random(n),
+            "won_draw": rng.random(n),
+            "closed_draw": rng.random(n),
+            "legacy_draw": rng.random(n),
+            "amount_noise": rng.normal(0.0, 0.6, n),
+            "age_days": rng.integers(30, 240, n),
+            "touch_days": rng.integers(0, 20, n),
+            "type_draw": rng.random(n),
+            "owner_no": rng.integers(1, len(owners) + 1, n),
+            "lead_no": rng.integers(0, 5, n),
+            "step_no": rng.integers(0, 5, n),
+        }
+    )
     acc = accounts.select(
-        pl.col("Id").alias("AccountId"), pl.col("Name").alias("Account.Name"), "Segment__c", "_currency",
+        pl.col("Id").alias("AccountId"),
+        pl.col("Name").alias("Account.Name"),
+        "Segment__c",
+        "_currency",
     ).with_row_index("account_row")
     as_of = pl.lit(spec.as_of)
     past = pl.col("offset_days") < 0
     closed = past & (pl.col("closed_draw") < 0.92)
     won = pl.col("won_draw") < pl.when(pl.col("renewal")).then(0.8).otherwise(0.35)
-    open_stage = pl.when(pl.col("renewal")).then(
-        pl.lit(pl.Series(rn_open)).get((pl.col("open_draw") * len(rn_open)).cast(pl.Int64))
-    ).otherwise(pl.lit(pl.Series(nb_open)).get((pl.col("open_draw") * len(nb_open)).cast(pl.Int64)))
+    open_stage = (
+        pl.when(pl.col("renewal"))
+        .then(pl.lit(pl.Series(rn_open)).get((pl.col("open_draw") * len(rn_open)).cast(pl.Int64)))
+        .otherwise(pl.lit(pl.Series(nb_open)).get((pl.col("open_draw") * len(nb_open)).cast(pl.Int64)))
+    )
     closed_stage = (
-        pl.when(pl.col("renewal") & won).then(pl.lit("Renewed"))
-        .when(pl.col("renewal")).then(pl.lit("Not Renewed"))
-        .when(won).then(pl.lit("Closed Won")).otherwise(pl.lit("Closed Lost"))
+        pl.when(pl.col("renewal") & won)
+        .then(pl.lit("Renewed"))
+        .when(pl.col("renewal"))
+        .then(pl.lit("Not Renewed"))
+        .when(won)
+        .then(pl.lit("Closed Won"))
+        .otherwise(pl.lit("Closed Lost"))
     )
     legacy = ~closed & ~pl.col("renewal") & (pl.col("offset_days") < 60) & (pl.col("legacy_draw") < 0.03)
-    scale = pl.col("Segment__c").replace_strict({"Enterprise": 11.6, "Mid-Market": 10.6, "SMB": 9.6}, return_dtype=pl.Float64)
+    scale = pl.col("Segment__c").replace_strict(
+        {"Enterprise": 11.6, "Mid-Market": 10.6, "SMB": 9.6}, return_dtype=pl.Float64
+    )
     amount_usd = ((scale + pl.col("amount_noise")).exp() / 100).round(0) * 100
     close = as_of + pl.duration(days=pl.col("offset_days"))
-    frame = draws.join(acc, on="account_row", how="left", maintain_order="left").with_columns(
-        Id=salesforce_id("006", pl.int_range(1, pl.len() + 1)),
-        Pipeline=pl.when(pl.col("renewal")).then(pl.lit("Renewals & Expansion")).otherwise(pl.lit("New Business")),
-        StageName=pl.when(legacy).then(pl.lit("Legacy - Technical Eval")).when(closed).then(closed_stage).otherwise(open_stage),
-        Amount=pl.when(pl.col("_currency") == "EUR").then((amount_usd * _FX_EUR_PER_USD / 100).round(0) * 100)
-        .otherwise(amount_usd),
-        CurrencyIsoCode=pl.col("_currency"),
-        CloseDate=close.dt.strftime("%Y-%m-%d"),
-        Type=pl.when(~pl.col("renewal")).then(pl.lit("New Customer"))
-        .when(pl.col("type_draw") < 0.5).then(pl.lit("Existing Customer - Renewal"))
-        .otherwise(pl.lit("Existing Customer - Upgrade")),
-        OwnerId=salesforce_id("005", pl.col("owner_no")),
-        LeadSource=pl.lit(pl.Series(["Web", "Partner", "Outbound", "Event", "Referral"])).get(pl.col("lead_no")),
-        NextStep=pl.lit(pl.Series(["Send proposal", "Security review", "Exec sponsor call", "", "Legal redlines"]))
-        .get(pl.col("step_no")),
-        CreatedDate=(close - pl.duration(days=pl.col("age_days"))).dt.strftime("%Y-%m-%dT10:00:00.000+0000"),
-        LastModifiedDate=(pl.min_horizontal(close, as_of) - pl.duration(days=pl.col("touch_days")))
-        .dt.strftime("%Y-%m-%dT12:00:00.000+0000"),
-        IsDeleted=pl.lit(False),
-    ).with_columns(
-        Probability=pl.col("StageName").replace_strict({s: p for _, s, p, *_ in STAGE_MASTER}, return_dtype=pl.Int64),
-        ForecastCategoryName=pl.when(pl.col("StageName").is_in(["Closed Lost", "Not Renewed"])).then(pl.lit("Omitted"))
-        .when(pl.col("StageName").is_in(["Closed Won", "Renewed"])).then(pl.lit("Closed")).otherwise(pl.lit("Pipeline")),
-        Name=pl.col("Account.Name") + pl.lit(" - ") + pl.col("Type").str.replace("Existing Customer - ", ""),
+    frame = (
+        draws.join(acc, on="account_row", how="left", maintain_order="left")
+        .with_columns(
+            Id=salesforce_id("006", pl.int_range(1, pl.len() + 1)),
+            Pipeline=pl.when(pl.col("renewal")).then(pl.lit("Renewals & Expansion")).otherwise(pl.lit("New Business")),
+            StageName=pl.when(legacy)
+            .then(pl.lit("Legacy - Technical Eval"))
+            .when(closed)
+            .then(closed_stage)
+            .otherwise(open_stage),
+            Amount=pl.when(pl.col("_currency") == "EUR")
+            .then((amount_usd * _FX_EUR_PER_USD / 100).round(0) * 100)
+            .otherwise(amount_usd),
+            CurrencyIsoCode=pl.col("_currency"),
+            CloseDate=close.dt.strftime("%Y-%m-%d"),
+            Type=pl.when(~pl.col("renewal"))
+            .then(pl.lit("New Customer"))
+            .when(pl.col("type_draw") < 0.5)
+            .then(pl.lit("Existing Customer - Renewal"))
+            .otherwise(pl.lit("Existing Customer - Upgrade")),
+            OwnerId=salesforce_id("005", pl.col("owner_no")),
+            LeadSource=pl.lit(pl.Series(["Web", "Partner", "Outbound", "Event", "Referral"])).get(pl.col("lead_no")),
+            NextStep=pl.lit(
+                pl.Series(["Send proposal", "Security review", "Exec sponsor call", "", "Legal redlines"])
+            ).get(pl.col("step_no")),
+            CreatedDate=(close - pl.duration(days=pl.col("age_days"))).dt.strftime("%Y-%m-%dT10:00:00.000+0000"),
+            LastModifiedDate=(pl.min_horizontal(close, as_of) - pl.duration(days=pl.col("touch_days"))).dt.strftime(
+                "%Y-%m-%dT12:00:00.000+0000"
+            ),
+            IsDeleted=pl.lit(False),
+        )
+        .with_columns(
+            Probability=pl.col("StageName").replace_strict(
+                {s: p for _, s, p, *_ in STAGE_MASTER}, return_dtype=pl.Int64
+            ),
+            ForecastCategoryName=pl.when(pl.col("StageName").is_in(["Closed Lost", "Not Renewed"]))
+            .then(pl.lit("Omitted"))
+            .when(pl.col("StageName").is_in(["Closed Won", "Renewed"]))
+            .then(pl.lit("Closed"))
+            .otherwise(pl.lit("Pipeline")),
+            Name=pl.col("Account.Name") + pl.lit(" - ") + pl.col("Type").str.replace("Existing Customer - ", ""),
+        )
     )
     # Deals created before a rename still show the old account name in exports.
     renamed = {r["id"]: r["old_name"] for r in truth["renamed"]}
@@ -323,11 +493,30 @@ def _opportunities(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFr
     frame = frame.with_columns(
         pl.when(old_deal & pl.col("AccountId").is_in(list(renamed)))
         .then(pl.col("AccountId").replace_strict(renamed, default=None))
-        .otherwise(pl.col("Account.Name")).alias("Account.Name"),
+        .otherwise(pl.col("Account.Name"))
+        .alias("Account.Name"),
     )
-    return frame.select("Id", "Name", "AccountId", "Account.Name", "Pipeline", "StageName", "Amount", "CurrencyIsoCode",
-                        "CloseDate", "Probability", "Type", "OwnerId", "LeadSource", "NextStep", "ForecastCategoryName",
-                        "Segment__c", "CreatedDate", "LastModifiedDate", "IsDeleted")
+    return frame.select(
+        "Id",
+        "Name",
+        "AccountId",
+        "Account.Name",
+        "Pipeline",
+        "StageName",
+        "Amount",
+        "CurrencyIsoCode",
+        "CloseDate",
+        "Probability",
+        "Type",
+        "OwnerId",
+        "LeadSource",
+        "NextStep",
+        "ForecastCategoryName",
+        "Segment__c",
+        "CreatedDate",
+        "LastModifiedDate",
+        "IsDeleted",
+    )
 
 
 def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame, truth: dict) -> pl.DataFrame:
@@ -337,73 +526,111 @@ def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame,
     # Every customer has its "new" event; the rest of the events are spread at random.
     start_month = rng.integers(1, spec.months + 1, customers_n)  # months back from as_of; 1 = last month
     # A longer-standing customer has had more time to move: extra events in proportion to tenure.
-    extra = (rng.multinomial(m - customers_n, start_month / start_month.sum()) if m > customers_n
-             else np.zeros(customers_n, int))
+    extra = (
+        rng.multinomial(m - customers_n, start_month / start_month.sum())
+        if m > customers_n
+        else np.zeros(customers_n, int)
+    )
     counts = 1 + extra
     account_of_event = np.repeat(np.arange(customers_n), counts)
-    ev = pl.DataFrame({
-        "cust": account_of_event,
-        "u": rng.random(m),
-        "kind_draw": rng.random(m),
-        "factor_draw": rng.random(m),
-        "day": rng.integers(0, 28, m),
-        "start": start_month[account_of_event],
-        "n": counts[account_of_event],
-        "base": np.round(np.exp(rng.normal(10.3, 0.8, customers_n)), -2)[account_of_event],
-        "reactivate_base": np.round(np.exp(rng.normal(10.0, 0.7, customers_n)), -2)[account_of_event],
-        "churn_draw": rng.random(customers_n)[account_of_event],
-    })
-    ev = ev.with_columns(
-        # Event months after the start: i-th event lands later than the (i-1)-th.
-        idx=pl.int_range(pl.len()).over("cust"),
-    ).with_columns(
-        months_back=pl.when(pl.col("idx") == 0).then(pl.col("start"))
-        .otherwise((pl.col("start") * pl.col("u")).floor().cast(pl.Int64) + 1),
-    ).sort(["cust", "idx"]).with_columns(
-        # Events go forward in time within a customer: sort the draws (a running minimum of them would
-        # pile most events into the last month and make every demo chart spike there).
-        months_back=pl.col("months_back").sort(descending=True).over("cust"),
-    ).with_columns(
-        churn_idx=pl.when((pl.col("n") >= 2) & (pl.col("churn_draw") < 0.30))
-        .then((pl.col("n") - 1 - (pl.col("churn_draw") * 10).floor().cast(pl.Int64) % pl.col("n").clip(1, None)).clip(1, None))
-        .otherwise(-1),
-    ).with_columns(
-        component=pl.when(pl.col("idx") == 0).then(pl.lit("new"))
-        .when(pl.col("idx") == pl.col("churn_idx")).then(pl.lit("churn"))
-        .when((pl.col("churn_idx") > 0) & (pl.col("idx") == pl.col("churn_idx") + 1)).then(pl.lit("reactivation"))
-        .when(pl.col("kind_draw") < 0.7).then(pl.lit("expansion"))
-        .otherwise(pl.lit("contraction")),
-    ).with_columns(
-        step=(16 / pl.col("n").cast(pl.Float64)).clip(None, 1.0),
-    ).with_columns(
-        factor=pl.when(pl.col("component") == "new").then(pl.col("base"))
-        .when(pl.col("component") == "reactivation").then(pl.col("reactivate_base"))
-        .when(pl.col("component") == "churn").then(0.0)
-        # A customer with many movements takes smaller steps, so a million-row bench set compounds to
-        # plausible ARR instead of 10^18; the demo's few movements per customer keep full-size steps.
-        .when(pl.col("component") == "expansion").then(1 + (0.1 + 0.5 * pl.col("factor_draw")) * pl.col("step"))
-        .otherwise(1 - (0.05 + 0.35 * pl.col("factor_draw")) * pl.col("step")),
-        life=(pl.col("component").is_in(["new", "reactivation", "churn"])).cum_sum().over("cust"),
-    ).with_columns(
-        level=(pl.col("factor").cum_prod().over(["cust", "life"]) / 10).round(0) * 10,
-    ).with_columns(
-        level=pl.when(pl.col("component") == "churn").then(0.0).otherwise(pl.col("level")),
-    ).with_columns(
-        ARRChange=(pl.col("level") - pl.col("level").shift(1, fill_value=0.0).over("cust")).round(2),
+    ev = pl.DataFrame(
+        {
+            "cust": account_of_event,
+            "u": rng.random(m),
+            "kind_draw": rng.random(m),
+            "factor_draw": rng.random(m),
+            "day": rng.integers(0, 28, m),
+            "start": start_month[account_of_event],
+            "n": counts[account_of_event],
+            "base": np.round(np.exp(rng.normal(10.3, 0.8, customers_n)), -2)[account_of_event],
+            "reactivate_base": np.round(np.exp(rng.normal(10.0, 0.7, customers_n)), -2)[account_of_event],
+            "churn_draw": rng.random(customers_n)[account_of_event],
+        }
+    )
+    ev = (
+        ev.with_columns(
+            # Event months after the start: i-th event lands later than the (i-1)-th.
+            idx=pl.int_range(pl.len()).over("cust"),
+        )
+        .with_columns(
+            months_back=pl.when(pl.col("idx") == 0)
+            .then(pl.col("start"))
+            .otherwise((pl.col("start") * pl.col("u")).floor().cast(pl.Int64) + 1),
+        )
+        .sort(["cust", "idx"])
+        .with_columns(
+            # Events go forward in time within a customer: sort the draws (a running minimum of them would
+            # pile most events into the last month and make every demo chart spike there).
+            months_back=pl.col("months_back").sort(descending=True).over("cust"),
+        )
+        .with_columns(
+            churn_idx=pl.when((pl.col("n") >= 2) & (pl.col("churn_draw") < 0.30))
+            .then(
+                (pl.col("n") - 1 - (pl.col("churn_draw") * 10).floor().cast(pl.Int64) % pl.col("n").clip(1, None)).clip(
+                    1, None
+                )
+            )
+            .otherwise(-1),
+        )
+        .with_columns(
+            component=pl.when(pl.col("idx") == 0)
+            .then(pl.lit("new"))
+            .when(pl.col("idx") == pl.col("churn_idx"))
+            .then(pl.lit("churn"))
+            .when((pl.col("churn_idx") > 0) & (pl.col("idx") == pl.col("churn_idx") + 1))
+            .then(pl.lit("reactivation"))
+            .when(pl.col("kind_draw") < 0.7)
+            .then(pl.lit("expansion"))
+            .otherwise(pl.lit("contraction")),
+        )
+        .with_columns(
+            step=(16 / pl.col("n").cast(pl.Float64)).clip(None, 1.0),
+        )
+        .with_columns(
+            factor=pl.when(pl.col("component") == "new")
+            .then(pl.col("base"))
+            .when(pl.col("component") == "reactivation")
+            .then(pl.col("reactivate_base"))
+            .when(pl.col("component") == "churn")
+            .then(0.0)
+            # A customer with many movements takes smaller steps, so a million-row bench set compounds to
+            # plausible ARR instead of 10^18; the demo's few movements per customer keep full-size steps.
+            .when(pl.col("component") == "expansion")
+            .then(1 + (0.1 + 0.5 * pl.col("factor_draw")) * pl.col("step"))
+            .otherwise(1 - (0.05 + 0.35 * pl.col("factor_draw")) * pl.col("step")),
+            life=(pl.col("component").is_in(["new", "reactivation", "churn"])).cum_sum().over("cust"),
+        )
+        .with_columns(
+            level=(pl.col("factor").cum_prod().over(["cust", "life"]) / 10).round(0) * 10,
+        )
+        .with_columns(
+            level=pl.when(pl.col("component") == "churn").then(0.0).otherwise(pl.col("level")),
+        )
+        .with_columns(
+            ARRChange=(pl.col("level") - pl.col("level").shift(1, fill_value=0.0).over("cust")).round(2),
+        )
     )
     # A level that rounds to the previous one is no movement; nudge it so every row moves ARR.
     ev = ev.with_columns(
         ARRChange=pl.when(pl.col("ARRChange") == 0).then(pl.lit(10.0)).otherwise(pl.col("ARRChange")),
     ).with_columns(
-        component=pl.when((pl.col("component") == "contraction") & (pl.col("ARRChange") > 0)).then(pl.lit("expansion"))
-        .when((pl.col("component") == "expansion") & (pl.col("ARRChange") < 0)).then(pl.lit("contraction"))
+        component=pl.when((pl.col("component") == "contraction") & (pl.col("ARRChange") > 0))
+        .then(pl.lit("expansion"))
+        .when((pl.col("component") == "expansion") & (pl.col("ARRChange") < 0))
+        .then(pl.lit("contraction"))
         .otherwise(pl.col("component")),
     )
     # Same-month events keep their order: a later event never gets an earlier day.
     ev = ev.with_columns(day=pl.col("day").cum_max().over(["cust", "months_back"]))
-    acc = accounts[customer_idx.tolist()].select(
-        pl.col("Id").alias("AccountId"), pl.col("Name").alias("Account.Name"), pl.col("_currency").alias("CurrencyIsoCode"),
-    ).with_columns(cust=pl.int_range(pl.len()))
+    acc = (
+        accounts[customer_idx.tolist()]
+        .select(
+            pl.col("Id").alias("AccountId"),
+            pl.col("Name").alias("Account.Name"),
+            pl.col("_currency").alias("CurrencyIsoCode"),
+        )
+        .with_columns(cust=pl.int_range(pl.len()))
+    )
     ev = ev.join(acc, on="cust", how="left")
     effective = _month_start(spec.as_of, ev["months_back"].to_numpy()) + ev["day"].to_numpy().astype("timedelta64[D]")
     labels = pl.col("component").replace_strict({k: v[0] for k, v in MOVEMENT_LABELS.items()})
@@ -417,15 +644,24 @@ def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame,
     ev = ev.with_columns(
         pl.when(pl.col("AccountId").is_in(list(renamed)) & (pl.col("months_back") > 12))
         .then(pl.col("AccountId").replace_strict(renamed, default=None))
-        .otherwise(pl.col("Account.Name")).alias("Account.Name"),
+        .otherwise(pl.col("Account.Name"))
+        .alias("Account.Name"),
     )
     return ev.sort(["EffectiveDate", "AccountId"], maintain_order=True).select(
-        "Id", "AccountId", "Account.Name", "EffectiveDate", "MovementType", "ARRChange", "CurrencyIsoCode",
+        "Id",
+        "AccountId",
+        "Account.Name",
+        "EffectiveDate",
+        "MovementType",
+        "ARRChange",
+        "CurrencyIsoCode",
         "LastModifiedDate",
     )
 
 
-def _plant_bad_rows(opportunities: pl.DataFrame, movements: pl.DataFrame, truth: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _plant_bad_rows(
+    opportunities: pl.DataFrame, movements: pl.DataFrame, truth: dict
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Overwrite a few rows with the mistakes real exports contain; truth lists them with the reason."""
     bad: list[dict] = []
 
@@ -435,7 +671,11 @@ def _plant_bad_rows(opportunities: pl.DataFrame, movements: pl.DataFrame, truth:
         bad.append({"object": obj, "id": frame["Id"][row], "field": column, "value": value, "reason": reason})
         dtype = frame.schema[column]
         return frame.with_columns(
-            pl.when(pl.int_range(pl.len()) == row).then(pl.lit(value, dtype=dtype)).otherwise(pl.col(column)).alias(column))
+            pl.when(pl.int_range(pl.len()) == row)
+            .then(pl.lit(value, dtype=dtype))
+            .otherwise(pl.col(column))
+            .alias(column)
+        )
 
     o = opportunities
     o = spoil(o, 5, "StageName", "Pilot Extension", "unmapped_stage", "opportunities")
@@ -453,11 +693,15 @@ def _plant_bad_rows(opportunities: pl.DataFrame, movements: pl.DataFrame, truth:
     if lone_new:
         row = lone_new[len(lone_new) // 2]
         m = spoil(m, row, "ARRChange", -abs(float(m["ARRChange"][row])), "sign_contradicts_component", "arr_movements")
-    for row, (column, value, reason) in zip(last_expansions[1::7], (
-        ("AccountId", "001Dm8888888888AAA", "unreconciled_account"),
-        ("EffectiveDate", "2025-13-45", "invalid_value"),
-        ("ARRChange", None, "missing_value"),
-    ), strict=False):
+    for row, (column, value, reason) in zip(
+        last_expansions[1::7],
+        (
+            ("AccountId", "001Dm8888888888AAA", "unreconciled_account"),
+            ("EffectiveDate", "2025-13-45", "invalid_value"),
+            ("ARRChange", None, "missing_value"),
+        ),
+        strict=False,
+    ):
         m = spoil(m, row, column, value, reason, "arr_movements")
     truth["bad_rows"] = bad
     return o, m

@@ -34,11 +34,17 @@ def ensure_demo_workspace(session: Session, settings: Settings) -> None:
         with session.begin_nested():
             workspace = create_workspace(session, DEMO_WORKSPACE, actor=LOCAL_ADMIN, is_demo=True)
             # Exactly what the Connect form stores for a password login (the username is a setting).
-            values, secrets = split_settings(SourceKind.SALESFORCE,
-                                             {"auth": "password", "domain": "login", **demo_salesforce_login()})
+            values, secrets = split_settings(
+                SourceKind.SALESFORCE, {"auth": "password", "domain": "login", **demo_salesforce_login()}
+            )
             connection = create_connection(
-                session, workspace.id, name=DEMO_CONNECTION, kind=SourceKind.SALESFORCE,
-                settings={**values, "demo_sandbox": True}, secrets=secrets, box=secret_box(settings),
+                session,
+                workspace.id,
+                name=DEMO_CONNECTION,
+                kind=SourceKind.SALESFORCE,
+                settings={**values, "demo_sandbox": True},
+                secrets=secrets,
+                box=secret_box(settings),
                 actor=LOCAL_ADMIN,
             )
     except IntegrityError:

@@ -69,24 +69,38 @@ class HubSpotSandbox(SandboxServer):
     def handle(self, request: Request) -> Response:
         auth = request.headers.get("authorization", "")
         if auth != f"Bearer {self.portal.token}":
-            return self._error(401, "INVALID_AUTHENTICATION",
-                               "Authentication credentials not found. This API supports OAuth 2.0 authentication.")
+            return self._error(
+                401,
+                "INVALID_AUTHENTICATION",
+                "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
+            )
         self.calls += 1
         response = self._route(request)
-        response.headers.update({
-            "X-HubSpot-RateLimit-Max": "190", "X-HubSpot-RateLimit-Remaining": "189",
-            "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
-            "X-HubSpot-RateLimit-Daily": str(self.portal.daily_limit),
-            "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, self.portal.daily_limit - self.calls)),
-        })
+        response.headers.update(
+            {
+                "X-HubSpot-RateLimit-Max": "190",
+                "X-HubSpot-RateLimit-Remaining": "189",
+                "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+                "X-HubSpot-RateLimit-Daily": str(self.portal.daily_limit),
+                "X-HubSpot-RateLimit-Daily-Remaining": str(max(0, self.portal.daily_limit - self.calls)),
+            }
+        )
         return response
 
     def _route(self, request: Request) -> Response:
         path, method = request.path, request.method
         if path == "/account-info/v3/details":
-            return Response.json({"portalId": self.portal.portal_id, "uiDomain": self.portal.name,
-                                  "companyCurrency": self.portal.currency, "timeZone": self.portal.time_zone,
-                                  "utcOffset": "+00:00", "accountType": "SANDBOX", "dataHostingLocation": "na1"})
+            return Response.json(
+                {
+                    "portalId": self.portal.portal_id,
+                    "uiDomain": self.portal.name,
+                    "companyCurrency": self.portal.currency,
+                    "timeZone": self.portal.time_zone,
+                    "utcOffset": "+00:00",
+                    "accountType": "SANDBOX",
+                    "dataHostingLocation": "na1",
+                }
+            )
         if m := re.fullmatch(r"/crm/v3/objects/(\w+)/search", path):
             return self._search(m.group(1), request.json()) if method == "POST" else self._not_found()
         if m := re.fullmatch(r"/crm/v3/objects/(\w+)", path):
@@ -107,19 +121,25 @@ class HubSpotSandbox(SandboxServer):
         names = tuple(p for value in raw for p in value.split(",") if p)
         return names or self.portal.default_properties.get(object_type, ())
 
-    def _public(self, object_type: str, record: HubSpotRecord, properties: tuple[str, ...],
-                associations: bool = False) -> dict[str, Any]:
+    def _public(
+        self, object_type: str, record: HubSpotRecord, properties: tuple[str, ...], associations: bool = False
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "id": record.id,
             "properties": {name: record.properties.get(name) for name in properties},
-            "createdAt": record.created_at, "updatedAt": record.updated_at, "archived": record.archived,
+            "createdAt": record.created_at,
+            "updatedAt": record.updated_at,
+            "archived": record.archived,
         }
         if record.archived:
             body["archivedAt"] = record.archived_at
         if associations and object_type == "deals" and self.portal.deal_companies.get(record.id):
             results = []
             for company in self.portal.deal_companies[record.id]:
-                results += [{"id": company, "type": "deal_to_company"}, {"id": company, "type": "deal_to_company_unlabeled"}]
+                results += [
+                    {"id": company, "type": "deal_to_company"},
+                    {"id": company, "type": "deal_to_company_unlabeled"},
+                ]
             body["associations"] = {"companies": {"results": results}}
         return body
 
@@ -130,13 +150,17 @@ class HubSpotSandbox(SandboxServer):
         limit = min(int(request.param("limit", "10") or 10), 100)
         after = int(request.param("after", "0") or 0)
         records = [r for r in self.portal.objects[object_type] if r.archived == archived]
-        page = records[after: after + limit]
+        page = records[after : after + limit]
         properties = self._requested_properties(object_type, request)
         with_associations = "companies" in ",".join(request.query.get("associations", []))
         body: dict[str, Any] = {"results": [self._public(object_type, r, properties, with_associations) for r in page]}
         if after + limit < len(records):
-            body["paging"] = {"next": {"after": str(after + limit),
-                                       "link": f"https://api.hubapi.com/crm/v3/objects/{object_type}?after={after + limit}"}}
+            body["paging"] = {
+                "next": {
+                    "after": str(after + limit),
+                    "link": f"https://api.hubapi.com/crm/v3/objects/{object_type}?after={after + limit}",
+                }
+            }
         return Response.json(body)
 
     def _search(self, object_type: str, body: dict[str, Any]) -> Response:
@@ -145,8 +169,11 @@ class HubSpotSandbox(SandboxServer):
         limit = min(int(body.get("limit") or 10), 200)
         after = int(body.get("after") or 0)
         if after + limit > SEARCH_CAP:
-            return self._error(400, "VALIDATION_ERROR",
-                               f"There was a problem with the request. Paging past {SEARCH_CAP} results is not allowed.")
+            return self._error(
+                400,
+                "VALIDATION_ERROR",
+                f"There was a problem with the request. Paging past {SEARCH_CAP} results is not allowed.",
+            )
         groups = body.get("filterGroups") or []
         sorts = body.get("sorts") or []
         window = self._modified_window(groups, sorts)
@@ -154,17 +181,28 @@ class HubSpotSandbox(SandboxServer):
             records = [r for r in self._by_modified(object_type, *window) if not r.archived]
             sorts = []  # already in hs_lastmodifieddate order
         else:
-            records = [r for r in self.portal.objects[object_type] if not r.archived
-                       and (not groups or any(all(self._matches(r, f) for f in g.get("filters", [])) for g in groups))]
+            records = [
+                r
+                for r in self.portal.objects[object_type]
+                if not r.archived
+                and (not groups or any(all(self._matches(r, f) for f in g.get("filters", [])) for g in groups))
+            ]
         for sort in reversed(sorts):
             name = sort["propertyName"] if isinstance(sort, dict) else sort
             descending = isinstance(sort, dict) and sort.get("direction") == "DESCENDING"
-            records.sort(key=lambda r, n=name: (_epoch_ms(r.properties.get(n)) if n.endswith("date") else
-                                                 (r.properties.get(n) or ""), int(r.id)), reverse=descending)
-        page = records[after: after + limit]
+            records.sort(
+                key=lambda r, n=name: (
+                    _epoch_ms(r.properties.get(n)) if n.endswith("date") else (r.properties.get(n) or ""),
+                    int(r.id),
+                ),
+                reverse=descending,
+            )
+        page = records[after : after + limit]
         properties = tuple(body.get("properties") or self.portal.default_properties.get(object_type, ()))
-        result: dict[str, Any] = {"total": len(records),
-                                  "results": [self._public(object_type, r, properties) for r in page]}
+        result: dict[str, Any] = {
+            "total": len(records),
+            "results": [self._public(object_type, r, properties) for r in page],
+        }
         if after + limit < len(records):
             result["paging"] = {"next": {"after": str(after + limit), "link": f"?after={after + limit}"}}
         return Response.json(result)
@@ -186,12 +224,14 @@ class HubSpotSandbox(SandboxServer):
         fingerprint = (len(records), records[0].id if records else None, sum(1 for r in records if r.archived))
         cached = self._modified_index.get(object_type)
         if cached is None or cached[0] != fingerprint:
-            ordered = sorted(records, key=lambda r: (_epoch_ms(r.properties.get("hs_lastmodifieddate")) or 0, int(r.id)))
+            ordered = sorted(
+                records, key=lambda r: (_epoch_ms(r.properties.get("hs_lastmodifieddate")) or 0, int(r.id))
+            )
             keys = [_epoch_ms(r.properties.get("hs_lastmodifieddate")) or 0 for r in ordered]
             cached = (fingerprint, keys, ordered)
             self._modified_index[object_type] = cached
         _, keys, ordered = cached
-        return ordered[bisect_left(keys, start): bisect_left(keys, end)]
+        return ordered[bisect_left(keys, start) : bisect_left(keys, end)]
 
     @staticmethod
     def _matches(record: HubSpotRecord, condition: dict[str, Any]) -> bool:
@@ -214,9 +254,15 @@ class HubSpotSandbox(SandboxServer):
             return raw not in condition.get("values", [])
         if value is None:
             return op == "NEQ"
-        return {"EQ": lambda: value == target, "NEQ": lambda: value != target, "LT": lambda: value < target,
-                "LTE": lambda: value <= target, "GT": lambda: value > target, "GTE": lambda: value >= target,
-                "BETWEEN": lambda: target <= value <= high}[op]()
+        return {
+            "EQ": lambda: value == target,
+            "NEQ": lambda: value != target,
+            "LT": lambda: value < target,
+            "LTE": lambda: value <= target,
+            "GT": lambda: value > target,
+            "GTE": lambda: value >= target,
+            "BETWEEN": lambda: target <= value <= high,
+        }[op]()
 
     def _owners(self, request: Request) -> Response:
         limit = int(request.param("limit", "100") or 100)
@@ -224,7 +270,7 @@ class HubSpotSandbox(SandboxServer):
         # `archived=true` lists only deactivated owners, the default only active ones.
         archived = (request.param("archived", "false") or "false").lower() == "true"
         owners = [o for o in self.portal.owners if bool(o.get("archived")) == archived]
-        body: dict[str, Any] = {"results": owners[after: after + limit]}
+        body: dict[str, Any] = {"results": owners[after : after + limit]}
         if after + limit < len(owners):
             body["paging"] = {"next": {"after": str(after + limit)}}
         return Response.json(body)
@@ -233,10 +279,21 @@ class HubSpotSandbox(SandboxServer):
         results = []
         for item in body.get("inputs", []):
             companies = self.portal.deal_companies.get(item["id"], [])
-            results.append({"from": {"id": item["id"]}, "to": [
-                {"toObjectId": int(c), "associationTypes": [
-                    {"category": "HUBSPOT_DEFINED", "typeId": 5, "label": "Primary"},
-                    {"category": "HUBSPOT_DEFINED", "typeId": 341, "label": None}]} for c in companies]})
+            results.append(
+                {
+                    "from": {"id": item["id"]},
+                    "to": [
+                        {
+                            "toObjectId": int(c),
+                            "associationTypes": [
+                                {"category": "HUBSPOT_DEFINED", "typeId": 5, "label": "Primary"},
+                                {"category": "HUBSPOT_DEFINED", "typeId": 341, "label": None},
+                            ],
+                        }
+                        for c in companies
+                    ],
+                }
+            )
         now = datetime.now(UTC).isoformat()
         return Response.json({"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now})
 
@@ -246,13 +303,21 @@ class HubSpotSandbox(SandboxServer):
 
     @staticmethod
     def _error(status: int, category: str, message: str) -> Response:
-        return Response.json({"status": "error", "message": message, "correlationId": str(uuid.uuid4()),
-                              "category": category}, status)
+        return Response.json(
+            {"status": "error", "message": message, "correlationId": str(uuid.uuid4()), "category": category}, status
+        )
 
     @staticmethod
     def rate_limited(retry_after: int = 1) -> dict[str, Any]:
         """Arguments for inject(...) that make a request answer 429 with Retry-After."""
-        return {"status": 429, "headers": {"Retry-After": str(retry_after)},
-                "payload": {"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-                            "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()),
-                            "policyName": "TEN_SECONDLY_ROLLING"}}
+        return {
+            "status": 429,
+            "headers": {"Retry-After": str(retry_after)},
+            "payload": {
+                "status": "error",
+                "message": "You have reached your ten_secondly_rolling limit.",
+                "errorType": "RATE_LIMIT",
+                "correlationId": str(uuid.uuid4()),
+                "policyName": "TEN_SECONDLY_ROLLING",
+            },
+        }

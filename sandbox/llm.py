@@ -20,13 +20,17 @@ Policy = Callable[[dict[str, Any]], list[dict[str, Any]]]
 
 def first_candidate(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Agree with the engine's first candidate for every item."""
-    return [{"id": item["id"], "target": item["candidates"][0], "reason": "closest meaning"} for item in payload["items"]]
+    return [
+        {"id": item["id"], "target": item["candidates"][0], "reason": "closest meaning"} for item in payload["items"]
+    ]
 
 
 def last_candidate(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Prefer the engine's runner-up: shows the LLM can change the answer within the offered choices."""
-    return [{"id": item["id"], "target": item["candidates"][-1], "reason": "the label fits better"}
-            for item in payload["items"]]
+    return [
+        {"id": item["id"], "target": item["candidates"][-1], "reason": "the label fits better"}
+        for item in payload["items"]
+    ]
 
 
 def judge_pairs_by_domain(payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -48,8 +52,9 @@ def judge_pairs_by_domain(payload: dict[str, Any]) -> list[dict[str, Any]]:
 class ChatSandbox(SandboxServer):
     """POST {url}/v1/chat/completions; GET {url}/v1/models."""
 
-    def __init__(self, policy: Policy = first_candidate, *, api_key: str | None = "sk-sandbox",
-                 model: str = "sandbox-mini") -> None:
+    def __init__(
+        self, policy: Policy = first_candidate, *, api_key: str | None = "sk-sandbox", model: str = "sandbox-mini"
+    ) -> None:
         super().__init__()
         self.policy = policy
         self.api_key = api_key
@@ -63,25 +68,50 @@ class ChatSandbox(SandboxServer):
 
     def handle(self, request: Request) -> Response:
         if self.api_key and request.headers.get("authorization") != f"Bearer {self.api_key}":
-            return Response.json({"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",
-                                            "code": "invalid_api_key"}}, 401)
+            return Response.json(
+                {
+                    "error": {
+                        "message": "Incorrect API key provided.",
+                        "type": "invalid_request_error",
+                        "code": "invalid_api_key",
+                    }
+                },
+                401,
+            )
         if request.method == "GET" and request.path == "/v1/models":
-            return Response.json({"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "sandbox"}]})
+            return Response.json(
+                {"object": "list", "data": [{"id": self.model, "object": "model", "owned_by": "sandbox"}]}
+            )
         if request.method != "POST" or request.path != "/v1/chat/completions":
-            return Response.json({"error": {"message": f"Unknown path {request.path}", "type": "invalid_request_error"}}, 404)
+            return Response.json(
+                {"error": {"message": f"Unknown path {request.path}", "type": "invalid_request_error"}}, 404
+            )
         body = request.json()
         self.bodies.append(body)
         if self.delay_seconds:
             time.sleep(self.delay_seconds)
         schema = (body.get("response_format") or {}).get("json_schema", {}).get("schema")
         if (body.get("response_format") or {}).get("type") != "json_schema" or not schema:
-            return Response.json({"error": {"message": "this sandbox only answers json_schema requests",
-                                            "type": "invalid_request_error"}}, 400)
+            return Response.json(
+                {
+                    "error": {
+                        "message": "this sandbox only answers json_schema requests",
+                        "type": "invalid_request_error",
+                    }
+                },
+                400,
+            )
         payload = json.loads(body["messages"][-1]["content"])
         content = json.dumps({"choices": self.policy(payload)})
-        return Response.json({
-            "id": f"chatcmpl-{len(self.bodies)}", "object": "chat.completion", "created": int(time.time()),
-            "model": body.get("model", self.model),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-        })
+        return Response.json(
+            {
+                "id": f"chatcmpl-{len(self.bodies)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", self.model),
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+                ],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+            }
+        )

@@ -40,13 +40,21 @@ class SField:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "name": self.name, "label": self.label or self.name, "type": self.type,
-            "custom": self.name.endswith("__c"), "nillable": self.name not in {"Id", "Name"},
-            "referenceTo": [self.reference_to] if self.reference_to else [], "relationshipName": self.relationship,
-            "picklistValues": [{"active": v not in self.inactive, "defaultValue": False, "label": v, "value": v,
-                                "validFor": None} for v in self.picklist],
+            "name": self.name,
+            "label": self.label or self.name,
+            "type": self.type,
+            "custom": self.name.endswith("__c"),
+            "nillable": self.name not in {"Id", "Name"},
+            "referenceTo": [self.reference_to] if self.reference_to else [],
+            "relationshipName": self.relationship,
+            "picklistValues": [
+                {"active": v not in self.inactive, "defaultValue": False, "label": v, "value": v, "validFor": None}
+                for v in self.picklist
+            ],
             "length": 255 if self.type in {"string", "picklist", "textarea"} else 0,
-            "calculated": False, "filterable": True, "createable": self.name not in {"Id", "IsDeleted"},
+            "calculated": False,
+            "filterable": True,
+            "createable": self.name not in {"Id", "IsDeleted"},
         }
 
 
@@ -168,20 +176,24 @@ class SalesforceSandbox(SandboxServer):
         password = re.search(r"<(?:\w+:)?password>(.*?)</", body, re.S)
         expected = self.org.password + self.org.security_token
         if not username or not password or username.group(1) != self.org.username or password.group(1) != expected:
-            fault = ("<?xml version='1.0' encoding='UTF-8'?><soapenv:Envelope xmlns:soapenv="
-                     "'http://schemas.xmlsoap.org/soap/envelope/' xmlns:sf='urn:fault.partner.soap.sforce.com'>"
-                     "<soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_LOGIN</faultcode><faultstring>INVALID_LOGIN: "
-                     "Invalid username, password, security token; or user locked out.</faultstring><detail>"
-                     "<sf:LoginFault><sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode><sf:exceptionMessage>Invalid "
-                     "username, password, security token; or user locked out.</sf:exceptionMessage></sf:LoginFault>"
-                     "</detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>")
+            fault = (
+                "<?xml version='1.0' encoding='UTF-8'?><soapenv:Envelope xmlns:soapenv="
+                "'http://schemas.xmlsoap.org/soap/envelope/' xmlns:sf='urn:fault.partner.soap.sforce.com'>"
+                "<soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_LOGIN</faultcode><faultstring>INVALID_LOGIN: "
+                "Invalid username, password, security token; or user locked out.</faultstring><detail>"
+                "<sf:LoginFault><sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode><sf:exceptionMessage>Invalid "
+                "username, password, security token; or user locked out.</sf:exceptionMessage></sf:LoginFault>"
+                "</detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+            )
             return Response(500, fault.encode(), {"Content-Type": "text/xml"})
         session = self.issue_session()
-        xml = ("<?xml version='1.0' encoding='UTF-8'?><soapenv:Envelope xmlns:soapenv="
-               "'http://schemas.xmlsoap.org/soap/envelope/' xmlns='urn:partner.soap.sforce.com'><soapenv:Body>"
-               f"<loginResponse><result><serverUrl>{self._server_url()}</serverUrl><sessionId>{session}</sessionId>"
-               f"<userId>005000000000001AAA</userId><userInfo><organizationName>{self.org.name}</organizationName>"
-               "</userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>")
+        xml = (
+            "<?xml version='1.0' encoding='UTF-8'?><soapenv:Envelope xmlns:soapenv="
+            "'http://schemas.xmlsoap.org/soap/envelope/' xmlns='urn:partner.soap.sforce.com'><soapenv:Body>"
+            f"<loginResponse><result><serverUrl>{self._server_url()}</serverUrl><sessionId>{session}</sessionId>"
+            f"<userId>005000000000001AAA</userId><userInfo><organizationName>{self.org.name}</organizationName>"
+            "</userInfo></result></loginResponse></soapenv:Body></soapenv:Envelope>"
+        )
         return Response(200, xml.encode(), {"Content-Type": "text/xml"})
 
     def _oauth_token(self, request: Request) -> Response:
@@ -192,30 +204,64 @@ class SalesforceSandbox(SandboxServer):
             key, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
         ok = key == self.org.consumer_key and secret == self.org.consumer_secret
         if form.get("grant_type") == "password":
-            ok = ok and form.get("username") == self.org.username and form.get("password", "").startswith(self.org.password)
+            ok = (
+                ok
+                and form.get("username") == self.org.username
+                and form.get("password", "").startswith(self.org.password)
+            )
         if not ok:
             return Response.json({"error": "invalid_client", "error_description": "invalid client credentials"}, 400)
-        return Response.json({"access_token": self.issue_session(), "instance_url": f"https://127.0.0.1:{self.port}",
-                              "id": "https://login.salesforce.com/id/00D000000000001EAA/005000000000001AAA",
-                              "token_type": "Bearer", "issued_at": "1718000000000", "signature": "c2ln"})
+        return Response.json(
+            {
+                "access_token": self.issue_session(),
+                "instance_url": f"https://127.0.0.1:{self.port}",
+                "id": "https://login.salesforce.com/id/00D000000000001EAA/005000000000001AAA",
+                "token_type": "Bearer",
+                "issued_at": "1718000000000",
+                "signature": "c2ln",
+            }
+        )
 
     # -- describe, limits --------------------------------------------------------------------
     def _describe_global(self) -> dict[str, Any]:
-        return {"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": [
-            {"name": o.name, "label": o.label, "labelPlural": o.label + "s", "keyPrefix": o.key_prefix,
-             "custom": o.name.endswith("__c"), "queryable": True, "retrieveable": True, "searchable": True,
-             "urls": {"sobject": f"/services/data/v{API_VERSION}/sobjects/{o.name}",
-                      "describe": f"/services/data/v{API_VERSION}/sobjects/{o.name}/describe"}}
-            for o in self.org.objects.values()]}
+        return {
+            "encoding": "UTF-8",
+            "maxBatchSize": 200,
+            "sobjects": [
+                {
+                    "name": o.name,
+                    "label": o.label,
+                    "labelPlural": o.label + "s",
+                    "keyPrefix": o.key_prefix,
+                    "custom": o.name.endswith("__c"),
+                    "queryable": True,
+                    "retrieveable": True,
+                    "searchable": True,
+                    "urls": {
+                        "sobject": f"/services/data/v{API_VERSION}/sobjects/{o.name}",
+                        "describe": f"/services/data/v{API_VERSION}/sobjects/{o.name}/describe",
+                    },
+                }
+                for o in self.org.objects.values()
+            ],
+        }
 
     def _describe(self, name: str) -> Response:
         obj = self.org.objects.get(name)
         if obj is None:
             return self._error(404, "NOT_FOUND", "The requested resource does not exist")
-        return Response.json({"name": obj.name, "label": obj.label, "keyPrefix": obj.key_prefix,
-                              "custom": obj.name.endswith("__c"), "queryable": True,
-                              "fields": [f.describe() for f in obj.fields], "childRelationships": [],
-                              "recordTypeInfos": self._record_type_infos(obj.name)})
+        return Response.json(
+            {
+                "name": obj.name,
+                "label": obj.label,
+                "keyPrefix": obj.key_prefix,
+                "custom": obj.name.endswith("__c"),
+                "queryable": True,
+                "fields": [f.describe() for f in obj.fields],
+                "childRelationships": [],
+                "recordTypeInfos": self._record_type_infos(obj.name),
+            }
+        )
 
     def _record_types(self, object_name: str) -> list[dict[str, Any]]:
         holder = self.org.objects.get("RecordType")
@@ -226,14 +272,34 @@ class SalesforceSandbox(SandboxServer):
         types = self._record_types(object_name)
         if not types:
             return []
-        infos = [{"active": bool(r.get("IsActive", True)), "available": True, "defaultRecordTypeMapping": i == 0,
-                  "developerName": r["DeveloperName"], "master": False, "name": r["Name"], "recordTypeId": r["Id"],
-                  "urls": {"layout": f"/services/data/v{API_VERSION}/sobjects/{object_name}/describe/layouts/{r['Id']}"}}
-                 for i, r in enumerate(types)]
-        return infos + [{"active": True, "available": True, "defaultRecordTypeMapping": False, "developerName": "Master",
-                         "master": True, "name": "Master", "recordTypeId": MASTER_RECORD_TYPE,
-                         "urls": {"layout": f"/services/data/v{API_VERSION}/sobjects/{object_name}/describe/layouts/"
-                                            f"{MASTER_RECORD_TYPE}"}}]
+        infos = [
+            {
+                "active": bool(r.get("IsActive", True)),
+                "available": True,
+                "defaultRecordTypeMapping": i == 0,
+                "developerName": r["DeveloperName"],
+                "master": False,
+                "name": r["Name"],
+                "recordTypeId": r["Id"],
+                "urls": {"layout": f"/services/data/v{API_VERSION}/sobjects/{object_name}/describe/layouts/{r['Id']}"},
+            }
+            for i, r in enumerate(types)
+        ]
+        return infos + [
+            {
+                "active": True,
+                "available": True,
+                "defaultRecordTypeMapping": False,
+                "developerName": "Master",
+                "master": True,
+                "name": "Master",
+                "recordTypeId": MASTER_RECORD_TYPE,
+                "urls": {
+                    "layout": f"/services/data/v{API_VERSION}/sobjects/{object_name}/describe/layouts/"
+                    f"{MASTER_RECORD_TYPE}"
+                },
+            }
+        ]
 
     def _picklist_values(self, object_name: str, record_type_id: str, field_name: str) -> Response:
         """UI API `object-info/{object}/picklist-values/{recordTypeId}/{field}`: the active values a record of
@@ -250,16 +316,24 @@ class SalesforceSandbox(SandboxServer):
             process = record_type.get("BusinessProcessId")
             if field_name == "StageName" and process in self.org.business_process_stages:
                 values = [v for v in values if v in self.org.business_process_stages[process]]
-        return Response.json({"controllerValues": {}, "defaultValue": None, "eTag": secrets.token_hex(8),
-                              "url": f"/services/data/v{API_VERSION}/ui-api/object-info/{object_name}/picklist-values/"
-                                     f"{record_type_id}/{field_name}",
-                              "values": [{"attributes": None, "label": v, "validFor": [], "value": v} for v in values]})
+        return Response.json(
+            {
+                "controllerValues": {},
+                "defaultValue": None,
+                "eTag": secrets.token_hex(8),
+                "url": f"/services/data/v{API_VERSION}/ui-api/object-info/{object_name}/picklist-values/"
+                f"{record_type_id}/{field_name}",
+                "values": [{"attributes": None, "label": v, "validFor": [], "value": v} for v in values],
+            }
+        )
 
     def _limits(self) -> dict[str, Any]:
         remaining = max(0, self.org.daily_api_max - self.api_calls)
-        return {"DailyApiRequests": {"Max": self.org.daily_api_max, "Remaining": remaining},
-                "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000 - len(self._jobs)},
-                "DataStorageMB": {"Max": 1024, "Remaining": 1000}}
+        return {
+            "DailyApiRequests": {"Max": self.org.daily_api_max, "Remaining": remaining},
+            "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000 - len(self._jobs)},
+            "DataStorageMB": {"Max": 1024, "Remaining": 1000},
+        }
 
     # -- query -----------------------------------------------------------------------------
     def _lookup(self, object_name: str, record_id: Any) -> dict | None:
@@ -279,11 +353,16 @@ class SalesforceSandbox(SandboxServer):
         relationships = obj.relationships()
         for name in query.fields + [f for f, _ in query.order_by]:
             head, _, tail = name.partition(".")
-            known = (name in obj.field_names) if not tail else (
-                head in relationships and tail in self.org.objects[relationships[head][1]].field_names)
+            known = (
+                (name in obj.field_names)
+                if not tail
+                else (head in relationships and tail in self.org.objects[relationships[head][1]].field_names)
+            )
             if not known:
-                raise soql.SoqlError("INVALID_FIELD", f"\n{text}\n^\nERROR at Row:1:Column:1\nNo such column "
-                                                      f"'{name}' on entity '{obj.name}'.")
+                raise soql.SoqlError(
+                    "INVALID_FIELD",
+                    f"\n{text}\n^\nERROR at Row:1:Column:1\nNo such column '{name}' on entity '{obj.name}'.",
+                )
 
         def get(record: dict, name: str) -> Any:
             head, _, tail = name.partition(".")
@@ -293,22 +372,26 @@ class SalesforceSandbox(SandboxServer):
             parent = self._lookup(target, record.get(lookup_field))
             return None if parent is None else parent.get(tail)
 
-        rows = [r for r in obj.records
-                if (include_deleted or not r.get("IsDeleted")) and soql.matches(query.where, r, get)]
+        rows = [
+            r for r in obj.records if (include_deleted or not r.get("IsDeleted")) and soql.matches(query.where, r, get)
+        ]
         for name, descending in reversed(query.order_by):
             rows.sort(key=lambda r, n=name: (get(r, n) is None, get(r, n) or ""), reverse=descending)
         if query.group_by:
             distinct = {tuple(get(r, f) for f in query.group_by): None for r in rows}
-            groups = [{"attributes": {"type": "AggregateResult"}, **dict(zip(query.group_by, key, strict=True))}
-                      for key in distinct]
+            groups = [
+                {"attributes": {"type": "AggregateResult"}, **dict(zip(query.group_by, key, strict=True))}
+                for key in distinct
+            ]
             return query, obj, groups[: query.limit] if query.limit is not None else groups
         if query.limit is not None:
             rows = rows[: query.limit]
         return query, obj, [self._render(obj, query.fields, row, get, relationships) for row in rows]
 
     def _render(self, obj: SObject, fields: list[str], row: dict, get, relationships) -> dict:
-        out: dict[str, Any] = {"attributes": {"type": obj.name,
-                                              "url": f"/services/data/v{API_VERSION}/sobjects/{obj.name}/{row['Id']}"}}
+        out: dict[str, Any] = {
+            "attributes": {"type": obj.name, "url": f"/services/data/v{API_VERSION}/sobjects/{obj.name}/{row['Id']}"}
+        }
         for name in fields:
             head, _, tail = name.partition(".")
             if not tail:
@@ -319,14 +402,15 @@ class SalesforceSandbox(SandboxServer):
             if parent is None:
                 out[head] = None
                 continue
-            nested = out.get(head) or {"attributes": {
-                "type": target, "url": f"/services/data/v{API_VERSION}/sobjects/{target}/{parent['Id']}"}}
+            nested = out.get(head) or {
+                "attributes": {"type": target, "url": f"/services/data/v{API_VERSION}/sobjects/{target}/{parent['Id']}"}
+            }
             nested[tail] = parent.get(tail)
             out[head] = nested
         return out
 
     def _page(self, records: list[dict], offset: int, batch: int, locator: str) -> dict[str, Any]:
-        page = records[offset: offset + batch]
+        page = records[offset : offset + batch]
         done = offset + batch >= len(records)
         body: dict[str, Any] = {"totalSize": len(records), "done": done, "records": page}
         if not done:
@@ -372,9 +456,17 @@ class SalesforceSandbox(SandboxServer):
         except soql.SoqlError as exc:
             return self._error(400, exc.code, str(exc))
         job_id = f"750{next(self._ids):015d}"
-        info = {"id": job_id, "operation": body.get("operation", "query"), "object": query.object_name,
-                "state": "JobComplete", "contentType": "CSV", "apiVersion": float(API_VERSION),
-                "lineEnding": "LF", "columnDelimiter": "COMMA", "numberRecordsProcessed": len(records)}
+        info = {
+            "id": job_id,
+            "operation": body.get("operation", "query"),
+            "object": query.object_name,
+            "state": "JobComplete",
+            "contentType": "CSV",
+            "apiVersion": float(API_VERSION),
+            "lineEnding": "LF",
+            "columnDelimiter": "COMMA",
+            "numberRecordsProcessed": len(records),
+        }
         datetimes = {name for name in query.fields if self._field_type(obj, name) == "datetime"}
         self._jobs[job_id] = {"info": info, "fields": query.fields, "records": records, "datetimes": datetimes}
         return Response.json(info)
@@ -385,7 +477,7 @@ class SalesforceSandbox(SandboxServer):
             return self._error(404, "NOT_FOUND", "job not found")
         offset = int(request.param("locator") or 0)
         size = int(request.param("maxRecords") or 50000)
-        chunk = job["records"][offset: offset + size]
+        chunk = job["records"][offset : offset + size]
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(job["fields"])
@@ -393,8 +485,11 @@ class SalesforceSandbox(SandboxServer):
             writer.writerow([_csv_value(_flat_get(record, name), name in job["datetimes"]) for name in job["fields"]])
         next_offset = offset + size
         locator = str(next_offset) if next_offset < len(job["records"]) else "null"
-        return Response(200, buffer.getvalue().encode(), {"Content-Type": "text/csv", "Sforce-Locator": locator,
-                                                          "Sforce-NumberOfRecords": str(len(chunk))})
+        return Response(
+            200,
+            buffer.getvalue().encode(),
+            {"Content-Type": "text/csv", "Sforce-Locator": locator, "Sforce-NumberOfRecords": str(len(chunk))},
+        )
 
     @staticmethod
     def _error(status: int, code: str, message: str) -> Response:

@@ -40,18 +40,19 @@ class Response:
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-        return cls(status, json.dumps(payload).encode(),
-                   {"Content-Type": "application/json;charset=UTF-8", **(headers or {})})
+        return cls(
+            status, json.dumps(payload).encode(), {"Content-Type": "application/json;charset=UTF-8", **(headers or {})}
+        )
 
 
 @dataclass
 class Fault:
     """One injected fault: which requests it hits, what it answers, and how many times."""
 
-    kind: str                     # e.g. "status", "drop", "malformed_json"
+    kind: str  # e.g. "status", "drop", "malformed_json"
     matches: Callable[[Request, int], bool]
     respond: Callable[[Request], Response]
-    times: int | None = None      # None: every matching request
+    times: int | None = None  # None: every matching request
     hits: int = 0
 
 
@@ -75,8 +76,13 @@ class SandboxServer:
             def _serve(self) -> None:
                 parsed = urllib.parse.urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                request = Request(self.command, parsed.path, urllib.parse.parse_qs(parsed.query, keep_blank_values=True),
-                                  {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length) if length else b"")
+                request = Request(
+                    self.command,
+                    parsed.path,
+                    urllib.parse.parse_qs(parsed.query, keep_blank_values=True),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    self.rfile.read(length) if length else b"",
+                )
                 response = sandbox._dispatch(request)
                 if response.drop:
                     self.close_connection = True
@@ -122,9 +128,18 @@ class SandboxServer:
         return f"http://127.0.0.1:{self.port}"
 
     # -- faults ----------------------------------------------------------------------------
-    def inject(self, kind: str, *, path_contains: str = "", method: str | None = None, nth: int | None = None,
-               times: int | None = None, status: int = 500, payload: Any = None,
-               headers: dict[str, str] | None = None) -> Fault:
+    def inject(
+        self,
+        kind: str,
+        *,
+        path_contains: str = "",
+        method: str | None = None,
+        nth: int | None = None,
+        times: int | None = None,
+        status: int = 500,
+        payload: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Fault:
         """Make matching requests fail.
 
         kind: "status" (answer `status` with `payload`), "drop" (close the connection), or
@@ -134,7 +149,9 @@ class SandboxServer:
         counter = {"seen": 0}
 
         def matches(request: Request, _index: int) -> bool:
-            if path_contains and path_contains not in request.path + "?" + urllib.parse.urlencode(request.query, doseq=True):
+            if path_contains and path_contains not in request.path + "?" + urllib.parse.urlencode(
+                request.query, doseq=True
+            ):
                 return False
             if method and request.method != method:
                 return False

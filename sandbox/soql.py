@@ -59,7 +59,7 @@ def tokenize(soql: str) -> list[tuple[str, str]]:
     while position < len(soql):
         match = _TOKEN.match(soql, position)
         if not match or match.end() == position:
-            raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{soql[position:position + 10].strip()}'")
+            raise SoqlError("MALFORMED_QUERY", f"unexpected token: '{soql[position : position + 10].strip()}'")
         kind = match.lastgroup
         tokens.append((kind, match.group(kind)))
         position = match.end()

@@ -39,8 +39,10 @@ def link_parent(session: Session, match_id: int, seen_version: int, *, parent_id
     seen: set[int] = set()
     while ancestor is not None and ancestor.id not in seen:
         if ancestor.id == child.id:
-            raise DecisionConflict(f"{child.name} is already above {parent.name} in the account hierarchy; linking "
-                                   "it below would make a loop.")
+            raise DecisionConflict(
+                f"{child.name} is already above {parent.name} in the account hierarchy; linking "
+                "it below would make a loop."
+            )
         seen.add(ancestor.id)
         ancestor = fetch(session, CanonicalAccount, ancestor.parent_id) if ancestor.parent_id else None
     review.decide(session, "account", match_id, seen_version, review.LINKED, actor=actor)
@@ -49,10 +51,22 @@ def link_parent(session: Session, match_id: int, seen_version: int, *, parent_id
     match.parent_account_id = parent.id
     child.parent_id = parent.id
     session.add_all([match, child])
-    audit.record(session, actor=actor, action="link", entity="accounts", entity_id=f"{parent.id}>{child.id}",
-                 workspace_id=match.workspace_id,
-                 detail={"parent": parent.id, "child": child.id, "parent_name": parent.name, "child_name": child.name,
-                         "score": match.score, "reason": match.reason})
+    audit.record(
+        session,
+        actor=actor,
+        action="link",
+        entity="accounts",
+        entity_id=f"{parent.id}>{child.id}",
+        workspace_id=match.workspace_id,
+        detail={
+            "parent": parent.id,
+            "child": child.id,
+            "parent_name": parent.name,
+            "child_name": child.name,
+            "score": match.score,
+            "reason": match.reason,
+        },
+    )
 
 
 def unlink_parent(session: Session, match_id: int, *, access: Access) -> None:
@@ -67,11 +81,22 @@ def unlink_parent(session: Session, match_id: int, *, access: Access) -> None:
     if child is not None and child.parent_id == match.parent_account_id:
         child.parent_id = record.get("previous_parent")
         session.add(child)
-    match.status, match.version, match.decided_by, match.decided_at = review.SUGGESTED, match.version + 1, actor, utcnow()
+    match.status, match.version, match.decided_by, match.decided_at = (
+        review.SUGGESTED,
+        match.version + 1,
+        actor,
+        utcnow(),
+    )
     session.add(match)
-    audit.record(session, actor=actor, action="unlink", entity="accounts",
-                 entity_id=f"{match.parent_account_id}>{record.get('child')}", workspace_id=match.workspace_id,
-                 detail={"parent": match.parent_account_id, "child": record.get("child")})
+    audit.record(
+        session,
+        actor=actor,
+        action="unlink",
+        entity="accounts",
+        entity_id=f"{match.parent_account_id}>{record.get('child')}",
+        workspace_id=match.workspace_id,
+        detail={"parent": match.parent_account_id, "child": record.get("child")},
+    )
 
 
 def merge_pair(session: Session, match_id: int, seen_version: int, *, surviving_name: str, access: Access) -> None:
@@ -81,7 +106,10 @@ def merge_pair(session: Session, match_id: int, seen_version: int, *, surviving_
     match = session.get(AccountMatch, match_id)
     if match is None:
         raise NotFound(f"Duplicate suggestion #{match_id} no longer exists; reload the page.")
-    keep, fold = fetch(session, CanonicalAccount, match.account_id_a), fetch(session, CanonicalAccount, match.account_id_b)
+    keep, fold = (
+        fetch(session, CanonicalAccount, match.account_id_a),
+        fetch(session, CanonicalAccount, match.account_id_b),
+    )
     if keep.merged_into_id or fold.merged_into_id:
         raise DecisionConflict(f"{keep.name} or {fold.name} was already merged elsewhere; reload to see it.")
     review.decide(session, "account", match_id, seen_version, review.MERGED, actor=actor)
@@ -96,10 +124,22 @@ def merge_pair(session: Session, match_id: int, seen_version: int, *, surviving_
     fold.merged_into_id = keep.id
     keep.name = surviving_name
     session.add_all([match, keep, fold])
-    audit.record(session, actor=actor, action="merge", entity="accounts", entity_id=f"{keep.id}+{fold.id}",
-                 workspace_id=match.workspace_id,
-                 detail={"kept": keep.id, "merged": fold.id, "name": surviving_name, "crm_ids_moved": len(moved),
-                         "score": match.score, "reason": match.reason})
+    audit.record(
+        session,
+        actor=actor,
+        action="merge",
+        entity="accounts",
+        entity_id=f"{keep.id}+{fold.id}",
+        workspace_id=match.workspace_id,
+        detail={
+            "kept": keep.id,
+            "merged": fold.id,
+            "name": surviving_name,
+            "crm_ids_moved": len(moved),
+            "score": match.score,
+            "reason": match.reason,
+        },
+    )
 
 
 def unmerge_pair(session: Session, match_id: int, *, access: Access) -> None:
@@ -110,7 +150,10 @@ def unmerge_pair(session: Session, match_id: int, *, access: Access) -> None:
     if match is None or match.status != review.MERGED:
         raise NotFound(f"Merge #{match_id} is not in force; reload the page.")
     record = json.loads(match.moved_links_json or "{}")
-    keep, fold = fetch(session, CanonicalAccount, match.account_id_a), fetch(session, CanonicalAccount, match.account_id_b)
+    keep, fold = (
+        fetch(session, CanonicalAccount, match.account_id_a),
+        fetch(session, CanonicalAccount, match.account_id_b),
+    )
     for link_id in record.get("links", []):
         link = session.get(AccountCrosswalk, link_id)
         if link is not None:
@@ -118,7 +161,19 @@ def unmerge_pair(session: Session, match_id: int, *, access: Access) -> None:
             session.add(link)
     fold.merged_into_id = None
     keep.name = record.get("old_name", keep.name)
-    match.status, match.version, match.decided_by, match.decided_at = review.SUGGESTED, match.version + 1, actor, utcnow()
+    match.status, match.version, match.decided_by, match.decided_at = (
+        review.SUGGESTED,
+        match.version + 1,
+        actor,
+        utcnow(),
+    )
     session.add_all([match, keep, fold])
-    audit.record(session, actor=actor, action="unmerge", entity="accounts", entity_id=f"{keep.id}+{fold.id}",
-                 workspace_id=match.workspace_id, detail={"kept": keep.id, "restored": fold.id})
+    audit.record(
+        session,
+        actor=actor,
+        action="unmerge",
+        entity="accounts",
+        entity_id=f"{keep.id}+{fold.id}",
+        workspace_id=match.workspace_id,
+        detail={"kept": keep.id, "restored": fold.id},
+    )

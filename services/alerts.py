@@ -87,8 +87,9 @@ def validate_rules(quarantine_share_max: float, volume_factor: float, max_run_mi
     return AlertRules(quarantine_share_max, volume_factor, max_run_minutes)
 
 
-def validate_channels(webhook_url: str | None, email_to: str | None, smtp_host: str | None,
-                      smtp_sender: str | None) -> None:
+def validate_channels(
+    webhook_url: str | None, email_to: str | None, smtp_host: str | None, smtp_sender: str | None
+) -> None:
     """Channels from user input; raises ValidationError naming the field."""
     if webhook_url and not re.match(r"^https?://[^\s/]+", webhook_url):
         raise ValidationError(f"Webhook URL: '{webhook_url}' is not an http(s) address.")
@@ -104,25 +105,46 @@ def evaluate(run: RunFacts, previous_reads: list[int], rules: AlertRules) -> lis
     fired: list[FiredAlert] = []
     if run.status != "succeeded":
         if run.credential_rejected:
-            fired.append(FiredAlert("credential_rejected", f"A source refused its credential: "
-                                    f"{(run.error or '').rstrip('. ')}. Re-authorize the connection in step 1 · Connect."))
+            fired.append(
+                FiredAlert(
+                    "credential_rejected",
+                    f"A source refused its credential: "
+                    f"{(run.error or '').rstrip('. ')}. Re-authorize the connection in step 1 · Connect.",
+                )
+            )
         reason = (run.error or "no reason was recorded").rstrip(". ")
         fired.append(FiredAlert("run_failed", f"The sync {run.status}: {reason}. The last good data is unchanged."))
     if run.status == "succeeded" and run.rows_read > 0:
         share = run.rows_quarantined / run.rows_read
         if share > rules.quarantine_share_max:
-            fired.append(FiredAlert("quarantine_share", f"{run.rows_quarantined:,} of {run.rows_read:,} rows read "
-                                    f"({share:.1%}) did not roll up, above the {rules.quarantine_share_max:.1%} limit. "
-                                    "See Pipelines for the reasons."))
+            fired.append(
+                FiredAlert(
+                    "quarantine_share",
+                    f"{run.rows_quarantined:,} of {run.rows_read:,} rows read "
+                    f"({share:.1%}) did not roll up, above the {rules.quarantine_share_max:.1%} limit. "
+                    "See Pipelines for the reasons.",
+                )
+            )
     history = previous_reads[:VOLUME_BASELINE_RUNS]
     if run.status == "succeeded" and run.whole_workspace and len(history) >= VOLUME_MIN_HISTORY:
         median = statistics.median(history)
-        if median > 0 and (run.rows_read > median * rules.volume_factor or run.rows_read < median / rules.volume_factor):
-            fired.append(FiredAlert("volume_swing", f"{run.rows_read:,} rows read against a median of {median:,.0f} over "
-                                    f"the last {len(history)} runs (more than {rules.volume_factor:g}x apart)."))
+        if median > 0 and (
+            run.rows_read > median * rules.volume_factor or run.rows_read < median / rules.volume_factor
+        ):
+            fired.append(
+                FiredAlert(
+                    "volume_swing",
+                    f"{run.rows_read:,} rows read against a median of {median:,.0f} over "
+                    f"the last {len(history)} runs (more than {rules.volume_factor:g}x apart).",
+                )
+            )
     if run.seconds > rules.max_run_minutes * 60:
-        fired.append(FiredAlert("slow_run", f"The sync took {run.seconds / 60:.1f} minutes, above the "
-                                            f"{rules.max_run_minutes:g}-minute limit."))
+        fired.append(
+            FiredAlert(
+                "slow_run",
+                f"The sync took {run.seconds / 60:.1f} minutes, above the {rules.max_run_minutes:g}-minute limit.",
+            )
+        )
     return fired
 
 
@@ -142,8 +164,9 @@ def _attempt(send, *, delays: tuple[float, ...]) -> tuple[bool, int, str | None]
 
 def post_webhook(url: str, payload: dict, *, timeout: float = 10.0) -> None:
     """POST JSON; any non-2xx answer is an error."""
-    request = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode("utf-8"), method="POST", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the admin's own URL
         if not 200 <= response.status < 300:
             raise OSError(f"HTTP {response.status}")
@@ -166,8 +189,10 @@ def slack_payload(workspace_name: str, rule: str, message: str, run_id: int | No
     """A Slack incoming-webhook body (`text`), with the structured alert alongside for other receivers."""
     title = RULE_LABELS.get(rule, rule)
     run = f" (run #{run_id})" if run_id else ""
-    return {"text": f":warning: Revenue Connector · {workspace_name}: {title}{run}. {message}",
-            "alert": {"workspace": workspace_name, "rule": rule, "title": title, "message": message, "run_id": run_id}}
+    return {
+        "text": f":warning: Revenue Connector · {workspace_name}: {title}{run}. {message}",
+        "alert": {"workspace": workspace_name, "rule": rule, "title": title, "message": message, "run_id": run_id},
+    }
 
 
 def deliver(session, alert, settings, workspace_name: str, *, delays: tuple[float, ...] = RETRY_DELAYS) -> None:
@@ -178,19 +203,34 @@ def deliver(session, alert, settings, workspace_name: str, *, delays: tuple[floa
     if settings.webhook_url:
         payload = slack_payload(workspace_name, alert.rule, alert.message, alert.run_id)
         ok, attempts, error = _attempt(lambda: post_webhook(settings.webhook_url, payload), delays=delays)
-        add_delivery(session, alert.id, channel="webhook", target=settings.webhook_url,
-                     status="delivered" if ok else "failed", attempts=attempts, error=error)
+        add_delivery(
+            session,
+            alert.id,
+            channel="webhook",
+            target=settings.webhook_url,
+            status="delivered" if ok else "failed",
+            attempts=attempts,
+            error=error,
+        )
     recipients = [r.strip() for r in (settings.email_to or "").split(",") if r.strip()]
     if recipients and settings.smtp_host and settings.smtp_sender:
         subject = f"[Revenue Connector] {workspace_name}: {title}"
         body = f"{alert.message}\n\nRun: #{alert.run_id}\nRule: {alert.rule}\n"
         ok, attempts, error = _attempt(lambda: send_email(settings, recipients, subject, body), delays=delays)
-        add_delivery(session, alert.id, channel="email", target=", ".join(recipients),
-                     status="delivered" if ok else "failed", attempts=attempts, error=error)
+        add_delivery(
+            session,
+            alert.id,
+            channel="email",
+            target=", ".join(recipients),
+            status="delivered" if ok else "failed",
+            attempts=attempts,
+            error=error,
+        )
 
 
-def alert_after_run(engine: Engine, run_id: int, *, error: BaseException | None = None,
-                    delays: tuple[float, ...] = RETRY_DELAYS) -> list[FiredAlert]:
+def alert_after_run(
+    engine: Engine, run_id: int, *, error: BaseException | None = None, delays: tuple[float, ...] = RETRY_DELAYS
+) -> list[FiredAlert]:
     """Evaluate the rules for a finished run, record what fired and deliver it. Dry runs raise no alerts.
 
     Never raises: an alert that cannot be evaluated or sent must not turn a good run into a failed one.
@@ -206,8 +246,15 @@ def alert_after_run(engine: Engine, run_id: int, *, error: BaseException | None 
                 return []
             settings = get_alert_settings(session, run.workspace_id)
             seconds = ((run.finished_at or run.started_at) - run.started_at).total_seconds()
-            facts = RunFacts(run.status, run.rows_read, run.rows_quarantined, seconds, run.scope is None, run.error,
-                             isinstance(error, CredentialsError))
+            facts = RunFacts(
+                run.status,
+                run.rows_read,
+                run.rows_quarantined,
+                seconds,
+                run.scope is None,
+                run.error,
+                isinstance(error, CredentialsError),
+            )
             previous = [r.rows_read for r in previous_full_runs(session, run.workspace_id, run.id)]
             fired = evaluate(facts, previous, AlertRules.from_settings(settings))
             workspace_name = fetch(session, Workspace, run.workspace_id).name

@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 def connector_for(connection: Connection, settings: Settings):
     """The connector for a stored connection, with its secrets decrypted for this use only."""
     secrets = connection_secrets(connection, secret_box(settings)) if connection.secrets_encrypted else {}
-    return build_connector(SourceKind(connection.kind), connection_settings(connection), secrets,
-                           source_key=connection.source_key)
+    return build_connector(
+        SourceKind(connection.kind), connection_settings(connection), secrets, source_key=connection.source_key
+    )
 
 
 def check_connection(session: Session, connection_id: int, settings: Settings, *, access: Access) -> ConnectionCheck:
@@ -37,8 +38,15 @@ def check_connection(session: Session, connection_id: int, settings: Settings, *
     except RevenueConnectorError as exc:
         check = ConnectionCheck(ok=False, headline=exc.user_message, details=(exc.hint,) if exc.hint else ())
     record_test_result(session, connection_id, ok=check.ok, message=check.headline)
-    audit.record(session, actor=actor, action="test", entity="connection", entity_id=connection_id,
-                 workspace_id=connection.workspace_id, detail={"ok": check.ok, "headline": check.headline})
+    audit.record(
+        session,
+        actor=actor,
+        action="test",
+        entity="connection",
+        entity_id=connection_id,
+        workspace_id=connection.workspace_id,
+        detail={"ok": check.ok, "headline": check.headline},
+    )
     log.info("connection %s tested: ok=%s %s", connection.name, check.ok, check.headline)
     return check
 

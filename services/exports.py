@@ -46,11 +46,17 @@ STORED_TABLES: tuple[ExportTable, ...] = (
 )
 assert {t.name for t in STORED_TABLES} == set(WORKSPACE_TABLES), "every stored table has an export"
 # Computed on export from the stored tables, with the Revenue page's default rules.
-RECONCILIATION = ExportTable("reconciliation", "Pipeline ↔ ARR reconciliation",
-                             "Won deals without an ARR movement, movements without a won deal, amount mismatches.")
-FIGURES = ExportTable("figures", "Business figures",
-                      "Weighted open pipeline, closed-won bookings, ARR per component and ending ARR today, each "
-                      "defined once (domain/figures.py) and the same as the sync summary and Revenue show.")
+RECONCILIATION = ExportTable(
+    "reconciliation",
+    "Pipeline ↔ ARR reconciliation",
+    "Won deals without an ARR movement, movements without a won deal, amount mismatches.",
+)
+FIGURES = ExportTable(
+    "figures",
+    "Business figures",
+    "Weighted open pipeline, closed-won bookings, ARR per component and ending ARR today, each "
+    "defined once (domain/figures.py) and the same as the sync summary and Revenue show.",
+)
 COMPUTED_TABLES: tuple[ExportTable, ...] = (FIGURES, RECONCILIATION)
 EXPORT_TABLES: tuple[ExportTable, ...] = (*STORED_TABLES, *COMPUTED_TABLES)
 
@@ -62,8 +68,9 @@ def export_frame(engine: Engine, table: str, workspace_id: int, access: Access) 
         return mask_amounts(frame, access)
     if table == FIGURES.name:
         # Totals: shown to masked roles only over enough accounts, like every total in the app.
-        return mask_small_groups(business_figures(load_revenue_data(engine, workspace_id), date.today()), access,
-                                 ["value"])
+        return mask_small_groups(
+            business_figures(load_revenue_data(engine, workspace_id), date.today()), access, ["value"]
+        )
     frame = read_workspace_table(engine, table, workspace_id)
     if access.sees_amounts:
         return frame

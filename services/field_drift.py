@@ -44,9 +44,11 @@ def _inferred_type(values: pl.Series) -> str:
     text = values.cast(pl.String).str.strip_chars()
     if text.is_empty():
         return "string"
-    for name, parsed in (("double", text.str.replace_all(",", "").cast(pl.Float64, strict=False)),
-                         ("date", text.str.to_date(strict=False)),
-                         ("datetime", text.str.to_datetime(strict=False, time_zone="UTC"))):
+    for name, parsed in (
+        ("double", text.str.replace_all(",", "").cast(pl.Float64, strict=False)),
+        ("date", text.str.to_date(strict=False)),
+        ("datetime", text.str.to_datetime(strict=False, time_zone="UTC")),
+    ):
         if parsed.null_count() == 0:
             return name
     return "string"
@@ -63,18 +65,19 @@ class FieldDrift:
     """What one routed object's read showed against the fields the workspace knows for it."""
 
     connection_id: int
-    where: str                          # "<connection> · <object>", for messages
+    where: str  # "<connection> · <object>", for messages
     obj: ObjectMapping
-    baseline: dict[str, str | None]     # first sync of a mapping written as code: field -> canonical in force
-    new: tuple[SourceField, ...]        # fields that appeared after approval
+    baseline: dict[str, str | None]  # first sync of a mapping written as code: field -> canonical in force
+    new: tuple[SourceField, ...]  # fields that appeared after approval
 
     @property
     def new_names(self) -> list[str]:
         return [f.name for f in self.new]
 
 
-def detect_field_drift(known: set[str], connection: Connection, connector: Connector, obj: ObjectMapping,
-                       read: pl.DataFrame) -> FieldDrift:
+def detect_field_drift(
+    known: set[str], connection: Connection, connector: Connector, obj: ObjectMapping, read: pl.DataFrame
+) -> FieldDrift:
     """Compare a read's fields with the `known` ones (`review.known_source_fields`; `hold_field_drift` writes).
 
     The first sync of an object whose mapping was written as code (no review rows) takes the fields it
@@ -114,9 +117,18 @@ def hold_field_drift(session: Session, workspace_id: int, drift: FieldDrift, *, 
     # Canonical fields already mapped are not offered again: that would map one of them twice.
     in_force = {f.canonical_field: f.source_field for f in obj.fields}
     if drift.baseline:
-        review.record_seen_fields(session, workspace_id, drift.connection_id, obj.object_name, obj.domain.value,
-                                  drift.baseline, run_id=run_id)
+        review.record_seen_fields(
+            session, workspace_id, drift.connection_id, obj.object_name, obj.domain.value, drift.baseline, run_id=run_id
+        )
     if drift.new:
-        review.hold_for_review(session, workspace_id, drift.connection_id, obj.object_name, obj.domain.value,
-                               suggest_fields(list(drift.new), obj.domain, already_mapped=in_force),
-                               {f.name: (f.label, f.type) for f in drift.new}, canonical_type, run_id=run_id)
+        review.hold_for_review(
+            session,
+            workspace_id,
+            drift.connection_id,
+            obj.object_name,
+            obj.domain.value,
+            suggest_fields(list(drift.new), obj.domain, already_mapped=in_force),
+            {f.name: (f.label, f.type) for f in drift.new},
+            canonical_type,
+            run_id=run_id,
+        )

@@ -23,8 +23,9 @@ def _mapping_in_force(session: Session, workspace_id: int) -> MappingConfig:
     return current[1]
 
 
-def put_rates_in_force(session: Session, workspace_id: int, rates: tuple[FxRate, ...], *, access: Access,
-                       note: str) -> MappingVersion:
+def put_rates_in_force(
+    session: Session, workspace_id: int, rates: tuple[FxRate, ...], *, access: Access, note: str
+) -> MappingVersion:
     """Save the mapping in force with `rates` as its FX rates: the next mapping version, audited like any import."""
     access.require(Permission.EDIT_SETUP)
     if not rates:
@@ -33,15 +34,18 @@ def put_rates_in_force(session: Session, workspace_id: int, rates: tuple[FxRate,
     return save_mapping(session, workspace_id, with_fx_rates(config, rates), actor=access.actor, note=note[:255])
 
 
-def put_fx_rates_in_force(session: Session, workspace_id: int, content: bytes, *, access: Access,
-                          file_name: str) -> MappingVersion:
+def put_fx_rates_in_force(
+    session: Session, workspace_id: int, content: bytes, *, access: Access, file_name: str
+) -> MappingVersion:
     """Validate an uploaded rates file and save the mapping in force with these rates as the next version."""
     access.require(Permission.EDIT_SETUP)
     rates = parse_fx_rates(content, _mapping_in_force(session, workspace_id).reporting_currency)
     return put_rates_in_force(session, workspace_id, rates, access=access, note=f"FX rates from {file_name}")
 
 
-def suggested_org_rates(session: Session, workspace_id: int, settings: Settings, *, source_key: str | None = None) -> list[OrgRates]:
+def suggested_org_rates(
+    session: Session, workspace_id: int, settings: Settings, *, source_key: str | None = None
+) -> list[OrgRates]:
     """Rates every CRM connection of the workspace that keeps its own (a multi-currency Salesforce org) offers,
     converted into the workspace's reporting currency. A person puts them in force; nothing here saves."""
     reporting = _mapping_in_force(session, workspace_id).reporting_currency
@@ -55,11 +59,21 @@ def suggested_org_rates(session: Session, workspace_id: int, settings: Settings,
                 continue
             org_rates = connector.org_fx_rates()
             if org_rates.is_empty():
-                offers.append(OrgRates(connection.name, connection.source_key, "", (),
-                                       "a single-currency org: it keeps no exchange rates"))
+                offers.append(
+                    OrgRates(
+                        connection.name,
+                        connection.source_key,
+                        "",
+                        (),
+                        "a single-currency org: it keeps no exchange rates",
+                    )
+                )
                 continue
-            offers.append(OrgRates(connection.name, connection.source_key, org_rates["table"][0],
-                                   rates_from_org(org_rates, reporting)))
+            offers.append(
+                OrgRates(
+                    connection.name, connection.source_key, org_rates["table"][0], rates_from_org(org_rates, reporting)
+                )
+            )
         except RevenueConnectorError as exc:
             offers.append(OrgRates(connection.name, connection.source_key, "", (), exc.user_message))
     return offers

@@ -50,21 +50,30 @@ def suggest_accounts_object(names: list[str]) -> str | None:
     """The object that most likely holds accounts: Account, companies, accounts.csv…"""
     for name in names:
         words = re.sub(r"[^a-z]+", " ", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()).split()
-        if words and words[0] in {"account", "accounts", "company", "companies", "customer", "customers"} and len(words) == 1:
+        if (
+            words
+            and words[0] in {"account", "accounts", "company", "companies", "customer", "customers"}
+            and len(words) == 1
+        ):
             return name
     return None
 
 
-def reconcile_accounts(session: Session, connection_id: int, object_name: str, settings: Settings, *,
-                       access: Access) -> ReconcileResult:
+def reconcile_accounts(
+    session: Session, connection_id: int, object_name: str, settings: Settings, *, access: Access
+) -> ReconcileResult:
     """Read the accounts object of a connection and give each CRM ID its canonical account."""
     access.require(Permission.APPROVE_SUGGESTIONS)
     connection = get_connection(session, connection_id)
     read = connector_for(connection, settings).read(object_name)
-    return reconcile_by_id(session, connection.workspace_id, connection.source_key, accounts_frame(read), actor=access.actor)
+    return reconcile_by_id(
+        session, connection.workspace_id, connection.source_key, accounts_frame(read), actor=access.actor
+    )
 
 
-def reconcile_by_id(session: Session, workspace_id: int, source: str, accounts: pl.DataFrame, *, actor: str) -> ReconcileResult:
+def reconcile_by_id(
+    session: Session, workspace_id: int, source: str, accounts: pl.DataFrame, *, actor: str
+) -> ReconcileResult:
     """Give every CRM account ID in `accounts` a canonical account; renames keep their account.
 
     `accounts` columns: source_account_id, name, and optionally website, country, parent_source_id.
@@ -77,8 +86,9 @@ def reconcile_by_id(session: Session, workspace_id: int, source: str, accounts: 
         account_id, name = record["source_account_id"], record.get("name") or record["source_account_id"]
         link = existing.get(account_id)
         if link is None:
-            account = CanonicalAccount(workspace_id=workspace_id, name=name, website=record.get("website"),
-                                       country=record.get("country"))
+            account = CanonicalAccount(
+                workspace_id=workspace_id, name=name, website=record.get("website"), country=record.get("country")
+            )
             session.add(account)
             new_links[account_id] = account
             created += 1
@@ -97,14 +107,29 @@ def reconcile_by_id(session: Session, workspace_id: int, source: str, accounts: 
     now = utcnow()
     for account_id, account in new_links.items():
         name = account.name
-        session.add(AccountCrosswalk(workspace_id=workspace_id, source=source, source_account_id=account_id,
-                                     source_name=name, canonical_account_id=account.id, status="approved",
-                                     decided_by=BY_ID_RULE, decided_at=now))
+        session.add(
+            AccountCrosswalk(
+                workspace_id=workspace_id,
+                source=source,
+                source_account_id=account_id,
+                source_name=name,
+                canonical_account_id=account.id,
+                status="approved",
+                decided_by=BY_ID_RULE,
+                decided_at=now,
+            )
+        )
     _link_parents(session, workspace_id, source, accounts)
     session.flush()
-    audit.record(session, actor=actor, action="reconcile", entity="accounts", entity_id=source, workspace_id=workspace_id,
-                 detail={"created": created, "renamed": len(renames), "unchanged": unchanged,
-                         "renames": renames[:50]})
+    audit.record(
+        session,
+        actor=actor,
+        action="reconcile",
+        entity="accounts",
+        entity_id=source,
+        workspace_id=workspace_id,
+        detail={"created": created, "renamed": len(renames), "unchanged": unchanged, "renames": renames[:50]},
+    )
     return ReconcileResult(created, len(renames), unchanged, renames)
 
 

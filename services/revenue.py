@@ -22,9 +22,21 @@ def load_revenue_data(engine: Engine, workspace_id: int) -> RevenueData:
         mapping = latest_mapping(session, workspace_id)
     reporting = mapping[1].reporting_currency if mapping else workspace.reporting_currency
     rates = mapping[1].fx_rates if mapping else ()
-    fx = pl.DataFrame({"currency": [r.currency for r in rates], "valid_from": [r.valid_from for r in rates],
-                       "rate": [r.rate for r in rates]}, schema=FX_SCHEMA)
-    return shape_revenue_data(live_opportunities(engine, workspace_id), live_movements(engine, workspace_id), fx,
-                              reporting, stages, load_plan(engine, workspace_id),
-                              pipeline_labels=mapping[1].pipelines if mapping else {},
-                              hierarchy=account_hierarchy(engine, workspace_id))
+    fx = pl.DataFrame(
+        {
+            "currency": [r.currency for r in rates],
+            "valid_from": [r.valid_from for r in rates],
+            "rate": [r.rate for r in rates],
+        },
+        schema=FX_SCHEMA,
+    )
+    return shape_revenue_data(
+        live_opportunities(engine, workspace_id),
+        live_movements(engine, workspace_id),
+        fx,
+        reporting,
+        stages,
+        load_plan(engine, workspace_id),
+        pipeline_labels=mapping[1].pipelines if mapping else {},
+        hierarchy=account_hierarchy(engine, workspace_id),
+    )

@@ -31,10 +31,10 @@ FIX_STEP: dict[QuarantineReason, tuple[str, str]] = {
 @dataclass(frozen=True)
 class RunReview:
     run: dict
-    landed: pl.DataFrame          # domain, source, rows in the workspace, rows this run added or changed
-    curated: pl.DataFrame         # what the mapping did: stages mapped, accounts resolved, amounts converted
-    not_rolled_up: pl.DataFrame   # reason, rows, fields, example values, where to fix it
-    quarantine: pl.DataFrame      # every quarantined row of the run (for export and drill-down)
+    landed: pl.DataFrame  # domain, source, rows in the workspace, rows this run added or changed
+    curated: pl.DataFrame  # what the mapping did: stages mapped, accounts resolved, amounts converted
+    not_rolled_up: pl.DataFrame  # reason, rows, fields, example values, where to fix it
+    quarantine: pl.DataFrame  # every quarantined row of the run (for export and drill-down)
 
 
 def runs_for_review(engine: Engine, workspace_id: int) -> pl.DataFrame:
@@ -56,69 +56,123 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
     landed_parts, curated_rows = [], []
     for domain, table in ((Domain.PIPELINE, "opportunities"), (Domain.ARR_ACTUALS, "arr_movements")):
         rows = read_workspace_table(engine, table, workspace_id).filter(~pl.col("is_deleted"))
-        landed_parts.append(rows.group_by("source").agg(
-            pl.len().alias("rows in workspace"), (pl.col("run_id") == run_id).sum().alias("added or changed by this run"),
-        ).with_columns(pl.lit(domain.label).alias("domain")))
-        currency_converted = rows.filter(pl.col("currency").is_not_null() & (
-            pl.col("amount_reporting" if domain == Domain.PIPELINE else "arr_delta_reporting")
-            != pl.col("amount" if domain == Domain.PIPELINE else "arr_delta"))).height
-        curated_rows.append({"domain": domain.label, "rows": rows.height,
-                             "accounts resolved by CRM ID": rows["account_id"].is_not_null().sum(),
-                             "amounts converted to reporting currency": currency_converted,
-                             "rows with a mapped stage": rows["stage"].is_not_null().sum()
-                             if domain == Domain.PIPELINE else 0})
+        landed_parts.append(
+            rows.group_by("source")
+            .agg(
+                pl.len().alias("rows in workspace"),
+                (pl.col("run_id") == run_id).sum().alias("added or changed by this run"),
+            )
+            .with_columns(pl.lit(domain.label).alias("domain"))
+        )
+        currency_converted = rows.filter(
+            pl.col("currency").is_not_null()
+            & (
+                pl.col("amount_reporting" if domain == Domain.PIPELINE else "arr_delta_reporting")
+                != pl.col("amount" if domain == Domain.PIPELINE else "arr_delta")
+            )
+        ).height
+        curated_rows.append(
+            {
+                "domain": domain.label,
+                "rows": rows.height,
+                "accounts resolved by CRM ID": rows["account_id"].is_not_null().sum(),
+                "amounts converted to reporting currency": currency_converted,
+                "rows with a mapped stage": rows["stage"].is_not_null().sum() if domain == Domain.PIPELINE else 0,
+            }
+        )
     landed = pl.concat(landed_parts).select(
-        "domain", pl.col("source").replace_strict(names, default=pl.col("source")), "rows in workspace",
-        "added or changed by this run")
+        "domain",
+        pl.col("source").replace_strict(names, default=pl.col("source")),
+        "rows in workspace",
+        "added or changed by this run",
+    )
     quarantine = read_workspace_table(engine, "quarantine", workspace_id).filter(pl.col("run_id") == run_id)
     with session_scope(engine) as session:
         mapping = latest_mapping(session, workspace_id)
     config = mapping[1] if mapping else None
     quarantine = quarantine.with_columns(_held_amount(config).alias("amount"))
-    not_rolled_up = quarantine.group_by("domain", "reason_code").agg(
-        pl.col("source_id").n_unique().alias("rows"),
-        # Each held record counts once; a group whose records carry no amount shows none, not 0.
-        pl.when(pl.col("amount").is_not_null().any()).then(
-            pl.col("amount").filter(pl.col("source_id").is_first_distinct()).sum().round(2)).alias("amount"),
-        pl.col("field").unique().sort().str.join(", ").alias("fields"),
-        pl.col("value").drop_nulls().unique().sort().head(3).str.join(", ").alias("examples"),
-    ).with_columns(
-        pl.col("domain").replace_strict({d.value: d.label for d in Domain}, default=pl.col("domain")),
-        pl.col("reason_code").replace_strict({k.value: v for k, v in REASON_LABELS.items()}, default="").alias("reason"),
-        pl.col("reason_code").replace_strict({k.value: v[1] for k, v in FIX_STEP.items()}, default="").alias("how to fix"),
-        pl.col("reason_code").replace_strict({k.value: v[0] for k, v in FIX_STEP.items()}, default="").alias("fix_step"),
-    ).sort("rows", "reason_code", descending=[True, False]).select(
-        "domain", "reason", "rows", "amount", "fields", "examples", "how to fix", "reason_code", "fix_step")
+    not_rolled_up = (
+        quarantine.group_by("domain", "reason_code")
+        .agg(
+            pl.col("source_id").n_unique().alias("rows"),
+            # Each held record counts once; a group whose records carry no amount shows none, not 0.
+            pl.when(pl.col("amount").is_not_null().any())
+            .then(pl.col("amount").filter(pl.col("source_id").is_first_distinct()).sum().round(2))
+            .alias("amount"),
+            pl.col("field").unique().sort().str.join(", ").alias("fields"),
+            pl.col("value").drop_nulls().unique().sort().head(3).str.join(", ").alias("examples"),
+        )
+        .with_columns(
+            pl.col("domain").replace_strict({d.value: d.label for d in Domain}, default=pl.col("domain")),
+            pl.col("reason_code")
+            .replace_strict({k.value: v for k, v in REASON_LABELS.items()}, default="")
+            .alias("reason"),
+            pl.col("reason_code")
+            .replace_strict({k.value: v[1] for k, v in FIX_STEP.items()}, default="")
+            .alias("how to fix"),
+            pl.col("reason_code")
+            .replace_strict({k.value: v[0] for k, v in FIX_STEP.items()}, default="")
+            .alias("fix_step"),
+        )
+        .sort("rows", "reason_code", descending=[True, False])
+        .select("domain", "reason", "rows", "amount", "fields", "examples", "how to fix", "reason_code", "fix_step")
+    )
     if access is not None and not access.sees_amounts:
         amount_fields = amount_source_fields(config)
         quarantine = mask_amounts(quarantine, access, amount_fields=amount_fields)
         # Examples of an amount field are amounts too.
         not_rolled_up = mask_amounts(not_rolled_up, access).with_columns(
-            pl.when(pl.col("fields").str.contains_any(sorted(amount_fields))).then(pl.lit(MASKED))
-            .otherwise(pl.col("examples")).alias("examples"))
-    return RunReview(run, landed, pl.DataFrame(curated_rows), not_rolled_up,
-                     quarantine.select("domain", "source", "source_object", "source_id", "reason_code", "field", "value",
-                                       "amount"))
+            pl.when(pl.col("fields").str.contains_any(sorted(amount_fields)))
+            .then(pl.lit(MASKED))
+            .otherwise(pl.col("examples"))
+            .alias("examples")
+        )
+    return RunReview(
+        run,
+        landed,
+        pl.DataFrame(curated_rows),
+        not_rolled_up,
+        quarantine.select("domain", "source", "source_object", "source_id", "reason_code", "field", "value", "amount"),
+    )
 
 
 def _held_amount(config) -> pl.Expr:
     """The amount a quarantined row would have carried (source currency), read from its raw record."""
     amount = pl.lit(None, pl.Float64)
-    for obj in (config.objects if config else ()):
+    for obj in config.objects if config else ():
         field = obj.source_field_for("amount") or obj.source_field_for("arr_delta")
         if field:
             raw = pl.col("payload_json").str.json_path_match(f"$['{field}']")
-            amount = pl.when(pl.col("source_object") == obj.object_name).then(
-                raw.str.replace_all(",", "").cast(pl.Float64, strict=False)).otherwise(amount)
+            amount = (
+                pl.when(pl.col("source_object") == obj.object_name)
+                .then(raw.str.replace_all(",", "").cast(pl.Float64, strict=False))
+                .otherwise(amount)
+            )
     return amount
 
 
 def summary_tables(summary) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A SyncSummary as two tables: rows per domain, and the figures that move."""
-    counts = pl.DataFrame([{"domain": d.label, "read": s.read, "add": s.added, "change": s.changed,
-                            "tombstone": s.tombstoned, "quarantine": s.quarantined, "unchanged": s.unchanged,
-                            "filtered / excluded": s.filtered + s.excluded} for d, s in summary.domains.items()])
-    figures = pl.DataFrame([{"figure": k, "before": s.totals_before.get(k, 0.0), "after": v,
-                             "change": v - s.totals_before.get(k, 0.0)}
-                            for s in summary.domains.values() for k, v in s.totals_after.items()])
+    counts = pl.DataFrame(
+        [
+            {
+                "domain": d.label,
+                "read": s.read,
+                "add": s.added,
+                "change": s.changed,
+                "tombstone": s.tombstoned,
+                "quarantine": s.quarantined,
+                "unchanged": s.unchanged,
+                "filtered / excluded": s.filtered + s.excluded,
+            }
+            for d, s in summary.domains.items()
+        ]
+    )
+    figures = pl.DataFrame(
+        [
+            {"figure": k, "before": s.totals_before.get(k, 0.0), "after": v, "change": v - s.totals_before.get(k, 0.0)}
+            for s in summary.domains.values()
+            for k, v in s.totals_after.items()
+        ]
+    )
     return counts, figures

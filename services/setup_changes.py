@@ -28,24 +28,43 @@ def create_workspace(session: Session, name: str, *, access: Access, reporting_c
     return workspaces.create_workspace(session, name, actor=access.actor, reporting_currency=reporting_currency)
 
 
-def save_stage_set(session: Session, workspace_id: int, stages: list[CanonicalStage], *,
-                   access: Access) -> list[CanonicalStage]:
+def save_stage_set(
+    session: Session, workspace_id: int, stages: list[CanonicalStage], *, access: Access
+) -> list[CanonicalStage]:
     access.require(Permission.EDIT_SETUP)
     return workspaces.save_stage_set(session, workspace_id, stages, actor=access.actor)
 
 
-def create_connection(session: Session, workspace_id: int, *, name: str, kind: SourceKind, settings: dict[str, Any],
-                      secrets: dict[str, str] | None, box: SecretBox | None, access: Access) -> Connection:
+def create_connection(
+    session: Session,
+    workspace_id: int,
+    *,
+    name: str,
+    kind: SourceKind,
+    settings: dict[str, Any],
+    secrets: dict[str, str] | None,
+    box: SecretBox | None,
+    access: Access,
+) -> Connection:
     access.require(Permission.MANAGE_CONNECTIONS)
-    return connection_store.create_connection(session, workspace_id, name=name, kind=kind, settings=settings,
-                                              secrets=secrets, box=box, actor=access.actor)
+    return connection_store.create_connection(
+        session, workspace_id, name=name, kind=kind, settings=settings, secrets=secrets, box=box, actor=access.actor
+    )
 
 
-def update_connection(session: Session, connection_id: int, *, settings: dict[str, Any],
-                      secrets: dict[str, str] | None, box: SecretBox | None, access: Access) -> bool:
+def update_connection(
+    session: Session,
+    connection_id: int,
+    *,
+    settings: dict[str, Any],
+    secrets: dict[str, str] | None,
+    box: SecretBox | None,
+    access: Access,
+) -> bool:
     access.require(Permission.MANAGE_CONNECTIONS)
-    return connection_store.update_connection(session, connection_id, settings=settings, secrets=secrets, box=box,
-                                              actor=access.actor)
+    return connection_store.update_connection(
+        session, connection_id, settings=settings, secrets=secrets, box=box, actor=access.actor
+    )
 
 
 def delete_connection(session: Session, connection_id: int, *, access: Access) -> None:
@@ -53,21 +72,32 @@ def delete_connection(session: Session, connection_id: int, *, access: Access) -
     connection_store.delete_connection(session, connection_id, actor=access.actor)
 
 
-def save_routes(session: Session, workspace_id: int, domain: Domain, choices: list[RouteChoice], *,
-                access: Access) -> list[DomainRoute]:
+def save_routes(
+    session: Session, workspace_id: int, domain: Domain, choices: list[RouteChoice], *, access: Access
+) -> list[DomainRoute]:
     access.require(Permission.EDIT_SETUP)
     return routing.save_routes(session, workspace_id, domain, choices, actor=access.actor)
 
 
-def save_mapping(session: Session, workspace_id: int, yaml_text: str, *, access: Access,
-                 note: str | None = None) -> MappingVersion:
+def save_mapping(
+    session: Session, workspace_id: int, yaml_text: str, *, access: Access, note: str | None = None
+) -> MappingVersion:
     """A mapping written as code becomes the next version in force."""
     access.require(Permission.EDIT_SETUP)
     return mapping_store.save_mapping(session, workspace_id, yaml_text, actor=access.actor, note=note)
 
 
-def decide(session: Session, kind: str, row_id: int, seen_version: int, decision: str, *, access: Access,
-           target: str | None = None, weight: float | None = None) -> None:
+def decide(
+    session: Session,
+    kind: str,
+    row_id: int,
+    seen_version: int,
+    decision: str,
+    *,
+    access: Access,
+    target: str | None = None,
+    weight: float | None = None,
+) -> None:
     """Approve (with the suggested or another target) or reject one suggestion of step 3."""
     access.require(Permission.APPROVE_SUGGESTIONS)
     review.decide(session, kind, row_id, seen_version, decision, actor=access.actor, target=target, weight=weight)

@@ -30,6 +30,8 @@ def install_demo(engine: Engine, settings: Settings) -> None:
     try:
         demo = importlib.import_module(settings.demo_module)
     except ImportError as exc:
-        raise ConfigurationError(f"The demo module '{settings.demo_module}' cannot be loaded ({exc}).",
-                                 hint="Set REVENUE_CONNECTOR_DEMO=0 to start without the demo.") from exc
+        raise ConfigurationError(
+            f"The demo module '{settings.demo_module}' cannot be loaded ({exc}).",
+            hint="Set REVENUE_CONNECTOR_DEMO=0 to start without the demo.",
+        ) from exc
     demo.install(engine, settings)

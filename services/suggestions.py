@@ -62,8 +62,14 @@ def _reranker(settings: Settings, engine: Engine, thresholds: BandThresholds) ->
     return Reranker(settings.llm, review.DatabaseAnswerCache(engine), thresholds=thresholds)
 
 
-def suggest_mappings(session: Session, engine: Engine, workspace_id: int, settings: Settings, *,
-                     thresholds: BandThresholds = DEFAULT_THRESHOLDS) -> SuggestionRun:
+def suggest_mappings(
+    session: Session,
+    engine: Engine,
+    workspace_id: int,
+    settings: Settings,
+    *,
+    thresholds: BandThresholds = DEFAULT_THRESHOLDS,
+) -> SuggestionRun:
     """Suggest fields, stages and movement values for every routed object; decided rows keep their decision."""
     run = SuggestionRun()
     reranker = _reranker(settings, engine, thresholds)
@@ -92,8 +98,12 @@ def suggest_mappings(session: Session, engine: Engine, workspace_id: int, settin
                 suggestions, outcome = reranker.rerank_fields(suggestions, fields, canonical_fields)
                 run.llm = run.llm + outcome
             types = {f.name: (f.label, f.type) for f in fields}
-            run.add(run.fields, review.store_field_suggestions(session, workspace_id, connection.id, obj.name,
-                                                               domain.value, suggestions, types, canonical_type))
+            run.add(
+                run.fields,
+                review.store_field_suggestions(
+                    session, workspace_id, connection.id, obj.name, domain.value, suggestions, types, canonical_type
+                ),
+            )
             if domain == Domain.PIPELINE and connection.id not in stages_done:
                 stages_done.add(connection.id)
                 crm_stages = _crm_stages(connector, connection.kind, obj, suggestions)
@@ -101,19 +111,30 @@ def suggest_mappings(session: Session, engine: Engine, workspace_id: int, settin
                     stage_suggestions = suggest_stages(crm_stages, canonical_stages, thresholds=thresholds)
                     if reranker:
                         stage_suggestions, outcome = reranker.rerank_stages(
-                            stage_suggestions, crm_stages, {s.key: s.label for s in canonical_stages
-                                                            if s.semantics.value == "open"})
+                            stage_suggestions,
+                            crm_stages,
+                            {s.key: s.label for s in canonical_stages if s.semantics.value == "open"},
+                        )
                         run.llm = run.llm + outcome
-                    run.add(run.stages, review.store_stage_suggestions(session, workspace_id, connection.id,
-                                                                       stage_suggestions, crm_stages))
+                    run.add(
+                        run.stages,
+                        review.store_stage_suggestions(
+                            session, workspace_id, connection.id, stage_suggestions, crm_stages
+                        ),
+                    )
             if domain == Domain.ARR_ACTUALS:
                 movement = next((s for s in suggestions if s.target == "movement_component"), None)
                 if movement:
                     info = next(f for f in fields if f.name == movement.subject)
-                    values = suggest_movement_components(list(info.samples), group=movement.subject,
-                                                         thresholds=thresholds)
-                    run.add(run.values, review.store_value_suggestions(session, workspace_id, connection.id, obj.name,
-                                                                       movement.subject, values))
+                    values = suggest_movement_components(
+                        list(info.samples), group=movement.subject, thresholds=thresholds
+                    )
+                    run.add(
+                        run.values,
+                        review.store_value_suggestions(
+                            session, workspace_id, connection.id, obj.name, movement.subject, values
+                        ),
+                    )
     return run
 
 
@@ -121,12 +142,21 @@ def _crm_stages(connector, kind: str, obj: ObjectInfo, suggestions) -> list[CrmS
     """Stages with CRM metadata when the CRM has them; else the distinct values of the stage field."""
     if hasattr(connector, "stages"):
         frame = connector.stages()
-        return [CrmStage(kind, r["pipeline_id"], r["stage_id"], r["label"],
-                         # already normalised to 0..1 by the connector
-                         r["probability"] * 100 if kind == "salesforce" and r["probability"] is not None
-                         else r["probability"], r["is_closed"], r["is_won"], r["sort_order"] or 0,
-                         r["pipeline_label"] or "")
-                for r in frame.iter_rows(named=True)]
+        return [
+            CrmStage(
+                kind,
+                r["pipeline_id"],
+                r["stage_id"],
+                r["label"],
+                # already normalised to 0..1 by the connector
+                r["probability"] * 100 if kind == "salesforce" and r["probability"] is not None else r["probability"],
+                r["is_closed"],
+                r["is_won"],
+                r["sort_order"] or 0,
+                r["pipeline_label"] or "",
+            )
+            for r in frame.iter_rows(named=True)
+        ]
     stage_field = next((s.subject for s in suggestions if s.target == "stage"), None)
     if stage_field is None:
         return []
@@ -147,17 +177,26 @@ def pair_judge(settings: Settings, engine: Engine, thresholds: BandThresholds) -
     return _reranker(settings, engine, thresholds)
 
 
-def suggest_duplicate_accounts(session: Session, workspace_id: int, *,
-                               thresholds: BandThresholds = DEFAULT_THRESHOLDS,
-                               judge: Reranker | None = None) -> DuplicateFind:
+def suggest_duplicate_accounts(
+    session: Session,
+    workspace_id: int,
+    *,
+    thresholds: BandThresholds = DEFAULT_THRESHOLDS,
+    judge: Reranker | None = None,
+) -> DuplicateFind:
     """Suggest same-company and related pairs among the live canonical accounts (the LLM, when given, judges the
     review-band pairs). Pairs already decided are never re-suggested, and neither is an account and its parent in
     the hierarchy (the CRM or a person linked them)."""
     accounts = review.live_accounts(session, workspace_id)
-    linked = {(str(child), str(parent)) for child, parent in
-              accounts.drop_nulls("parent_id").select("id", "parent_id").iter_rows()}
-    run = suggest_duplicates(accounts.with_columns(pl.col("id").cast(pl.String)), thresholds=thresholds,
-                             exclude=review.known_pairs(session, workspace_id) | linked)
+    linked = {
+        (str(child), str(parent))
+        for child, parent in accounts.drop_nulls("parent_id").select("id", "parent_id").iter_rows()
+    }
+    run = suggest_duplicates(
+        accounts.with_columns(pl.col("id").cast(pl.String)),
+        thresholds=thresholds,
+        exclude=review.known_pairs(session, workspace_id) | linked,
+    )
     pairs, outcome = run.pairs, RerankOutcome()
     if judge is not None:
         pairs, outcome = judge.judge_pairs(pairs, accounts)
@@ -193,25 +232,45 @@ def apply_approved(session: Session, workspace_id: int, *, access: Access) -> Ma
             objects.pop((connection.source_key, object_name), None)
             continue
         # Only a pipeline object has stages (an ARR object of the same connection has no pipeline field).
-        keys = pipeline_keys(SourceKind(connection.kind),
-                             {s.pipeline_id for s in stage_rows if s.connection_id == connection_id}) \
-            if Domain(domain) == Domain.PIPELINE else (None, "default")
+        keys = (
+            pipeline_keys(
+                SourceKind(connection.kind), {s.pipeline_id for s in stage_rows if s.connection_id == connection_id}
+            )
+            if Domain(domain) == Domain.PIPELINE
+            else (None, "default")
+        )
         pipeline_field, default_pipeline = keys or (
-            (previous.pipeline_field, previous.default_pipeline) if previous else (None, "default"))
+            (previous.pipeline_field, previous.default_pipeline) if previous else (None, "default")
+        )
         objects[(connection.source_key, object_name)] = ObjectMapping(
-            source=connection.source_key, object_name=object_name, domain=Domain(domain), fields=fields,
-            filters=previous.filters if previous else (), pipeline_field=pipeline_field,
-            default_pipeline=default_pipeline)
+            source=connection.source_key,
+            object_name=object_name,
+            domain=Domain(domain),
+            fields=fields,
+            filters=previous.filters if previous else (),
+            pipeline_field=pipeline_field,
+            default_pipeline=default_pipeline,
+        )
     decided_stages = {(s.pipeline_id, s.stage_id) for s in stage_rows}
     stages = tuple(s for s in base.stages if (s.pipeline_id, s.stage_id) not in decided_stages) + tuple(
-        StageMap(s.pipeline_id, s.stage_id, s.canonical_stage, s.weight) for s in stage_rows if s.canonical_stage)
+        StageMap(s.pipeline_id, s.stage_id, s.canonical_stage, s.weight) for s in stage_rows if s.canonical_stage
+    )
     values: list[ValueMapping] = review.approved(session, "value", workspace_id)
-    components = {**base.movement_components,
-                  **{v.source_value: MovementComponent(v.target) for v in values if v.target}}
-    pipelines = {**base.pipelines, **{s.pipeline_id: s.pipeline_label for s in stage_rows
-                                      if s.pipeline_label and s.pipeline_label != s.pipeline_id}}
-    config = replace(base, objects=tuple(objects.values()), stages=stages, movement_components=components,
-                     pipelines=pipelines)
+    components = {
+        **base.movement_components,
+        **{v.source_value: MovementComponent(v.target) for v in values if v.target},
+    }
+    pipelines = {
+        **base.pipelines,
+        **{
+            s.pipeline_id: s.pipeline_label
+            for s in stage_rows
+            if s.pipeline_label and s.pipeline_label != s.pipeline_id
+        },
+    }
+    config = replace(
+        base, objects=tuple(objects.values()), stages=stages, movement_components=components, pipelines=pipelines
+    )
     return save_mapping(session, workspace_id, to_yaml(config), actor=access.actor, note="from approved suggestions")
 
 
@@ -222,11 +281,17 @@ def _merged_fields(in_force: tuple[FieldMap, ...], approved: list[FieldMapping])
     kept = [f for f in in_force if f.source_field not in decided and f.canonical_field not in claimed]
     nulls = {f.source_field: f.null_policy for f in in_force}
     types = {f.source_field: f.type for f in in_force}
-    chosen = [FieldMap(r.source_field, r.canonical_field,
-                       # A type written as code for the same field and target stays; a new target gets its own.
-                       types[r.source_field] if any(f.source_field == r.source_field
-                                                    and f.canonical_field == r.canonical_field for f in in_force)
-                       else canonical_type(r.canonical_field),
-                       nulls.get(r.source_field, r.null_policy))
-              for r in approved if r.canonical_field]
+    chosen = [
+        FieldMap(
+            r.source_field,
+            r.canonical_field,
+            # A type written as code for the same field and target stays; a new target gets its own.
+            types[r.source_field]
+            if any(f.source_field == r.source_field and f.canonical_field == r.canonical_field for f in in_force)
+            else canonical_type(r.canonical_field),
+            nulls.get(r.source_field, r.null_policy),
+        )
+        for r in approved
+        if r.canonical_field
+    ]
     return tuple(kept + chosen)

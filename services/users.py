@@ -26,8 +26,9 @@ def list_users(session: Session) -> list[AppUser]:
     return user_store.list_users(session)
 
 
-def create_user(session: Session, username: str, *, role: Role, password: str | None, display_name: str = "",
-                actor: Access) -> AppUser:
+def create_user(
+    session: Session, username: str, *, role: Role, password: str | None, display_name: str = "", actor: Access
+) -> AppUser:
     """A new user. The first user must be an admin, so nobody locks the workspace out of user management."""
     actor.require(Permission.MANAGE_USERS)
     username = username.strip().lower()
@@ -37,11 +38,21 @@ def create_user(session: Session, username: str, *, role: Role, password: str | 
         raise UserError(f"A user named {username} already exists.")
     if not users_defined(session) and role != Role.ADMIN:
         raise UserError("The first user must be an admin: once users exist, only an admin can manage them.")
-    user = user_store.add_user(session, username=username, display_name=display_name.strip() or username,
-                               role=role.value,
-                               password_hash=hash_password(password, username=username) if password else None)
-    audit.record(session, actor=actor.actor, action="create", entity="user", entity_id=username,
-                 detail={"role": role.value, "sign_in": "password" if password else "single sign-on"})
+    user = user_store.add_user(
+        session,
+        username=username,
+        display_name=display_name.strip() or username,
+        role=role.value,
+        password_hash=hash_password(password, username=username) if password else None,
+    )
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="create",
+        entity="user",
+        entity_id=username,
+        detail={"role": role.value, "sign_in": "password" if password else "single sign-on"},
+    )
     return user
 
 
@@ -53,8 +64,14 @@ def change_role(session: Session, username: str, role: Role, *, actor: Access) -
         raise UserError(f"{username} is the only admin; make someone else admin first.")
     before, user.role = user.role, role.value
     session.add(user)
-    audit.record(session, actor=actor.actor, action="change role", entity="user", entity_id=username,
-                 detail={"before": before, "after": role.value})
+    audit.record(
+        session,
+        actor=actor.actor,
+        action="change role",
+        entity="user",
+        entity_id=username,
+        detail={"before": before, "after": role.value},
+    )
     return user
 
 
@@ -66,8 +83,9 @@ def set_disabled(session: Session, username: str, disabled: bool, *, actor: Acce
         raise UserError(f"{username} is the only admin; make someone else admin first.")
     user.disabled = disabled
     session.add(user)
-    audit.record(session, actor=actor.actor, action="disable" if disabled else "enable", entity="user",
-                 entity_id=username)
+    audit.record(
+        session, actor=actor.actor, action="disable" if disabled else "enable", entity="user", entity_id=username
+    )
     return user
 
 

@@ -57,8 +57,9 @@ def source_kind(text: str) -> SourceKind:
         raise ValidationError(f"Kind '{text}' is not one of {', '.join(k.value for k in SourceKind)}.") from exc
 
 
-def connection_values(kind: SourceKind, plain: Mapping[str, str], secrets_from_env: Mapping[str, str],
-                      environ: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def connection_values(
+    kind: SourceKind, plain: Mapping[str, str], secrets_from_env: Mapping[str, str], environ: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, str]]:
     """(settings, secrets) of a connection from the Connect form's field keys.
 
     Secrets only ever come from the environment: a secret key given as a plain value is refused, so a
@@ -71,8 +72,10 @@ def connection_values(kind: SourceKind, plain: Mapping[str, str], secrets_from_e
             raise ValidationError(f"'{key}' is not a {kind.label} connection setting (settings: {known}).")
     for key in plain:
         if fields[key].secret:
-            raise ValidationError(f"'{key}' is a secret: name the environment variable that holds it "
-                                  f"(--secret-from-env {key}=ENV_VAR, or secrets_from_env), never the value.")
+            raise ValidationError(
+                f"'{key}' is a secret: name the environment variable that holds it "
+                f"(--secret-from-env {key}=ENV_VAR, or secrets_from_env), never the value."
+            )
     values: dict[str, Any] = dict(plain)
     for key, variable in secrets_from_env.items():
         if not fields[key].secret:
@@ -130,8 +133,9 @@ def _route_choice(item: Any, path: str) -> tuple[str, str]:
     raise ValidationError(f"{path}: write a route as 'CONNECTION: OBJECT' or {{connection: …, object: …}}.")
 
 
-def apply_workspace_file(engine: Engine, settings: Settings, path: Path, *, access: Access,
-                         environ: Mapping[str, str]) -> ApplyReport:
+def apply_workspace_file(
+    engine: Engine, settings: Settings, path: Path, *, access: Access, environ: Mapping[str, str]
+) -> ApplyReport:
     """Create or bring up to date the workspace a file declares (see the module docstring), in one transaction,
     then test the connections that are new, changed or never passed a test."""
     document = _read_document(path)
@@ -141,8 +145,12 @@ def apply_workspace_file(engine: Engine, settings: Settings, path: Path, *, acce
     with session_scope(engine) as session:
         workspace = find_workspace(session, report.workspace)
         if workspace is None:
-            workspace = create_workspace(session, report.workspace, access=access,
-                                         reporting_currency=str(document.get("reporting_currency", "USD")))
+            workspace = create_workspace(
+                session,
+                report.workspace,
+                access=access,
+                reporting_currency=str(document.get("reporting_currency", "USD")),
+            )
             report.changes.append(f"workspace {workspace.name} created")
         for i, spec in enumerate(document.get("connections") or []):
             where = f"connections[{i}]"
@@ -157,8 +165,16 @@ def apply_workspace_file(engine: Engine, settings: Settings, path: Path, *, acce
                 raise ValidationError(f"{where} ({spec['name']}): {exc.user_message}") from exc
             existing = find_connection(session, workspace.id, str(spec["name"]))
             if existing is None:
-                existing = create_connection(session, workspace.id, name=str(spec["name"]), kind=kind, settings=values,
-                                             secrets=secrets, box=box, access=access)
+                existing = create_connection(
+                    session,
+                    workspace.id,
+                    name=str(spec["name"]),
+                    kind=kind,
+                    settings=values,
+                    secrets=secrets,
+                    box=box,
+                    access=access,
+                )
                 report.changes.append(f"connection {existing.name} ({existing.source_key}) added")
             elif existing.kind != kind.value:
                 raise ValidationError(f"{where}: '{existing.name}' is a {existing.kind} connection, not {kind.value}.")
@@ -194,16 +210,18 @@ def _apply_routes(session: Session, workspace_id: int, routes: Any, report: Appl
             if connection is None:
                 raise ValidationError(f"routes.{key}[{j}]: there is no connection '{name}' in this file or workspace.")
             choices.append(RouteChoice(connection.id, object_name))
-        if [(r.connection_id, r.object_name) for r in current[domain]] == [(c.connection_id, c.object_name)
-                                                                          for c in choices]:
+        if [(r.connection_id, r.object_name) for r in current[domain]] == [
+            (c.connection_id, c.object_name) for c in choices
+        ]:
             report.unchanged.append(f"{domain.label} routing")
             continue
         save_routes(session, workspace_id, domain, choices, access=access)
         report.changes.append(f"{domain.label} routed from " + ", ".join(f"{c.object_name}" for c in choices))
 
 
-def _apply_mapping(session: Session, workspace_id: int, mapping: Any, folder: Path, report: ApplyReport,
-                   access: Access) -> None:
+def _apply_mapping(
+    session: Session, workspace_id: int, mapping: Any, folder: Path, report: ApplyReport, access: Access
+) -> None:
     if isinstance(mapping, str):
         file = (folder / mapping).resolve()
         if not file.is_file():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
 from storage.tables import AccountCrosswalk, CanonicalAccount, Connection, table_of
@@ -20,8 +20,9 @@ def load_crosswalk(engine: Engine | Session, workspace_id: int) -> pl.DataFrame:
     """Approved crosswalk rows as a frame: source, source_account_id, account_id (read on its own connection, or in
     a unit of work's session)."""
     table = table_of(AccountCrosswalk)
-    statement = select(table.c.source, table.c.source_account_id, table.c.canonical_account_id.label("account_id")).where(
-        table.c.workspace_id == workspace_id, table.c.status == "approved")
+    statement = select(
+        table.c.source, table.c.source_account_id, table.c.canonical_account_id.label("account_id")
+    ).where(table.c.workspace_id == workspace_id, table.c.status == "approved")
     if isinstance(engine, Session):
         frame = pl.read_database(statement, engine.connection(), schema_overrides=CROSSWALK_SCHEMA)
     else:
@@ -32,14 +33,20 @@ def load_crosswalk(engine: Engine | Session, workspace_id: int) -> pl.DataFrame:
 
 def crosswalk_links(session: Session, workspace_id: int, source: str) -> dict[str, AccountCrosswalk]:
     """A source's crosswalk rows by CRM account ID."""
-    return {row.source_account_id: row for row in session.exec(
-        sm_select(AccountCrosswalk).where(AccountCrosswalk.workspace_id == workspace_id,
-                                          AccountCrosswalk.source == source))}
+    return {
+        row.source_account_id: row
+        for row in session.exec(
+            sm_select(AccountCrosswalk).where(
+                AccountCrosswalk.workspace_id == workspace_id, AccountCrosswalk.source == source
+            )
+        )
+    }
 
 
 def account_count(session: Session, workspace_id: int) -> int:
-    return session.exec(sm_select(func.count()).select_from(CanonicalAccount)
-                        .where(CanonicalAccount.workspace_id == workspace_id)).one()
+    return session.exec(
+        sm_select(func.count()).select_from(CanonicalAccount).where(CanonicalAccount.workspace_id == workspace_id)
+    ).one()
 
 
 def accounts_overview(engine: Engine, workspace_id: int, limit: int = 500) -> pl.DataFrame:
@@ -49,36 +56,55 @@ def accounts_overview(engine: Engine, workspace_id: int, limit: int = 500) -> pl
     parent = accounts.alias("parent")
     connections = table_of(Connection)
     statement = (
-        select(accounts.c.name.label("account"), func.coalesce(connections.c.name, links.c.source).label("source"),
-               links.c.source_account_id.label("CRM ID"), links.c.source_name.label("name in CRM"),
-               parent.c.name.label("parent account"), links.c.decided_by.label("matched by"))
+        select(
+            accounts.c.name.label("account"),
+            func.coalesce(connections.c.name, links.c.source).label("source"),
+            links.c.source_account_id.label("CRM ID"),
+            links.c.source_name.label("name in CRM"),
+            parent.c.name.label("parent account"),
+            links.c.decided_by.label("matched by"),
+        )
         .join(links, links.c.canonical_account_id == accounts.c.id)
         .outerjoin(parent, parent.c.id == accounts.c.parent_id)
-        .outerjoin(connections, (connections.c.workspace_id == accounts.c.workspace_id)
-                   & (connections.c.source_key == links.c.source))
-        .where(accounts.c.workspace_id == workspace_id).order_by(accounts.c.name).limit(limit)
+        .outerjoin(
+            connections,
+            (connections.c.workspace_id == accounts.c.workspace_id) & (connections.c.source_key == links.c.source),
+        )
+        .where(accounts.c.workspace_id == workspace_id)
+        .order_by(accounts.c.name)
+        .limit(limit)
     )
     with engine.connect() as connection:
-        return pl.read_database(statement, connection, schema_overrides=dict.fromkeys(("account", "source", "CRM ID", "name in CRM", "parent account", "matched by"), pl.String))
+        return pl.read_database(
+            statement,
+            connection,
+            schema_overrides=dict.fromkeys(
+                ("account", "source", "CRM ID", "name in CRM", "parent account", "matched by"), pl.String
+            ),
+        )
 
 
 def find_account(session: Session, workspace_id: int, key: str) -> CanonicalAccount:
     """A live canonical account by its ID or exact name; raises NotFound naming what was asked for."""
     from domain.errors import NotFound
 
-    statement = sm_select(CanonicalAccount).where(CanonicalAccount.workspace_id == workspace_id,
-                                                  CanonicalAccount.merged_into_id.is_(None))  # type: ignore[union-attr]
+    statement = sm_select(CanonicalAccount).where(
+        CanonicalAccount.workspace_id == workspace_id, col(CanonicalAccount.merged_into_id).is_(None)
+    )
     if key.isdigit():
         found = session.exec(statement.where(CanonicalAccount.id == int(key))).first()
     else:
         matches = session.exec(statement.where(CanonicalAccount.name == key)).all()
         if len(matches) > 1:
-            raise NotFound(f"{len(matches)} accounts are named '{key}'.", hint="Give the account's ID instead "
-                           f"({', '.join(str(m.id) for m in matches)}).")
+            raise NotFound(
+                f"{len(matches)} accounts are named '{key}'.",
+                hint=f"Give the account's ID instead ({', '.join(str(m.id) for m in matches)}).",
+            )
         found = matches[0] if matches else None
     if found is None:
-        raise NotFound(f"There is no account '{key}' in this workspace.", hint="Use the ID or exact name from the "
-                       "accounts export.")
+        raise NotFound(
+            f"There is no account '{key}' in this workspace.", hint="Use the ID or exact name from the accounts export."
+        )
     return found
 
 

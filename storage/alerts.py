@@ -7,8 +7,18 @@ from sqlmodel import Session, col, select
 from storage import audit
 from storage.tables import Alert, AlertDelivery, AlertSettings, SyncRun, utcnow
 
-ALERT_SETTING_FIELDS = ("quarantine_share_max", "volume_factor", "max_run_minutes", "webhook_url", "email_to",
-                        "smtp_host", "smtp_port", "smtp_sender", "smtp_starttls", "smtp_username")
+ALERT_SETTING_FIELDS = (
+    "quarantine_share_max",
+    "volume_factor",
+    "max_run_minutes",
+    "webhook_url",
+    "email_to",
+    "smtp_host",
+    "smtp_port",
+    "smtp_sender",
+    "smtp_starttls",
+    "smtp_username",
+)
 
 
 def get_alert_settings(session: Session, workspace_id: int) -> AlertSettings:
@@ -21,23 +31,42 @@ def save_alert_settings(session: Session, workspace_id: int, *, actor: str, **va
     """Save thresholds and channels (already validated by services.alerts); audited without secrets."""
     unknown = set(values) - set(ALERT_SETTING_FIELDS)
     assert not unknown, f"unknown alert settings: {unknown}"
-    row = session.exec(select(AlertSettings).where(AlertSettings.workspace_id == workspace_id)).first() \
-        or AlertSettings(workspace_id=workspace_id, updated_by=actor)
+    row = session.exec(
+        select(AlertSettings).where(AlertSettings.workspace_id == workspace_id)
+    ).first() or AlertSettings(workspace_id=workspace_id, updated_by=actor)
     for key, value in values.items():
         setattr(row, key, value)
     row.updated_by, row.updated_at = actor, utcnow()
     session.add(row)
-    audit.record(session, actor=actor, action="alert_settings", entity="workspace", entity_id=workspace_id,
-                 workspace_id=workspace_id, detail=values)
+    audit.record(
+        session,
+        actor=actor,
+        action="alert_settings",
+        entity="workspace",
+        entity_id=workspace_id,
+        workspace_id=workspace_id,
+        detail=values,
+    )
     return row
 
 
 def previous_full_runs(session: Session, workspace_id: int, before_run_id: int, limit: int = 10) -> list[SyncRun]:
     """The last `limit` succeeded real syncs of the whole workspace before a run (the volume baseline)."""
-    return list(session.exec(select(SyncRun).where(
-        SyncRun.workspace_id == workspace_id, SyncRun.id < before_run_id, SyncRun.status == "succeeded",
-        SyncRun.dry_run == False, col(SyncRun.scope).is_(None), SyncRun.trigger != "rollback",  # noqa: E712
-    ).order_by(col(SyncRun.id).desc()).limit(limit)).all())
+    return list(
+        session.exec(
+            select(SyncRun)
+            .where(
+                SyncRun.workspace_id == workspace_id,
+                SyncRun.id < before_run_id,
+                SyncRun.status == "succeeded",
+                SyncRun.dry_run == False,
+                col(SyncRun.scope).is_(None),
+                SyncRun.trigger != "rollback",  # noqa: E712
+            )
+            .order_by(col(SyncRun.id).desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def add_alert(session: Session, workspace_id: int, run_id: int | None, rule: str, message: str) -> Alert:
@@ -47,10 +76,12 @@ def add_alert(session: Session, workspace_id: int, run_id: int | None, rule: str
     return alert
 
 
-def add_delivery(session: Session, alert_id: int, *, channel: str, target: str, status: str, attempts: int,
-                 error: str | None) -> None:
-    session.add(AlertDelivery(alert_id=alert_id, channel=channel, target=target, status=status, attempts=attempts,
-                              error=error))
+def add_delivery(
+    session: Session, alert_id: int, *, channel: str, target: str, status: str, attempts: int, error: str | None
+) -> None:
+    session.add(
+        AlertDelivery(alert_id=alert_id, channel=channel, target=target, status=status, attempts=attempts, error=error)
+    )
 
 
 def list_alerts(session: Session, workspace_id: int, *, open_only: bool = False, limit: int = 50) -> list[Alert]:
@@ -64,8 +95,11 @@ def list_alerts(session: Session, workspace_id: int, *, open_only: bool = False,
 def deliveries_of(session: Session, alert_ids: list[int]) -> list[AlertDelivery]:
     if not alert_ids:
         return []
-    return list(session.exec(select(AlertDelivery).where(col(AlertDelivery.alert_id).in_(alert_ids))
-                             .order_by(col(AlertDelivery.id))).all())
+    return list(
+        session.exec(
+            select(AlertDelivery).where(col(AlertDelivery.alert_id).in_(alert_ids)).order_by(col(AlertDelivery.id))
+        ).all()
+    )
 
 
 def acknowledge_alerts(session: Session, workspace_id: int, *, actor: str) -> int:
@@ -76,6 +110,13 @@ def acknowledge_alerts(session: Session, workspace_id: int, *, actor: str) -> in
         session.add(alert)
         count += 1
     if count:
-        audit.record(session, actor=actor, action="acknowledge_alerts", entity="workspace", entity_id=workspace_id,
-                     workspace_id=workspace_id, detail={"alerts": count})
+        audit.record(
+            session,
+            actor=actor,
+            action="acknowledge_alerts",
+            entity="workspace",
+            entity_id=workspace_id,
+            workspace_id=workspace_id,
+            detail={"alerts": count},
+        )
     return count

@@ -37,7 +37,7 @@ def _among(column, ids: list[str], dialect: str) -> Iterator:
         yield column == any_(literal(ids, type_=ARRAY(String)))
     else:
         for start in range(0, len(ids), 5000):
-            yield column.in_(ids[start:start + 5000])
+            yield column.in_(ids[start : start + 5000])
 
 
 class CanonicalRows:
@@ -46,8 +46,14 @@ class CanonicalRows:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def stored(self, workspace_id: int, domain: Domain, source_ids: list[str] | None = None, *,
-               columns: list[str] | None = None) -> pl.DataFrame:
+    def stored(
+        self,
+        workspace_id: int,
+        domain: Domain,
+        source_ids: list[str] | None = None,
+        *,
+        columns: list[str] | None = None,
+    ) -> pl.DataFrame:
         """Current canonical rows of a domain: all of them, or only those with the given record IDs.
 
         `columns` reads only those columns (a comparison needs the values, not the bookkeeping).
@@ -60,8 +66,14 @@ class CanonicalRows:
         connection = self.session.connection()
         parts = []
         if source_ids is None:
-            parts.append(pl.read_database(select(*chosen).where(table.c.workspace_id == workspace_id),
-                                          connection, schema_overrides=schema, infer_schema_length=None))
+            parts.append(
+                pl.read_database(
+                    select(*chosen).where(table.c.workspace_id == workspace_id),
+                    connection,
+                    schema_overrides=schema,
+                    infer_schema_length=None,
+                )
+            )
         for among in _among(table.c.source_id, source_ids or [], connection.dialect.name):
             statement = select(*chosen).where(table.c.workspace_id == workspace_id, among)
             parts.append(pl.read_database(statement, connection, schema_overrides=schema))
@@ -70,8 +82,11 @@ class CanonicalRows:
 
     def live_ids(self, workspace_id: int, domain: Domain) -> set[str]:
         table = table_of(_MODEL[domain])
-        return set(self.session.execute(select(table.c.source_id).where(
-            table.c.workspace_id == workspace_id, table.c.is_deleted.is_(False))).scalars())
+        return set(
+            self.session.execute(
+                select(table.c.source_id).where(table.c.workspace_id == workspace_id, table.c.is_deleted.is_(False))
+            ).scalars()
+        )
 
     def sums(self, workspace_id: int, domain: Domain) -> pl.DataFrame:
         """The live rows summed in SQL, in the shape `domain.figures` reads: by stage (weighted_amount,
@@ -79,17 +94,24 @@ class CanonicalRows:
         table = table_of(_MODEL[domain])
         live = (table.c.workspace_id == workspace_id) & table.c.is_deleted.is_(False)
         if domain == Domain.PIPELINE:
-            statement = select(table.c.stage, func.sum(table.c.weighted_amount).label("weighted_amount"),
-                               func.sum(table.c.amount_reporting).label("amount_reporting")
-                               ).where(live).group_by(table.c.stage)
+            statement = (
+                select(
+                    table.c.stage,
+                    func.sum(table.c.weighted_amount).label("weighted_amount"),
+                    func.sum(table.c.amount_reporting).label("amount_reporting"),
+                )
+                .where(live)
+                .group_by(table.c.stage)
+            )
             schema = {"stage": pl.String, "weighted_amount": pl.Float64, "amount_reporting": pl.Float64}
         else:
-            statement = select(table.c.movement_component,
-                               func.sum(table.c.arr_delta_reporting).label("arr_delta_reporting")
-                               ).where(live).group_by(table.c.movement_component)
+            statement = (
+                select(table.c.movement_component, func.sum(table.c.arr_delta_reporting).label("arr_delta_reporting"))
+                .where(live)
+                .group_by(table.c.movement_component)
+            )
             schema = {"movement_component": pl.String, "arr_delta_reporting": pl.Float64}
         return pl.read_database(statement, self.session.connection(), schema_overrides=schema).cast(pl.Schema(schema))
-
 
     def _archive(self, workspace_id: int, domain: Domain, run_id: int, source_ids: list[str]) -> None:
         """Copy the current versions of these records into history, closed by `run_id` (O(changes))."""
@@ -98,11 +120,20 @@ class CanonicalRows:
         columns = [c.name for c in table.columns]
         for among in _among(table.c.source_id, source_ids, self.session.connection().dialect.name):
             chosen = select(*[table.c[c] for c in columns], literal(run_id).label("closed_by_run")).where(
-                table.c.workspace_id == workspace_id, among)
+                table.c.workspace_id == workspace_id, among
+            )
             self.session.execute(insert(history).from_select([*columns, "closed_by_run"], chosen))
 
-    def apply(self, workspace_id: int, domain: Domain, run_id: int, *, upserts: pl.DataFrame,
-                      replaced_ids: list[str], tombstone_ids: list[str]) -> None:
+    def apply(
+        self,
+        workspace_id: int,
+        domain: Domain,
+        run_id: int,
+        *,
+        upserts: pl.DataFrame,
+        replaced_ids: list[str],
+        tombstone_ids: list[str],
+    ) -> None:
         """Archive the versions being replaced, then replace changed rows, add new ones and mark deleted ones.
 
         `replaced_ids` are the stored records the upserts supersede; new records need no archive or delete,
@@ -116,12 +147,16 @@ class CanonicalRows:
             self.session.execute(delete(table).where(table.c.workspace_id == workspace_id, among))
         if upserts.height:
             columns = [c.name for c in table.columns if c.name != "id"]
-            rows = upserts.with_columns(pl.lit(workspace_id).alias("workspace_id"), pl.lit(run_id).alias("run_id"),
-                                        pl.lit(False).alias("is_deleted")).select(columns)
+            rows = upserts.with_columns(
+                pl.lit(workspace_id).alias("workspace_id"),
+                pl.lit(run_id).alias("run_id"),
+                pl.lit(False).alias("is_deleted"),
+            ).select(columns)
             bulk_insert(self.session, table, rows)
         for among in _among(table.c.source_id, tombstone_ids, dialect):
-            self.session.execute(update(table).where(table.c.workspace_id == workspace_id, among)
-                            .values(is_deleted=True, run_id=run_id))
+            self.session.execute(
+                update(table).where(table.c.workspace_id == workspace_id, among).values(is_deleted=True, run_id=run_id)
+            )
 
     def restore_as_of(self, workspace_id: int, run_id: int, rollback_run_id: int) -> dict[Domain, int]:
         """Make the canonical tables exactly what they were when run `run_id` finished.
@@ -139,13 +174,19 @@ class CanonicalRows:
             history = table_of(_HISTORY[domain])
             schema = table_schema(name)
             connection = self.session.connection()
-            current = pl.read_database(select(table).where(table.c.workspace_id == workspace_id), connection,
-                                       schema_overrides=schema).cast(pl.Schema(schema))
+            current = pl.read_database(
+                select(table).where(table.c.workspace_id == workspace_id), connection, schema_overrides=schema
+            ).cast(pl.Schema(schema))
             earlier = pl.read_database(
-                select(*[history.c[c] for c in schema]).where(history.c.workspace_id == workspace_id,
-                                                              history.c.run_id <= run_id, history.c.closed_by_run > run_id),
-                connection, schema_overrides=schema).cast(pl.Schema(schema))
-            keep = current.filter((pl.col("run_id") <= run_id) & ~pl.col("source_id").is_in(earlier["source_id"].implode()))
+                select(*[history.c[c] for c in schema]).where(
+                    history.c.workspace_id == workspace_id, history.c.run_id <= run_id, history.c.closed_by_run > run_id
+                ),
+                connection,
+                schema_overrides=schema,
+            ).cast(pl.Schema(schema))
+            keep = current.filter(
+                (pl.col("run_id") <= run_id) & ~pl.col("source_id").is_in(earlier["source_id"].implode())
+            )
             replaced = current.filter(~pl.col("id").is_in(keep["id"].implode()))["source_id"].to_list()
             self._archive(workspace_id, domain, rollback_run_id, replaced)
             for among in _among(table.c.source_id, replaced, connection.dialect.name):
@@ -170,17 +211,21 @@ def bulk_insert(session: Session, table, frame: pl.DataFrame) -> None:
     columns = frame.columns
     if dialect == "sqlite":
         formatted = frame.with_columns(
-            [pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
-             for c, t in frame.schema.items() if isinstance(t, pl.Datetime)]
+            [
+                pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+                for c, t in frame.schema.items()
+                if isinstance(t, pl.Datetime)
+            ]
             + [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if isinstance(t, pl.Date)]
-            + [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if isinstance(t, pl.Boolean)])
+            + [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if isinstance(t, pl.Boolean)]
+        )
         database = connection.engine.url.database
         raw = connection.connection.dbapi_connection
         assert raw is not None  # the connection is open inside the session's transaction
         if database and sqlite_staging.can_stage(database, formatted.height):
             sqlite_staging.staged_insert(raw, database, table.name, formatted)
             return
-        statement = f'INSERT INTO {table.name} ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+        statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         # Millions of short-lived row tuples only make the cycle collector rescan the heap; nothing
         # here forms cycles, so it pauses for the insert (a third of its time at a million rows).
         collecting = gc.isenabled()
@@ -194,7 +239,7 @@ def bulk_insert(session: Session, table, frame: pl.DataFrame) -> None:
         raw = connection.connection.dbapi_connection
         assert raw is not None  # the connection is open inside the session's transaction
         cursor = raw.cursor()
-        with cursor.copy(f'COPY {table.name} ({", ".join(columns)}) FROM STDIN') as copy:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in frame.iter_rows():
                 copy.write_row(row)
     else:

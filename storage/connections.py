@@ -16,7 +16,9 @@ from storage.tables import Connection, utcnow
 
 
 def list_connections(session: Session, workspace_id: int) -> list[Connection]:
-    return list(session.exec(select(Connection).where(Connection.workspace_id == workspace_id).order_by(col(Connection.id))))
+    return list(
+        session.exec(select(Connection).where(Connection.workspace_id == workspace_id).order_by(col(Connection.id)))
+    )
 
 
 def get_connection(session: Session, connection_id: int) -> Connection:
@@ -67,14 +69,24 @@ def create_connection(
             raise ValidationError("Connection secrets need an encryption key.")
         sealed = box.seal(secrets)
     connection = Connection(
-        workspace_id=workspace_id, name=name, kind=kind.value, source_key=_source_key(session, workspace_id, name),
-        settings_json=json.dumps(settings, sort_keys=True), secrets_encrypted=sealed,
+        workspace_id=workspace_id,
+        name=name,
+        kind=kind.value,
+        source_key=_source_key(session, workspace_id, name),
+        settings_json=json.dumps(settings, sort_keys=True),
+        secrets_encrypted=sealed,
     )
     session.add(connection)
     session.flush()
-    audit.record(session, actor=actor, action="create", entity="connection", entity_id=connection.id,
-                 workspace_id=workspace_id,
-                 detail={"name": name, "kind": kind.value, "settings": settings, "secret_keys": sorted(secrets or {})})
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="connection",
+        entity_id=connection.id,
+        workspace_id=workspace_id,
+        detail={"name": name, "kind": kind.value, "settings": settings, "secret_keys": sorted(secrets or {})},
+    )
     return connection
 
 
@@ -82,7 +94,8 @@ def find_connection(session: Session, workspace_id: int, name_or_key: str) -> Co
     """The workspace's connection with this name (or source key)."""
     connections = list_connections(session, workspace_id)
     return next((c for c in connections if c.name == name_or_key), None) or next(
-        (c for c in connections if c.source_key == name_or_key), None)
+        (c for c in connections if c.source_key == name_or_key), None
+    )
 
 
 def require_connection(session: Session, workspace_id: int, name_or_key: str) -> Connection:
@@ -94,8 +107,15 @@ def require_connection(session: Session, workspace_id: int, name_or_key: str) ->
     return connection
 
 
-def update_connection(session: Session, connection_id: int, *, settings: dict[str, Any], secrets: dict[str, str] | None,
-                      box: SecretBox | None, actor: str) -> bool:
+def update_connection(
+    session: Session,
+    connection_id: int,
+    *,
+    settings: dict[str, Any],
+    secrets: dict[str, str] | None,
+    box: SecretBox | None,
+    actor: str,
+) -> bool:
     """Replace a connection's settings and secrets; False (and nothing written) when both are unchanged.
 
     A changed connection forgets its last test, so nobody trusts a result obtained with other credentials.
@@ -103,7 +123,9 @@ def update_connection(session: Session, connection_id: int, *, settings: dict[st
     """
     connection = get_connection(session, connection_id)
     same_settings = connection_settings(connection) == settings
-    same_secrets = (connection_secrets(connection, box) if connection.secrets_encrypted and box else {}) == (secrets or {})
+    same_secrets = (connection_secrets(connection, box) if connection.secrets_encrypted and box else {}) == (
+        secrets or {}
+    )
     if same_settings and same_secrets:
         return False
     if secrets and box is None:
@@ -115,9 +137,15 @@ def update_connection(session: Session, connection_id: int, *, settings: dict[st
     connection.last_test_message = None
     session.add(connection)
     session.flush()
-    audit.record(session, actor=actor, action="update", entity="connection", entity_id=connection.id,
-                 workspace_id=connection.workspace_id,
-                 detail={"name": connection.name, "settings": settings, "secret_keys": sorted(secrets or {})})
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        entity="connection",
+        entity_id=connection.id,
+        workspace_id=connection.workspace_id,
+        detail={"name": connection.name, "settings": settings, "secret_keys": sorted(secrets or {})},
+    )
     return True
 
 
@@ -137,11 +165,23 @@ def delete_connection(session: Session, connection_id: int, *, actor: str) -> No
     from storage.tables import DomainRoute, FieldMapping, StageMapping
 
     connection = get_connection(session, connection_id)
-    for table, what in ((DomainRoute, "a domain route"), (FieldMapping, "field mappings"), (StageMapping, "stage mappings")):
+    for table, what in (
+        (DomainRoute, "a domain route"),
+        (FieldMapping, "field mappings"),
+        (StageMapping, "stage mappings"),
+    ):
         if session.exec(select(table).where(table.connection_id == connection_id)).first() is not None:
-            raise ValidationError(f"'{connection.name}' is still used by {what}.",
-                                  hint="Remove it from Choose domains (step 2) first.")
-    audit.record(session, actor=actor, action="delete", entity="connection", entity_id=connection_id,
-                 workspace_id=connection.workspace_id, detail={"name": connection.name, "kind": connection.kind})
+            raise ValidationError(
+                f"'{connection.name}' is still used by {what}.", hint="Remove it from Choose domains (step 2) first."
+            )
+    audit.record(
+        session,
+        actor=actor,
+        action="delete",
+        entity="connection",
+        entity_id=connection_id,
+        workspace_id=connection.workspace_id,
+        detail={"name": connection.name, "kind": connection.kind},
+    )
     session.delete(connection)
     session.flush()

@@ -70,4 +70,6 @@ def read_workspace_table(engine: Engine, name: str, workspace_id: int) -> pl.Dat
 def count_workspace_table(engine: Engine, name: str, workspace_id: int) -> int:
     table = table_of(WORKSPACE_TABLES[name])
     with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(table).where(table.c.workspace_id == workspace_id)).scalar_one()
+        return connection.execute(
+            select(func.count()).select_from(table).where(table.c.workspace_id == workspace_id)
+        ).scalar_one()

@@ -36,18 +36,48 @@ def live_opportunities(engine: Engine, workspace_id: int) -> pl.DataFrame:
     """Every opportunity that is not tombstoned, with its (surviving) canonical account's name."""
     account, survivor, account_id, name = _account_columns()
     o = table_of(Opportunity).c
-    statement = (select(o.source, o.source_id, o.name.label("opportunity"), account_id, name, o.segment, o.owner,
-                        o.pipeline_id.label("pipeline"), o.stage, o.weight, o.amount, o.currency, o.amount_reporting,
-                        o.weighted_amount, o.expected_close, o.run_id)
-                 .select_from(table_of(Opportunity))
-                 .outerjoin(account, account.c.id == o.account_id)
-                 .outerjoin(survivor, survivor.c.id == account.c.merged_into_id)
-                 .where(and_(o.workspace_id == workspace_id, o.is_deleted.is_(False))))
-    schema = {"source": pl.String, "source_id": pl.String, "opportunity": pl.String, "account_id": pl.Int64,
-              "account": pl.String, "segment": pl.String, "owner": pl.String, "pipeline": pl.String,
-              "stage": pl.String, "weight": pl.Float64, "amount": pl.Float64, "currency": pl.String,
-              "amount_reporting": pl.Float64, "weighted_amount": pl.Float64, "expected_close": pl.Date,
-              "run_id": pl.Int64}
+    statement = (
+        select(
+            o.source,
+            o.source_id,
+            o.name.label("opportunity"),
+            account_id,
+            name,
+            o.segment,
+            o.owner,
+            o.pipeline_id.label("pipeline"),
+            o.stage,
+            o.weight,
+            o.amount,
+            o.currency,
+            o.amount_reporting,
+            o.weighted_amount,
+            o.expected_close,
+            o.run_id,
+        )
+        .select_from(table_of(Opportunity))
+        .outerjoin(account, account.c.id == o.account_id)
+        .outerjoin(survivor, survivor.c.id == account.c.merged_into_id)
+        .where(and_(o.workspace_id == workspace_id, o.is_deleted.is_(False)))
+    )
+    schema = {
+        "source": pl.String,
+        "source_id": pl.String,
+        "opportunity": pl.String,
+        "account_id": pl.Int64,
+        "account": pl.String,
+        "segment": pl.String,
+        "owner": pl.String,
+        "pipeline": pl.String,
+        "stage": pl.String,
+        "weight": pl.Float64,
+        "amount": pl.Float64,
+        "currency": pl.String,
+        "amount_reporting": pl.Float64,
+        "weighted_amount": pl.Float64,
+        "expected_close": pl.Date,
+        "run_id": pl.Int64,
+    }
     return _read(engine, statement, schema)
 
 
@@ -55,15 +85,36 @@ def live_movements(engine: Engine, workspace_id: int) -> pl.DataFrame:
     """Every ARR movement that is not tombstoned, with its (surviving) canonical account's name."""
     account, survivor, account_id, name = _account_columns()
     m = table_of(ArrMovement).c
-    statement = (select(m.source, m.source_id, account_id, name, m.effective_date, m.movement_component, m.arr_delta,
-                        m.currency, m.arr_delta_reporting, m.run_id)
-                 .select_from(table_of(ArrMovement))
-                 .outerjoin(account, account.c.id == m.account_id)
-                 .outerjoin(survivor, survivor.c.id == account.c.merged_into_id)
-                 .where(and_(m.workspace_id == workspace_id, m.is_deleted.is_(False))))
-    schema = {"source": pl.String, "source_id": pl.String, "account_id": pl.Int64, "account": pl.String,
-              "effective_date": pl.Date, "movement_component": pl.String, "arr_delta": pl.Float64,
-              "currency": pl.String, "arr_delta_reporting": pl.Float64, "run_id": pl.Int64}
+    statement = (
+        select(
+            m.source,
+            m.source_id,
+            account_id,
+            name,
+            m.effective_date,
+            m.movement_component,
+            m.arr_delta,
+            m.currency,
+            m.arr_delta_reporting,
+            m.run_id,
+        )
+        .select_from(table_of(ArrMovement))
+        .outerjoin(account, account.c.id == m.account_id)
+        .outerjoin(survivor, survivor.c.id == account.c.merged_into_id)
+        .where(and_(m.workspace_id == workspace_id, m.is_deleted.is_(False)))
+    )
+    schema = {
+        "source": pl.String,
+        "source_id": pl.String,
+        "account_id": pl.Int64,
+        "account": pl.String,
+        "effective_date": pl.Date,
+        "movement_component": pl.String,
+        "arr_delta": pl.Float64,
+        "currency": pl.String,
+        "arr_delta_reporting": pl.Float64,
+        "run_id": pl.Int64,
+    }
     return _read(engine, statement, schema)
 
 
@@ -72,13 +123,18 @@ def data_version(engine: Engine, workspace_id: int) -> tuple:
     change: a cache key for the Revenue page."""
     with engine.connect() as connection:
         runs, plans, audit_log = table_of(SyncRun), table_of(RevenuePlan), table_of(AuditEntry)
-        last_run = connection.execute(select(func.max(runs.c.id)).where(
-            runs.c.workspace_id == workspace_id, runs.c.status == "succeeded")).scalar_one()
-        plan = connection.execute(select(func.count(), func.max(plans.c.uploaded_at)).where(
-            plans.c.workspace_id == workspace_id)).one()
+        last_run = connection.execute(
+            select(func.max(runs.c.id)).where(runs.c.workspace_id == workspace_id, runs.c.status == "succeeded")
+        ).scalar_one()
+        plan = connection.execute(
+            select(func.count(), func.max(plans.c.uploaded_at)).where(plans.c.workspace_id == workspace_id)
+        ).one()
         # Every account decision is audited, so the latest one marks the account hierarchy's version.
-        accounts = connection.execute(select(func.max(audit_log.c.id)).where(
-            audit_log.c.workspace_id == workspace_id, audit_log.c.entity == "accounts")).scalar_one()
+        accounts = connection.execute(
+            select(func.max(audit_log.c.id)).where(
+                audit_log.c.workspace_id == workspace_id, audit_log.c.entity == "accounts"
+            )
+        ).scalar_one()
     return last_run, plan[0], str(plan[1]), accounts
 
 
@@ -86,18 +142,26 @@ def account_hierarchy(engine: Engine, workspace_id: int) -> pl.DataFrame:
     """account_id, parent_id, account: every live canonical account and its parent, a merged-away parent read as
     the account it was merged into."""
     account, parent = table_of(CanonicalAccount).alias("account"), table_of(CanonicalAccount).alias("parent")
-    statement = (select(account.c.id.label("account_id"),
-                        func.coalesce(parent.c.merged_into_id, parent.c.id).label("parent_id"),
-                        account.c.name.label("account"))
-                 .select_from(account).outerjoin(parent, parent.c.id == account.c.parent_id)
-                 .where(account.c.workspace_id == workspace_id, account.c.merged_into_id.is_(None)))
+    statement = (
+        select(
+            account.c.id.label("account_id"),
+            func.coalesce(parent.c.merged_into_id, parent.c.id).label("parent_id"),
+            account.c.name.label("account"),
+        )
+        .select_from(account)
+        .outerjoin(parent, parent.c.id == account.c.parent_id)
+        .where(account.c.workspace_id == workspace_id, account.c.merged_into_id.is_(None))
+    )
     return _read(engine, statement, {"account_id": pl.Int64, "parent_id": pl.Int64, "account": pl.String})
 
 
 def load_plan(engine: Engine, workspace_id: int) -> pl.DataFrame:
     p = table_of(RevenuePlan).c
-    statement = select(p.month, p.segment, p.planned_ending_arr, p.planned_net_new_arr).where(
-        p.workspace_id == workspace_id).order_by(p.month, p.segment)
+    statement = (
+        select(p.month, p.segment, p.planned_ending_arr, p.planned_net_new_arr)
+        .where(p.workspace_id == workspace_id)
+        .order_by(p.month, p.segment)
+    )
     return _read(engine, statement, PLAN_SCHEMA)
 
 
@@ -108,12 +172,26 @@ def replace_plan(session, workspace_id: int, plan: pl.DataFrame, *, actor: str) 
     session.execute(delete(table_of(RevenuePlan)).where(table_of(RevenuePlan).c.workspace_id == workspace_id))
     now = utcnow()
     for row in plan.to_dicts():  # a plan is a few hundred rows at most
-        session.add(RevenuePlan(workspace_id=workspace_id, month=row["month"], segment=row["segment"] or "",
-                                planned_ending_arr=row["planned_ending_arr"],
-                                planned_net_new_arr=row["planned_net_new_arr"], uploaded_by=actor, uploaded_at=now))
+        session.add(
+            RevenuePlan(
+                workspace_id=workspace_id,
+                month=row["month"],
+                segment=row["segment"] or "",
+                planned_ending_arr=row["planned_ending_arr"],
+                planned_net_new_arr=row["planned_net_new_arr"],
+                uploaded_by=actor,
+                uploaded_at=now,
+            )
+        )
     months = plan["month"]
-    audit.record(session, actor=actor, action="upload", entity="plan", workspace_id=workspace_id,
-                 detail={"rows": plan.height, "from": _iso(first_date(months)), "to": _iso(last_date(months))})
+    audit.record(
+        session,
+        actor=actor,
+        action="upload",
+        entity="plan",
+        workspace_id=workspace_id,
+        detail={"rows": plan.height, "from": _iso(first_date(months)), "to": _iso(last_date(months))},
+    )
     return plan.height
 
 

@@ -21,14 +21,20 @@ def setup_facts(session: Session, workspace_id: int) -> SetupFacts:
     ).all()
     mapping = latest_mapping(session, ws)
     stages_pending = session.exec(
-        select(func.count()).select_from(StageMapping).where(StageMapping.workspace_id == ws,
-                                                             StageMapping.status == "suggested")
+        select(func.count())
+        .select_from(StageMapping)
+        .where(StageMapping.workspace_id == ws, StageMapping.status == "suggested")
     ).one()
-    crosswalk_counts = dict(session.exec(
-        select(AccountCrosswalk.status, func.count()).where(AccountCrosswalk.workspace_id == ws).group_by(AccountCrosswalk.status)
-    ).all())
+    crosswalk_counts = dict(
+        session.exec(
+            select(AccountCrosswalk.status, func.count())
+            .where(AccountCrosswalk.workspace_id == ws)
+            .group_by(AccountCrosswalk.status)
+        ).all()
+    )
     successful_runs = session.exec(
-        select(func.count()).select_from(SyncRun)
+        select(func.count())
+        .select_from(SyncRun)
         .where(SyncRun.workspace_id == ws, SyncRun.status == "succeeded", col(SyncRun.dry_run).is_(False))
     ).one()
     mapped = mapped_fields_by_domain(mapping[1]) if mapping else {d: frozenset() for d in Domain}

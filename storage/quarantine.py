@@ -21,25 +21,38 @@ class Quarantine:
 
     def open_payloads(self, workspace_id: int, source: str, object_name: str) -> list[dict]:
         """Raw rows still in quarantine for one source object, so the next run re-processes them."""
-        rows = self.session.exec(sm_select(QuarantinedRow.source_id, QuarantinedRow.payload_json).where(
-            QuarantinedRow.workspace_id == workspace_id, QuarantinedRow.source == source,
-            QuarantinedRow.source_object == object_name, col(QuarantinedRow.released_run_id).is_(None))).all()
+        rows = self.session.exec(
+            sm_select(QuarantinedRow.source_id, QuarantinedRow.payload_json).where(
+                QuarantinedRow.workspace_id == workspace_id,
+                QuarantinedRow.source == source,
+                QuarantinedRow.source_object == object_name,
+                col(QuarantinedRow.released_run_id).is_(None),
+            )
+        ).all()
         seen: dict[str, dict] = {}
         for source_id, payload in rows:
             if payload and source_id and source_id not in seen:
                 seen[source_id] = json.loads(payload)
         return list(seen.values())
 
-    def replace(self, workspace_id: int, run_id: int, objects: list[tuple[str, str]],
-                           quarantine: pl.DataFrame) -> None:
+    def replace(self, workspace_id: int, run_id: int, objects: list[tuple[str, str]], quarantine: pl.DataFrame) -> None:
         """Release the open quarantine of the objects this run read, and record what it quarantined now."""
         for source, object_name in objects:
             table = table_of(QuarantinedRow)
-            self.session.execute(update(table).where(
-                table.c.workspace_id == workspace_id, table.c.source == source,
-                table.c.source_object == object_name, table.c.released_run_id.is_(None),
-            ).values(released_run_id=run_id))
+            self.session.execute(
+                update(table)
+                .where(
+                    table.c.workspace_id == workspace_id,
+                    table.c.source == source,
+                    table.c.source_object == object_name,
+                    table.c.released_run_id.is_(None),
+                )
+                .values(released_run_id=run_id)
+            )
         if quarantine.height:
-            rows = quarantine.with_columns(pl.lit(workspace_id).alias("workspace_id"), pl.lit(run_id).alias("run_id"),
-                                           pl.lit(utcnow()).alias("created_at")).to_dicts()
+            rows = quarantine.with_columns(
+                pl.lit(workspace_id).alias("workspace_id"),
+                pl.lit(run_id).alias("run_id"),
+                pl.lit(utcnow()).alias("created_at"),
+            ).to_dicts()
             self.session.execute(insert(table_of(QuarantinedRow)), rows)

@@ -16,13 +16,22 @@ from storage.db import fetch, session_scope
 from storage.tables import SyncRun, utcnow
 
 
-def try_start_run(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool,
-                  scope: str | None = None) -> SyncRun | None:
+def try_start_run(
+    engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool, scope: str | None = None
+) -> SyncRun | None:
     """Record a running sync; None when another run of the workspace already holds the lock."""
     try:
         with session_scope(engine) as session:
-            run = SyncRun(workspace_id=workspace_id, trigger=trigger, dry_run=dry_run, status="running", scope=scope,
-                          heartbeat_at=utcnow(), progress=0.0, progress_text="Starting…")
+            run = SyncRun(
+                workspace_id=workspace_id,
+                trigger=trigger,
+                dry_run=dry_run,
+                status="running",
+                scope=scope,
+                heartbeat_at=utcnow(),
+                progress=0.0,
+                progress_text="Starting…",
+            )
             session.add(run)
             session.flush()
             return run
@@ -32,16 +41,23 @@ def try_start_run(engine: Engine, workspace_id: int, *, trigger: str, dry_run: b
 
 def running_run(engine: Engine, workspace_id: int) -> SyncRun | None:
     with session_scope(engine) as session:
-        return session.exec(sm_select(SyncRun).where(SyncRun.workspace_id == workspace_id,
-                                                     SyncRun.status == "running")).first()
+        return session.exec(
+            sm_select(SyncRun).where(SyncRun.workspace_id == workspace_id, SyncRun.status == "running")
+        ).first()
 
 
 def latest_finished_run(engine: Engine, workspace_id: int) -> SyncRun | None:
     """The newest sync or dry run that finished (succeeded, failed or abandoned); rollbacks excluded."""
     with session_scope(engine) as session:
-        return session.exec(sm_select(SyncRun).where(
-            SyncRun.workspace_id == workspace_id, SyncRun.status != "running", SyncRun.trigger != "rollback",
-        ).order_by(col(SyncRun.id).desc())).first()
+        return session.exec(
+            sm_select(SyncRun)
+            .where(
+                SyncRun.workspace_id == workspace_id,
+                SyncRun.status != "running",
+                SyncRun.trigger != "rollback",
+            )
+            .order_by(col(SyncRun.id).desc())
+        ).first()
 
 
 def get_run(engine: Engine, run_id: int) -> SyncRun | None:

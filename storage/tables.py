@@ -93,7 +93,7 @@ class ReviewedSuggestion(SQLModel):
     band: str | None = Field(default=None, max_length=12)
     reason: str | None = Field(default=None, sa_type=Text)
     origin: str | None = Field(default=None, max_length=60)
-    suggested: str | None = Field(default=None, max_length=40)   # what the engine proposed, kept for the audit
+    suggested: str | None = Field(default=None, max_length=40)  # what the engine proposed, kept for the audit
     runner_up: str | None = Field(default=None, max_length=40)
     runner_up_score: float | None = None
     decided_by: str | None = Field(default=None, max_length=80)
@@ -164,7 +164,7 @@ class AccountMatch(ReviewedSuggestion, table=True):
     account_id_b: int = Field(foreign_key="canonical_account.id")
     cluster: int | None = None
     relation: str = Field(default="same", max_length=12, sa_column_kwargs={"server_default": "same"})
-    parent_account_id: int | None = None   # related pairs: the account the engine (or the reviewer) made the parent
+    parent_account_id: int | None = None  # related pairs: the account the engine (or the reviewer) made the parent
     moved_links_json: str | None = Field(default=None, sa_type=Text)  # what a merge or link changed, for undo
 
 
@@ -287,8 +287,13 @@ class SyncRun(SQLModel, table=True):
     __table_args__ = (
         Index("ix_sync_run_workspace_started", "workspace_id", "started_at"),
         # At most one running sync per workspace, enforced by the database so two starts cannot race.
-        Index("ux_sync_run_one_running", "workspace_id", unique=True,
-              sqlite_where=text("status = 'running'"), postgresql_where=text("status = 'running'")),
+        Index(
+            "ux_sync_run_one_running",
+            "workspace_id",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
     )
     id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
     workspace_id: int = Field(foreign_key="workspace.id")

@@ -40,8 +40,9 @@ class UnitOfWork:
         self.cursors = Cursors(self.session)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         try:
             if not self._committed:
                 # What was read stays readable after the block (a read-only unit of work is the common case);

@@ -29,5 +29,6 @@ def add_user(session: Session, *, username: str, display_name: str, role: str, p
 
 
 def enabled_admins(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(AppUser).where(
-        AppUser.role == Role.ADMIN.value, AppUser.disabled == False)).one()  # noqa: E712
+    return session.exec(
+        select(func.count()).select_from(AppUser).where(AppUser.role == Role.ADMIN.value, AppUser.disabled == False)
+    ).one()  # noqa: E712

@@ -55,8 +55,15 @@ def create_workspace(
     session.add(workspace)
     session.flush()
     _write_stages(session, workspace.id, default_stage_set())
-    audit.record(session, actor=actor, action="create", entity="workspace", entity_id=workspace.id,
-                 workspace_id=workspace.id, detail={"name": name, "demo": is_demo})
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity="workspace",
+        entity_id=workspace.id,
+        workspace_id=workspace.id,
+        detail={"name": name, "demo": is_demo},
+    )
     return workspace
 
 
@@ -70,16 +77,24 @@ def load_stage_set(session: Session, workspace_id: int) -> list[CanonicalStage]:
     return [CanonicalStage(r.key, r.label, r.weight, StageSemantics(r.semantics), r.sort_order) for r in rows]
 
 
-def save_stage_set(session: Session, workspace_id: int, stages: list[CanonicalStage], *, actor: str) -> list[CanonicalStage]:
+def save_stage_set(
+    session: Session, workspace_id: int, stages: list[CanonicalStage], *, actor: str
+) -> list[CanonicalStage]:
     """Validate and replace the workspace's stage set; the change is audited with before and after."""
     ordered = validate_stage_set(stages)
     before = load_stage_set(session, workspace_id)
     session.exec(delete(CanonicalStageRow).where(col(CanonicalStageRow.workspace_id) == workspace_id))
     _write_stages(session, workspace_id, ordered)
     audit.record(
-        session, actor=actor, action="update", entity="stage_set", workspace_id=workspace_id,
-        detail={"before": [(s.key, s.label, s.weight) for s in before],
-                "after": [(s.key, s.label, s.weight) for s in ordered]},
+        session,
+        actor=actor,
+        action="update",
+        entity="stage_set",
+        workspace_id=workspace_id,
+        detail={
+            "before": [(s.key, s.label, s.weight) for s in before],
+            "after": [(s.key, s.label, s.weight) for s in ordered],
+        },
     )
     return ordered
 
@@ -87,8 +102,14 @@ def save_stage_set(session: Session, workspace_id: int, stages: list[CanonicalSt
 def _write_stages(session: Session, workspace_id: int | None, stages: list[CanonicalStage]) -> None:
     assert workspace_id is not None
     for stage in stages:
-        session.add(CanonicalStageRow(
-            workspace_id=workspace_id, key=stage.key, label=stage.label, weight=stage.weight,
-            semantics=stage.semantics.value, sort_order=stage.order,
-        ))
+        session.add(
+            CanonicalStageRow(
+                workspace_id=workspace_id,
+                key=stage.key,
+                label=stage.label,
+                weight=stage.weight,
+                semantics=stage.semantics.value,
+                sort_order=stage.order,
+            )
+        )
     session.flush()

@@ -20,8 +20,15 @@ def _pg_admin():
     from sqlalchemy.engine import make_url
 
     url = make_url(PG_SERVER)
-    return psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database,
-                           password=url.password, autocommit=True, connect_timeout=3)
+    return psycopg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        dbname=url.database,
+        password=url.password,
+        autocommit=True,
+        connect_timeout=3,
+    )
 
 
 @pytest.fixture
@@ -66,9 +73,15 @@ def cli(env):
     from domain.config import PROJECT_ROOT
 
     def run(*args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "core", *args], cwd=PROJECT_ROOT,
-                              env={**env, "PATH": "/usr/bin", **(extra_env or {})}, capture_output=True, text=True,
-                              timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "core", *args],
+            cwd=PROJECT_ROOT,
+            env={**env, "PATH": "/usr/bin", **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
     run.env = env
     return run
 
@@ -105,8 +118,16 @@ def file_workspace(settings: Settings, folder, *, name: str = "Acme", seed: int 
     write_demo(DemoSpec(seed=seed, accounts=80, opportunities=300, movements=200), folder)
     with session_scope(engine) as session:
         ws = create_workspace(session, name, actor="t")
-        conn = create_connection(session, ws.id, name="demo", kind=SourceKind.FILE, settings={"path": str(folder)},
-                                 secrets=None, box=None, actor="t")
+        conn = create_connection(
+            session,
+            ws.id,
+            name="demo",
+            kind=SourceKind.FILE,
+            settings={"path": str(folder)},
+            secrets=None,
+            box=None,
+            actor="t",
+        )
         save_routes(session, ws.id, Domain.PIPELINE, [RouteChoice(conn.id, "opportunities")], actor="t")
         save_routes(session, ws.id, Domain.ARR_ACTUALS, [RouteChoice(conn.id, "arr_movements")], actor="t")
         save_mapping(session, ws.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="t")

@@ -31,14 +31,29 @@ def business_figures(data: RevenueData, as_of: date) -> pl.DataFrame:
     arr = arr_figures(movements)
     ending = ending_arr_by(movements, data, as_of, [])
     moved = movements.filter(pl.col("account_id").is_not_null())
-    rows = [(WEIGHTED_OPEN_PIPELINE, pipeline[WEIGHTED_OPEN_PIPELINE],
-             deals.filter(open_deals(data.stages))["account_id"].n_unique()),
-            (CLOSED_WON_BOOKINGS, pipeline[CLOSED_WON_BOOKINGS],
-             deals.filter(won_deals(data.stages))["account_id"].n_unique())]
-    rows += [(arr_figure(c), arr[arr_figure(c)],
-              moved.filter(pl.col("movement_component") == c.value)["account_id"].n_unique())
-             for c in MovementComponent]
-    rows.append((ENDING_ARR, float(ending["ending_arr"][0] or 0.0) if ending.height else 0.0,
-                 moved["account_id"].n_unique()))
+    rows = [
+        (
+            WEIGHTED_OPEN_PIPELINE,
+            pipeline[WEIGHTED_OPEN_PIPELINE],
+            deals.filter(open_deals(data.stages))["account_id"].n_unique(),
+        ),
+        (
+            CLOSED_WON_BOOKINGS,
+            pipeline[CLOSED_WON_BOOKINGS],
+            deals.filter(won_deals(data.stages))["account_id"].n_unique(),
+        ),
+    ]
+    rows += [
+        (
+            arr_figure(c),
+            arr[arr_figure(c)],
+            moved.filter(pl.col("movement_component") == c.value)["account_id"].n_unique(),
+        )
+        for c in MovementComponent
+    ]
+    rows.append(
+        (ENDING_ARR, float(ending["ending_arr"][0] or 0.0) if ending.height else 0.0, moved["account_id"].n_unique())
+    )
     return pl.DataFrame([(*r, as_of) for r in rows], schema=FIGURES_SCHEMA, orient="row").with_columns(
-        pl.col("value").round(2))
+        pl.col("value").round(2)
+    )

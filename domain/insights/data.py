@@ -20,12 +20,12 @@ FX_SCHEMA = {"currency": pl.String(), "valid_from": pl.Date(), "rate": pl.Float6
 class RevenueData:
     """Live canonical rows of one workspace, ready for the insight functions."""
 
-    opportunities: pl.DataFrame   # one row per live opportunity, with account name, stage label and segment
-    movements: pl.DataFrame       # one row per live ARR movement, with account name and segment
-    fx_rates: pl.DataFrame        # currency, valid_from, rate into the reporting currency
+    opportunities: pl.DataFrame  # one row per live opportunity, with account name, stage label and segment
+    movements: pl.DataFrame  # one row per live ARR movement, with account name and segment
+    fx_rates: pl.DataFrame  # currency, valid_from, rate into the reporting currency
     reporting_currency: str
     stages: tuple[CanonicalStage, ...]
-    plan: pl.DataFrame            # month, segment ("" = company), planned_ending_arr, planned_net_new_arr
+    plan: pl.DataFrame  # month, segment ("" = company), planned_ending_arr, planned_net_new_arr
 
     @property
     def converted(self) -> bool:
@@ -37,13 +37,13 @@ class RevenueData:
 class RevenueFilters:
     """What the user narrowed the Revenue page to. Empty tuples mean "all"."""
 
-    start: date | None = None   # first month shown (inclusive)
-    end: date | None = None     # last month shown (inclusive)
+    start: date | None = None  # first month shown (inclusive)
+    end: date | None = None  # last month shown (inclusive)
     segments: tuple[str, ...] = ()
     owners: tuple[str, ...] = ()
     pipelines: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
-    account_groups: tuple[str, ...] = ()   # a parent account with its linked entities
+    account_groups: tuple[str, ...] = ()  # a parent account with its linked entities
 
     def pipeline_rows(self, opportunities: pl.DataFrame) -> pl.DataFrame:
         """Opportunities that pass every filter (period by expected close)."""
@@ -52,8 +52,13 @@ class RevenueFilters:
             keep &= pl.col("expected_close") >= month_start(self.start)
         if self.end:
             keep &= pl.col("expected_close") <= month_end(self.end)
-        for column, chosen in (("segment", self.segments), ("owner", self.owners), ("pipeline", self.pipelines),
-                               ("stage", self.stages), ("account_group", self.account_groups)):
+        for column, chosen in (
+            ("segment", self.segments),
+            ("owner", self.owners),
+            ("pipeline", self.pipelines),
+            ("stage", self.stages),
+            ("account_group", self.account_groups),
+        ):
             if chosen:
                 keep &= pl.col(column).is_in(list(chosen))
         return opportunities.filter(keep)
@@ -92,10 +97,17 @@ def months_between(first: date, last: date) -> list[date]:
     return pl.date_range(month_start(first), month_start(last), "1mo", eager=True).to_list()
 
 
-def shape_revenue_data(opportunities: pl.DataFrame, movements: pl.DataFrame, fx_rates: pl.DataFrame, reporting: str,
-                       stages: tuple[CanonicalStage, ...], plan: pl.DataFrame, *,
-                       pipeline_labels: dict[str, str] | None = None,
-                       hierarchy: pl.DataFrame | None = None) -> RevenueData:
+def shape_revenue_data(
+    opportunities: pl.DataFrame,
+    movements: pl.DataFrame,
+    fx_rates: pl.DataFrame,
+    reporting: str,
+    stages: tuple[CanonicalStage, ...],
+    plan: pl.DataFrame,
+    *,
+    pipeline_labels: dict[str, str] | None = None,
+    hierarchy: pl.DataFrame | None = None,
+) -> RevenueData:
     """Add stage labels and semantics, name pipelines as the CRM does, and give every account and movement a
     segment and an account group (its top-most parent in `hierarchy`: account_id, parent_id, account; without
     one, every account is its own group).
@@ -103,29 +115,50 @@ def shape_revenue_data(opportunities: pl.DataFrame, movements: pl.DataFrame, fx_
     An account's segment is the most frequent segment of its opportunities (the CRM keeps segment on
     the deal); an account with no segmented deal is "Unassigned".
     """
-    stage_frame = pl.DataFrame({"stage": [s.key for s in stages], "stage_label": [s.label for s in stages],
-                                "stage_order": [s.order for s in stages],
-                                "stage_semantics": [s.semantics.value for s in stages]},
-                               schema={"stage": pl.String, "stage_label": pl.String, "stage_order": pl.Int64,
-                                       "stage_semantics": pl.String})
-    account_segment = (opportunities.filter(pl.col("segment").is_not_null() & pl.col("account_id").is_not_null())
-                       .group_by("account_id", "segment").len()
-                       .sort("len", "segment", descending=[True, False])
-                       .unique("account_id", keep="first").select("account_id", pl.col("segment").alias("_acct_segment")))
-    opportunities = (opportunities.join(stage_frame, on="stage", how="left")
-                     .join(account_segment, on="account_id", how="left")
-                     .with_columns(pl.coalesce("segment", "_acct_segment", pl.lit(UNASSIGNED)).alias("segment"),
-                                   pl.col("owner").fill_null(UNASSIGNED),
-                                   pl.col("pipeline").replace(pipeline_labels or {}).fill_null(UNASSIGNED),
-                                   pl.col("stage_label").fill_null(pl.col("stage")))
-                     .drop("_acct_segment"))
-    movements = (movements.join(account_segment, on="account_id", how="left")
-                 .with_columns(pl.col("_acct_segment").fill_null(UNASSIGNED).alias("segment")).drop("_acct_segment"))
-    groups = (account_groups(hierarchy) if hierarchy is not None
-              else pl.DataFrame(schema={"account_id": pl.Int64, "account_group": pl.String}))
-    opportunities, movements = (frame.join(groups, on="account_id", how="left").with_columns(
-        pl.coalesce("account_group", "account", pl.lit(NO_ACCOUNT)).alias("account_group"))
-        for frame in (opportunities, movements))
+    stage_frame = pl.DataFrame(
+        {
+            "stage": [s.key for s in stages],
+            "stage_label": [s.label for s in stages],
+            "stage_order": [s.order for s in stages],
+            "stage_semantics": [s.semantics.value for s in stages],
+        },
+        schema={"stage": pl.String, "stage_label": pl.String, "stage_order": pl.Int64, "stage_semantics": pl.String},
+    )
+    account_segment = (
+        opportunities.filter(pl.col("segment").is_not_null() & pl.col("account_id").is_not_null())
+        .group_by("account_id", "segment")
+        .len()
+        .sort("len", "segment", descending=[True, False])
+        .unique("account_id", keep="first")
+        .select("account_id", pl.col("segment").alias("_acct_segment"))
+    )
+    opportunities = (
+        opportunities.join(stage_frame, on="stage", how="left")
+        .join(account_segment, on="account_id", how="left")
+        .with_columns(
+            pl.coalesce("segment", "_acct_segment", pl.lit(UNASSIGNED)).alias("segment"),
+            pl.col("owner").fill_null(UNASSIGNED),
+            pl.col("pipeline").replace(pipeline_labels or {}).fill_null(UNASSIGNED),
+            pl.col("stage_label").fill_null(pl.col("stage")),
+        )
+        .drop("_acct_segment")
+    )
+    movements = (
+        movements.join(account_segment, on="account_id", how="left")
+        .with_columns(pl.col("_acct_segment").fill_null(UNASSIGNED).alias("segment"))
+        .drop("_acct_segment")
+    )
+    groups = (
+        account_groups(hierarchy)
+        if hierarchy is not None
+        else pl.DataFrame(schema={"account_id": pl.Int64, "account_group": pl.String})
+    )
+    opportunities, movements = (
+        frame.join(groups, on="account_id", how="left").with_columns(
+            pl.coalesce("account_group", "account", pl.lit(NO_ACCOUNT)).alias("account_group")
+        )
+        for frame in (opportunities, movements)
+    )
     return RevenueData(opportunities, movements, fx_rates, reporting, stages, plan)
 
 
@@ -137,8 +170,7 @@ def account_groups(hierarchy: pl.DataFrame) -> pl.DataFrame:
     parents = hierarchy.select(pl.col("account_id").alias("top"), pl.col("parent_id").alias("above"))
     climbing = hierarchy.select("account_id", pl.coalesce("parent_id", "account_id").alias("top"))
     for _ in range(MAX_DEPTH):
-        stepped = climbing.join(parents, on="top", how="left").with_columns(
-            pl.coalesce("above", "top").alias("above"))
+        stepped = climbing.join(parents, on="top", how="left").with_columns(pl.coalesce("above", "top").alias("above"))
         if (stepped["above"] == stepped["top"]).all():
             break
         climbing = stepped.select("account_id", pl.col("above").alias("top"))

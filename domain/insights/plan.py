@@ -15,8 +15,12 @@ PLAN_EXAMPLE = "month,segment,planned_ending_arr,planned_net_new_arr\n2026-01,En
 MAX_PLAN_ROWS = 10_000
 
 # The plan as every insight reads it (one row per month and segment; '' is the whole company).
-PLAN_SCHEMA: dict[str, pl.DataType] = {"month": pl.Date(), "segment": pl.String(), "planned_ending_arr": pl.Float64(),
-                                       "planned_net_new_arr": pl.Float64()}
+PLAN_SCHEMA: dict[str, pl.DataType] = {
+    "month": pl.Date(),
+    "segment": pl.String(),
+    "planned_ending_arr": pl.Float64(),
+    "planned_net_new_arr": pl.Float64(),
+}
 
 
 def parse_plan(content: bytes) -> pl.DataFrame:
@@ -27,60 +31,89 @@ def parse_plan(content: bytes) -> pl.DataFrame:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PlanFileError("The plan file is not UTF-8 text.", hint="Save it as CSV UTF-8 and upload it again.") from exc
+        raise PlanFileError(
+            "The plan file is not UTF-8 text.", hint="Save it as CSV UTF-8 and upload it again."
+        ) from exc
     try:
         raw = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
     except pl.exceptions.PolarsError as exc:
-        raise PlanFileError(f"The plan file is not a readable CSV: {str(exc).splitlines()[0]}",
-                            hint=f"Expected columns: {', '.join(PLAN_COLUMNS)}.") from exc
+        raise PlanFileError(
+            f"The plan file is not a readable CSV: {str(exc).splitlines()[0]}",
+            hint=f"Expected columns: {', '.join(PLAN_COLUMNS)}.",
+        ) from exc
     raw = raw.rename({c: c.strip().lower().replace(" ", "_") for c in raw.columns})
     if "month" not in raw.columns:
-        raise PlanFileError("The plan file has no 'month' column.", hint=f"Expected columns: {', '.join(PLAN_COLUMNS)}.")
+        raise PlanFileError(
+            "The plan file has no 'month' column.", hint=f"Expected columns: {', '.join(PLAN_COLUMNS)}."
+        )
     figures = [c for c in ("planned_ending_arr", "planned_net_new_arr") if c in raw.columns]
     if not figures:
         raise PlanFileError("The plan file needs a 'planned_ending_arr' or a 'planned_net_new_arr' column (or both).")
     unknown = sorted(set(raw.columns) - set(PLAN_COLUMNS))
     if unknown:
-        raise PlanFileError(f"The plan file has unknown column(s): {', '.join(unknown)}.",
-                            hint=f"Expected columns: {', '.join(PLAN_COLUMNS)}.")
+        raise PlanFileError(
+            f"The plan file has unknown column(s): {', '.join(unknown)}.",
+            hint=f"Expected columns: {', '.join(PLAN_COLUMNS)}.",
+        )
     if raw.height > MAX_PLAN_ROWS:
         raise PlanFileError(f"The plan file has {raw.height:,} rows; at most {MAX_PLAN_ROWS:,} are accepted.")
     if raw.is_empty():
         raise PlanFileError("The plan file has a header but no rows.")
     text_month = pl.col("month").str.strip_chars()
     typed = raw.with_row_index("line", offset=2).with_columns(
-        pl.coalesce(text_month.str.to_date("%Y-%m-%d", strict=False),
-                    (text_month + "-01").str.to_date("%Y-%m-%d", strict=False)).alias("_month"),
-        *[pl.col(c).str.strip_chars().str.replace_all(",", "").cast(pl.Float64, strict=False).alias(f"_{c}")
-          for c in figures],
-        (pl.col("segment").str.strip_chars().fill_null("") if "segment" in raw.columns else pl.lit("")).alias("_segment"),
+        pl.coalesce(
+            text_month.str.to_date("%Y-%m-%d", strict=False), (text_month + "-01").str.to_date("%Y-%m-%d", strict=False)
+        ).alias("_month"),
+        *[
+            pl.col(c).str.strip_chars().str.replace_all(",", "").cast(pl.Float64, strict=False).alias(f"_{c}")
+            for c in figures
+        ],
+        (pl.col("segment").str.strip_chars().fill_null("") if "segment" in raw.columns else pl.lit("")).alias(
+            "_segment"
+        ),
     )
     _first_bad(typed, pl.col("_month").is_null(), "month", "is not a month (use 2026-01 or 2026-01-31)")
     for c in figures:
-        _first_bad(typed, pl.col(f"_{c}").is_null() & pl.col(c).str.strip_chars().fill_null("").ne(""), c,
-                   "is not a number")
+        _first_bad(
+            typed, pl.col(f"_{c}").is_null() & pl.col(c).str.strip_chars().fill_null("").ne(""), c, "is not a number"
+        )
     typed = typed.with_columns(pl.col("_month").dt.truncate("1mo"))
-    _first_bad(typed, pl.all_horizontal(pl.col(f"_{c}").is_null() for c in figures), figures[0],
-               "is empty: a row needs a planned figure")
+    _first_bad(
+        typed,
+        pl.all_horizontal(pl.col(f"_{c}").is_null() for c in figures),
+        figures[0],
+        "is empty: a row needs a planned figure",
+    )
     duplicated = typed.filter(pl.struct("_month", "_segment").is_duplicated())
     if not duplicated.is_empty():
         row = duplicated.row(1, named=True)
-        raise PlanFileError(f"Line {row['line']}: month {row['_month']:%Y-%m}"
-                            + (f" and segment {row['_segment']}" if row["_segment"] else "")
-                            + " appear twice in the plan.")
-    return typed.select(
-        pl.col("_month").alias("month"), pl.col("_segment").alias("segment"),
-        *[(pl.col(f"_{c}") if c in figures else pl.lit(None, pl.Float64)).alias(c)
-          for c in ("planned_ending_arr", "planned_net_new_arr")],
-    ).cast(pl.Schema(PLAN_SCHEMA)).sort("month", "segment")
+        raise PlanFileError(
+            f"Line {row['line']}: month {row['_month']:%Y-%m}"
+            + (f" and segment {row['_segment']}" if row["_segment"] else "")
+            + " appear twice in the plan."
+        )
+    return (
+        typed.select(
+            pl.col("_month").alias("month"),
+            pl.col("_segment").alias("segment"),
+            *[
+                (pl.col(f"_{c}") if c in figures else pl.lit(None, pl.Float64)).alias(c)
+                for c in ("planned_ending_arr", "planned_net_new_arr")
+            ],
+        )
+        .cast(pl.Schema(PLAN_SCHEMA))
+        .sort("month", "segment")
+    )
 
 
 def _first_bad(frame: pl.DataFrame, bad: pl.Expr, column: str, problem: str) -> None:
     rows = frame.filter(bad)
     if not rows.is_empty():
         row = rows.row(0, named=True)
-        raise PlanFileError(f"Line {row['line']}, column '{column}': {row.get(column)!r} {problem}."
-                            + (f" {rows.height - 1} more line(s) have the same problem." if rows.height > 1 else ""))
+        raise PlanFileError(
+            f"Line {row['line']}, column '{column}': {row.get(column)!r} {problem}."
+            + (f" {rows.height - 1} more line(s) have the same problem." if rows.height > 1 else "")
+        )
 
 
 def plan_vs_actual(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
@@ -89,9 +122,18 @@ def plan_vs_actual(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
     A company-level plan row (segment "") compares with all segments together; a segment row with
     that segment's actuals. Months outside the plan are left out.
     """
-    schema = {"month": pl.Date, "segment": pl.String, "planned_ending_arr": pl.Float64, "actual_ending_arr": pl.Float64,
-              "ending_variance": pl.Float64, "ending_variance_pct": pl.Float64, "planned_net_new_arr": pl.Float64,
-              "actual_net_new_arr": pl.Float64, "net_new_variance": pl.Float64, "accounts": pl.UInt32}
+    schema = {
+        "month": pl.Date,
+        "segment": pl.String,
+        "planned_ending_arr": pl.Float64,
+        "actual_ending_arr": pl.Float64,
+        "ending_variance": pl.Float64,
+        "ending_variance_pct": pl.Float64,
+        "planned_net_new_arr": pl.Float64,
+        "actual_net_new_arr": pl.Float64,
+        "net_new_variance": pl.Float64,
+        "accounts": pl.UInt32,
+    }
     plan = data.plan
     if filters.segments:
         plan = plan.filter(pl.col("segment").is_in(list(filters.segments)) | (pl.col("segment") == ""))
@@ -110,11 +152,18 @@ def plan_vs_actual(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
         parts.append(actual)
     actuals = pl.concat(parts) if parts else pl.DataFrame(schema={"month": pl.Date, "segment": pl.String})
     joined = plan.join(actuals, on=["month", "segment"], how="left")
-    return joined.with_columns(
-        pl.col("ending_arr").alias("actual_ending_arr"), pl.col("net_new_arr").alias("actual_net_new_arr"),
-        (pl.col("ending_arr") - pl.col("planned_ending_arr")).round(2).alias("ending_variance"),
-        ((pl.col("ending_arr") - pl.col("planned_ending_arr")) / pl.col("planned_ending_arr").abs() * 100).round(1)
-        .alias("ending_variance_pct"),
-        (pl.col("net_new_arr") - pl.col("planned_net_new_arr")).round(2).alias("net_new_variance"),
-        pl.col("accounts").fill_null(0),
-    ).select(list(schema)).cast(pl.Schema(schema)).sort("month", "segment")
+    return (
+        joined.with_columns(
+            pl.col("ending_arr").alias("actual_ending_arr"),
+            pl.col("net_new_arr").alias("actual_net_new_arr"),
+            (pl.col("ending_arr") - pl.col("planned_ending_arr")).round(2).alias("ending_variance"),
+            ((pl.col("ending_arr") - pl.col("planned_ending_arr")) / pl.col("planned_ending_arr").abs() * 100)
+            .round(1)
+            .alias("ending_variance_pct"),
+            (pl.col("net_new_arr") - pl.col("planned_net_new_arr")).round(2).alias("net_new_variance"),
+            pl.col("accounts").fill_null(0),
+        )
+        .select(list(schema))
+        .cast(pl.Schema(schema))
+        .sort("month", "segment")
+    )

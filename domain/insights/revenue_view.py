@@ -17,17 +17,42 @@ from domain.insights.weighted_pipeline import open_pipeline_rows, weighted_pipel
 from domain.roles import Access, mask_amounts, mask_small_groups
 
 # Drill-down columns in the words of the page, names before IDs.
-PIPELINE_DRILL = {"opportunity": "Opportunity", "account": "Account", "stage_label": "Stage", "weight": "Weight",
-                  "amount": "Amount", "currency": "Currency", "amount_reporting": "Amount (reporting)",
-                  "weighted_amount": "Weighted amount", "expected_close": "Expected close", "owner": "Owner",
-                  "segment": "Segment", "pipeline": "Pipeline", "source": "Source", "source_id": "CRM ID"}
-MOVEMENT_DRILL = {"effective_date": "Effective date", "account": "Account", "movement_component": "Movement",
-                  "arr_delta": "ARR change", "currency": "Currency", "arr_delta_reporting": "ARR change (reporting)",
-                  "segment": "Segment", "source": "Source", "source_id": "CRM ID"}
+PIPELINE_DRILL = {
+    "opportunity": "Opportunity",
+    "account": "Account",
+    "stage_label": "Stage",
+    "weight": "Weight",
+    "amount": "Amount",
+    "currency": "Currency",
+    "amount_reporting": "Amount (reporting)",
+    "weighted_amount": "Weighted amount",
+    "expected_close": "Expected close",
+    "owner": "Owner",
+    "segment": "Segment",
+    "pipeline": "Pipeline",
+    "source": "Source",
+    "source_id": "CRM ID",
+}
+MOVEMENT_DRILL = {
+    "effective_date": "Effective date",
+    "account": "Account",
+    "movement_component": "Movement",
+    "arr_delta": "ARR change",
+    "currency": "Currency",
+    "arr_delta_reporting": "ARR change (reporting)",
+    "segment": "Segment",
+    "source": "Source",
+    "source_id": "CRM ID",
+}
 
-ACCOUNT_GROUP_COLUMNS = {"account_group": "Parent account", "accounts": "Accounts", "entities": "Parent and entities",
-                         "open_pipeline": "Open pipeline", "weighted_pipeline": "Weighted pipeline",
-                         "ending_arr": "Ending ARR"}
+ACCOUNT_GROUP_COLUMNS = {
+    "account_group": "Parent account",
+    "accounts": "Accounts",
+    "entities": "Parent and entities",
+    "open_pipeline": "Open pipeline",
+    "weighted_pipeline": "Weighted pipeline",
+    "ending_arr": "Ending ARR",
+}
 
 
 @dataclass(frozen=True)
@@ -35,11 +60,11 @@ class FilterOptions:
     segments: list[str]
     owners: list[str]
     pipelines: list[str]
-    stages: dict[str, str]        # open canonical stage key -> label, in funnel order
-    account_groups: list[str]     # parents with linked entities (an account alone is no group worth a filter)
+    stages: dict[str, str]  # open canonical stage key -> label, in funnel order
+    account_groups: list[str]  # parents with linked entities (an account alone is no group worth a filter)
     first_month: date | None
     last_month: date | None
-    last_actual_month: date | None   # month of the latest ARR movement
+    last_actual_month: date | None  # month of the latest ARR movement
 
 
 @dataclass(frozen=True)
@@ -50,34 +75,47 @@ class RevenueView:
     plan_vs_actual: pl.DataFrame
     reconciliation: pl.DataFrame
     reconciliation_summary: pl.DataFrame
-    pipeline_rows: pl.DataFrame     # drill-down under the pipeline chart
-    bridge_rows: pl.DataFrame       # drill-down under the bridge
-    account_groups: pl.DataFrame    # each parent with its linked entities: pipeline and ending ARR rolled up
+    pipeline_rows: pl.DataFrame  # drill-down under the pipeline chart
+    bridge_rows: pl.DataFrame  # drill-down under the bridge
+    account_groups: pl.DataFrame  # each parent with its linked entities: pipeline and ending ARR rolled up
     headline: dict[str, float | None]  # weighted_pipeline, ending_arr, net_new_arr over the period (None if masked)
 
 
 def filter_options(data: RevenueData) -> FilterOptions:
     """The values a user can filter on, from the data itself."""
     o, m = data.opportunities, data.movements
-    dates = pl.concat([o.select(pl.col("expected_close").alias("d")), m.select(pl.col("effective_date").alias("d"))])["d"]
+    dates = pl.concat([o.select(pl.col("expected_close").alias("d")), m.select(pl.col("effective_date").alias("d"))])[
+        "d"
+    ]
     labels = {s.key: s.label for s in data.stages}
     members = pl.concat([o.select("account_group", "account_id"), m.select("account_group", "account_id")]).unique()
     groups = members.drop_nulls("account_id").group_by("account_group").len().filter(pl.col("len") >= 2)
     return FilterOptions(
         segments=sorted(set(o["segment"].unique().to_list()) | set(m["segment"].unique().to_list())),
-        owners=sorted(o["owner"].unique().to_list()), pipelines=sorted(o["pipeline"].unique().to_list()),
+        owners=sorted(o["owner"].unique().to_list()),
+        pipelines=sorted(o["pipeline"].unique().to_list()),
         stages={k: labels[k] for k in open_stage_keys(data.stages)},
         account_groups=sorted(groups["account_group"].to_list()),
-        first_month=first_date(dates), last_month=last_date(dates),
-        last_actual_month=month_start(latest) if (latest := last_date(m["effective_date"])) else None)
+        first_month=first_date(dates),
+        last_month=last_date(dates),
+        last_actual_month=month_start(latest) if (latest := last_date(m["effective_date"])) else None,
+    )
 
 
 def _drill(frame: pl.DataFrame, columns: dict[str, str], access: Access, limit: int) -> pl.DataFrame:
     return mask_amounts(frame.head(limit).select(list(columns)), access).rename(columns)
 
 
-def revenue_view(data: RevenueData, filters: RevenueFilters, access: Access, *, bridge_start: date, bridge_end: date,
-                 rules: ReconciliationRules = ReconciliationRules(), drill_limit: int = 1000) -> RevenueView:
+def revenue_view(
+    data: RevenueData,
+    filters: RevenueFilters,
+    access: Access,
+    *,
+    bridge_start: date,
+    bridge_end: date,
+    rules: ReconciliationRules = ReconciliationRules(),
+    drill_limit: int = 1000,
+) -> RevenueView:
     """Compute every figure of the Revenue page; amounts are masked according to `access`.
 
     Aggregates over fewer than `access.min_accounts` accounts are blanked for masked roles; per-deal
@@ -89,33 +127,49 @@ def revenue_view(data: RevenueData, filters: RevenueFilters, access: Access, *, 
     return RevenueView(
         pipeline_by_month=mask_small_groups(pipeline, access, ["weighted_amount", "amount"]),
         arr_by_month=mask_small_groups(arr, access, ["net_new_arr", "ending_arr"]),
-        bridge=mask_small_groups(arr_bridge(data, filters, bridge_start, bridge_end), access,
-                                 ["amount", "bar_start", "bar_end"]),
-        plan_vs_actual=mask_small_groups(plan_vs_actual(data, filters), access,
-                                         ["actual_ending_arr", "ending_variance", "ending_variance_pct",
-                                          "actual_net_new_arr", "net_new_variance"]),
+        bridge=mask_small_groups(
+            arr_bridge(data, filters, bridge_start, bridge_end), access, ["amount", "bar_start", "bar_end"]
+        ),
+        plan_vs_actual=mask_small_groups(
+            plan_vs_actual(data, filters),
+            access,
+            ["actual_ending_arr", "ending_variance", "ending_variance_pct", "actual_net_new_arr", "net_new_variance"],
+        ),
         reconciliation=mask_amounts(exceptions, access),
         reconciliation_summary=mask_small_groups(reconciliation_summary(exceptions), access, ["amount"]),
         pipeline_rows=_drill(open_pipeline_rows(data, filters), PIPELINE_DRILL, access, drill_limit),
         bridge_rows=_drill(bridge_rows(data, filters, bridge_start, bridge_end), MOVEMENT_DRILL, access, drill_limit),
         # Whole units of the reporting currency: a table of parents reads like the headline figures.
-        account_groups=mask_small_groups(account_group_rollup(data, filters, as_of).with_columns(
-            pl.col("open_pipeline", "weighted_pipeline", "ending_arr").round(0)), access,
-            ["open_pipeline", "weighted_pipeline", "ending_arr"]).rename(ACCOUNT_GROUP_COLUMNS),
+        account_groups=mask_small_groups(
+            account_group_rollup(data, filters, as_of).with_columns(
+                pl.col("open_pipeline", "weighted_pipeline", "ending_arr").round(0)
+            ),
+            access,
+            ["open_pipeline", "weighted_pipeline", "ending_arr"],
+        ).rename(ACCOUNT_GROUP_COLUMNS),
         headline=_headline(data, filters, pipeline, arr, access),
     )
 
 
-def _headline(data: RevenueData, filters: RevenueFilters, pipeline: pl.DataFrame, arr: pl.DataFrame,
-              access: Access) -> dict[str, float | None]:
+def _headline(
+    data: RevenueData, filters: RevenueFilters, pipeline: pl.DataFrame, arr: pl.DataFrame, access: Access
+) -> dict[str, float | None]:
     """Three figures for the top of the page, each blanked for masked roles below the account threshold."""
     open_rows = open_pipeline_rows(data, filters)
-    figures = pl.DataFrame({
-        "figure": ["weighted_pipeline", "ending_arr", "net_new_arr"],
-        "value": [weighted_open_pipeline(open_rows, data.stages), arr["ending_arr"][-1] if arr.height else 0.0,
-                  arr["net_new_arr"].sum()],
-        "accounts": [open_rows["account_id"].n_unique(), arr["accounts"][-1] if arr.height else 0,
-                     arr["accounts"][-1] if arr.height else 0],
-    })
+    figures = pl.DataFrame(
+        {
+            "figure": ["weighted_pipeline", "ending_arr", "net_new_arr"],
+            "value": [
+                weighted_open_pipeline(open_rows, data.stages),
+                arr["ending_arr"][-1] if arr.height else 0.0,
+                arr["net_new_arr"].sum(),
+            ],
+            "accounts": [
+                open_rows["account_id"].n_unique(),
+                arr["accounts"][-1] if arr.height else 0,
+                arr["accounts"][-1] if arr.height else 0,
+            ],
+        }
+    )
     masked = mask_small_groups(figures, access, ["value"])
     return {r["figure"]: (round(r["value"], 2) if r["value"] is not None else None) for r in masked.to_dicts()}

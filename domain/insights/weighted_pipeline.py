@@ -10,9 +10,11 @@ from domain.insights.data import RevenueData, RevenueFilters
 
 def open_pipeline_rows(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
     """Open opportunities that pass the filters: the rows behind the weighted pipeline (drill-down)."""
-    return (filters.pipeline_rows(data.opportunities)
-            .filter(open_deals(data.stages))
-            .sort("expected_close", "weighted_amount", descending=[False, True], nulls_last=True))
+    return (
+        filters.pipeline_rows(data.opportunities)
+        .filter(open_deals(data.stages))
+        .sort("expected_close", "weighted_amount", descending=[False, True], nulls_last=True)
+    )
 
 
 def weighted_pipeline_by_month(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
@@ -20,9 +22,15 @@ def weighted_pipeline_by_month(data: RevenueData, filters: RevenueFilters) -> pl
 
     Closed-won deals are realised ARR, not pipeline, and closed-lost deals weigh nothing; both stay out.
     """
-    return (open_pipeline_rows(data, filters)
-            .with_columns(pl.col("expected_close").dt.truncate("1mo").alias("month"))
-            .group_by("month", "stage", "stage_label", "stage_order")
-            .agg(pl.col("weighted_amount").sum().round(2), pl.col("amount_reporting").sum().round(2).alias("amount"),
-                 pl.len().alias("deals"), pl.col("account_id").n_unique().alias("accounts"))
-            .sort("month", "stage_order"))
+    return (
+        open_pipeline_rows(data, filters)
+        .with_columns(pl.col("expected_close").dt.truncate("1mo").alias("month"))
+        .group_by("month", "stage", "stage_label", "stage_order")
+        .agg(
+            pl.col("weighted_amount").sum().round(2),
+            pl.col("amount_reporting").sum().round(2).alias("amount"),
+            pl.len().alias("deals"),
+            pl.col("account_id").n_unique().alias("accounts"),
+        )
+        .sort("month", "stage_order")
+    )

@@ -24,7 +24,7 @@ from domain.suggestions.text import phrase, words
 class SourceField:
     """A CRM field as the engine sees it (metadata and a few sample values only, never amounts of a record)."""
 
-    system: str          # salesforce, hubspot, file, warehouse
+    system: str  # salesforce, hubspot, file, warehouse
     object_name: str
     name: str
     label: str
@@ -38,7 +38,11 @@ _DICTIONARY: dict[tuple[str, str], tuple[str, float, str]] = {
     ("salesforce", "accountid"): ("account", 0.98, "Salesforce standard field AccountId links the account"),
     ("salesforce", "stagename"): ("stage", 0.99, "Salesforce standard field StageName is the stage"),
     ("salesforce", "amount"): ("amount", 0.98, "Salesforce standard field Amount is the deal amount"),
-    ("salesforce", "currencyisocode"): ("currency", 0.99, "Salesforce standard field CurrencyIsoCode (multi-currency org)"),
+    ("salesforce", "currencyisocode"): (
+        "currency",
+        0.99,
+        "Salesforce standard field CurrencyIsoCode (multi-currency org)",
+    ),
     ("salesforce", "closedate"): ("expected_close", 0.98, "Salesforce standard field CloseDate is the expected close"),
     ("salesforce", "owner.email"): ("owner", 0.98, "the owner's e-mail (Owner.Email) identifies the deal owner"),
     ("salesforce", "ownerid"): ("owner", 0.93, "Salesforce standard field OwnerId is the deal owner"),
@@ -49,32 +53,111 @@ _DICTIONARY: dict[tuple[str, str], tuple[str, float, str]] = {
     ("hubspot", "amount"): ("amount", 0.98, "HubSpot standard property amount is the deal amount"),
     ("hubspot", "deal_currency_code"): ("currency", 0.99, "HubSpot standard property deal_currency_code"),
     ("hubspot", "closedate"): ("expected_close", 0.98, "HubSpot standard property closedate is the expected close"),
-    ("hubspot", "owner.email"): ("owner", 0.98, "the deal owner's e-mail (hubspot_owner_id resolved through the "
-                                               "owners API) identifies the deal owner, as in Salesforce"),
+    ("hubspot", "owner.email"): (
+        "owner",
+        0.98,
+        "the deal owner's e-mail (hubspot_owner_id resolved through the "
+        "owners API) identifies the deal owner, as in Salesforce",
+    ),
     ("hubspot", "hubspot_owner_id"): ("owner", 0.93, "HubSpot standard property hubspot_owner_id is the deal owner"),
 }
 
 # Phrases (as `phrase()` writes them) that name each canonical field in CRMs and exports.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "name": ("name", "opportunity name", "deal name", "dealname", "opportunity", "deal title"),
-    "account": ("account", "account id", "company", "company id", "customer", "customer id", "associated company id",
-                "account number", "client id", "account ref"),
+    "account": (
+        "account",
+        "account id",
+        "company",
+        "company id",
+        "customer",
+        "customer id",
+        "associated company id",
+        "account number",
+        "client id",
+        "account ref",
+    ),
     "stage": ("stage", "stage name", "deal stage", "dealstage", "sales stage", "opportunity stage", "pipeline stage"),
-    "amount": ("amount", "deal amount", "opportunity amount", "deal value", "deal size", "value", "contract value",
-               "total amount"),
+    "amount": (
+        "amount",
+        "deal amount",
+        "opportunity amount",
+        "deal value",
+        "deal size",
+        "value",
+        "contract value",
+        "total amount",
+    ),
     "currency": ("currency", "currency code", "currency iso code", "deal currency code", "iso currency", "ccy"),
-    "expected_close": ("close date", "closedate", "expected close", "expected close date", "close", "closing date",
-                       "target close date", "estimated close date"),
-    "owner": ("owner", "owner id", "deal owner", "owner email", "opportunity owner", "sales rep", "rep email",
-              "account executive", "ae email", "hubspot owner id"),
-    "segment": ("segment", "customer segment", "market segment", "sales segment", "segment name", "tier",
-                "customer tier"),
-    "effective_date": ("effective date", "movement date", "effective", "effective on", "event date", "change date",
-                       "arr date", "start date", "date", "month", "period", "as of date", "booking date"),
-    "arr_delta": ("arr change", "arr delta", "delta arr", "net arr", "arr movement", "change in arr", "arr amount",
-                  "arr change amount", "delta", "arr"),
-    "movement_component": ("movement type", "movement", "change type", "arr movement type", "movement category",
-                           "type", "category", "component", "movement component"),
+    "expected_close": (
+        "close date",
+        "closedate",
+        "expected close",
+        "expected close date",
+        "close",
+        "closing date",
+        "target close date",
+        "estimated close date",
+    ),
+    "owner": (
+        "owner",
+        "owner id",
+        "deal owner",
+        "owner email",
+        "opportunity owner",
+        "sales rep",
+        "rep email",
+        "account executive",
+        "ae email",
+        "hubspot owner id",
+    ),
+    "segment": (
+        "segment",
+        "customer segment",
+        "market segment",
+        "sales segment",
+        "segment name",
+        "tier",
+        "customer tier",
+    ),
+    "effective_date": (
+        "effective date",
+        "movement date",
+        "effective",
+        "effective on",
+        "event date",
+        "change date",
+        "arr date",
+        "start date",
+        "date",
+        "month",
+        "period",
+        "as of date",
+        "booking date",
+    ),
+    "arr_delta": (
+        "arr change",
+        "arr delta",
+        "delta arr",
+        "net arr",
+        "arr movement",
+        "change in arr",
+        "arr amount",
+        "arr change amount",
+        "delta",
+        "arr",
+    ),
+    "movement_component": (
+        "movement type",
+        "movement",
+        "change type",
+        "arr movement type",
+        "movement category",
+        "type",
+        "category",
+        "component",
+        "movement component",
+    ),
 }
 
 # Which source type families each canonical field accepts.
@@ -90,16 +173,28 @@ _FAMILIES = {
     "longtext": {"textarea", "html", "base64", "address", "location"},
 }
 _ACCEPTS = {
-    "name": {"text"}, "account": {"id", "text", "number"}, "stage": {"picklist", "text"},
-    "amount": {"number"}, "arr_delta": {"number"}, "currency": {"picklist", "text"},
-    "expected_close": {"date", "datetime"}, "effective_date": {"date", "datetime"},
-    "owner": {"id", "text", "email"}, "segment": {"picklist", "text"}, "movement_component": {"picklist", "text"},
+    "name": {"text"},
+    "account": {"id", "text", "number"},
+    "stage": {"picklist", "text"},
+    "amount": {"number"},
+    "arr_delta": {"number"},
+    "currency": {"picklist", "text"},
+    "expected_close": {"date", "datetime"},
+    "effective_date": {"date", "datetime"},
+    "owner": {"id", "text", "email"},
+    "segment": {"picklist", "text"},
+    "movement_component": {"picklist", "text"},
 }
 # Sample profiles that confirm a canonical field, and text fields that may hold numbers or dates.
 _CONFIRMS = {
-    "amount": {Profile.NUMBERS}, "arr_delta": {Profile.NUMBERS}, "currency": {Profile.CURRENCY_CODES},
-    "expected_close": {Profile.DATES}, "effective_date": {Profile.DATES}, "owner": {Profile.EMAILS},
-    "movement_component": {Profile.MOVEMENT_WORDS}, "account": {Profile.IDS},
+    "amount": {Profile.NUMBERS},
+    "arr_delta": {Profile.NUMBERS},
+    "currency": {Profile.CURRENCY_CODES},
+    "expected_close": {Profile.DATES},
+    "effective_date": {Profile.DATES},
+    "owner": {Profile.EMAILS},
+    "movement_component": {Profile.MOVEMENT_WORDS},
+    "account": {Profile.IDS},
 }
 _TELLING = {Profile.CURRENCY_CODES, Profile.MOVEMENT_WORDS, Profile.DATES, Profile.NUMBERS, Profile.EMAILS}
 _NUMERIC_TARGETS = {"amount", "arr_delta"}
@@ -159,7 +254,8 @@ def _candidate(field: SourceField, target: str, system: str, field_profile: Prof
     if fam not in accepts and not (entry and entry[0] == target):
         text_ok = fam in {"text", "picklist"} and (
             (target in _NUMERIC_TARGETS and field_profile == Profile.NUMBERS)
-            or (target in _DATE_TARGETS and field_profile == Profile.DATES))
+            or (target in _DATE_TARGETS and field_profile == Profile.DATES)
+        )
         if not text_ok:
             return 0.0, [], ""
     if entry and entry[0] == target:
@@ -184,9 +280,13 @@ def _candidate(field: SourceField, target: str, system: str, field_profile: Prof
     return score, reasons, origin
 
 
-def suggest_fields(fields: list[SourceField], domain: Domain | None = None, *,
-                   thresholds: BandThresholds = DEFAULT_THRESHOLDS,
-                   already_mapped: dict[str, str] | None = None) -> list[Suggestion]:
+def suggest_fields(
+    fields: list[SourceField],
+    domain: Domain | None = None,
+    *,
+    thresholds: BandThresholds = DEFAULT_THRESHOLDS,
+    already_mapped: dict[str, str] | None = None,
+) -> list[Suggestion]:
     """One suggestion per source field of one object, in the order given.
 
     `already_mapped` (canonical field -> source field in force) are taken before any of `fields` claims one,
@@ -207,8 +307,10 @@ def suggest_fields(fields: list[SourceField], domain: Domain | None = None, *,
         candidates[field.name] = sorted(options, key=lambda o: -o[0])
 
     # Greedy one-to-one: the strongest claim on each canonical field wins.
-    claims = sorted(((opt[0], name, opt) for name, opts in candidates.items() for opt in opts
-                     if opt[0] >= _CANDIDATE_FLOOR), key=lambda c: -c[0])
+    claims = sorted(
+        ((opt[0], name, opt) for name, opts in candidates.items() for opt in opts if opt[0] >= _CANDIDATE_FLOOR),
+        key=lambda c: -c[0],
+    )
     taken: dict[str, str] = dict(already_mapped or {})
     chosen: dict[str, tuple[float, str, list[str], str]] = {}
     for _, name, option in claims:
@@ -224,8 +326,19 @@ def suggest_fields(fields: list[SourceField], domain: Domain | None = None, *,
             score, target, reasons, origin = chosen[field.name]
             others = [o for o in options if o[1] != target]
             runner_up, runner_score = (others[0][1], others[0][0]) if others else (NOTHING, round(1 - score, 3))
-            suggestions.append(Suggestion(field.name, target, score, thresholds.band(score), tuple(reasons), origin,
-                                          runner_up, runner_score, group=field.object_name))
+            suggestions.append(
+                Suggestion(
+                    field.name,
+                    target,
+                    score,
+                    thresholds.band(score),
+                    tuple(reasons),
+                    origin,
+                    runner_up,
+                    runner_score,
+                    group=field.object_name,
+                )
+            )
             continue
         suggestions.append(_nothing(field, options, taken, thresholds, _open_required(domain, taken)))
     return suggestions
@@ -235,8 +348,9 @@ def _open_required(domain: Domain, taken: dict[str, str]) -> set[str]:
     return set(required_field_keys(domain)) - set(taken)
 
 
-def _nothing(field: SourceField, options: list, taken: dict[str, str], thresholds: BandThresholds,
-             open_required: set[str]) -> Suggestion:
+def _nothing(
+    field: SourceField, options: list, taken: dict[str, str], thresholds: BandThresholds, open_required: set[str]
+) -> Suggestion:
     """'Maps to nothing', scored by how strong the best claim this field lost or never reached was."""
     free = [o for o in options if o[1] not in taken]
     lost = [o for o in options if o[1] in taken]
@@ -254,9 +368,21 @@ def _nothing(field: SourceField, options: list, taken: dict[str, str], threshold
         reasons = [f"no canonical field fits well; closest is {best[1]} ({best[0]:.2f})"]
     else:
         best = None
-        reasons = [f"type {field.type} fits no canonical field" if family(field.type) in {"boolean", "percent", "longtext"}
-                   else "no canonical field resembles this field"]
+        reasons = [
+            f"type {field.type} fits no canonical field"
+            if family(field.type) in {"boolean", "percent", "longtext"}
+            else "no canonical field resembles this field"
+        ]
     if unfilled:
         reasons.append(f"required {', '.join(unfilled)} is still unmapped and type {field.type} would fit")
-    return Suggestion(field.name, NOTHING, score, thresholds.band(score), tuple(reasons), Origin.RULES.value,
-                      best[1] if best else None, best[0] if best else None, group=field.object_name)
+    return Suggestion(
+        field.name,
+        NOTHING,
+        score,
+        thresholds.band(score),
+        tuple(reasons),
+        Origin.RULES.value,
+        best[1] if best else None,
+        best[0] if best else None,
+        group=field.object_name,
+    )

@@ -32,10 +32,17 @@ def read_table(path: Path | str, required: tuple[str, ...]) -> pl.DataFrame:
 
 
 def source_fields(frame: pl.DataFrame) -> list[SourceField]:
-    return [SourceField(system=(r["system"] or "").strip().lower(), object_name=r["object"] or "", name=r["name"] or "",
-                        label=r["label"] or r["name"] or "", type=r["type"] or "string",
-                        samples=tuple(s for s in (r["samples"] or "").split("|") if s))
-            for r in frame.iter_rows(named=True)]
+    return [
+        SourceField(
+            system=(r["system"] or "").strip().lower(),
+            object_name=r["object"] or "",
+            name=r["name"] or "",
+            label=r["label"] or r["name"] or "",
+            type=r["type"] or "string",
+            samples=tuple(s for s in (r["samples"] or "").split("|") if s),
+        )
+        for r in frame.iter_rows(named=True)
+    ]
 
 
 def field_suggestions(frame: pl.DataFrame, thresholds: BandThresholds = DEFAULT_THRESHOLDS) -> list[Suggestion]:
@@ -63,10 +70,19 @@ def _probability(value: str | None) -> float | None:
 
 
 def crm_stages(frame: pl.DataFrame) -> list[CrmStage]:
-    return [CrmStage(system=(r["system"] or "").lower(), pipeline_id=r["pipeline"] or "default", stage_id=r["stage_id"] or "",
-                     label=r["label"] or r["stage_id"] or "", probability=_probability(r["probability"]),
-                     is_closed=_flag(r["is_closed"]), is_won=_flag(r["is_won"]), sort_order=i)
-            for i, r in enumerate(frame.iter_rows(named=True))]
+    return [
+        CrmStage(
+            system=(r["system"] or "").lower(),
+            pipeline_id=r["pipeline"] or "default",
+            stage_id=r["stage_id"] or "",
+            label=r["label"] or r["stage_id"] or "",
+            probability=_probability(r["probability"]),
+            is_closed=_flag(r["is_closed"]),
+            is_won=_flag(r["is_won"]),
+            sort_order=i,
+        )
+        for i, r in enumerate(frame.iter_rows(named=True))
+    ]
 
 
 def stage_suggestions(frame: pl.DataFrame, thresholds: BandThresholds = DEFAULT_THRESHOLDS) -> list[Suggestion]:
@@ -78,20 +94,47 @@ def account_records(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def fields_output(suggestions: list[Suggestion]) -> pl.DataFrame:
-    return pl.DataFrame({"object": [s.group for s in suggestions], "name": [s.subject for s in suggestions],
-                         "suggested": [s.target for s in suggestions], "score": [s.score for s in suggestions],
-                         "band": [s.band.value for s in suggestions], "reason": [s.reason for s in suggestions]},
-                        schema={"object": pl.String, "name": pl.String, "suggested": pl.String, "score": pl.Float64,
-                                "band": pl.String, "reason": pl.String})
+    return pl.DataFrame(
+        {
+            "object": [s.group for s in suggestions],
+            "name": [s.subject for s in suggestions],
+            "suggested": [s.target for s in suggestions],
+            "score": [s.score for s in suggestions],
+            "band": [s.band.value for s in suggestions],
+            "reason": [s.reason for s in suggestions],
+        },
+        schema={
+            "object": pl.String,
+            "name": pl.String,
+            "suggested": pl.String,
+            "score": pl.Float64,
+            "band": pl.String,
+            "reason": pl.String,
+        },
+    )
 
 
 def stages_output(suggestions: list[Suggestion]) -> pl.DataFrame:
-    return pl.DataFrame({"pipeline": [s.group for s in suggestions], "stage_id": [s.subject for s in suggestions],
-                         "suggested": [s.target for s in suggestions], "weight": [s.weight for s in suggestions],
-                         "score": [s.score for s in suggestions], "band": [s.band.value for s in suggestions],
-                         "reason": [s.reason for s in suggestions]},
-                        schema={"pipeline": pl.String, "stage_id": pl.String, "suggested": pl.String,
-                                "weight": pl.Float64, "score": pl.Float64, "band": pl.String, "reason": pl.String})
+    return pl.DataFrame(
+        {
+            "pipeline": [s.group for s in suggestions],
+            "stage_id": [s.subject for s in suggestions],
+            "suggested": [s.target for s in suggestions],
+            "weight": [s.weight for s in suggestions],
+            "score": [s.score for s in suggestions],
+            "band": [s.band.value for s in suggestions],
+            "reason": [s.reason for s in suggestions],
+        },
+        schema={
+            "pipeline": pl.String,
+            "stage_id": pl.String,
+            "suggested": pl.String,
+            "weight": pl.Float64,
+            "score": pl.Float64,
+            "band": pl.String,
+            "reason": pl.String,
+        },
+    )
 
 
 def accounts_output(pairs: pl.DataFrame, *, include_related: bool = False) -> pl.DataFrame:

@@ -50,6 +50,8 @@ def thresholds_from(settings) -> BandThresholds:
         return BandThresholds(auto_accept=settings.auto_accept, review=settings.review_floor)
     except ValueError as exc:
         raise ConfigurationError(f"Suggestion thresholds: {exc}") from exc
+
+
 NOTHING = ""  # the target of "maps to nothing"
 
 
@@ -65,7 +67,7 @@ class Suggestion:
     origin: str
     runner_up: str | None = None
     runner_up_score: float | None = None
-    group: str = ""             # the object (fields) or pipeline (stages) the subject belongs to
+    group: str = ""  # the object (fields) or pipeline (stages) the subject belongs to
     weight: float | None = None  # stages only: the suggested probability weight
     extra: dict = field(default_factory=dict, compare=False)
 
@@ -73,8 +75,20 @@ class Suggestion:
     def reason(self) -> str:
         return "; ".join(self.reasons)
 
-    def with_score(self, score: float, thresholds: BandThresholds, *reasons: str, origin: str | None = None,
-                   target: str | None = None) -> Suggestion:
+    def with_score(
+        self,
+        score: float,
+        thresholds: BandThresholds,
+        *reasons: str,
+        origin: str | None = None,
+        target: str | None = None,
+    ) -> Suggestion:
         score = round(min(max(score, 0.0), 1.0), 3)
-        return replace(self, score=score, band=thresholds.band(score), reasons=self.reasons + reasons,
-                       origin=origin or self.origin, target=self.target if target is None else target)
+        return replace(
+            self,
+            score=score,
+            band=thresholds.band(score),
+            reasons=self.reasons + reasons,
+            origin=origin or self.origin,
+            target=self.target if target is None else target,
+        )

@@ -30,28 +30,96 @@ class CrmStage:
     pipeline_id: str
     stage_id: str
     label: str
-    probability: float | None   # as the CRM sends it; normalised by `normalise_probability`
+    probability: float | None  # as the CRM sends it; normalised by `normalise_probability`
     is_closed: bool | None
     is_won: bool | None
     sort_order: int = 0
-    pipeline_label: str = ""    # the pipeline's name, when the CRM gives one
+    pipeline_label: str = ""  # the pipeline's name, when the CRM gives one
 
 
 # Names CRMs and sales methodologies give each default canonical stage (words as `phrase()` writes them).
 _STAGE_WORDS: dict[str, tuple[str, ...]] = {
-    "prospecting": ("prospecting", "prospect", "discovery", "lead", "new", "initial contact", "appointment scheduled",
-                    "appointmentscheduled", "identified", "first meeting", "intro", "open", "target", "sql",
-                    "renewal identified", "outreach", "contacted"),
-    "qualification": ("qualification", "qualified", "qualify", "qualified to buy", "qualifiedtobuy", "needs analysis",
-                      "discovery call", "meeting booked", "validation", "business case", "renewal qualified"),
-    "evaluation": ("evaluation", "solution fit", "technical evaluation", "technical eval", "demo", "demo scheduled",
-                   "presentation scheduled", "presentationscheduled", "value proposition", "id decision makers",
-                   "perception analysis", "proof of concept", "poc", "trial", "pilot", "renewal review", "solution",
-                   "develop"),
-    "proposal": ("proposal", "proposal price quote", "proposal sent", "quote", "quote sent", "quoted", "pricing",
-                 "decision maker bought in", "decisionmakerboughtin", "business proposal", "propose", "offer"),
-    "negotiation": ("negotiation", "negotiation review", "negotiate", "contracting", "contract sent", "contractsent",
-                    "verbal commit", "commit", "legal review", "procurement", "closing", "legal", "redlines"),
+    "prospecting": (
+        "prospecting",
+        "prospect",
+        "discovery",
+        "lead",
+        "new",
+        "initial contact",
+        "appointment scheduled",
+        "appointmentscheduled",
+        "identified",
+        "first meeting",
+        "intro",
+        "open",
+        "target",
+        "sql",
+        "renewal identified",
+        "outreach",
+        "contacted",
+    ),
+    "qualification": (
+        "qualification",
+        "qualified",
+        "qualify",
+        "qualified to buy",
+        "qualifiedtobuy",
+        "needs analysis",
+        "discovery call",
+        "meeting booked",
+        "validation",
+        "business case",
+        "renewal qualified",
+    ),
+    "evaluation": (
+        "evaluation",
+        "solution fit",
+        "technical evaluation",
+        "technical eval",
+        "demo",
+        "demo scheduled",
+        "presentation scheduled",
+        "presentationscheduled",
+        "value proposition",
+        "id decision makers",
+        "perception analysis",
+        "proof of concept",
+        "poc",
+        "trial",
+        "pilot",
+        "renewal review",
+        "solution",
+        "develop",
+    ),
+    "proposal": (
+        "proposal",
+        "proposal price quote",
+        "proposal sent",
+        "quote",
+        "quote sent",
+        "quoted",
+        "pricing",
+        "decision maker bought in",
+        "decisionmakerboughtin",
+        "business proposal",
+        "propose",
+        "offer",
+    ),
+    "negotiation": (
+        "negotiation",
+        "negotiation review",
+        "negotiate",
+        "contracting",
+        "contract sent",
+        "contractsent",
+        "verbal commit",
+        "commit",
+        "legal review",
+        "procurement",
+        "closing",
+        "legal",
+        "redlines",
+    ),
     CLOSED_WON: ("closed won", "closedwon", "won", "renewed", "signed", "booked"),
     CLOSED_LOST: ("closed lost", "closedlost", "lost", "not renewed", "disqualified", "dead", "churned"),
 }
@@ -69,8 +137,10 @@ def normalise_probability(value: float | None, system: str) -> float | None:
 def _label_similarity(label: str, stage: CanonicalStage) -> float:
     text = phrase(label)
     names = _STAGE_WORDS.get(stage.key, ()) + (phrase(stage.label), phrase(stage.key))
-    return max(max(fuzz.ratio(text, n), fuzz.token_set_ratio(text, n) * (0.9 if len(n.split()) > 1 else 0.8)) / 100
-               for n in names)
+    return max(
+        max(fuzz.ratio(text, n), fuzz.token_set_ratio(text, n) * (0.9 if len(n.split()) > 1 else 0.8)) / 100
+        for n in names
+    )
 
 
 def _closed_verdict(stage: CrmStage, probability: float | None) -> str | None:
@@ -81,8 +151,12 @@ def _closed_verdict(stage: CrmStage, probability: float | None) -> str | None:
     return CLOSED_WON if won else CLOSED_LOST
 
 
-def suggest_stages(stages: list[CrmStage], canonical: tuple[CanonicalStage, ...] = DEFAULT_STAGES, *,
-                   thresholds: BandThresholds = DEFAULT_THRESHOLDS) -> list[Suggestion]:
+def suggest_stages(
+    stages: list[CrmStage],
+    canonical: tuple[CanonicalStage, ...] = DEFAULT_STAGES,
+    *,
+    thresholds: BandThresholds = DEFAULT_THRESHOLDS,
+) -> list[Suggestion]:
     """One suggestion per CRM stage, in the order given; pipelines are handled independently."""
     won = next(s for s in canonical if s.semantics == StageSemantics.WON)
     lost = next(s for s in canonical if s.semantics == StageSemantics.LOST)
@@ -101,17 +175,33 @@ def suggest_stages(stages: list[CrmStage], canonical: tuple[CanonicalStage, ...]
             verdict = _closed_verdict(stage, probability)
             if verdict:
                 target = won if verdict == CLOSED_WON else lost
-                why = ("IsClosed = true, IsWon = true" if stage.is_won is not None else "closed, probability 100%") \
-                    if verdict == CLOSED_WON else \
-                    ("IsClosed = true, IsWon = false" if stage.is_won is not None else "closed, probability below 100%")
+                why = (
+                    ("IsClosed = true, IsWon = true" if stage.is_won is not None else "closed, probability 100%")
+                    if verdict == CLOSED_WON
+                    else (
+                        "IsClosed = true, IsWon = false"
+                        if stage.is_won is not None
+                        else "closed, probability below 100%"
+                    )
+                )
                 by_key[(pipeline_id, stage.stage_id)] = Suggestion(
-                    stage.stage_id, target.key, 1.0, thresholds.band(1.0), (f"CRM says {why}",), Origin.RULES.value,
-                    None, None, group=pipeline_id, weight=target.weight)
+                    stage.stage_id,
+                    target.key,
+                    1.0,
+                    thresholds.band(1.0),
+                    (f"CRM says {why}",),
+                    Origin.RULES.value,
+                    None,
+                    None,
+                    group=pipeline_id,
+                    weight=target.weight,
+                )
                 continue
             # Position is a reading only when the pipeline has several open stages.
             position = open_members.index(stage) / (len(open_members) - 1) if len(open_members) > 1 else None
             by_key[(pipeline_id, stage.stage_id)] = _open_suggestion(
-                stage, probability, position, choices if stage.is_closed is None else open_stages, thresholds)
+                stage, probability, position, choices if stage.is_closed is None else open_stages, thresholds
+            )
     for stage in stages:
         suggestions.append(by_key[(stage.pipeline_id, stage.stage_id)])
     return suggestions
@@ -125,12 +215,24 @@ def probability_reading(probability: float, funnel: list[CanonicalStage]) -> lis
     return [c for c in funnel if abs(probability - c.weight) - nearest < 1e-9]
 
 
-def _open_suggestion(stage: CrmStage, probability: float | None, position: float | None,
-                     open_stages: list[CanonicalStage], thresholds: BandThresholds) -> Suggestion:
+def _open_suggestion(
+    stage: CrmStage,
+    probability: float | None,
+    position: float | None,
+    open_stages: list[CanonicalStage],
+    thresholds: BandThresholds,
+) -> Suggestion:
     """An open stage: label first, then probability and position in the funnel."""
     if not open_stages:
-        return Suggestion(stage.stage_id, "", 0.0, thresholds.band(0.0), ("the workspace has no open canonical stage",),
-                          Origin.RULES.value, group=stage.pipeline_id)
+        return Suggestion(
+            stage.stage_id,
+            "",
+            0.0,
+            thresholds.band(0.0),
+            ("the workspace has no open canonical stage",),
+            Origin.RULES.value,
+            group=stage.pipeline_id,
+        )
     scored = []
     funnel = [c for c in open_stages if c.semantics == StageSemantics.OPEN]
     for canonical in open_stages:
@@ -154,8 +256,11 @@ def _open_suggestion(stage: CrmStage, probability: float | None, position: float
     # Two stages neck and neck: say so by keeping the score out of auto-accept.
     if runner and best[0] - runner[0] < 0.05:
         score = min(score, thresholds.auto_accept - 0.01)
-    reasons = [f"label '{stage.label}' resembles {canonical.label} ({label:.0%})" if label < 0.97
-               else f"label '{stage.label}' names {canonical.label}"]
+    reasons = [
+        f"label '{stage.label}' resembles {canonical.label} ({label:.0%})"
+        if label < 0.97
+        else f"label '{stage.label}' names {canonical.label}"
+    ]
     if closeness is not None:
         reasons.append(f"probability {probability:.0%} vs weight {canonical.weight:.0%}")
     if position is not None:
@@ -165,13 +270,28 @@ def _open_suggestion(stage: CrmStage, probability: float | None, position: float
         score = min(score, thresholds.auto_accept - 0.01)
         reasons = [f"the readings disagree, so a person decides: {'; '.join(disagreements)}", *reasons]
     weight = probability if probability is not None else canonical.weight
-    return Suggestion(stage.stage_id, canonical.key, score, thresholds.band(score), tuple(reasons),
-                      Origin.RAPIDFUZZ.value, runner[1].key if runner else None, runner[0] if runner else None,
-                      group=stage.pipeline_id, weight=weight)
+    return Suggestion(
+        stage.stage_id,
+        canonical.key,
+        score,
+        thresholds.band(score),
+        tuple(reasons),
+        Origin.RAPIDFUZZ.value,
+        runner[1].key if runner else None,
+        runner[0] if runner else None,
+        group=stage.pipeline_id,
+        weight=weight,
+    )
 
 
-def _disagreements(stage: CrmStage, chosen: CanonicalStage, probability: float | None, position: float | None,
-                   funnel: list[CanonicalStage], scored: list) -> list[str]:
+def _disagreements(
+    stage: CrmStage,
+    chosen: CanonicalStage,
+    probability: float | None,
+    position: float | None,
+    funnel: list[CanonicalStage],
+    scored: list,
+) -> list[str]:
     """Each reading (label, probability, position) that points somewhere other than `chosen`, in words."""
     if chosen not in funnel:
         return []  # a closed stage chosen by label from a file without CRM metadata: no funnel readings

@@ -6,5 +6,16 @@ from services.sync.run import PreparedRun, begin_sync, execute_sync, run_sync, s
 from services.sync.scope import SyncScope, sync_now_targets
 from services.sync.summary import DomainSummary, SyncSummary, landing_lag
 
-__all__ = ["DomainSummary", "PreparedRun", "SyncScope", "SyncSummary", "begin_sync", "execute_sync", "landing_lag",
-           "rollback_to", "run_sync", "start_background_sync", "sync_now_targets"]
+__all__ = [
+    "DomainSummary",
+    "PreparedRun",
+    "SyncScope",
+    "SyncSummary",
+    "begin_sync",
+    "execute_sync",
+    "landing_lag",
+    "rollback_to",
+    "run_sync",
+    "start_background_sync",
+    "sync_now_targets",
+]

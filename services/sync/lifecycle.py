@@ -30,14 +30,20 @@ def start_run(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool,
             return run
         other = running_run(engine, workspace_id)
         if other is not None and attempt == 0 and utcnow() - last_sign_of_life(other) > STALE_AFTER:
-            finish_run(engine, other.id, status="abandoned",
-                       error=f"No sign of life since {last_sign_of_life(other):%Y-%m-%d %H:%M} UTC; its process "
-                             "stopped. Nothing it had not committed was kept.")
+            finish_run(
+                engine,
+                other.id,
+                status="abandoned",
+                error=f"No sign of life since {last_sign_of_life(other):%Y-%m-%d %H:%M} UTC; its process "
+                "stopped. Nothing it had not committed was kept.",
+            )
             continue
         started = f"{other.started_at:%Y-%m-%d %H:%M} UTC" if other else "just now"
-        raise SyncInProgress(f"A sync of this workspace is already running (run #{other.id if other else '?'}, "
-                             f"started {started} by {other.trigger if other else 'another process'}).",
-                             hint="Wait for it to finish; this one was not started and nothing was changed.")
+        raise SyncInProgress(
+            f"A sync of this workspace is already running (run #{other.id if other else '?'}, "
+            f"started {started} by {other.trigger if other else 'another process'}).",
+            hint="Wait for it to finish; this one was not started and nothing was changed.",
+        )
     raise AssertionError("unreachable")
 
 

@@ -21,9 +21,9 @@ class RunWrites:
     workspace_id: int
     run_id: int
     plans: dict[Domain, ChangePlan]
-    quarantine: pl.DataFrame                    # what did not roll up this time (with raw records)
-    read_objects: list[tuple[str, str]]          # (source, object) read whole enough to release their quarantine
-    cursors: list[tuple[int, str, datetime]]     # (connection, object, newest modification read)
+    quarantine: pl.DataFrame  # what did not roll up this time (with raw records)
+    read_objects: list[tuple[str, str]]  # (source, object) read whole enough to release their quarantine
+    cursors: list[tuple[int, str, datetime]]  # (connection, object, newest modification read)
     drifts: list[FieldDrift]
     actor: str
     mapping_version: int
@@ -34,14 +34,26 @@ def write_run(uow: UnitOfWork, writes: RunWrites) -> None:
     """Canonical rows (versions they replace archived), quarantine, cursors, held fields and the audit entry."""
     workspace_id, run_id = writes.workspace_id, writes.run_id
     for domain, plan in writes.plans.items():
-        uow.canonical.apply(workspace_id, domain, run_id, upserts=plan.upserts, replaced_ids=plan.replaced_ids,
-                            tombstone_ids=plan.tombstone_ids)
+        uow.canonical.apply(
+            workspace_id,
+            domain,
+            run_id,
+            upserts=plan.upserts,
+            replaced_ids=plan.replaced_ids,
+            tombstone_ids=plan.tombstone_ids,
+        )
     uow.quarantine.replace(workspace_id, run_id, writes.read_objects, writes.quarantine)
     for connection_id, object_name, newest in writes.cursors:
         uow.cursors.save(workspace_id, connection_id, object_name, newest, run_id)
     # An object routed to both domains is one set of fields: record it once.
     for drift in {(d.connection_id, d.obj.object_name): d for d in writes.drifts}.values():
         hold_field_drift(uow.session, workspace_id, drift, run_id=run_id)
-    audit.record(uow.session, actor=writes.actor, action="sync", entity="workspace", entity_id=workspace_id,
-                 workspace_id=workspace_id, detail={"run": run_id, "mapping_version": writes.mapping_version,
-                                                    "full": writes.full})
+    audit.record(
+        uow.session,
+        actor=writes.actor,
+        action="sync",
+        entity="workspace",
+        entity_id=workspace_id,
+        workspace_id=workspace_id,
+        detail={"run": run_id, "mapping_version": writes.mapping_version, "full": writes.full},
+    )

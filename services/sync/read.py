@@ -26,9 +26,9 @@ class RouteToRead:
     connection: Connection
     obj: ObjectMapping
     priority: int
-    since: datetime | None          # the cursor; None reads everything
-    held: list[dict]                # raw rows of this object still in quarantine
-    known_fields: set[str]          # fields the workspace already knows (field drift)
+    since: datetime | None  # the cursor; None reads everything
+    held: list[dict]  # raw rows of this object still in quarantine
+    known_fields: set[str]  # fields the workspace already knows (field drift)
 
 
 def read_route(settings: Settings, route: RouteToRead) -> tuple[Connector, pl.DataFrame]:
@@ -39,10 +39,12 @@ def read_route(settings: Settings, route: RouteToRead) -> tuple[Connector, pl.Da
     # read already holds every row that still exists (and must not resurrect one that was deleted).
     if route.since is not None and route.held:
         previous = pl.DataFrame(route.held, infer_schema_length=None).with_columns(
-            parse_utc(pl.col("source_modified_at")), pl.col("is_deleted").cast(pl.Boolean))
+            parse_utc(pl.col("source_modified_at")), pl.col("is_deleted").cast(pl.Boolean)
+        )
         previous = previous.filter(~pl.col("source_id").is_in(read["source_id"].implode()))
-        read = pl.concat([read, previous.select([c for c in previous.columns if c in read.columns])],
-                         how="diagonal_relaxed")
+        read = pl.concat(
+            [read, previous.select([c for c in previous.columns if c in read.columns])], how="diagonal_relaxed"
+        )
     return connector, read
 
 
@@ -50,13 +52,18 @@ def with_payload(quarantine: pl.DataFrame, read: pl.DataFrame, domain: Domain) -
     """Attach each quarantined row's raw source record (JSON) so a later run can process it again."""
     columns = [*QUARANTINE_SCHEMA, "domain", "payload_json"]
     if quarantine.is_empty():
-        return quarantine.with_columns(pl.lit(domain.value).alias("domain"),
-                                       pl.lit(None, pl.String).alias("payload_json")).select(columns)
+        return quarantine.with_columns(
+            pl.lit(domain.value).alias("domain"), pl.lit(None, pl.String).alias("payload_json")
+        ).select(columns)
     raw = read.filter(pl.col("source_id").is_in(quarantine["source_id"].unique().implode())).unique(
-        "source_id", keep="first")
+        "source_id", keep="first"
+    )
     payload = raw.select("source_id", pl.struct(pl.all()).struct.json_encode().alias("payload_json"))
-    return quarantine.join(payload, on="source_id", how="left").with_columns(
-        pl.lit(domain.value).alias("domain")).select(columns)
+    return (
+        quarantine.join(payload, on="source_id", how="left")
+        .with_columns(pl.lit(domain.value).alias("domain"))
+        .select(columns)
+    )
 
 
 def empty_quarantine() -> pl.DataFrame:

@@ -19,9 +19,15 @@ def rollback_to(engine: Engine, workspace_id: int, run_id: int, *, access: Acces
     try:
         with UnitOfWork(engine) as uow:
             restored = uow.canonical.restore_as_of(workspace_id, run_id, run.id)
-            audit.record(uow.session, actor=access.actor, action="rollback", entity="workspace", entity_id=workspace_id,
-                         workspace_id=workspace_id,
-                         detail={"to_run": run_id, "rows": {d.value: n for d, n in restored.items()}})
+            audit.record(
+                uow.session,
+                actor=access.actor,
+                action="rollback",
+                entity="workspace",
+                entity_id=workspace_id,
+                workspace_id=workspace_id,
+                detail={"to_run": run_id, "rows": {d.value: n for d, n in restored.items()}},
+            )
             uow.commit()
     except Exception as exc:
         finish_run(engine, run.id, status="failed", error=str(exc))

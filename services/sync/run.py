@@ -70,8 +70,9 @@ class PreparedRun:
     scope: SyncScope | None = None
 
 
-def begin_sync(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool = False,
-               scope: SyncScope | None = None) -> PreparedRun:
+def begin_sync(
+    engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool = False, scope: SyncScope | None = None
+) -> PreparedRun:
     """Check the setup and take the run lock. Raises ValidationError or SyncInProgress before anything runs."""
     with session_scope(engine) as session:
         mapping = latest_mapping(session, workspace_id)
@@ -80,22 +81,37 @@ def begin_sync(engine: Engine, workspace_id: int, *, trigger: str, dry_run: bool
         version, config = mapping
         routes = load_routes(session, workspace_id)
         stages = load_stage_set(session, workspace_id)
-        keys = {r.connection_id: get_connection(session, r.connection_id).source_key
-                for rs in routes.values() for r in rs}
+        keys = {
+            r.connection_id: get_connection(session, r.connection_id).source_key for rs in routes.values() for r in rs
+        }
     if not any(routes.values()):
         raise ValidationError("No source is routed to pipeline or ARR actuals.", hint="Choose domains in step 2 first.")
-    if scope is not None and (scope.domain or scope.object_name) and not any(
-            scope.covers(d, keys[r.connection_id], r.object_name) for d, rs in routes.items() for r in rs):
-        raise ValidationError(f"Nothing routed matches {scope.describe()}.",
-                              hint="Routed objects: " + ", ".join(f"{keys[r.connection_id]}:{r.object_name}"
-                                                                  for rs in routes.values() for r in rs) + ".")
-    run = start_run(engine, workspace_id, trigger=trigger, dry_run=dry_run,
-                    scope=scope.describe() if scope is not None else None)
+    if (
+        scope is not None
+        and (scope.domain or scope.object_name)
+        and not any(scope.covers(d, keys[r.connection_id], r.object_name) for d, rs in routes.items() for r in rs)
+    ):
+        raise ValidationError(
+            f"Nothing routed matches {scope.describe()}.",
+            hint="Routed objects: "
+            + ", ".join(f"{keys[r.connection_id]}:{r.object_name}" for rs in routes.values() for r in rs)
+            + ".",
+        )
+    run = start_run(
+        engine, workspace_id, trigger=trigger, dry_run=dry_run, scope=scope.describe() if scope is not None else None
+    )
     return PreparedRun(run.id, workspace_id, dry_run, version.version, config, routes, stages, scope)
 
 
-def execute_sync(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: str, full: bool = False,
-                 progress: Progress | None = None) -> SyncSummary:
+def execute_sync(
+    engine: Engine,
+    settings: Settings,
+    prepared: PreparedRun,
+    *,
+    actor: str,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> SyncSummary:
     """Do the work of a prepared run; any failure is recorded on the run and re-raised."""
     started = time.perf_counter()
 
@@ -117,9 +133,18 @@ def execute_sync(engine: Engine, settings: Settings, prepared: PreparedRun, *, a
     return summary
 
 
-def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, access: Access,
-             dry_run: bool = False, full: bool = False, progress: Progress | None = None,
-             scope: SyncScope | None = None) -> SyncSummary:
+def run_sync(
+    engine: Engine,
+    settings: Settings,
+    workspace_id: int,
+    *,
+    trigger: str,
+    access: Access,
+    dry_run: bool = False,
+    full: bool = False,
+    progress: Progress | None = None,
+    scope: SyncScope | None = None,
+) -> SyncSummary:
     """Run (or dry-run) a sync of one workspace, or of a scope of it, and wait for it.
 
     Raises NotPermitted, SyncInProgress, ValidationError or a SourceError.
@@ -129,8 +154,17 @@ def run_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: 
     return execute_sync(engine, settings, prepared, actor=access.actor, full=full, progress=progress)
 
 
-def start_background_sync(engine: Engine, settings: Settings, workspace_id: int, *, trigger: str, access: Access,
-                          dry_run: bool = False, full: bool = False, scope: SyncScope | None = None) -> int:
+def start_background_sync(
+    engine: Engine,
+    settings: Settings,
+    workspace_id: int,
+    *,
+    trigger: str,
+    access: Access,
+    dry_run: bool = False,
+    full: bool = False,
+    scope: SyncScope | None = None,
+) -> int:
     """Take the lock now (so a refusal is immediate), then run in a background thread; returns the run ID.
 
     Progress, the outcome and the summary are written to the run record, so any page or process can follow it.
@@ -165,24 +199,44 @@ def _context(uow: UnitOfWork, prepared: PreparedRun, *, full: bool) -> RunContex
     for domain in Domain:
         for route in prepared.routes[domain]:
             connection = get_connection(uow.session, route.connection_id)
-            obj = next((o for o in prepared.config.objects if o.source == connection.source_key
-                        and o.object_name == route.object_name), None)
+            obj = next(
+                (
+                    o
+                    for o in prepared.config.objects
+                    if o.source == connection.source_key and o.object_name == route.object_name
+                ),
+                None,
+            )
             if obj is None:
-                raise ValidationError(f"The mapping has no entry for {connection.name} · {route.object_name}.",
-                                      hint="Add it in step 3 (objects[…].source / object).")
+                raise ValidationError(
+                    f"The mapping has no entry for {connection.name} · {route.object_name}.",
+                    hint="Add it in step 3 (objects[…].source / object).",
+                )
             since = uow.cursors.cursor_of(workspace_id, connection.id, route.object_name) if incremental else None
-            held = uow.quarantine.open_payloads(workspace_id, connection.source_key, route.object_name) \
-                if since is not None else []
+            held = (
+                uow.quarantine.open_payloads(workspace_id, connection.source_key, route.object_name)
+                if since is not None
+                else []
+            )
             known = review.known_source_fields(uow.session, workspace_id, connection.id, route.object_name)
-            routes.setdefault(domain, []).append(RouteToRead(domain, connection, obj, route.priority, since, held,
-                                                             known))
+            routes.setdefault(domain, []).append(
+                RouteToRead(domain, connection, obj, route.priority, since, held, known)
+            )
     crosswalk = load_crosswalk(uow.session, workspace_id).select("source_account_id", "account_id")
     before = {domain: figures(domain, uow.canonical.sums(workspace_id, domain), prepared.stages) for domain in routes}
     return RunContext(routes, crosswalk, before)
 
 
-def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: str, full: bool, report: Progress,
-         started: float) -> SyncSummary:
+def _run(
+    engine: Engine,
+    settings: Settings,
+    prepared: PreparedRun,
+    *,
+    actor: str,
+    full: bool,
+    report: Progress,
+    started: float,
+) -> SyncSummary:
     workspace_id, config, stages, scope = prepared.workspace_id, prepared.config, prepared.stages, prepared.scope
     account_id = scope.account_id if scope is not None else None
     phases: dict[str, float] = {}
@@ -195,7 +249,7 @@ def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: st
         finally:
             phases[name] = phases.get(name, 0.0) + time.perf_counter() - began
 
-    with UnitOfWork(engine) as uow:                                    # trip 1: what the run needs
+    with UnitOfWork(engine) as uow:  # trip 1: what the run needs
         context = _context(uow, prepared, full=full)
     summaries: dict[Domain, DomainSummary] = {}
     incoming: dict[Domain, tuple[pl.DataFrame, list[str], dict[tuple[str, str], int]]] = {}
@@ -205,7 +259,7 @@ def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: st
     cursors: list[tuple[int, str, datetime]] = []
     api_calls, done = 0, 0
     total_routes = max(sum(len(r) for r in context.routes.values()), 1)
-    for domain, routes in context.routes.items():                     # read and transform: no database
+    for domain, routes in context.routes.items():  # read and transform: no database
         summary = DomainSummary(totals_before=context.figures_before[domain])
         parts, tombstones = [], []
         # Which route each stored row came from, so a scoped run never lets a lower-priority source
@@ -222,17 +276,24 @@ def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: st
                 api_calls += getattr(connector, "api_calls", 0)
                 drifts.append(detect_field_drift(route.known_fields, connection, connector, route.obj, read))
             with phase("transform"):
-                result = transform(read, route.obj, config, stages, context.crosswalk,
-                                   time_zone=source_time_zone(connector))
+                result = transform(
+                    read, route.obj, config, stages, context.crosswalk, time_zone=source_time_zone(connector)
+                )
                 if account_id is not None:
                     result = result.for_account(account_id)
             summary.read += read.height
             summary.filtered += result.filtered_out
             summary.excluded += result.excluded_by_policy
-            chosen = (f"priority {route.priority} of {len(routes)}: {connection.name}" if len(routes) > 1
-                      else f"only source: {connection.name}")
-            parts.append(result.canonical.with_columns(pl.lit(route.priority).alias("_priority"),
-                                                       pl.lit(chosen).alias("chosen_by")))
+            chosen = (
+                f"priority {route.priority} of {len(routes)}: {connection.name}"
+                if len(routes) > 1
+                else f"only source: {connection.name}"
+            )
+            parts.append(
+                result.canonical.with_columns(
+                    pl.lit(route.priority).alias("_priority"), pl.lit(chosen).alias("chosen_by")
+                )
+            )
             tombstones += result.tombstones["source_id"].to_list()
             if account_id is None:
                 with phase("transform"):
@@ -245,49 +306,102 @@ def _run(engine: Engine, settings: Settings, prepared: PreparedRun, *, actor: st
         if not parts:
             continue
         # One source has no ties to break (its own duplicate IDs are already quarantined).
-        rows = parts[0] if len(parts) == 1 else (
-            pl.concat(parts, how="diagonal_relaxed").sort("_priority", maintain_order=True)
-            .unique("source_id", keep="first", maintain_order=True))
+        rows = (
+            parts[0]
+            if len(parts) == 1
+            else (
+                pl.concat(parts, how="diagonal_relaxed")
+                .sort("_priority", maintain_order=True)
+                .unique("source_id", keep="first", maintain_order=True)
+            )
+        )
         incoming[domain] = (rows, tombstones, priority_of)
         summaries[domain] = summary
     report(0.8, "Comparing with stored data…")
-    quarantined = pl.concat([q.select("source_id") for q in quarantine_frames])["source_id"] \
-        if quarantine_frames else pl.Series("source_id", [], pl.String)
+    quarantined = (
+        pl.concat([q.select("source_id") for q in quarantine_frames])["source_id"]
+        if quarantine_frames
+        else pl.Series("source_id", [], pl.String)
+    )
     whole = full and scope is None
-    with phase("compare"), UnitOfWork(engine) as uow:                 # trip 2: the stored rows the reads touch
-        stored = {domain: uow.canonical.stored(workspace_id, domain,
-                                               None if whole else rows["source_id"].to_list() + tombstones,
-                                               columns=stored_columns(domain))
-                  for domain, (rows, tombstones, _) in incoming.items()}
+    with phase("compare"), UnitOfWork(engine) as uow:  # trip 2: the stored rows the reads touch
+        stored = {
+            domain: uow.canonical.stored(
+                workspace_id,
+                domain,
+                None if whole else rows["source_id"].to_list() + tombstones,
+                columns=stored_columns(domain),
+            )
+            for domain, (rows, tombstones, _) in incoming.items()
+        }
     plans: dict[Domain, ChangePlan] = {}
     with phase("compare"):
         for domain, (rows, tombstones, priority_of) in incoming.items():
-            plan = plans[domain] = plan_changes(domain, rows, stored[domain], tombstones, full=whole,
-                                                quarantined_ids=quarantined,
-                                                priority_of=priority_of if scope is not None else None,
-                                                account_id=account_id)
+            plan = plans[domain] = plan_changes(
+                domain,
+                rows,
+                stored[domain],
+                tombstones,
+                full=whole,
+                quarantined_ids=quarantined,
+                priority_of=priority_of if scope is not None else None,
+                account_id=account_id,
+            )
             summary = summaries[domain]
             summary.added, summary.changed, summary.unchanged = plan.added, plan.changed, plan.unchanged
             summary.tombstoned = len(plan.tombstone_ids)
-            summary.totals_after = figures_after(summary.totals_before, figures(domain, plan.leaving, stages),
-                                                 figures(domain, plan.upserts, stages))
+            summary.totals_after = figures_after(
+                summary.totals_before, figures(domain, plan.leaving, stages), figures(domain, plan.upserts, stages)
+            )
         del stored, incoming
     quarantine = pl.concat(quarantine_frames, how="vertical") if quarantine_frames else empty_quarantine()
     if not prepared.dry_run:
         report(0.85, "Writing canonical data…")
-        with phase("write"), UnitOfWork(engine) as uow:               # trip 3: every write, one transaction
-            write_run(uow, RunWrites(workspace_id, prepared.run_id, plans, quarantine, read_objects, cursors, drifts,
-                                     actor=actor, mapping_version=prepared.mapping_version, full=full))
+        with phase("write"), UnitOfWork(engine) as uow:  # trip 3: every write, one transaction
+            write_run(
+                uow,
+                RunWrites(
+                    workspace_id,
+                    prepared.run_id,
+                    plans,
+                    quarantine,
+                    read_objects,
+                    cursors,
+                    drifts,
+                    actor=actor,
+                    mapping_version=prepared.mapping_version,
+                    full=full,
+                ),
+            )
             uow.commit()
-    totals = {k: sum(getattr(s, k) for s in summaries.values())
-              for k in ("read", "added", "changed", "tombstoned", "quarantined")}
-    outcome = SyncSummary(prepared.run_id, prepared.dry_run, prepared.mapping_version, summaries, api_calls,
-                          time.perf_counter() - started, {name: round(seconds, 3) for name, seconds in phases.items()},
-                          {d.where: d.new_names for d in drifts if d.new})
+    totals = {
+        k: sum(getattr(s, k) for s in summaries.values())
+        for k in ("read", "added", "changed", "tombstoned", "quarantined")
+    }
+    outcome = SyncSummary(
+        prepared.run_id,
+        prepared.dry_run,
+        prepared.mapping_version,
+        summaries,
+        api_calls,
+        time.perf_counter() - started,
+        {name: round(seconds, 3) for name, seconds in phases.items()},
+        {d.where: d.new_names for d in drifts if d.new},
+    )
     report(1.0, "Done")
     lag = {} if prepared.dry_run else landing_lag([plan.upserts for plan in plans.values()], utcnow())
-    finish_run(engine, prepared.run_id, status="succeeded", mapping_version=prepared.mapping_version,  # trip 4
-               api_calls=api_calls, rows_read=totals["read"], rows_added=totals["added"],
-               rows_changed=totals["changed"], rows_tombstoned=totals["tombstoned"],
-               rows_quarantined=totals["quarantined"], summary_json=outcome.to_json(), **lag)
+    finish_run(
+        engine,
+        prepared.run_id,
+        status="succeeded",
+        mapping_version=prepared.mapping_version,  # trip 4
+        api_calls=api_calls,
+        rows_read=totals["read"],
+        rows_added=totals["added"],
+        rows_changed=totals["changed"],
+        rows_tombstoned=totals["tombstoned"],
+        rows_quarantined=totals["quarantined"],
+        summary_json=outcome.to_json(),
+        **lag,
+    )
     return outcome

@@ -51,6 +51,10 @@ def sync_now_targets(session: Session, workspace_id: int) -> list[tuple[str, Syn
     for domain, domain_routes in routes.items():
         for route in domain_routes:
             connection = get_connection(session, route.connection_id)
-            targets.append((f"{connection.name} · {route.object_name} ({domain.label})",
-                            SyncScope(domain=domain, source_key=connection.source_key, object_name=route.object_name)))
+            targets.append(
+                (
+                    f"{connection.name} · {route.object_name} ({domain.label})",
+                    SyncScope(domain=domain, source_key=connection.source_key, object_name=route.object_name),
+                )
+            )
     return targets

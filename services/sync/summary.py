@@ -41,17 +41,32 @@ class SyncSummary:
     new_fields: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps({"run_id": self.run_id, "dry_run": self.dry_run, "mapping_version": self.mapping_version,
-                           "api_calls": self.api_calls, "seconds": self.seconds, "phase_seconds": self.phase_seconds,
-                           "new_fields": self.new_fields,
-                           "domains": {d.value: asdict(s) for d, s in self.domains.items()}})
+        return json.dumps(
+            {
+                "run_id": self.run_id,
+                "dry_run": self.dry_run,
+                "mapping_version": self.mapping_version,
+                "api_calls": self.api_calls,
+                "seconds": self.seconds,
+                "phase_seconds": self.phase_seconds,
+                "new_fields": self.new_fields,
+                "domains": {d.value: asdict(s) for d, s in self.domains.items()},
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> SyncSummary:
         raw = json.loads(text)
-        return cls(raw["run_id"], raw["dry_run"], raw["mapping_version"],
-                   {Domain(d): DomainSummary(**s) for d, s in raw["domains"].items()}, raw["api_calls"], raw["seconds"],
-                   raw.get("phase_seconds", {}), raw.get("new_fields", {}))
+        return cls(
+            raw["run_id"],
+            raw["dry_run"],
+            raw["mapping_version"],
+            {Domain(d): DomainSummary(**s) for d, s in raw["domains"].items()},
+            raw["api_calls"],
+            raw["seconds"],
+            raw.get("phase_seconds", {}),
+            raw.get("new_fields", {}),
+        )
 
     def phases(self) -> str:
         """'read 1.2 s · transform 0.8 s · …' in the order the phases ran."""
@@ -61,15 +76,20 @@ class SyncSummary:
         """The summary in words, one line per domain plus the figures that moved."""
         out = []
         for domain, s in self.domains.items():
-            out.append(f"{domain.label}: read {s.read:,}, add {s.added:,}, change {s.changed:,}, "
-                       f"tombstone {s.tombstoned:,}, quarantine {s.quarantined:,} (unchanged {s.unchanged:,})")
+            out.append(
+                f"{domain.label}: read {s.read:,}, add {s.added:,}, change {s.changed:,}, "
+                f"tombstone {s.tombstoned:,}, quarantine {s.quarantined:,} (unchanged {s.unchanged:,})"
+            )
             for key in s.totals_after:
                 delta = s.totals_after[key] - s.totals_before.get(key, 0.0)
-                out.append(f"  {key}: {s.totals_before.get(key, 0.0):,.2f} -> {s.totals_after[key]:,.2f} "
-                           f"({delta:+,.2f})")
+                out.append(
+                    f"  {key}: {s.totals_before.get(key, 0.0):,.2f} -> {s.totals_after[key]:,.2f} ({delta:+,.2f})"
+                )
         for where, names in self.new_fields.items():
-            out.append(f"{len(names)} new field(s) in {where} since the mapping was approved, "
-                       f"{'would be ' if self.dry_run else ''}held for review in step 3 (not mapped): {', '.join(names)}")
+            out.append(
+                f"{len(names)} new field(s) in {where} since the mapping was approved, "
+                f"{'would be ' if self.dry_run else ''}held for review in step 3 (not mapped): {', '.join(names)}"
+            )
         return out
 
 
@@ -85,9 +105,13 @@ def figures_after(before: dict[str, float], leaving: dict[str, float], arriving:
 
 def landing_lag(landed: list[pl.DataFrame], committed_at: datetime) -> dict[str, float]:
     """Median and longest lag (seconds) from a record's CRM modification to its landing, over rows written."""
-    stamps = pl.concat([f.select("source_modified_at") for f in landed if f.height], how="vertical_relaxed") \
-        if any(f.height for f in landed) else pl.DataFrame(schema={"source_modified_at": pl.Datetime("us", "UTC")})
+    stamps = (
+        pl.concat([f.select("source_modified_at") for f in landed if f.height], how="vertical_relaxed")
+        if any(f.height for f in landed)
+        else pl.DataFrame(schema={"source_modified_at": pl.Datetime("us", "UTC")})
+    )
     lag = (pl.lit(committed_at) - pl.col("source_modified_at")).dt.total_milliseconds() / 1000
-    row = stamps.drop_nulls().select(lag.median().alias("lag_median_seconds"),
-                                     lag.max().alias("lag_max_seconds")).row(0)
+    row = (
+        stamps.drop_nulls().select(lag.median().alias("lag_median_seconds"), lag.max().alias("lag_max_seconds")).row(0)
+    )
     return {} if row[0] is None else {"lag_median_seconds": round(row[0], 1), "lag_max_seconds": round(row[1], 1)}

@@ -133,14 +133,19 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     charts = page.get_by_test_id("stVegaLiteChart")
     expect(charts.first).to_be_visible(timeout=20000)
     page.screenshot(path=str(SCREENSHOTS / "revenue_pipeline_vs_arr.png"), full_page=True)
-    for tab, shot in (("ARR bridge", "revenue_bridge"), ("Plan vs actual", "revenue_plan"),
-                      ("Pipeline ↔ ARR reconciliation", "revenue_reconciliation"),
-                      ("By parent account", "revenue_parent_accounts")):
+    for tab, shot in (
+        ("ARR bridge", "revenue_bridge"),
+        ("Plan vs actual", "revenue_plan"),
+        ("Pipeline ↔ ARR reconciliation", "revenue_reconciliation"),
+        ("By parent account", "revenue_parent_accounts"),
+    ):
         page.get_by_role("tab", name=tab).click()
         wait_for_app(page)
         _assert_no_exception(page, f"revenue / {tab}")
         page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
-    expect(page.get_by_text("Each parent account with the entities linked under it")).to_be_visible()  # not the empty state
+    expect(
+        page.get_by_text("Each parent account with the entities linked under it")
+    ).to_be_visible()  # not the empty state
     page.get_by_role("tab", name="Plan vs actual").click()
     page.get_by_text("Upload a plan (replaces the current one)").click()
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(PROJECT_ROOT / "docs" / "demo-plan.csv"))
@@ -173,9 +178,13 @@ def test_a_salesforce_password_login_typed_on_the_connect_page_connects(app_serv
         wait_for_app(page)
         page.get_by_text("Salesforce", exact=True).click()
         wait_for_app(page)
-        for label, value in (("Connection name", "Salesforce production"), ("Username *", org.username),
-                             ("Password *", org.password), ("Security token", org.security_token),
-                             ("API base URL (optional)", sandbox.url)):
+        for label, value in (
+            ("Connection name", "Salesforce production"),
+            ("Username *", org.username),
+            ("Password *", org.password),
+            ("Security token", org.security_token),
+            ("API base URL (optional)", sandbox.url),
+        ):
             page.get_by_label(label, exact=True).fill(value)
             page.keyboard.press("Tab")
             wait_for_app(page)

@@ -9,8 +9,19 @@ from domain.config import PROJECT_ROOT
 
 
 def test_demo_writes_a_seeded_export(cli, tmp_path):
-    result = cli("demo", "--out", str(tmp_path / "x"), "--accounts", "50", "--opportunities", "120",
-                 "--movements", "80", "--format", "parquet")
+    result = cli(
+        "demo",
+        "--out",
+        str(tmp_path / "x"),
+        "--accounts",
+        "50",
+        "--opportunities",
+        "120",
+        "--movements",
+        "80",
+        "--format",
+        "parquet",
+    )
     assert result.returncode == 0, result.stderr
     assert "opportunities: 120 rows" in result.stdout
     assert pl.read_parquet(tmp_path / "x" / "opportunities.parquet").height == 120
@@ -57,22 +68,32 @@ def test_mapping_import_then_export_round_trips_and_a_bad_file_fails_with_one_li
     failed = cli("mapping", "import", "--workspace", "Demo", "--file", str(bad))
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines() == [
-        "error: objects[0].fields.Amount.type: 'money' is not one of string, number, currency, date, datetime, boolean"]
+        "error: objects[0].fields.Amount.type: 'money' is not one of string, number, currency, date, datetime, boolean"
+    ]
 
 
 def test_the_five_steps_headless_with_dry_run_sync_and_exports(cli, tmp_path):
     failed = cli("sync", "--workspace", "Demo")
     assert failed.returncode == 1
-    assert failed.stderr.strip().splitlines() == ["error: There is no mapping yet. Import or approve a mapping in step 3 first."]
+    assert failed.stderr.strip().splitlines() == [
+        "error: There is no mapping yet. Import or approve a mapping in step 3 first."
+    ]
 
     # The whole setup, headless.
     listed = cli("connections", "--workspace", "Demo")
     assert listed.stdout.startswith("demo_crm_salesforce_sandbox\tsalesforce\tok\t")
     key = "demo_crm_salesforce_sandbox"
     assert cli("route", "--workspace", "Demo", "--domain", "pipeline", "--source", f"{key}:Opportunity").returncode == 0
-    assert cli("route", "--workspace", "Demo", "--domain", "arr_actuals", "--source", f"{key}:ARR_Movement__c").returncode == 0
-    assert cli("mapping", "import", "--workspace", "Demo", "--file",
-               str(PROJECT_ROOT / "docs" / "demo-mapping.yaml")).returncode == 0
+    assert (
+        cli("route", "--workspace", "Demo", "--domain", "arr_actuals", "--source", f"{key}:ARR_Movement__c").returncode
+        == 0
+    )
+    assert (
+        cli(
+            "mapping", "import", "--workspace", "Demo", "--file", str(PROJECT_ROOT / "docs" / "demo-mapping.yaml")
+        ).returncode
+        == 0
+    )
     reconciled = cli("reconcile", "--workspace", "Demo", "--source", key, "--object", "Account")
     assert "500 new canonical accounts" in reconciled.stdout
     wrong = cli("route", "--workspace", "Demo", "--domain", "pipeline", "--source", "hubspot:deals")
@@ -80,7 +101,10 @@ def test_the_five_steps_headless_with_dry_run_sync_and_exports(cli, tmp_path):
 
     dry = cli("sync", "--workspace", "Demo", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert "dry run #" in dry.stdout and "Pipeline: read 3,000, add 2,996, change 0, tombstone 0, quarantine 4" in dry.stdout
+    assert (
+        "dry run #" in dry.stdout
+        and "Pipeline: read 3,000, add 2,996, change 0, tombstone 0, quarantine 4" in dry.stdout
+    )
     real = cli("sync", "--workspace", "Demo")
     assert real.returncode == 0 and "add 2,996" in real.stdout
     again = cli("sync", "--workspace", "Demo", "--full")
@@ -92,9 +116,11 @@ def test_the_five_steps_headless_with_dry_run_sync_and_exports(cli, tmp_path):
 
 def test_suggest_commands_write_the_documented_columns(cli, tmp_path):
     evaluation = PROJECT_ROOT / "tests" / "evaluation"
-    for kind, columns in (("fields", ["object", "name", "suggested", "score", "band", "reason"]),
-                          ("stages", ["pipeline", "stage_id", "suggested", "weight", "score", "band", "reason"]),
-                          ("accounts", ["account_id_a", "account_id_b", "score", "band", "reason"])):
+    for kind, columns in (
+        ("fields", ["object", "name", "suggested", "score", "band", "reason"]),
+        ("stages", ["pipeline", "stage_id", "suggested", "weight", "score", "band", "reason"]),
+        ("accounts", ["account_id_a", "account_id_b", "score", "band", "reason"]),
+    ):
         out = tmp_path / f"{kind}.csv"
         result = cli("suggest", kind, "--input", str(evaluation / f"{kind}.csv"), "--out", str(out))
         assert result.returncode == 0, result.stderr
@@ -116,8 +142,12 @@ def test_suggest_names_a_missing_column_in_one_line(cli, tmp_path):
 def test_eval_and_bench_accounts_print_figures(cli):
     result = cli("eval")
     assert result.returncode == 0, result.stderr
-    assert [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")] == \
-        ["fields", "stages", "accounts", "accounts"]
+    assert [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")] == [
+        "fields",
+        "stages",
+        "accounts",
+        "accounts",
+    ]
     assert "accounts  real_accounts.csv" in result.stdout and "auto-accept band" in result.stdout
     assert "cross-script" in result.stdout and "related (parent/child)" in result.stdout
     bench = cli("bench", "accounts", "--accounts", "3000")
@@ -151,9 +181,14 @@ def test_schedule_worker_targeted_sync_and_alerts_headless(cli):
     assert cli("alerts", "--workspace", "Demo").stdout.strip() == "no alerts in Demo"
 
     # The demo org can be told to fail: the run fails cleanly and raises an alert.
-    faulty = subprocess.run([sys.executable, "-m", "core", "sync", "--workspace", "Demo"], cwd=PROJECT_ROOT,
-                            env={**cli.env, "PATH": "/usr/bin", "REVENUE_CONNECTOR_DEMO_FAULT": "503"},
-                            capture_output=True, text=True, timeout=300)
+    faulty = subprocess.run(
+        [sys.executable, "-m", "core", "sync", "--workspace", "Demo"],
+        cwd=PROJECT_ROOT,
+        env={**cli.env, "PATH": "/usr/bin", "REVENUE_CONNECTOR_DEMO_FAULT": "503"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert faulty.returncode == 1 and len(faulty.stderr.strip().splitlines()) == 1
     alerts = cli("alerts", "--workspace", "Demo").stdout.strip().splitlines()
     assert len(alerts) == 1 and "\trun_failed\tThe sync failed: " in alerts[0]

@@ -43,36 +43,95 @@ def test_salesforce_password_login_setup_and_sync_with_cli_commands_only(cli_emp
     with SalesforceSandbox(org) as sandbox:
         assert "Acme" not in _ok(cli("workspaces"))
         assert "workspace Acme created" in _ok(cli("workspaces", "create", "Acme"))
-        login = ["--kind", "salesforce", "--set", "auth=password", "--set", f"username={org.username}",
-                 "--set", f"api_base_url={sandbox.url}"]
-        refused = cli("connections", "add", "--workspace", "Acme", "--name", "Salesforce prod", *login,
-                      "--set", f"password={org.password}")
+        login = [
+            "--kind",
+            "salesforce",
+            "--set",
+            "auth=password",
+            "--set",
+            f"username={org.username}",
+            "--set",
+            f"api_base_url={sandbox.url}",
+        ]
+        refused = cli(
+            "connections",
+            "add",
+            "--workspace",
+            "Acme",
+            "--name",
+            "Salesforce prod",
+            *login,
+            "--set",
+            f"password={org.password}",
+        )
         assert "'password' is a secret" in _one_line_error(refused)
         assert org.password not in refused.stderr
-        missing = cli("connections", "add", "--workspace", "Acme", "--name", "Salesforce prod", *login,
-                      "--secret-from-env", "password=SF_PASSWORD")
+        missing = cli(
+            "connections",
+            "add",
+            "--workspace",
+            "Acme",
+            "--name",
+            "Salesforce prod",
+            *login,
+            "--secret-from-env",
+            "password=SF_PASSWORD",
+        )
         assert "SF_PASSWORD (for password) is not set" in _one_line_error(missing)
-        added = _ok(cli("connections", "add", "--workspace", "Acme", "--name", "Salesforce prod", *login,
-                        "--secret-from-env", "password=SF_PASSWORD", "--secret-from-env", "security_token=SF_TOKEN",
-                        extra_env=secrets))
+        added = _ok(
+            cli(
+                "connections",
+                "add",
+                "--workspace",
+                "Acme",
+                "--name",
+                "Salesforce prod",
+                *login,
+                "--secret-from-env",
+                "password=SF_PASSWORD",
+                "--secret-from-env",
+                "security_token=SF_TOKEN",
+                extra_env=secrets,
+            )
+        )
         assert "as source key salesforce_prod" in added
         tested = _ok(cli("connections", "test", "--workspace", "Acme", "--name", "Salesforce prod"))
         assert tested.startswith("Connected to Demo Revenue Inc. · ") and "Readable: " in tested
 
-        _ok(cli("connections", "add", "--workspace", "Acme", "--name", "Wrong password", *login,
-                "--secret-from-env", "password=NOPE", extra_env={"NOPE": "not-it"}))
+        _ok(
+            cli(
+                "connections",
+                "add",
+                "--workspace",
+                "Acme",
+                "--name",
+                "Wrong password",
+                *login,
+                "--secret-from-env",
+                "password=NOPE",
+                extra_env={"NOPE": "not-it"},
+            )
+        )
         failed = _one_line_error(cli("connections", "test", "--workspace", "Acme", "--name", "Wrong password"))
         assert "Salesforce refused the login: Invalid username, password, security token" in failed
         assert "(INVALID_LOGIN)" in failed and "{content}" not in failed
 
         _ok(cli("route", "--workspace", "Acme", "--domain", "pipeline", "--source", "salesforce_prod:Opportunity"))
-        _ok(cli("route", "--workspace", "Acme", "--domain", "arr_actuals", "--source", "salesforce_prod:ARR_Movement__c"))
+        _ok(
+            cli(
+                "route", "--workspace", "Acme", "--domain", "arr_actuals", "--source", "salesforce_prod:ARR_Movement__c"
+            )
+        )
         mapping = tmp_path / "acme-mapping.yaml"
-        mapping.write_text((PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_text().replace(
-            "demo_crm_salesforce_sandbox", "salesforce_prod"))
+        mapping.write_text(
+            (PROJECT_ROOT / "docs" / "demo-mapping.yaml")
+            .read_text()
+            .replace("demo_crm_salesforce_sandbox", "salesforce_prod")
+        )
         _ok(cli("mapping", "import", "--workspace", "Acme", "--file", str(mapping)))
-        assert "new canonical accounts" in _ok(cli("reconcile", "--workspace", "Acme", "--source", "salesforce_prod",
-                                                   "--object", "Account"))
+        assert "new canonical accounts" in _ok(
+            cli("reconcile", "--workspace", "Acme", "--source", "salesforce_prod", "--object", "Account")
+        )
         synced = _ok(cli("sync", "--workspace", "Acme"))
         assert "Pipeline: read 240" in synced and "ARR actuals: read 160" in synced
     # The wizard shows what clicking through it would: every step done.
@@ -84,8 +143,9 @@ def test_salesforce_password_login_setup_and_sync_with_cli_commands_only(cli_emp
 
 
 def _workspace_file(folder, url: str) -> str:
-    (folder / "hubspot-mapping.yaml").write_text((PROJECT_ROOT / "docs" / "hubspot-mapping.yaml").read_text()
-                                                 .replace("source: hubspot", "source: HubSpot"))
+    (folder / "hubspot-mapping.yaml").write_text(
+        (PROJECT_ROOT / "docs" / "hubspot-mapping.yaml").read_text().replace("source: hubspot", "source: HubSpot")
+    )
     path = folder / "workspace.yaml"
     path.write_text(f"""
 workspace: Acme HubSpot

@@ -32,5 +32,7 @@ def hs_sandbox(small_data):
 def sf_login(sandbox: SalesforceSandbox, **settings) -> tuple[dict, dict]:
     """Settings and secrets of a password login, split the way the Connect form splits them."""
     org = sandbox.org
-    return ({"api_base_url": sandbox.url, "auth": "password", "username": org.username, **settings},
-            {"password": org.password, "security_token": org.security_token})
+    return (
+        {"api_base_url": sandbox.url, "auth": "password", "username": org.username, **settings},
+        {"password": org.password, "security_token": org.security_token},
+    )

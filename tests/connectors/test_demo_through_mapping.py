@@ -23,15 +23,18 @@ def test_demo_mapping_lands_all_but_the_planted_bad_rows(index):
     org = demo_salesforce_org(data=data)
     obj = MAPPING.objects[index]
     with SalesforceSandbox(org) as sandbox:
-        connector = SalesforceConnector({"api_base_url": sandbox.url},
-                                        {"username": org.username, "password": org.password,
-                                         "security_token": org.security_token}, source_key=obj.source)
+        connector = SalesforceConnector(
+            {"api_base_url": sandbox.url},
+            {"username": org.username, "password": org.password, "security_token": org.security_token},
+            source_key=obj.source,
+        )
         frame = connector.read(obj.object_name)
         accounts = connector.read("Account")
     crosswalk = accounts.select(pl.col("Id").alias("source_account_id")).with_row_index("account_id", offset=1)
     result = transform(frame, obj, MAPPING, default_stage_set(), crosswalk.cast({"account_id": pl.Int64}))
-    planted = {b["id"] for b in data["truth"]["bad_rows"]
-               if b["object"] == {0: "opportunities", 1: "arr_movements"}[index]}
+    planted = {
+        b["id"] for b in data["truth"]["bad_rows"] if b["object"] == {0: "opportunities", 1: "arr_movements"}[index]
+    }
     assert set(result.quarantine["source_id"]) == planted
     assert result.canonical.height == frame.height - len(planted)
     if index == 0:
@@ -53,12 +56,18 @@ def test_15_character_account_ids_in_a_text_field_resolve_to_the_reconciled_acco
     for record in movements.records:
         record["Account_Id_15__c"] = record["Account__c"][:15] if record["Account__c"] else None
     arr = MAPPING.objects[1]
-    obj = replace(arr, fields=tuple(FieldMap("Account_Id_15__c", "account", f.type) if f.canonical_field == "account"
-                                    else f for f in arr.fields))
+    obj = replace(
+        arr,
+        fields=tuple(
+            FieldMap("Account_Id_15__c", "account", f.type) if f.canonical_field == "account" else f for f in arr.fields
+        ),
+    )
     with SalesforceSandbox(org) as sandbox:
-        connector = SalesforceConnector({"api_base_url": sandbox.url},
-                                        {"username": org.username, "password": org.password,
-                                         "security_token": org.security_token}, source_key=obj.source)
+        connector = SalesforceConnector(
+            {"api_base_url": sandbox.url},
+            {"username": org.username, "password": org.password, "security_token": org.security_token},
+            source_key=obj.source,
+        )
         frame = connector.read(obj.object_name)
         accounts = connector.read("Account")
     assert frame["Account_Id_15__c"].drop_nulls().str.len_chars().eq(15).all()
@@ -67,7 +76,10 @@ def test_15_character_account_ids_in_a_text_field_resolve_to_the_reconciled_acco
     by_18 = transform(frame, arr, MAPPING, default_stage_set(), crosswalk.cast({"account_id": pl.Int64}))
     unreconciled = pl.col("reason_code") == "unreconciled_account"
     # Only the row the demo planted with an account that does not exist stays unreconciled.
-    assert result.quarantine.filter(unreconciled)["source_id"].to_list() == \
-        by_18.quarantine.filter(unreconciled)["source_id"].to_list() == ["a0XDm0000000076MAA"]
+    assert (
+        result.quarantine.filter(unreconciled)["source_id"].to_list()
+        == by_18.quarantine.filter(unreconciled)["source_id"].to_list()
+        == ["a0XDm0000000076MAA"]
+    )
     assert result.canonical.height == by_18.canonical.height > 300
     assert result.canonical.sort("source_id")["account_id"].equals(by_18.canonical.sort("source_id")["account_id"])

@@ -17,7 +17,12 @@ def test_test_connection_lists_every_file_with_rows(demo_folder):
     check = FileSource(demo_folder, source_key="demo").test_connection()
     assert check.ok
     assert {o.name: o.row_count for o in check.objects} == {
-        "accounts": 60, "arr_movements": 150, "opportunities": 200, "owners": 12, "stages": 14}
+        "accounts": 60,
+        "arr_movements": 150,
+        "opportunities": 200,
+        "owners": 12,
+        "stages": 14,
+    }
 
 
 def test_describe_reports_types_custom_fields_and_samples(demo_folder):
@@ -34,7 +39,9 @@ def test_read_keeps_raw_text_and_adds_source_columns(demo_folder):
     assert "31/02/2025" in frame["CloseDate"].to_list()
     assert (frame["source"] == "demo_export").all()
     assert frame["source_id"].equals(frame["Id"].alias("source_id"))
-    assert frame["source_modified_at"].dtype == pl.Datetime("us", "UTC") and frame["source_modified_at"].null_count() == 0
+    assert (
+        frame["source_modified_at"].dtype == pl.Datetime("us", "UTC") and frame["source_modified_at"].null_count() == 0
+    )
 
 
 def test_missing_folder_and_missing_object_name_the_path(tmp_path, demo_folder):

@@ -14,19 +14,25 @@ from sandbox.hubspot import HubSpotSandbox
 
 
 def _connector(sandbox, **settings) -> HubSpotConnector:
-    return HubSpotConnector({"host": sandbox.url, **settings}, {"access_token": sandbox.portal.token}, source_key="hubspot")
+    return HubSpotConnector(
+        {"host": sandbox.url, **settings}, {"access_token": sandbox.portal.token}, source_key="hubspot"
+    )
 
 
 def test_a_full_read_equals_the_portal_with_one_primary_company_per_deal(hs_sandbox):
     frame = _connector(hs_sandbox).read("deals")
     deals = hs_sandbox.portal.objects["deals"]
     assert frame.height == len(deals) and frame["source_id"].is_unique().all()
-    expected = pl.DataFrame([{"source_id": d.id, **d.properties} for d in deals]).select(frame.columns[:12] and
-                                                                                          ["source_id", "dealname", "amount", "dealstage", "pipeline", "closedate"])
+    expected = pl.DataFrame([{"source_id": d.id, **d.properties} for d in deals]).select(
+        frame.columns[:12] and ["source_id", "dealname", "amount", "dealstage", "pipeline", "closedate"]
+    )
     assert frame.select(expected.columns).sort("source_id").equals(expected.sort("source_id"))
     companies = hs_sandbox.portal.deal_companies
     assert frame.filter(pl.col("associated_company_id").is_not_null()).height == len(companies)
-    assert all(frame.filter(pl.col("source_id") == d)["associated_company_id"].item() == c[0] for d, c in list(companies.items())[:25])
+    assert all(
+        frame.filter(pl.col("source_id") == d)["associated_company_id"].item() == c[0]
+        for d, c in list(companies.items())[:25]
+    )
     pages = [p for _, p in hs_sandbox.requests if p == "/crm/v3/objects/deals"]
     assert len(pages) >= 5  # 450 deals, 100 per page, plus the archived sweep
 
@@ -54,8 +60,11 @@ def test_incremental_search_splits_windows_past_the_10000_cap_and_reads_each_dea
         since = datetime(2025, 1, 1, tzinfo=UTC)
         frame = _connector(sandbox, lookback_minutes=0).read("deals", since=since)
         searches = [p for _, p in sandbox.requests if p.endswith("/search")]
-    expected = {d.id for d in portal.objects["deals"]
-                if datetime.fromisoformat(d.properties["hs_lastmodifieddate"].replace("Z", "+00:00")) >= since}
+    expected = {
+        d.id
+        for d in portal.objects["deals"]
+        if datetime.fromisoformat(d.properties["hs_lastmodifieddate"].replace("Z", "+00:00")) >= since
+    }
     assert len(expected) > 10_000
     assert set(frame["source_id"]) == expected and frame["source_id"].is_unique().all()
     assert len(searches) > len(expected) // 200  # several windows, every page fetched
@@ -77,6 +86,7 @@ def test_connection_check_shows_portal_and_api_budget(hs_sandbox):
 
 # --- faults -------------------------------------------------------------------------------------
 
+
 def test_a_rotated_token_asks_to_re_authorize(hs_sandbox):
     hs_sandbox.portal.token = "pat-rotated"
     with pytest.raises(CredentialsError, match="credential expired or rotated — re-authorize in Connect"):
@@ -84,7 +94,9 @@ def test_a_rotated_token_asks_to_re_authorize(hs_sandbox):
 
 
 def test_429_honours_retry_after_and_the_read_completes(hs_sandbox):
-    fault = hs_sandbox.inject("status", path_contains="/crm/v3/objects/deals", times=2, **HubSpotSandbox.rate_limited(1))
+    fault = hs_sandbox.inject(
+        "status", path_contains="/crm/v3/objects/deals", times=2, **HubSpotSandbox.rate_limited(1)
+    )
     started = time.monotonic()
     frame = _connector(hs_sandbox).read("deals")
     assert fault.hits == 2 and time.monotonic() - started >= 2.0
@@ -118,6 +130,7 @@ def test_malformed_json_is_a_clear_error(hs_sandbox):
 
 
 # --- real-portal shapes ---------------------------------------------------------------------------
+
 
 def test_an_incremental_window_with_only_archived_or_company_less_deals_still_has_every_column(hs_sandbox):
     deals = hs_sandbox.portal.objects["deals"]
@@ -169,8 +182,12 @@ def test_a_close_date_with_a_time_of_day_is_the_date_in_the_portals_time_zone(hs
 
     hs_sandbox.portal.time_zone = "America/New_York"
     deal = hs_sandbox.portal.objects["deals"][0]
-    deal.properties.update(closedate="2025-03-31T03:00:00Z",  # 30 March, 23:00 in New York
-                           dealstage="appointmentscheduled", pipeline="default", amount="1000")
+    deal.properties.update(
+        closedate="2025-03-31T03:00:00Z",  # 30 March, 23:00 in New York
+        dealstage="appointmentscheduled",
+        pipeline="default",
+        amount="1000",
+    )
     connector = _connector(hs_sandbox)
     assert connector.time_zone() == "America/New_York"
     frame = connector.read("deals")
@@ -180,9 +197,18 @@ objects: [{source: hubspot, object: deals, domain: pipeline, pipeline_field: pip
                     closedate: {to: expected_close, type: date}}}]
 stages: [{pipeline: default, stage: appointmentscheduled, to: prospecting}]
 """)
-    crosswalk = pl.DataFrame({"source_account_id": frame["associated_company_id"].drop_nulls().unique()}).with_row_index(
-        "account_id", offset=1).cast({"account_id": pl.Int64})
-    result = transform(frame.filter(pl.col("source_id") == deal.id), mapping.objects[0], mapping, default_stage_set(),
-                       crosswalk, time_zone=connector.time_zone())
+    crosswalk = (
+        pl.DataFrame({"source_account_id": frame["associated_company_id"].drop_nulls().unique()})
+        .with_row_index("account_id", offset=1)
+        .cast({"account_id": pl.Int64})
+    )
+    result = transform(
+        frame.filter(pl.col("source_id") == deal.id),
+        mapping.objects[0],
+        mapping,
+        default_stage_set(),
+        crosswalk,
+        time_zone=connector.time_zone(),
+    )
     assert result.quarantine.is_empty()
     assert result.canonical["expected_close"].to_list() == [date(2025, 3, 30)]

@@ -20,8 +20,9 @@ def test_every_salesforce_field_read_is_a_field_offered_for_review(sf_sandbox, o
 
 
 def test_every_hubspot_deal_property_read_is_a_field_offered_for_review(hs_sandbox):
-    connector = HubSpotConnector({"host": hs_sandbox.url}, {"access_token": hs_sandbox.portal.token},
-                                 source_key="hubspot")
+    connector = HubSpotConnector(
+        {"host": hs_sandbox.url}, {"access_token": hs_sandbox.portal.token}, source_key="hubspot"
+    )
     described = next(o for o in connector.describe() if o.name == "deals")
     offered = {f.name for f in source_fields("hubspot", described)}
     read = present_fields(connector.read("deals"))

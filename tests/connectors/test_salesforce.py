@@ -35,7 +35,17 @@ def test_25000_opportunities_over_13_pages_arrive_exactly_once_and_equal_the_org
         pages = [p for m, p in sandbox.requests if "/query/01g" in p]
     assert len(pages) + 1 >= 13
     assert frame.height == 25_000 and frame["Id"].n_unique() == 25_000
-    columns = ["Id", "Name", "AccountId", "StageName", "Amount", "CurrencyIsoCode", "CloseDate", "OwnerId", "Segment__c"]
+    columns = [
+        "Id",
+        "Name",
+        "AccountId",
+        "StageName",
+        "Amount",
+        "CurrencyIsoCode",
+        "CloseDate",
+        "OwnerId",
+        "Segment__c",
+    ]
     expected = _expected(sandbox, "Opportunity", columns).sort("Id")
     assert frame.select(columns).sort("Id").equals(expected)
     names = {a["Id"]: a["Name"] for a in sandbox.records("Account")}
@@ -66,11 +76,17 @@ def test_bulk_datetimes_written_with_z_keep_the_modification_time(sf_sandbox):
 @pytest.mark.parametrize("auth", ["password", "session", "client_credentials"])
 def test_every_auth_mode_connects(sf_sandbox, auth):
     org = sf_sandbox.org
-    secrets = {"password": {"username": org.username, "password": org.password, "security_token": org.security_token},
-               "session": {"session_id": sf_sandbox.issue_session()},
-               "client_credentials": {"consumer_key": org.consumer_key, "consumer_secret": org.consumer_secret}}[auth]
-    settings = {"api_base_url": sf_sandbox.url, "auth": auth, "domain": "acme.my",
-                "instance_url": f"https://127.0.0.1:{sf_sandbox.port}"}
+    secrets = {
+        "password": {"username": org.username, "password": org.password, "security_token": org.security_token},
+        "session": {"session_id": sf_sandbox.issue_session()},
+        "client_credentials": {"consumer_key": org.consumer_key, "consumer_secret": org.consumer_secret},
+    }[auth]
+    settings = {
+        "api_base_url": sf_sandbox.url,
+        "auth": auth,
+        "domain": "acme.my",
+        "instance_url": f"https://127.0.0.1:{sf_sandbox.port}",
+    }
     check = SalesforceConnector(settings, secrets, source_key="sf").test_connection()
     assert check.ok, check.headline
     assert check.headline.startswith("Connected to Demo Revenue Inc. · ")
@@ -80,9 +96,17 @@ def test_every_auth_mode_connects(sf_sandbox, auth):
 
 def test_a_password_login_entered_in_the_connect_form_connects(sf_sandbox):
     org = sf_sandbox.org
-    settings, secrets = split_settings(SourceKind.SALESFORCE, {
-        "auth": "password", "domain": "login", "username": org.username, "password": org.password,
-        "security_token": org.security_token, "api_base_url": sf_sandbox.url})
+    settings, secrets = split_settings(
+        SourceKind.SALESFORCE,
+        {
+            "auth": "password",
+            "domain": "login",
+            "username": org.username,
+            "password": org.password,
+            "security_token": org.security_token,
+            "api_base_url": sf_sandbox.url,
+        },
+    )
     assert settings["username"] == org.username and "username" not in secrets
     check = SalesforceConnector(settings, secrets, source_key="sf").test_connection()
     assert check.ok, check.headline
@@ -92,8 +116,9 @@ def test_a_wrong_password_gives_salesforces_own_reason(sf_sandbox):
     config, secrets = sf_login(sf_sandbox)
     check = SalesforceConnector(config, {**secrets, "password": "wrong"}, source_key="sf").test_connection()
     assert not check.ok
-    assert check.headline == ("Salesforce refused the login: Invalid username, password, security token; or user "
-                              "locked out. (INVALID_LOGIN)")
+    assert check.headline == (
+        "Salesforce refused the login: Invalid username, password, security token; or user locked out. (INVALID_LOGIN)"
+    )
     assert "{content}" not in check.headline and "security token" in check.details[0]
 
 
@@ -112,7 +137,11 @@ def test_incremental_reads_only_what_changed_since_the_cursor_minus_the_look_bac
     cursor = datetime(2026, 6, 1, tzinfo=UTC)
     frame = _connector(sf_sandbox, lookback_minutes=60).read("Opportunity", since=cursor)
     stamps = [r["SystemModstamp"] for r in sf_sandbox.records("Opportunity")]
-    expected = sum(1 for s in stamps if datetime.fromisoformat(s.replace("+0000", "+00:00")) > datetime(2026, 5, 31, 23, 0, tzinfo=UTC))
+    expected = sum(
+        1
+        for s in stamps
+        if datetime.fromisoformat(s.replace("+0000", "+00:00")) > datetime(2026, 5, 31, 23, 0, tzinfo=UTC)
+    )
     assert 0 < frame.height == expected < len(stamps)
     assert (frame["source_modified_at"] > datetime(2026, 5, 31, 23, 0, tzinfo=UTC)).all()
 
@@ -153,10 +182,13 @@ def test_a_single_currency_org_is_read_without_currency_iso_code(small_data):
 
 # --- faults -------------------------------------------------------------------------------------
 
+
 def test_expired_session_asks_to_re_authorize(sf_sandbox):
-    connector = SalesforceConnector({"api_base_url": sf_sandbox.url, "auth": "session",
-                                     "instance_url": f"https://127.0.0.1:{sf_sandbox.port}"},
-                                    {"session_id": sf_sandbox.issue_session()}, source_key="sf")
+    connector = SalesforceConnector(
+        {"api_base_url": sf_sandbox.url, "auth": "session", "instance_url": f"https://127.0.0.1:{sf_sandbox.port}"},
+        {"session_id": sf_sandbox.issue_session()},
+        source_key="sf",
+    )
     connector.describe()
     sf_sandbox.expire_sessions()
     with pytest.raises(CredentialsError, match="credential expired or rotated — re-authorize in Connect"):
@@ -183,15 +215,21 @@ def test_daily_limit_stops_the_read_and_a_rerun_after_the_reset_completes_it(sf_
 
 
 def test_a_server_error_mid_pagination_fails_the_whole_read(sf_sandbox):
-    sf_sandbox.inject("status", path_contains="/query/01g", status=500,
-                      payload=[{"message": "boom", "errorCode": "SERVER_ERROR"}])
+    sf_sandbox.inject(
+        "status", path_contains="/query/01g", status=500, payload=[{"message": "boom", "errorCode": "SERVER_ERROR"}]
+    )
     with pytest.raises(SourceUnavailable, match=r"Opportunity \(page \d\).*nothing from this read was used"):
         _connector(sf_sandbox, page_size=200).read("Opportunity")
 
 
 def test_a_transient_server_error_is_retried(sf_sandbox):
-    fault = sf_sandbox.inject("status", path_contains="/query/01g", status=503, times=1,
-                              payload=[{"message": "busy", "errorCode": "SERVER_UNAVAILABLE"}])
+    fault = sf_sandbox.inject(
+        "status",
+        path_contains="/query/01g",
+        status=503,
+        times=1,
+        payload=[{"message": "busy", "errorCode": "SERVER_UNAVAILABLE"}],
+    )
     frame = _connector(sf_sandbox, page_size=200).read("Opportunity")
     assert fault.hits == 1
     assert frame.height == len(sf_sandbox.records("Opportunity")) and frame["Id"].is_unique().all()
@@ -255,7 +293,9 @@ def test_an_org_without_record_types_has_one_pipeline(small_data):
     opportunity.fields = [f for f in opportunity.fields if f.name != "RecordTypeId"]
     with SalesforceSandbox(org) as sandbox:
         stages = _connector(sandbox).stages()
-    assert set(stages["pipeline_id"]) == {"Opportunity"} and stages.height == len(org.objects["OpportunityStage"].records)
+    assert set(stages["pipeline_id"]) == {"Opportunity"} and stages.height == len(
+        org.objects["OpportunityStage"].records
+    )
 
 
 def test_a_multi_currency_orgs_own_rates_become_rates_into_the_reporting_currency(small_data):
@@ -270,7 +310,10 @@ def test_a_multi_currency_orgs_own_rates_become_rates_into_the_reporting_currenc
         dated = _connector(sandbox).org_fx_rates()
         assert set(dated["table"]) == {"DatedConversionRate"} and set(dated["corporate_currency"]) == {"USD"}
         # Units of EUR per USD, as Salesforce keeps them, become what one EUR is worth in USD.
-        assert rates_from_org(dated, "USD") == (FxRate("EUR", date(1900, 1, 1), 1.08), FxRate("EUR", date(2025, 7, 1), 1.12))
+        assert rates_from_org(dated, "USD") == (
+            FxRate("EUR", date(1900, 1, 1), 1.08),
+            FxRate("EUR", date(2025, 7, 1), 1.12),
+        )
         assert rates_from_org(dated, "EUR")[0] == FxRate("USD", date(1900, 1, 1), 0.925926)
         with pytest.raises(ValidationError, match="no rate for the reporting currency GBP"):
             rates_from_org(dated, "GBP")

@@ -12,7 +12,9 @@ def test_defaults_use_sqlite_in_the_data_folder(tmp_path):
 
 def test_llm_is_configured_only_with_a_model_and_an_endpoint():
     assert not load_settings({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}).llm.configured
-    assert load_settings({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "REVENUE_CONNECTOR_LLM_MODEL": "m"}).llm.configured
+    assert load_settings(
+        {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "REVENUE_CONNECTOR_LLM_MODEL": "m"}
+    ).llm.configured
 
 
 def test_an_explicit_missing_folder_is_not_created(tmp_path):

@@ -52,9 +52,26 @@ def test_the_hand_written_set_still_meets_its_targets():
 
 def test_unrelated_names_in_non_latin_scripts_are_never_suggested():
     # Before transliteration every one of these normalised to '' and all were 'equal names', auto-accepted.
-    names = ["中国银行", "开心网", "招商银行", "腾讯控股有限公司", "Газпром", "Лукойл", "삼성전자", "현대자동차",
-             "بنك الرياض", "مصرف الراجحي", "Τράπεζα Πειραιώς", "Εθνική Τράπεζα", "בנק לאומי", "בנק הפועלים",
-             "トヨタ自動車", "ソニーグループ株式会社", "株式会社", "有限公司"]
+    names = [
+        "中国银行",
+        "开心网",
+        "招商银行",
+        "腾讯控股有限公司",
+        "Газпром",
+        "Лукойл",
+        "삼성전자",
+        "현대자동차",
+        "بنك الرياض",
+        "مصرف الراجحي",
+        "Τράπεζα Πειραιώς",
+        "Εθνική Τράπεζα",
+        "בנק לאומי",
+        "בנק הפועלים",
+        "トヨタ自動車",
+        "ソニーグループ株式会社",
+        "株式会社",
+        "有限公司",
+    ]
     assert suggest_duplicates(_names_only(*names)).pairs.is_empty()
 
 
@@ -65,9 +82,19 @@ def test_one_name_in_two_scripts_or_with_a_cjk_legal_form_is_found_and_shown_as_
     assert "腾讯控股" in reasons  # the characters as written, not their transliteration
 
 
-@pytest.mark.parametrize(("a", "b"), [("shire", "share"), ("intersport", "interpol"), ("mastech", "master"),
-                                      ("concurrent", "concurrency"), ("msd", "msedp"), ("AES Corporation", "HP Inc."),
-                                      ("Union Pacific", "Western Union"), ("Johnson & Johnson", "Johnson Controls")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("shire", "share"),
+        ("intersport", "interpol"),
+        ("mastech", "master"),
+        ("concurrent", "concurrency"),
+        ("msd", "msedp"),
+        ("AES Corporation", "HP Inc."),
+        ("Union Pacific", "Western Union"),
+        ("Johnson & Johnson", "Johnson Controls"),
+    ],
+)
 def test_short_and_lookalike_names_are_not_duplicates(a, b):
     assert _pair(a, b).is_empty()
 
@@ -77,16 +104,19 @@ def test_a_typo_in_a_long_word_is_offered_for_review_only():
     assert row["band"] == "review" and "typo" in row["reason"]
 
 
-@pytest.mark.parametrize(("a", "b", "band"), [
-    ("unc healthcare", "unc health care", "auto-accept"),
-    ("mfec", "MFEC Public Company Limited", "auto-accept"),
-    ("International Business Machines Corporation", "Intl Business Machines Corp", "auto-accept"),
-    ("H&M Hennes & Mauritz AB", "HandM Hennes and Mauritz", "auto-accept"),
-    ("UBS Group AG", "Ubs", "review"),
-    ("Costco Wholesale Corporation", "Costco", "review"),
-    ("Tencent Holdings Limited", "Tencent Ltd", "review"),
-    ("Sony Group Corporation", "Sony Co.", "review"),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "band"),
+    [
+        ("unc healthcare", "unc health care", "auto-accept"),
+        ("mfec", "MFEC Public Company Limited", "auto-accept"),
+        ("International Business Machines Corporation", "Intl Business Machines Corp", "auto-accept"),
+        ("H&M Hennes & Mauritz AB", "HandM Hennes and Mauritz", "auto-accept"),
+        ("UBS Group AG", "Ubs", "review"),
+        ("Costco Wholesale Corporation", "Costco", "review"),
+        ("Tencent Holdings Limited", "Tencent Ltd", "review"),
+        ("Sony Group Corporation", "Sony Co.", "review"),
+    ],
+)
 def test_real_variants_of_one_name_are_found(a, b, band):
     [row] = _pair(a, b).rows(named=True)
     assert row["relation"] == "same" and row["band"] == band, row
@@ -94,7 +124,8 @@ def test_real_variants_of_one_name_are_found(a, b, band):
 
 def test_the_same_registered_domain_links_a_domain_written_as_the_name():
     [row] = _pair("pwc.com", "PricewaterhouseCoopers International plc", None, "https://www.pwc.com/gx/en").rows(
-        named=True)
+        named=True
+    )
     assert row["relation"] == "same" and "same website pwc.com" in row["reason"] and row["band"] == "review"
 
 
@@ -104,9 +135,14 @@ def test_an_acronym_needs_the_same_website_and_a_person():
     assert row["band"] == "review" and "initials" in row["reason"]
 
 
-@pytest.mark.parametrize(("parent", "child", "country_child"), [
-    ("Goldman Sachs", "Goldman Sachs - UK", "GB"), ("Deloitte", "Deloitte Japan K.K.", "JP"),
-    ("Acme Inc.", "Acme (EMEA)", "DE")])
+@pytest.mark.parametrize(
+    ("parent", "child", "country_child"),
+    [
+        ("Goldman Sachs", "Goldman Sachs - UK", "GB"),
+        ("Deloitte", "Deloitte Japan K.K.", "JP"),
+        ("Acme Inc.", "Acme (EMEA)", "DE"),
+    ],
+)
 def test_a_regional_entity_is_related_to_its_parent_and_never_auto_merged(parent, child, country_child):
     [row] = _pair(parent, child, None, None, None, country_child).rows(named=True)
     assert row["relation"] == "related" and row["band"] == "review" and row["parent_id"] == "1"
@@ -118,7 +154,9 @@ def test_two_regional_entities_of_one_group_are_siblings_not_a_pair():
 
 
 def test_the_command_line_output_lists_same_company_pairs_unless_related_are_asked_for():
-    pairs = suggest_duplicates(_names_only("Goldman Sachs", "Goldman Sachs - UK", "Tencent Ltd", "Tencent Limited")).pairs
+    pairs = suggest_duplicates(
+        _names_only("Goldman Sachs", "Goldman Sachs - UK", "Tencent Ltd", "Tencent Limited")
+    ).pairs
     default = accounts_output(pairs)
     assert default.columns == ["account_id_a", "account_id_b", "score", "band", "reason"]
     assert default.height == 1
@@ -136,8 +174,14 @@ def test_duplicates_are_explained_and_rejected_pairs_never_come_back():
 
 
 def test_lookalike_companies_are_not_duplicates():
-    frame = _accounts([("1", "Delta Air Lines", "delta.com", "US"), ("2", "Delta Dental", "deltadental.com", "US"),
-                       ("3", "General Motors", None, None), ("4", "General Mills", None, None)])
+    frame = _accounts(
+        [
+            ("1", "Delta Air Lines", "delta.com", "US"),
+            ("2", "Delta Dental", "deltadental.com", "US"),
+            ("3", "General Motors", None, None),
+            ("4", "General Mills", None, None),
+        ]
+    )
     assert suggest_duplicates(frame).pairs.is_empty()
 
 
@@ -156,8 +200,10 @@ def test_weak_links_do_not_chain_clusters():
     from domain.suggestions.accounts import _clusters
 
     thresholds = BandThresholds(auto_accept=0.9, review=0.5)
+
     def frame(a, b, scores):
         return pl.DataFrame({"account_id_a": a, "account_id_b": b, "score": scores, "relation": ["same"] * len(a)})
+
     weak = frame(["1", "2"], ["2", "3"], [0.7, 0.7])
     assert _clusters(weak, thresholds)[0] != _clusters(weak, thresholds)[1]
     closed = frame(["1", "2", "1"], ["2", "3", "3"], [0.7, 0.7, 0.7])
@@ -167,8 +213,11 @@ def test_weak_links_do_not_chain_clusters():
 
 
 def test_a_related_pair_joins_its_parents_cluster():
-    pairs = suggest_duplicates(_accounts([("1", "Acme Inc.", "acme.com", "US"), ("2", "ACME", "acme.com", "US"),
-                                          ("3", "Acme (EMEA)", None, "DE")])).pairs
+    pairs = suggest_duplicates(
+        _accounts(
+            [("1", "Acme Inc.", "acme.com", "US"), ("2", "ACME", "acme.com", "US"), ("3", "Acme (EMEA)", None, "DE")]
+        )
+    ).pairs
     assert pairs["cluster"].n_unique() == 1 and set(pairs["relation"]) == {"same", "related"}
 
 
@@ -182,9 +231,12 @@ def test_blocking_compares_a_small_multiple_of_the_accounts_not_all_pairs():
     assert found / planted.height >= 0.9
 
 
-@pytest.mark.parametrize(("names", "websites", "expected"), [
-    (["ACME", "Acme Inc.", "Acme Inc."], [None, "acme.com", None], "Acme Inc."),
-    (["globex", "Globex Corporation"], [None, None], "Globex Corporation"),
-])
+@pytest.mark.parametrize(
+    ("names", "websites", "expected"),
+    [
+        (["ACME", "Acme Inc.", "Acme Inc."], [None, "acme.com", None], "Acme Inc."),
+        (["globex", "Globex Corporation"], [None, None], "Globex Corporation"),
+    ],
+)
 def test_the_surviving_name_prefers_a_curated_record(names, websites, expected):
     assert surviving_name(names, websites) == expected

@@ -3,8 +3,16 @@ from domain.routing import RouteChoice, suggest_routes
 
 
 def test_suggests_domains_from_object_names():
-    routes = suggest_routes([(1, "accounts"), (1, "opportunities"), (1, "arr_movements"), (2, "Deal"),
-                             (2, "stages"), (3, "subscription_events")])
+    routes = suggest_routes(
+        [
+            (1, "accounts"),
+            (1, "opportunities"),
+            (1, "arr_movements"),
+            (2, "Deal"),
+            (2, "stages"),
+            (3, "subscription_events"),
+        ]
+    )
     assert routes[Domain.PIPELINE] == [RouteChoice(1, "opportunities"), RouteChoice(2, "Deal")]
     assert routes[Domain.ARR_ACTUALS] == [RouteChoice(1, "arr_movements"), RouteChoice(3, "subscription_events")]
 
@@ -15,7 +23,17 @@ def test_words_must_start_with_the_stem():
 
 
 def test_salesforce_and_hubspot_names():
-    routes = suggest_routes([(1, "Account"), (1, "Opportunity"), (1, "OpportunityStage"), (1, "OpportunityLineItem"),
-                             (1, "OpportunityHistory"), (1, "ARR_Movement__c"), (2, "deals"), (2, "companies")])
+    routes = suggest_routes(
+        [
+            (1, "Account"),
+            (1, "Opportunity"),
+            (1, "OpportunityStage"),
+            (1, "OpportunityLineItem"),
+            (1, "OpportunityHistory"),
+            (1, "ARR_Movement__c"),
+            (2, "deals"),
+            (2, "companies"),
+        ]
+    )
     assert routes[Domain.PIPELINE] == [RouteChoice(1, "Opportunity"), RouteChoice(2, "deals")]
     assert routes[Domain.ARR_ACTUALS] == [RouteChoice(1, "ARR_Movement__c")]

@@ -31,8 +31,12 @@ def test_mapping_needs_every_required_field_and_reviewed_stages():
     partial = SetupFacts(**base, mapped_fields={Domain.PIPELINE: frozenset({"account", "stage"})}, stages_approved=3)
     state = progress(partial)[2]
     assert state.status == StepStatus.CURRENT and "amount, expected_close" in state.todo_note
-    full = SetupFacts(**base, mapped_fields={Domain.PIPELINE: frozenset({"account", "stage", "amount", "expected_close"})},
-                      stages_approved=3, stages_pending=1)
+    full = SetupFacts(
+        **base,
+        mapped_fields={Domain.PIPELINE: frozenset({"account", "stage", "amount", "expected_close"})},
+        stages_approved=3,
+        stages_pending=1,
+    )
     assert "1 stage(s) to review" in progress(full)[2].todo_note
     done = SetupFacts(**base, mapped_fields=full.mapped_fields, stages_approved=4)
     assert progress(done)[2].status == StepStatus.DONE
@@ -45,10 +49,14 @@ def test_later_data_does_not_unlock_steps_after_an_undone_one():
 
 
 def test_complete_setup_has_no_next_step():
-    facts = SetupFacts(connections=1, connections_ok=1, routed_domains=frozenset({Domain.ARR_ACTUALS}),
-                       mapped_fields={Domain.ARR_ACTUALS: frozenset({"account", "effective_date", "arr_delta",
-                                                                     "movement_component"})},
-                       accounts_approved=10, successful_syncs=1)
+    facts = SetupFacts(
+        connections=1,
+        connections_ok=1,
+        routed_domains=frozenset({Domain.ARR_ACTUALS}),
+        mapped_fields={Domain.ARR_ACTUALS: frozenset({"account", "effective_date", "arr_delta", "movement_component"})},
+        accounts_approved=10,
+        successful_syncs=1,
+    )
     states = progress(facts)
     assert all(s.status == StepStatus.DONE for s in states)
     assert next_step(states) is None

@@ -16,8 +16,16 @@ def test_rename_reweight_add_and_reorder():
     rows.insert(3, {"key": "", "label": "Security review", "weight": 0.5, "order": 4})
     rows[2]["order"] = 10  # evaluation moves to the end of the open stages
     ordered = validate_stage_set(stages_from_rows(rows))
-    assert [s.key for s in ordered] == ["prospecting", "qualification", "security_review", "proposal", "negotiation",
-                                        "evaluation", "closed_won", "closed_lost"]
+    assert [s.key for s in ordered] == [
+        "prospecting",
+        "qualification",
+        "security_review",
+        "proposal",
+        "negotiation",
+        "evaluation",
+        "closed_won",
+        "closed_lost",
+    ]
     assert ordered[0].label == "Discovery" and ordered[1].weight == 0.25
     assert [s.order for s in ordered] == list(range(1, 9))
 

@@ -10,18 +10,21 @@ from domain.timestamps import parse_date, parse_utc
 NOON_UTC = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", [
-    "2025-03-31T12:00:00.000+0000",      # Salesforce REST
-    "2025-03-31T12:00:00.000Z",          # Salesforce Bulk API 2.0 CSV
-    "2025-03-31T12:00:00Z",              # HubSpot
-    "2025-03-31T12:00:00.000000+00:00",  # Python isoformat
-    "2025-03-31T04:00:00-0800",          # an offset without colon
-    "2025-03-31T14:00:00+02:00",
-    "2025-03-31 12:00:00",               # no offset: UTC
-    "2025-03-31T12:00Z",                 # no seconds
-    " 2025-03-31T12:00:00z ",
-    "1743422400000",                     # epoch milliseconds (HubSpot date properties)
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2025-03-31T12:00:00.000+0000",  # Salesforce REST
+        "2025-03-31T12:00:00.000Z",  # Salesforce Bulk API 2.0 CSV
+        "2025-03-31T12:00:00Z",  # HubSpot
+        "2025-03-31T12:00:00.000000+00:00",  # Python isoformat
+        "2025-03-31T04:00:00-0800",  # an offset without colon
+        "2025-03-31T14:00:00+02:00",
+        "2025-03-31 12:00:00",  # no offset: UTC
+        "2025-03-31T12:00Z",  # no seconds
+        " 2025-03-31T12:00:00z ",
+        "1743422400000",  # epoch milliseconds (HubSpot date properties)
+    ],
+)
 def test_every_form_is_the_same_instant(text):
     parsed = pl.DataFrame({"t": [text]}).select(parse_utc(pl.col("t")))["t"].item()
     assert parsed == NOON_UTC
@@ -38,8 +41,17 @@ def test_mixed_forms_in_one_column_all_parse():
 
 
 def test_an_instant_is_the_date_it_was_where_the_source_is():
-    frame = pl.DataFrame({"t": ["2025-03-31T03:00:00Z", "2025-03-31T03:00:00.000+0000", "2025-03-31", "2025-03-31 03:00:00",
-                                "2025-03-31T16:00:00Z"]})
+    frame = pl.DataFrame(
+        {
+            "t": [
+                "2025-03-31T03:00:00Z",
+                "2025-03-31T03:00:00.000+0000",
+                "2025-03-31",
+                "2025-03-31 03:00:00",
+                "2025-03-31T16:00:00Z",
+            ]
+        }
+    )
     new_york = frame.select(parse_date(pl.col("t"), "America/New_York"))["t"].to_list()
     # An instant moves to the previous day in New York; a plain date or a time without offset stays as written.
     assert new_york == [date(2025, 3, 30), date(2025, 3, 30), date(2025, 3, 31), date(2025, 3, 31), date(2025, 3, 31)]

@@ -25,6 +25,7 @@ def demo(tmp_path_factory):
     accounts = source.read("accounts")
     crosswalk = accounts.select(pl.col("Id").alias("source_account_id")).with_row_index("account_id", offset=1)
     import json
+
     truth = json.loads((folder / "truth.json").read_text())
     return source, crosswalk.with_columns(pl.col("account_id").cast(pl.Int64)), truth
 
@@ -56,7 +57,9 @@ def test_pipeline_rows_carry_stage_weight_fx_and_provenance(demo):
     rows = result.canonical
     assert set(rows["stage"]) <= {s.key for s in default_stage_set()}
     won = rows.filter(pl.col("stage") == "closed_won")
-    assert (won["weight"] == 1.0).all() and won["weighted_amount"].equals(won["amount_reporting"].alias("weighted_amount"))
+    assert (won["weight"] == 1.0).all() and won["weighted_amount"].equals(
+        won["amount_reporting"].alias("weighted_amount")
+    )
     eur = rows.filter(pl.col("currency") == "EUR")
     early = eur.filter(pl.col("expected_close") < date(2025, 7, 1)).head(1).to_dicts()[0]
     late = eur.filter(pl.col("expected_close") >= date(2025, 7, 1)).head(1).to_dicts()[0]
@@ -79,14 +82,19 @@ def test_arr_rows_are_signed_by_component_and_renamed_accounts_stay_one_account(
     ids = crosswalk.filter(pl.col("source_account_id") == renamed)["account_id"].to_list()
     raw = source.read("arr_movements").filter(pl.col("AccountId") == renamed)
     assert raw["Account.Name"].n_unique() >= 1
-    assert set(rows.filter(pl.col("account_id").is_in(ids))["source_id"]) == set(raw["source_id"]) - \
-        {b["id"] for b in truth["bad_rows"]}
+    assert set(rows.filter(pl.col("account_id").is_in(ids))["source_id"]) == set(raw["source_id"]) - {
+        b["id"] for b in truth["bad_rows"]
+    }
 
 
 def _frame(**columns):
     n = len(next(iter(columns.values())))
-    base = {"source": ["s"] * n, "source_id": [f"r{i}" for i in range(n)], "is_deleted": [False] * n,
-            "source_modified_at": [None] * n}
+    base = {
+        "source": ["s"] * n,
+        "source_id": [f"r{i}" for i in range(n)],
+        "is_deleted": [False] * n,
+        "source_modified_at": [None] * n,
+    }
     return pl.DataFrame({**base, **columns}, schema_overrides={"source_modified_at": pl.Datetime("us", "UTC")})
 
 
@@ -104,29 +112,47 @@ CROSSWALK = pl.DataFrame({"source_account_id": ["A", "B"], "account_id": [1, 2]}
 
 
 def test_filters_policy_duplicates_currency_and_tombstones():
-    frame = _frame(Acct=["A", "A", "B", "A", "A", "B", "A"], Stage=["S1", "W", "S1", "S1", "S1", "S1", "S1"],
-                   Amt=["100", "200", "0", "-5", "50", "70", "80"], Cur=["EUR", "usd", "USD", "USD", "GBP", "USD", "USD"],
-                   Close=["2025-03-01"] * 7, Type=["New", "New", "New", "New", "New", "Renewal", "New"])
+    frame = _frame(
+        Acct=["A", "A", "B", "A", "A", "B", "A"],
+        Stage=["S1", "W", "S1", "S1", "S1", "S1", "S1"],
+        Amt=["100", "200", "0", "-5", "50", "70", "80"],
+        Cur=["EUR", "usd", "USD", "USD", "GBP", "USD", "USD"],
+        Close=["2025-03-01"] * 7,
+        Type=["New", "New", "New", "New", "New", "Renewal", "New"],
+    )
     frame = frame.with_columns(
         source_id=pl.Series(["r0", "r1", "r2", "r3", "r4", "r5", "r5"]),
-        is_deleted=pl.Series([False, False, False, False, False, False, False]))
-    frame = pl.concat([frame, _frame(Acct=["A"], Stage=["S1"], Amt=[None], Cur=[None], Close=[None], Type=["New"])
-                       .with_columns(source_id=pl.lit("gone"), is_deleted=pl.lit(True))])
+        is_deleted=pl.Series([False, False, False, False, False, False, False]),
+    )
+    frame = pl.concat(
+        [
+            frame,
+            _frame(Acct=["A"], Stage=["S1"], Amt=[None], Cur=[None], Close=[None], Type=["New"]).with_columns(
+                source_id=pl.lit("gone"), is_deleted=pl.lit(True)
+            ),
+        ]
+    )
     result = transform(frame, SMALL.objects[0], SMALL, default_stage_set(), CROSSWALK)
-    assert result.filtered_out == 1                       # the Renewal r5 is filtered by rule before the duplicate check
+    assert result.filtered_out == 1  # the Renewal r5 is filtered by rule before the duplicate check
     assert result.tombstones["source_id"].to_list() == ["gone"]
     assert {(q["source_id"], q["reason_code"]) for q in result.quarantine.to_dicts()} == {("r4", "unknown_currency")}
-    assert result.excluded_by_policy == 2                 # zero (r2) and negative (r3)
+    assert result.excluded_by_policy == 2  # zero (r2) and negative (r3)
     rows = {r["source_id"]: r for r in result.canonical.to_dicts()}
-    assert set(rows) == {"r0", "r1", "r5"}               # the remaining r5 is unique once the filter ran
+    assert set(rows) == {"r0", "r1", "r5"}  # the remaining r5 is unique once the filter ran
     assert rows["r0"]["amount_reporting"] == 110.0 and rows["r0"]["weighted_amount"] == 55.0
-    assert rows["r1"]["weight"] == 1.0                    # closed won keeps 100% whatever the mapping said
+    assert rows["r1"]["weight"] == 1.0  # closed won keeps 100% whatever the mapping said
     assert rows["r1"]["currency"] == "USD"
 
 
 def test_duplicated_source_ids_are_all_quarantined():
-    frame = _frame(Acct=["A", "B"], Stage=["S1", "S1"], Amt=["1", "2"], Cur=["USD", "USD"], Close=["2025-01-01"] * 2,
-                   Type=["New", "New"]).with_columns(source_id=pl.lit("dup"))
+    frame = _frame(
+        Acct=["A", "B"],
+        Stage=["S1", "S1"],
+        Amt=["1", "2"],
+        Cur=["USD", "USD"],
+        Close=["2025-01-01"] * 2,
+        Type=["New", "New"],
+    ).with_columns(source_id=pl.lit("dup"))
     result = transform(frame, SMALL.objects[0], SMALL, default_stage_set(), CROSSWALK)
     assert result.canonical.is_empty()
     assert result.quarantine["reason_code"].to_list() == ["duplicate_source_id"] * 2
@@ -144,17 +170,27 @@ def test_an_incomplete_mapping_is_refused():
         transform(_frame(A=["x"]), config.objects[0], config, default_stage_set(), CROSSWALK)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("objects: [{source: s, object: d, domain: pipline, fields: {}}]", "objects[0].domain: 'pipline' is not one of"),
-    ("objects: [{source: s, object: d, domain: pipeline, fields: {Amount: {to: amout}}}]",
-     "objects[0].fields.Amount.to: 'amout' is not a canonical field of pipeline"),
-    ("objects: [{source: s, object: d, domain: pipeline, fields: {Amount: {to: amount, type: money}}}]",
-     "objects[0].fields.Amount.type: 'money' is not one of"),
-    ("fx_rates: [{currency: EUR, from: 2025-13-01, rate: 1.1}]", "fx_rates[0].from"),
-    ("movement_components: {Upsell: growth}", "movement_components.Upsell: 'growth' is not one of"),
-    ("stages: [{pipeline: p, stage: s, to: proposal, weight: 7}]", "stages[0].weight: 7 is outside 0..1"),
-    ("objects: [{source: s}", "not valid YAML (line 1"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "objects: [{source: s, object: d, domain: pipline, fields: {}}]",
+            "objects[0].domain: 'pipline' is not one of",
+        ),
+        (
+            "objects: [{source: s, object: d, domain: pipeline, fields: {Amount: {to: amout}}}]",
+            "objects[0].fields.Amount.to: 'amout' is not a canonical field of pipeline",
+        ),
+        (
+            "objects: [{source: s, object: d, domain: pipeline, fields: {Amount: {to: amount, type: money}}}]",
+            "objects[0].fields.Amount.type: 'money' is not one of",
+        ),
+        ("fx_rates: [{currency: EUR, from: 2025-13-01, rate: 1.1}]", "fx_rates[0].from"),
+        ("movement_components: {Upsell: growth}", "movement_components.Upsell: 'growth' is not one of"),
+        ("stages: [{pipeline: p, stage: s, to: proposal, weight: 7}]", "stages[0].weight: 7 is outside 0..1"),
+        ("objects: [{source: s}", "not valid YAML (line 1"),
+    ],
+)
 def test_yaml_errors_name_the_key(text, message):
     with pytest.raises(ValidationError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):
         from_yaml(text)
@@ -174,9 +210,11 @@ objects:
               Kind: {to: movement_component}}}
 movement_components: {Upsell: expansion}
 """)
-    frame = _frame(Acct=["A", "A", "B"], Day=["2025-02-01"] * 3, Delta=["100", "50", "-20"],
-                   Kind=["Upsell", "Ramp Deal", "churn"])
+    frame = _frame(
+        Acct=["A", "A", "B"], Day=["2025-02-01"] * 3, Delta=["100", "50", "-20"], Kind=["Upsell", "Ramp Deal", "churn"]
+    )
     result = transform(frame, config.objects[0], config, default_stage_set(), CROSSWALK)
     assert result.quarantine.select("source_id", "reason_code", "field", "value").to_dicts() == [
-        {"source_id": "r1", "reason_code": "unmapped_component", "field": "Kind", "value": "Ramp Deal"}]
+        {"source_id": "r1", "reason_code": "unmapped_component", "field": "Kind", "value": "Ramp Deal"}
+    ]
     assert result.canonical["movement_component"].to_list() == ["expansion", "churn"]

@@ -31,9 +31,25 @@ HERE = Path(__file__).parent
 SOURCES = HERE / "sources"
 # Share classes listed apart in the S&P 500 are one company; tickers the company changed since the S&P list was
 # taken (a rename keeps the company: Anthem is Elevance Health, Facebook is Meta).
-TICKERS = {"GOOG": "GOOGL", "FOX": "FOXA", "NWS": "NWSA", "DISCK": "DISCA", "UA": "UAA", "BF.B": "BF.A",
-           "FISV": "FI", "BLL": "BALL", "PEAK": "DOC", "WLTW": "WTW", "ANTM": "ELV", "ABC": "COR", "RE": "EG",
-           "FB": "META", "COG": "CTRA", "NLOK": "GEN", "DISCA": "WBD"}
+TICKERS = {
+    "GOOG": "GOOGL",
+    "FOX": "FOXA",
+    "NWS": "NWSA",
+    "DISCK": "DISCA",
+    "UA": "UAA",
+    "BF.B": "BF.A",
+    "FISV": "FI",
+    "BLL": "BALL",
+    "PEAK": "DOC",
+    "WLTW": "WTW",
+    "ANTM": "ELV",
+    "ABC": "COR",
+    "RE": "EG",
+    "FB": "META",
+    "COG": "CTRA",
+    "NLOK": "GEN",
+    "DISCA": "WBD",
+}
 # An entry of index_members.csv whose symbol the source got wrong.
 SYMBOL_FIXES = {"Arthur J. Gallagher & Co.": "AJG", "Marsh McLennan": "MMC"}
 
@@ -71,8 +87,9 @@ def build() -> list[dict[str, str]]:
     records: list[dict[str, str]] = []
 
     def add(name: str, entity: str, source: str, website: str = "", country: str = "") -> None:
-        records.append({"name": name.strip(), "entity": entity, "source": source, "website": website,
-                        "billing_country": country})
+        records.append(
+            {"name": name.strip(), "entity": entity, "source": source, "website": website, "billing_country": country}
+        )
 
     for r in sec:
         add(r["title"], f"cik:{r['cik']}", "SEC")
@@ -101,8 +118,17 @@ def build() -> list[dict[str, str]]:
         us_listed = bool({"S&P 500", "S&P 100", "S&P 600", "NASDAQ 100", "DOW JONES"} & set(r["indices"].split(";")))
         tied = [r["symbol"]] if us_listed else [s for s in symbols if re.fullmatch(r"[A-Z]{4}[YF]", s)]
         sec_match = next((cik_of_ticker[s] for s in tied if s in cik_of_ticker), None)
-        entity = (sp_entity(r["symbol"]) if us_listed else f"cik:{sec_match}" if sec_match else f"jp:{japan}" if japan
-                  else f"isin:{r['isin'].split(';')[0]}" if r["isin"] else f"ix:{r['name']}")
+        entity = (
+            sp_entity(r["symbol"])
+            if us_listed
+            else f"cik:{sec_match}"
+            if sec_match
+            else f"jp:{japan}"
+            if japan
+            else f"isin:{r['isin'].split(';')[0]}"
+            if r["isin"]
+            else f"ix:{r['name']}"
+        )
         # For US members the source's `country` is the head office's city; the billing country is the US.
         add(r["name"], entity, "index members", r["website"], "United States" if us_listed else r["country"])
     for r in _rows("multiscript_aliases.csv"):
@@ -126,8 +152,11 @@ def build() -> list[dict[str, str]]:
         r["entity"] = root(r["entity"])
     # A subsidiary names its parent company (name_a is the child, name_b the parent): such a pair is *related*.
     entity_of_name = {r["name"]: r["entity"] for r in records}
-    parent_of = {entity_of_name[p["name_a"]]: entity_of_name[p["name_b"]]
-                 for p in _rows("labelled_pairs.csv") if p["relation"] == "related"}
+    parent_of = {
+        entity_of_name[p["name_a"]]: entity_of_name[p["name_b"]]
+        for p in _rows("labelled_pairs.csv")
+        if p["relation"] == "related"
+    }
     for r in records:
         r["parent_entity"] = parent_of.get(r["entity"], "")
     for number, r in enumerate(records, start=1):

@@ -11,8 +11,9 @@ from tests.conftest import file_workspace
 from tests.pages.conftest import texts
 
 
-def test_a_new_source_field_is_shown_as_held_for_review_on_pipelines_sync_and_step_3(open_page, env, monkeypatch,
-                                                                                      tmp_path):
+def test_a_new_source_field_is_shown_as_held_for_review_on_pipelines_sync_and_step_3(
+    open_page, env, monkeypatch, tmp_path
+):
     monkeypatch.setenv("REVENUE_CONNECTOR_DEMO", "0")
     settings = load_settings({**env, "REVENUE_CONNECTOR_DEMO": "0"})
     folder = tmp_path / "export"

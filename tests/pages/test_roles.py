@@ -17,7 +17,12 @@ from storage.db import session_scope
 from tests.conftest import file_workspace
 from tests.pages.conftest import APP, texts
 
-PASSWORDS = {"ada": "admin password 1", "fin": "finance password", "rev": "reviewer password", "vera": "viewer password"}
+PASSWORDS = {
+    "ada": "admin password 1",
+    "fin": "finance password",
+    "rev": "reviewer password",
+    "vera": "viewer password",
+}
 ROLES = {"ada": Role.ADMIN, "fin": Role.FINANCE, "rev": Role.REVIEWER, "vera": Role.VIEWER}
 
 
@@ -97,8 +102,17 @@ def test_no_export_gives_a_viewer_a_customer_amount(synced):
     for table in EXPORT_TABLES:
         seen, full = export_frame(engine, table.name, ws, viewer), export_frame(engine, table.name, ws, admin)
         assert seen.height == full.height, table.name
-        for column in ("amount", "amount_reporting", "weighted_amount", "arr_delta", "arr_delta_reporting",
-                       "opportunity_amount", "movement_amount", "difference", "payload_json"):
+        for column in (
+            "amount",
+            "amount_reporting",
+            "weighted_amount",
+            "arr_delta",
+            "arr_delta_reporting",
+            "opportunity_amount",
+            "movement_amount",
+            "difference",
+            "payload_json",
+        ):
             if column in seen.columns and full[column].drop_nulls().len():
                 assert set(seen[column].drop_nulls().to_list()) == {MASKED}, (table.name, column)
     quarantine = export_frame(engine, "quarantine", ws, viewer)
@@ -111,8 +125,14 @@ def test_the_cli_signs_in_and_masks_for_a_viewer(synced, env, tmp_path):
         environment = {**os.environ, **env, "REVENUE_CONNECTOR_DEMO": "0"}
         if user:
             environment |= {"REVENUE_CONNECTOR_USER": user, "REVENUE_CONNECTOR_PASSWORD": PASSWORDS[user]}
-        return subprocess.run([sys.executable, "-m", "core", *args], capture_output=True, text=True,
-                              cwd=PROJECT_ROOT, env=environment, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "core", *args],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            env=environment,
+            timeout=120,
+        )
 
     out = tmp_path / "o.csv"
     anonymous = cli("export", "opportunities", "--workspace", "Acme", "--out", str(out))
@@ -133,8 +153,9 @@ def test_a_masked_role_gets_no_parent_filter_and_no_amount_per_parent(synced):
 
     _, engine, ws = synced
     with session_scope(engine) as session:  # two accounts with deals, one linked under the other
-        first, second = session.exec(select(CanonicalAccount).where(CanonicalAccount.workspace_id == ws)
-                                     .order_by(CanonicalAccount.id).limit(2)).all()
+        first, second = session.exec(
+            select(CanonicalAccount).where(CanonicalAccount.workspace_id == ws).order_by(CanonicalAccount.id).limit(2)
+        ).all()
         second.parent_id = first.id
         session.add(second)
     labels = {"fin": [], "vera": []}

@@ -26,7 +26,8 @@ def _route_and_map(open_page):
     _button(at, "Save routing").click().run()
     at = open_page("mapping")
     at.file_uploader(key="mapping_upload").set_value(
-        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]).run()
+        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]
+    ).run()
     _button(at, "Import").click().run()
 
 
@@ -77,13 +78,24 @@ def test_uploaded_files_become_a_tested_connection(open_page, env):
     assert (load_settings(env).data_dir / "uploads" / "workspace_1" / "finance_arr" / "arr_movements.csv").exists()
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("deals.csv", bytes(range(256)) * 8, "'deals.csv', line 2: byte 129 is not UTF-8 text"),
-    ("deals.csv", b"Id,Name,Amount\n1,Acme\x00 Corp,10\n2,Beta,20,30\n", "'deals.csv', line 2, column 'Name': holds a NUL"),
-    ("deals.csv", b"Id,Name\n1,Acme\n2,Beta,20\n", "'deals.csv', line 3: has 3 value(s) where the header has 2"),
-    ("deals.csv", b'"unterminated foo,1,2,3\n4,5,6\n', "'deals.csv', line 1: a quoted value starts here and is never"),
-    ("deals.parquet", b"PAR1 not really", "'deals.parquet' is not a Parquet file"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("deals.csv", bytes(range(256)) * 8, "'deals.csv', line 2: byte 129 is not UTF-8 text"),
+        (
+            "deals.csv",
+            b"Id,Name,Amount\n1,Acme\x00 Corp,10\n2,Beta,20,30\n",
+            "'deals.csv', line 2, column 'Name': holds a NUL",
+        ),
+        ("deals.csv", b"Id,Name\n1,Acme\n2,Beta,20\n", "'deals.csv', line 3: has 3 value(s) where the header has 2"),
+        (
+            "deals.csv",
+            b'"unterminated foo,1,2,3\n4,5,6\n',
+            "'deals.csv', line 1: a quoted value starts here and is never",
+        ),
+        ("deals.parquet", b"PAR1 not really", "'deals.parquet' is not a Parquet file"),
+    ],
+)
 def test_a_garbage_upload_is_refused_naming_the_line_and_saves_no_connection(open_page, env, name, content, message):
     from storage.connections import list_connections
 
@@ -114,7 +126,9 @@ def test_a_salesforce_password_login_entered_on_the_connect_page_connects(open_p
         at.text_input(key="connect_salesforce_api_base_url").input(sandbox.url)
         _button(at, "Save and test").click().run()
         assert not at.exception
-        assert any(s.value.startswith("Connected to Demo Revenue Inc.") for s in at.success), [e.value for e in at.error]
+        assert any(s.value.startswith("Connected to Demo Revenue Inc.") for s in at.success), [
+            e.value for e in at.error
+        ]
     with session_scope(open_database(load_settings(env))) as session:
         added = next(c for c in list_connections(session, 1) if c.name == "Salesforce prod")
     assert added.last_test_ok and connection_settings(added)["username"] == org.username
@@ -187,7 +201,8 @@ def test_importing_the_demo_mapping_completes_step_3(open_page):
     at = open_page("mapping")
     assert "No mapping in force yet" in texts(at)
     at.file_uploader(key="mapping_upload").set_value(
-        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]).run()
+        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]
+    ).run()
     _button(at, "Import").click().run()
     assert not at.exception
     assert any("Mapping version 1 imported" in s.value for s in at.success)
@@ -247,8 +262,13 @@ def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_
     landed = at.dataframe[0].value
     assert set(landed["source"]) == {"Demo CRM (Salesforce sandbox)"}
     not_rolled_up = at.dataframe[2].value
-    assert set(not_rolled_up["reason"]) == {"Unmapped stage", "Unreconciled account", "Missing required value",
-                                            "Value does not fit the field's type", "Sign contradicts the movement type"}
+    assert set(not_rolled_up["reason"]) == {
+        "Unmapped stage",
+        "Unreconciled account",
+        "Missing required value",
+        "Value does not fit the field's type",
+        "Sign contradicts the movement type",
+    }
     assert set(not_rolled_up["domain"]) == {"Pipeline", "ARR actuals"}
     assert "Pilot Extension" in " ".join(not_rolled_up["examples"])
     assert "Map the stage in step 3" in not_rolled_up["how to fix"].tolist()
@@ -270,8 +290,14 @@ def test_a_broken_mapping_file_names_the_key(open_page):
     _button(at, "Save routing").click().run()
     at = open_page("mapping")
     at.file_uploader(key="mapping_upload").set_value(
-        [("m.yaml", b"objects: [{source: demo_crm_salesforce_sandbox, object: X, domain: pipline, fields: {}}]",
-          "application/x-yaml")]).run()
+        [
+            (
+                "m.yaml",
+                b"objects: [{source: demo_crm_salesforce_sandbox, object: X, domain: pipline, fields: {}}]",
+                "application/x-yaml",
+            )
+        ]
+    ).run()
     _button(at, "Import").click().run()
     assert any("objects[0].domain: 'pipline' is not one of" in e.value for e in at.error)
 
@@ -301,8 +327,11 @@ def _stage_editor_key(env):
 def test_settings_saves_edited_stages_and_refuses_a_broken_set(open_page, env):
     at = open_page("settings")
     editor_key = _stage_editor_key(env)
-    at.session_state[editor_key] = {"edited_rows": {0: {"label": "Discovery", "weight": 0.15}},
-                                    "added_rows": [], "deleted_rows": []}
+    at.session_state[editor_key] = {
+        "edited_rows": {0: {"label": "Discovery", "weight": 0.15}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
     at.run()
     _button(at, "Save stages").click().run()
     assert not at.exception and any("Stages saved" in s.value for s in at.success)
@@ -418,12 +447,20 @@ def test_step_3_puts_uploaded_fx_rates_in_force_and_names_a_bad_line(open_page):
     _route_and_map(open_page)
     at = open_page("mapping")
     assert any(e.label.startswith("FX rates into USD (2 in force)") for e in at.expander)
-    at.file_uploader(key="fx_upload").set_value([("rates.csv", b"currency,from,rate\nEUR,2025-01-01,1.08\nEUR,soon,1.1\n",
-                                                  "text/csv")]).run()
+    at.file_uploader(key="fx_upload").set_value(
+        [("rates.csv", b"currency,from,rate\nEUR,2025-01-01,1.08\nEUR,soon,1.1\n", "text/csv")]
+    ).run()
     _button(at, "Put these rates in force").click().run()
     assert any("line 3, column 'from': 'soon' is not a date" in e.value for e in at.error)
-    at.file_uploader(key="fx_upload").set_value([("rates.csv", b"currency,from,rate\nEUR,2025-01-01,1.08\nGBP,2025-01-01,1.27\n"
-                                                  b"EUR,2026-01-01,1.15\n", "text/csv")]).run()
+    at.file_uploader(key="fx_upload").set_value(
+        [
+            (
+                "rates.csv",
+                b"currency,from,rate\nEUR,2025-01-01,1.08\nGBP,2025-01-01,1.27\nEUR,2026-01-01,1.15\n",
+                "text/csv",
+            )
+        ]
+    ).run()
     _button(at, "Put these rates in force").click().run()
     assert not at.exception and "FX rates in force as mapping version" in texts(at)
     assert any(e.label.startswith("FX rates into USD (3 in force)") for e in at.expander)

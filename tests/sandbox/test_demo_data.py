@@ -53,8 +53,11 @@ def test_two_currencies_and_24_months_of_every_movement_component(demo):
 
 def test_signs_follow_components_and_clean_arr_never_goes_negative(demo):
     bad_ids = {b["id"] for b in demo["truth"]["bad_rows"]}
-    clean = demo["arr_movements"].filter(~pl.col("Id").is_in(bad_ids)).with_columns(
-        component=pl.col("MovementType").replace_strict(LABEL_TO_COMPONENT))
+    clean = (
+        demo["arr_movements"]
+        .filter(~pl.col("Id").is_in(bad_ids))
+        .with_columns(component=pl.col("MovementType").replace_strict(LABEL_TO_COMPONENT))
+    )
     positive = clean.filter(pl.col("component").is_in(["new", "expansion", "reactivation"]))
     negative = clean.filter(pl.col("component").is_in(["contraction", "churn"]))
     assert (positive["ARRChange"] > 0).all() and (negative["ARRChange"] < 0).all()
@@ -88,10 +91,14 @@ def test_bad_rows_are_in_the_data_as_truth_says(demo):
     assert {b["reason"] for b in demo["truth"]["bad_rows"]} <= {r.value for r in QuarantineReason}
     reasons = {(b["object"], b["reason"]) for b in demo["truth"]["bad_rows"]}
     assert reasons >= {
-        ("opportunities", "unmapped_stage"), ("opportunities", "unreconciled_account"),
-        ("opportunities", "missing_value"), ("opportunities", "invalid_value"),
-        ("arr_movements", "sign_contradicts_component"), ("arr_movements", "invalid_value"),
-        ("arr_movements", "unreconciled_account"), ("arr_movements", "missing_value"),
+        ("opportunities", "unmapped_stage"),
+        ("opportunities", "unreconciled_account"),
+        ("opportunities", "missing_value"),
+        ("opportunities", "invalid_value"),
+        ("arr_movements", "sign_contradicts_component"),
+        ("arr_movements", "invalid_value"),
+        ("arr_movements", "unreconciled_account"),
+        ("arr_movements", "missing_value"),
     }
     frames = {"opportunities": demo["opportunities"], "arr_movements": demo["arr_movements"]}
     for bad in demo["truth"]["bad_rows"]:
@@ -105,7 +112,11 @@ def test_write_demo_round_trips(tmp_path, fmt):
     counts = write_demo(spec, tmp_path, file_format=fmt)
     assert counts == {"accounts": 60, "opportunities": 200, "arr_movements": 150, "stages": 14, "owners": 12}
     read = pl.read_csv if fmt == "csv" else pl.read_parquet
-    opps = read(tmp_path / f"opportunities.{fmt}", infer_schema=False) if fmt == "csv" else read(tmp_path / f"opportunities.{fmt}")
+    opps = (
+        read(tmp_path / f"opportunities.{fmt}", infer_schema=False)
+        if fmt == "csv"
+        else read(tmp_path / f"opportunities.{fmt}")
+    )
     assert len(opps) == 200 and "StageName" in opps.columns
     assert json.loads((tmp_path / "truth.json").read_text())["spec"]["seed"] == "11"
     assert not list(tmp_path.glob("*.tmp"))

@@ -20,9 +20,15 @@ DANA = Access("dana", Role.FINANCE)
 def test_a_merge_moves_crm_ids_and_undo_restores_them_and_a_rejected_pair_never_returns(settings):
     engine = start(settings)
     with session_scope(engine) as session:
-        reconcile_by_id(session, 1, "crm", pl.DataFrame({"source_account_id": ["A", "B", "C"],
-                                                         "name": ["Acme Inc.", "ACME", "Globex"]}), actor="t")
+        reconcile_by_id(
+            session,
+            1,
+            "crm",
+            pl.DataFrame({"source_account_id": ["A", "B", "C"], "name": ["Acme Inc.", "ACME", "Globex"]}),
+            actor="t",
+        )
         from services.suggestions import suggest_duplicate_accounts
+
         assert suggest_duplicate_accounts(session, 1).added == 1
     pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
     with session_scope(engine) as session:
@@ -38,6 +44,7 @@ def test_a_merge_moves_crm_ids_and_undo_restores_them_and_a_rejected_pair_never_
     with session_scope(engine) as session:
         account_review.keep_apart(session, pair["id"], pair["version"], access=DANA)
         from services.suggestions import suggest_duplicate_accounts
+
         assert suggest_duplicate_accounts(session, 1).added == 0
     engine.dispose()
 
@@ -49,9 +56,19 @@ def test_a_related_pair_links_the_entity_under_its_parent_and_the_revenue_rollup
 
     engine = start(settings)
     with session_scope(engine) as session:
-        reconcile_by_id(session, 1, "crm", pl.DataFrame({
-            "source_account_id": ["A", "B", "C", "D"], "name": ["Acme Inc.", "Acme (EMEA)", "Globex", "Initech"],
-            "parent_source_id": [None, None, None, "C"]}), actor="t")
+        reconcile_by_id(
+            session,
+            1,
+            "crm",
+            pl.DataFrame(
+                {
+                    "source_account_id": ["A", "B", "C", "D"],
+                    "name": ["Acme Inc.", "Acme (EMEA)", "Globex", "Initech"],
+                    "parent_source_id": [None, None, None, "C"],
+                }
+            ),
+            actor="t",
+        )
         # Initech's CRM parent is Globex: a pair the CRM already linked is not suggested again.
         assert suggest_duplicate_accounts(session, 1).added == 1
     pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
@@ -68,7 +85,9 @@ def test_a_related_pair_links_the_entity_under_its_parent_and_the_revenue_rollup
     assert set(load_revenue_data(engine, 1).opportunities.columns) >= {"account_group"}
     # A second decision on the same pair, or a link that would make a loop, is refused.
     with session_scope(engine) as session, pytest.raises(DecisionConflict):
-        account_review.link_parent(session, pair["id"], pair["version"], parent_id=parent_id, access=Access("sam", Role.REVIEWER))
+        account_review.link_parent(
+            session, pair["id"], pair["version"], parent_id=parent_id, access=Access("sam", Role.REVIEWER)
+        )
     with session_scope(engine) as session:
         account_review.unlink_parent(session, pair["id"], access=DANA)
         assert recent(session, 1)[0].action == "unlink"
@@ -79,9 +98,15 @@ def test_a_related_pair_links_the_entity_under_its_parent_and_the_revenue_rollup
 def test_linking_a_parent_under_its_own_entity_is_refused(settings):
     engine = start(settings)
     with session_scope(engine) as session:
-        reconcile_by_id(session, 1, "crm", pl.DataFrame({
-            "source_account_id": ["A", "B"], "name": ["Acme Inc.", "Acme (EMEA)"]}), actor="t")
+        reconcile_by_id(
+            session,
+            1,
+            "crm",
+            pl.DataFrame({"source_account_id": ["A", "B"], "name": ["Acme Inc.", "Acme (EMEA)"]}),
+            actor="t",
+        )
         from services.suggestions import suggest_duplicate_accounts
+
         suggest_duplicate_accounts(session, 1)
     pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
     with session_scope(engine) as session:
@@ -89,8 +114,19 @@ def test_linking_a_parent_under_its_own_entity_is_refused(settings):
     # The same two accounts suggested again the other way round (a person re-opens the question) make a loop.
     with session_scope(engine) as session:
         from storage.tables import AccountMatch, CanonicalAccount
-        session.add(AccountMatch(workspace_id=1, account_id_a=pair["id_b"], account_id_b=pair["id_a"], score=0.7,
-                                 band="review", reason="test", origin="test", relation="related"))
+
+        session.add(
+            AccountMatch(
+                workspace_id=1,
+                account_id_a=pair["id_b"],
+                account_id_b=pair["id_a"],
+                score=0.7,
+                band="review",
+                reason="test",
+                origin="test",
+                relation="related",
+            )
+        )
     again = review.duplicate_review_frame(engine, 1).filter(pl.col("status") == review.SUGGESTED).row(0, named=True)
     with session_scope(engine) as session, pytest.raises(DecisionConflict, match="loop"):
         account_review.link_parent(session, again["id"], again["version"], parent_id=pair["id_b"], access=DANA)
@@ -104,8 +140,13 @@ def test_a_pending_pair_whose_account_was_merged_away_is_no_longer_offered(setti
 
     engine = start(settings)
     with session_scope(engine) as session:
-        reconcile_by_id(session, 1, "crm", pl.DataFrame({
-            "source_account_id": ["A", "B", "C"], "name": ["Acme Inc.", "ACME", "Acme (EMEA)"]}), actor="t")
+        reconcile_by_id(
+            session,
+            1,
+            "crm",
+            pl.DataFrame({"source_account_id": ["A", "B", "C"], "name": ["Acme Inc.", "ACME", "Acme (EMEA)"]}),
+            actor="t",
+        )
         suggest_duplicate_accounts(session, 1)
     pairs = review.duplicate_review_frame(engine, 1)
     same = pairs.filter(pl.col("relation") == "same").row(0, named=True)
@@ -124,12 +165,14 @@ def test_a_viewer_may_not_merge_and_nothing_changes(settings):
 
     engine = start(settings)
     with session_scope(engine) as session:
-        reconcile_by_id(session, 1, "crm", pl.DataFrame({"source_account_id": ["A", "B"],
-                                                         "name": ["Acme Inc.", "ACME"]}), actor="t")
+        reconcile_by_id(
+            session, 1, "crm", pl.DataFrame({"source_account_id": ["A", "B"], "name": ["Acme Inc.", "ACME"]}), actor="t"
+        )
         suggest_duplicate_accounts(session, 1)
     pair = review.duplicate_review_frame(engine, 1).row(0, named=True)
     with session_scope(engine) as session, pytest.raises(NotPermitted, match="may not approve suggestions"):
-        account_review.merge_pair(session, pair["id"], pair["version"], surviving_name="Acme",
-                                  access=Access("vera", Role.VIEWER))
+        account_review.merge_pair(
+            session, pair["id"], pair["version"], surviving_name="Acme", access=Access("vera", Role.VIEWER)
+        )
     assert review.duplicate_review_frame(engine, 1).row(0, named=True)["status"] == review.SUGGESTED
     engine.dispose()

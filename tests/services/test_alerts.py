@@ -20,7 +20,9 @@ def test_a_healthy_run_raises_nothing():
 
 def test_a_failed_run_alerts_and_a_rejected_credential_says_so():
     assert _rules(_run(status="failed", error="Disk full")) == ["run_failed"]
-    fired = evaluate(_run(status="failed", error="Salesforce refused the password.", credential_rejected=True), [], RULES)
+    fired = evaluate(
+        _run(status="failed", error="Salesforce refused the password.", credential_rejected=True), [], RULES
+    )
     assert [a.rule for a in fired] == ["credential_rejected", "run_failed"]
     assert "Re-authorize" in fired[0].message and "last good data is unchanged" in fired[1].message
 

@@ -31,16 +31,22 @@ def test_each_import_is_a_new_version_and_the_newest_is_in_force(engine):
         assert (first.version, second.version, row.version) == (1, 2, 2)
         assert config.fx_rates[-1].rate == 1.15 and row.created_by == "sam"
         facts = setup_facts(session, 1)
-        assert {"account", "stage", "amount", "expected_close"} <= facts.mapped_fields[next(iter(
-            d for d in facts.mapped_fields if d.value == "pipeline"))]
+        assert {"account", "stage", "amount", "expected_close"} <= facts.mapped_fields[
+            next(iter(d for d in facts.mapped_fields if d.value == "pipeline"))
+        ]
         assert facts.stages_approved == 14
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda t: t.replace("source: demo_crm_salesforce_sandbox", "source: hubspot_prod", 1),
-     r"objects\[0\].source: 'hubspot_prod' is not a connection of this workspace"),
-    (lambda t: t.replace("to: negotiation", "to: verbal", 1), r"stages\[\d+\].to: 'verbal' is not one of"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda t: t.replace("source: demo_crm_salesforce_sandbox", "source: hubspot_prod", 1),
+            r"objects\[0\].source: 'hubspot_prod' is not a connection of this workspace",
+        ),
+        (lambda t: t.replace("to: negotiation", "to: verbal", 1), r"stages\[\d+\].to: 'verbal' is not one of"),
+    ],
+)
 def test_a_mapping_that_does_not_fit_the_workspace_is_refused_and_nothing_is_stored(engine, change, message):
     with pytest.raises(ValidationError, match=message), session_scope(engine) as session:
         save_mapping(session, 1, change(DEMO_MAPPING), actor="dana")

@@ -46,9 +46,14 @@ def test_new_workspace_gets_the_default_stages_and_an_audit_entry(engine, worksp
         assert (entry.actor, entry.action, entry.entity) == (ACTOR, "create", "workspace")
 
 
-@pytest.mark.parametrize(("name", "currency", "message"), [
-    ("Acme", "USD", "already taken"), (" ", "USD", "enter a name"), ("Beta", "US", "3-letter ISO code"),
-])
+@pytest.mark.parametrize(
+    ("name", "currency", "message"),
+    [
+        ("Acme", "USD", "already taken"),
+        (" ", "USD", "enter a name"),
+        ("Beta", "US", "3-letter ISO code"),
+    ],
+)
 def test_workspace_input_errors_name_the_field(engine, workspace_id, name, currency, message):
     with pytest.raises(ValidationError, match=message), session_scope(engine) as session:
         create_workspace(session, name, actor=ACTOR, reporting_currency=currency)
@@ -56,8 +61,10 @@ def test_workspace_input_errors_name_the_field(engine, workspace_id, name, curre
 
 def test_stage_set_changes_are_saved_in_order_and_audited(engine, workspace_id):
     with session_scope(engine) as session:
-        rows = [{"key": s.key, "label": s.label, "weight": s.weight, "order": s.order}
-                for s in load_stage_set(session, workspace_id)]
+        rows = [
+            {"key": s.key, "label": s.label, "weight": s.weight, "order": s.order}
+            for s in load_stage_set(session, workspace_id)
+        ]
         rows.insert(2, {"key": "", "label": "Security review", "weight": 0.3, "order": 2.5})
         save_stage_set(session, workspace_id, stages_from_rows(rows), actor=ACTOR)
     with session_scope(engine) as session:
@@ -71,9 +78,15 @@ def test_connection_secrets_are_encrypted_at_rest_and_never_audited(engine, work
     box = secret_box(settings)
     with session_scope(engine) as session:
         connection = create_connection(
-            session, workspace_id, name="Salesforce prod", kind=SourceKind.SALESFORCE,
-            settings={"login_domain": "login"}, secrets={"password": "hunter2-very-secret", "token": "T0KEN-123"},
-            box=box, actor=ACTOR)
+            session,
+            workspace_id,
+            name="Salesforce prod",
+            kind=SourceKind.SALESFORCE,
+            settings={"login_domain": "login"},
+            secrets={"password": "hunter2-very-secret", "token": "T0KEN-123"},
+            box=box,
+            actor=ACTOR,
+        )
         connection_id = connection.id
     with engine.connect() as raw:
         stored = raw.execute(text("SELECT secrets_encrypted, settings_json FROM connection")).one()
@@ -99,23 +112,54 @@ def test_the_key_file_is_created_once_with_owner_only_permissions(settings):
 
 def test_routing_replaces_a_domain_in_priority_order(engine, workspace_id, tmp_path, settings):
     with session_scope(engine) as session:
-        crm = create_connection(session, workspace_id, name="CRM export", kind=SourceKind.FILE,
-                                settings={"path": str(tmp_path)}, secrets=None, box=None, actor=ACTOR)
-        warehouse = create_connection(session, workspace_id, name="Warehouse", kind=SourceKind.FILE,
-                                      settings={"path": str(tmp_path)}, secrets=None, box=None, actor=ACTOR)
-        save_routes(session, workspace_id, Domain.PIPELINE,
-                    [RouteChoice(crm.id, "opportunities"), RouteChoice(warehouse.id, "deals")], actor=ACTOR)
+        crm = create_connection(
+            session,
+            workspace_id,
+            name="CRM export",
+            kind=SourceKind.FILE,
+            settings={"path": str(tmp_path)},
+            secrets=None,
+            box=None,
+            actor=ACTOR,
+        )
+        warehouse = create_connection(
+            session,
+            workspace_id,
+            name="Warehouse",
+            kind=SourceKind.FILE,
+            settings={"path": str(tmp_path)},
+            secrets=None,
+            box=None,
+            actor=ACTOR,
+        )
+        save_routes(
+            session,
+            workspace_id,
+            Domain.PIPELINE,
+            [RouteChoice(crm.id, "opportunities"), RouteChoice(warehouse.id, "deals")],
+            actor=ACTOR,
+        )
         save_routes(session, workspace_id, Domain.ARR_ACTUALS, [RouteChoice(warehouse.id, "arr")], actor=ACTOR)
-        save_routes(session, workspace_id, Domain.PIPELINE,
-                    [RouteChoice(warehouse.id, "deals"), RouteChoice(crm.id, "opportunities")], actor=ACTOR)
+        save_routes(
+            session,
+            workspace_id,
+            Domain.PIPELINE,
+            [RouteChoice(warehouse.id, "deals"), RouteChoice(crm.id, "opportunities")],
+            actor=ACTOR,
+        )
     with session_scope(engine) as session:
         routes = load_routes(session, workspace_id)
         assert [(r.object_name, r.priority) for r in routes[Domain.PIPELINE]] == [("deals", 1), ("opportunities", 2)]
         assert [r.object_name for r in routes[Domain.ARR_ACTUALS]] == ["arr"]
         assert setup_facts(session, workspace_id).routed_domains == frozenset(Domain)
         with pytest.raises(ValidationError, match="listed twice"):
-            save_routes(session, workspace_id, Domain.PIPELINE,
-                        [RouteChoice(crm.id, "opportunities"), RouteChoice(crm.id, "opportunities")], actor=ACTOR)
+            save_routes(
+                session,
+                workspace_id,
+                Domain.PIPELINE,
+                [RouteChoice(crm.id, "opportunities"), RouteChoice(crm.id, "opportunities")],
+                actor=ACTOR,
+            )
         with pytest.raises(ValidationError, match="still used by a domain route"):
             delete_connection(session, crm.id, actor=ACTOR)
 
@@ -123,10 +167,26 @@ def test_routing_replaces_a_domain_in_priority_order(engine, workspace_id, tmp_p
 def test_connection_test_result_counts_for_the_wizard(engine, workspace_id, tmp_path, settings):
     (tmp_path / "deals.csv").write_text("Id,Amount\n1,10\n")
     with session_scope(engine) as session:
-        good = create_connection(session, workspace_id, name="Good", kind=SourceKind.FILE,
-                                 settings={"path": str(tmp_path)}, secrets=None, box=None, actor=ACTOR)
-        bad = create_connection(session, workspace_id, name="Bad", kind=SourceKind.FILE,
-                                settings={"path": str(tmp_path / "missing")}, secrets=None, box=None, actor=ACTOR)
+        good = create_connection(
+            session,
+            workspace_id,
+            name="Good",
+            kind=SourceKind.FILE,
+            settings={"path": str(tmp_path)},
+            secrets=None,
+            box=None,
+            actor=ACTOR,
+        )
+        bad = create_connection(
+            session,
+            workspace_id,
+            name="Bad",
+            kind=SourceKind.FILE,
+            settings={"path": str(tmp_path / "missing")},
+            secrets=None,
+            box=None,
+            actor=ACTOR,
+        )
         assert check_connection(session, good.id, settings, access=system_access(ACTOR)).ok
         failed = check_connection(session, bad.id, settings, access=system_access(ACTOR))
         assert not failed.ok and "does not exist" in failed.headline

@@ -12,16 +12,26 @@ from storage.audit import recent
 from storage.db import session_scope
 from storage.tables import FieldMapping
 
-FIELDS = [SourceField("salesforce", "Opportunity", n, n, t, ()) for n, t in
-          (("StageName", "picklist"), ("Amount", "currency"), ("CloseDate", "date"), ("Foo__c", "string"))]
+FIELDS = [
+    SourceField("salesforce", "Opportunity", n, n, t, ())
+    for n, t in (("StageName", "picklist"), ("Amount", "currency"), ("CloseDate", "date"), ("Foo__c", "string"))
+]
 
 
 @pytest.fixture
 def engine(settings):
     engine = start(settings)
     with session_scope(engine) as session:
-        review.store_field_suggestions(session, 1, 1, "Opportunity", "pipeline", suggest_fields(FIELDS),
-                                       {f.name: (f.label, f.type) for f in FIELDS}, canonical_type)
+        review.store_field_suggestions(
+            session,
+            1,
+            1,
+            "Opportunity",
+            "pipeline",
+            suggest_fields(FIELDS),
+            {f.name: (f.label, f.type) for f in FIELDS},
+            canonical_type,
+        )
     yield engine
     engine.dispose()
 
@@ -39,15 +49,24 @@ def test_two_reviewers_deciding_at_once_never_lose_a_decision(engine):
         barrier.wait()
         try:
             with session_scope(engine) as session:
-                review.decide(session, "field", rows[field]["id"], rows[field]["version"], review.APPROVED,
-                              actor=name, target=target)
+                review.decide(
+                    session,
+                    "field",
+                    rows[field]["id"],
+                    rows[field]["version"],
+                    review.APPROVED,
+                    actor=name,
+                    target=target,
+                )
             outcome[name] = "ok"
         except DecisionConflict as exc:
             outcome[name] = exc
 
     # different rows at the same moment: both land
-    threads = [threading.Thread(target=reviewer, args=("ana", "StageName", "stage")),
-               threading.Thread(target=reviewer, args=("ben", "Amount", "amount"))]
+    threads = [
+        threading.Thread(target=reviewer, args=("ana", "StageName", "stage")),
+        threading.Thread(target=reviewer, args=("ben", "Amount", "amount")),
+    ]
     [t.start() for t in threads]
     [t.join() for t in threads]
     after = _rows(engine)
@@ -56,8 +75,10 @@ def test_two_reviewers_deciding_at_once_never_lose_a_decision(engine):
 
     # the same row at the same moment: one lands, the other is refused with a message naming the first
     outcome.clear()
-    threads = [threading.Thread(target=reviewer, args=("ana", "CloseDate", "expected_close")),
-               threading.Thread(target=reviewer, args=("ben", "CloseDate", "segment"))]
+    threads = [
+        threading.Thread(target=reviewer, args=("ana", "CloseDate", "expected_close")),
+        threading.Thread(target=reviewer, args=("ben", "CloseDate", "segment")),
+    ]
     [t.start() for t in threads]
     [t.join() for t in threads]
     winner = next(name for name, result in outcome.items() if result == "ok")
@@ -83,6 +104,14 @@ def test_accept_all_in_the_auto_band_and_a_refresh_keeps_decisions(engine):
         accepted = review.accept_auto_band(session, "field", 1, actor="dana")
     assert accepted == sum(1 for r in _rows(engine).values() if r["band"] == "auto-accept")
     with session_scope(engine) as session:
-        counts = review.store_field_suggestions(session, 1, 1, "Opportunity", "pipeline", suggest_fields(FIELDS),
-                                                {f.name: (f.label, f.type) for f in FIELDS}, canonical_type)
+        counts = review.store_field_suggestions(
+            session,
+            1,
+            1,
+            "Opportunity",
+            "pipeline",
+            suggest_fields(FIELDS),
+            {f.name: (f.label, f.type) for f in FIELDS},
+            canonical_type,
+        )
     assert counts["kept"] == accepted and counts["new"] == 0

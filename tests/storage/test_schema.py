@@ -31,8 +31,12 @@ def test_older_schema_is_refused_until_upgraded_and_keeps_its_data(settings):
     engine = make_engine(settings.database_url)
     command.upgrade(_alembic_config(engine), "0001")
     with engine.begin() as connection:
-        connection.execute(text("INSERT INTO workspace (name, is_demo, reporting_currency, created_at) "
-                                "VALUES ('Acme FP&A', false, 'EUR', CURRENT_TIMESTAMP)"))
+        connection.execute(
+            text(
+                "INSERT INTO workspace (name, is_demo, reporting_currency, created_at) "
+                "VALUES ('Acme FP&A', false, 'EUR', CURRENT_TIMESTAMP)"
+            )
+        )
     engine.dispose()
 
     with pytest.raises(SchemaOutdated) as refused:
@@ -45,7 +49,9 @@ def test_older_schema_is_refused_until_upgraded_and_keeps_its_data(settings):
         assert backup is not None and backup.exists()
     engine = open_database(settings)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT name, reporting_currency FROM workspace")).all() == [("Acme FP&A", "EUR")]
+        assert connection.execute(text("SELECT name, reporting_currency FROM workspace")).all() == [
+            ("Acme FP&A", "EUR")
+        ]
         assert connection.execute(text("SELECT count(*) FROM source_cursor")).scalar_one() == 0
 
 

@@ -36,11 +36,15 @@ def _scratch_files(settings) -> list[Path]:
 
 def _types(engine, table: str) -> list[tuple]:
     with engine.connect() as connection:
-        return connection.execute(text(
-            f"SELECT typeof(expected_close), typeof(source_modified_at), typeof(is_deleted), typeof(amount) "
-            f"FROM {table} ORDER BY source_id LIMIT 3" if table == "opportunity" else
-            f"SELECT typeof(effective_date), typeof(source_modified_at), typeof(is_deleted), typeof(arr_delta) "
-            f"FROM {table} ORDER BY source_id LIMIT 3")).fetchall()
+        return connection.execute(
+            text(
+                f"SELECT typeof(expected_close), typeof(source_modified_at), typeof(is_deleted), typeof(amount) "
+                f"FROM {table} ORDER BY source_id LIMIT 3"
+                if table == "opportunity"
+                else f"SELECT typeof(effective_date), typeof(source_modified_at), typeof(is_deleted), typeof(arr_delta) "
+                f"FROM {table} ORDER BY source_id LIMIT 3"
+            )
+        ).fetchall()
 
 
 def test_a_staged_insert_stores_exactly_what_executemany_stores(env, tmp_path, monkeypatch):
@@ -66,8 +70,9 @@ def test_a_failure_after_a_staged_insert_rolls_it_back_and_leaves_no_scratch_fil
     settings, engine, ws = _install(env, tmp_path, "staged")
     # Opportunities are staged first; the ARR movements insert then fails, so the whole run must roll back.
     with engine.begin() as connection:
-        connection.execute(text("CREATE TRIGGER fail_arr BEFORE INSERT ON arr_movement "
-                                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+        connection.execute(
+            text("CREATE TRIGGER fail_arr BEFORE INSERT ON arr_movement BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        )
     with pytest.raises(Exception, match="disk full"):
         run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     assert read_workspace_table(engine, "opportunities", ws).is_empty()

@@ -15,9 +15,10 @@ from .conftest import make_data
 
 def _hierarchy(parents: dict[int, int]) -> pl.DataFrame:
     names = {1: "Alpha", 2: "Bravo", 3: "Charlie", 4: "Delta"}
-    return pl.DataFrame({"account_id": list(names), "parent_id": [parents.get(i) for i in names],
-                         "account": list(names.values())}, schema={"account_id": pl.Int64, "parent_id": pl.Int64,
-                                                                   "account": pl.String})
+    return pl.DataFrame(
+        {"account_id": list(names), "parent_id": [parents.get(i) for i in names], "account": list(names.values())},
+        schema={"account_id": pl.Int64, "parent_id": pl.Int64, "account": pl.String},
+    )
 
 
 def test_an_account_belongs_to_its_top_most_parent_and_a_loop_does_not_hang():

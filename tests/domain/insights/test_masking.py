@@ -12,8 +12,13 @@ from domain.roles import MASKED, Access, Permission, Role, mask_amounts
 
 
 def _view(data, role: Role, min_accounts: int = 2):
-    return revenue_view(data, RevenueFilters(), Access("someone", role, min_accounts),
-                        bridge_start=date(2026, 1, 1), bridge_end=date(2026, 3, 1))
+    return revenue_view(
+        data,
+        RevenueFilters(),
+        Access("someone", role, min_accounts),
+        bridge_start=date(2026, 1, 1),
+        bridge_end=date(2026, 3, 1),
+    )
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.REVIEWER])
@@ -49,11 +54,14 @@ def test_finance_and_admin_see_every_amount(data):
 
 
 def test_quarantine_values_of_amount_fields_are_masked_but_stage_labels_are_not():
-    quarantine = pl.DataFrame({"field": ["Amount", "StageName"], "value": ["-5", "Legacy"],
-                               "payload_json": ['{"Amount": -5}', None]})
+    quarantine = pl.DataFrame(
+        {"field": ["Amount", "StageName"], "value": ["-5", "Legacy"], "payload_json": ['{"Amount": -5}', None]}
+    )
     masked = mask_amounts(quarantine, Access("v", Role.VIEWER), amount_fields=frozenset({"Amount"}))
-    assert masked.to_dicts() == [{"field": "Amount", "value": MASKED, "payload_json": MASKED},
-                                 {"field": "StageName", "value": "Legacy", "payload_json": None}]
+    assert masked.to_dicts() == [
+        {"field": "Amount", "value": MASKED, "payload_json": MASKED},
+        {"field": "StageName", "value": "Legacy", "payload_json": None},
+    ]
 
 
 def test_permissions_by_role():

@@ -18,7 +18,7 @@ from domain.insights.reconciliation import (
 
 from .conftest import make_data
 
-PLAN = b"month,segment,planned_ending_arr,planned_net_new_arr\n2026-01,,5000,1500\n2026-02-28,,5000,\n2026-01,SMB,\"3,000\",\n"
+PLAN = b'month,segment,planned_ending_arr,planned_net_new_arr\n2026-01,,5000,1500\n2026-02-28,,5000,\n2026-01,SMB,"3,000",\n'
 
 
 def test_plan_variance_by_month_and_segment():
@@ -26,24 +26,38 @@ def test_plan_variance_by_month_and_segment():
     frame = plan_vs_actual(data, RevenueFilters())
     rows = {(r["month"], r["segment"]): r for r in frame.to_dicts()}
     company_jan = rows[(date(2026, 1, 1), "")]
-    assert (company_jan["actual_ending_arr"], company_jan["ending_variance"], company_jan["ending_variance_pct"]) == (4800.0, -200.0, -4.0)
+    assert (company_jan["actual_ending_arr"], company_jan["ending_variance"], company_jan["ending_variance_pct"]) == (
+        4800.0,
+        -200.0,
+        -4.0,
+    )
     assert (company_jan["actual_net_new_arr"], company_jan["net_new_variance"]) == (1600.0, 100.0)
     company_feb = rows[(date(2026, 2, 1), "")]
-    assert (company_feb["ending_variance"], company_feb["ending_variance_pct"], company_feb["net_new_variance"]) == (400.0, 8.0, None)
-    smb_jan = rows[(date(2026, 1, 1), "SMB")]   # Bravo 2200 + Charlie 1200
+    assert (company_feb["ending_variance"], company_feb["ending_variance_pct"], company_feb["net_new_variance"]) == (
+        400.0,
+        8.0,
+        None,
+    )
+    smb_jan = rows[(date(2026, 1, 1), "SMB")]  # Bravo 2200 + Charlie 1200
     assert (smb_jan["actual_ending_arr"], smb_jan["ending_variance"]) == (3400.0, 400.0)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"month,planned_ending_arr\n2026-01,100\n2026-13,100\n", "Line 3, column 'month': '2026-13' is not a month"),
-    (b"month,planned_ending_arr\n2026-01,12k\n", "Line 2, column 'planned_ending_arr': '12k' is not a number"),
-    (b"month,planned_ending_arr\n2026-01,1\n2026-01-31,2\n", "Line 3: month 2026-01 appear twice"),
-    (b"month,segment\n2026-01,SMB\n", "needs a 'planned_ending_arr' or a 'planned_net_new_arr' column"),
-    (b"month,planned_ending_arr,target\n2026-01,1,2\n", "unknown column(s): target"),
-    (b"planned_ending_arr\n1\n", "no 'month' column"),
-    (b"month,planned_ending_arr,planned_net_new_arr\n2026-01,,\n", "Line 2, column 'planned_ending_arr': None is empty"),
-    (b"\xff\xfe", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"month,planned_ending_arr\n2026-01,100\n2026-13,100\n", "Line 3, column 'month': '2026-13' is not a month"),
+        (b"month,planned_ending_arr\n2026-01,12k\n", "Line 2, column 'planned_ending_arr': '12k' is not a number"),
+        (b"month,planned_ending_arr\n2026-01,1\n2026-01-31,2\n", "Line 3: month 2026-01 appear twice"),
+        (b"month,segment\n2026-01,SMB\n", "needs a 'planned_ending_arr' or a 'planned_net_new_arr' column"),
+        (b"month,planned_ending_arr,target\n2026-01,1,2\n", "unknown column(s): target"),
+        (b"planned_ending_arr\n1\n", "no 'month' column"),
+        (
+            b"month,planned_ending_arr,planned_net_new_arr\n2026-01,,\n",
+            "Line 2, column 'planned_ending_arr': None is empty",
+        ),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
 def test_a_bad_plan_is_refused_naming_line_and_column(content, message):
     with pytest.raises(PlanFileError) as caught:
         parse_plan(content)
@@ -51,15 +65,19 @@ def test_a_bad_plan_is_refused_naming_line_and_column(content, message):
 
 
 def test_reconciliation_lists_each_kind_of_exception(data):
-    exceptions = pipeline_arr_reconciliation(data, RevenueFilters(), ReconciliationRules(window_days=45, tolerance=0.05))
+    exceptions = pipeline_arr_reconciliation(
+        data, RevenueFilters(), ReconciliationRules(window_days=45, tolerance=0.05)
+    )
     got = sorted((r["case"], r["opportunity_id"], r["movement_id"], r["difference"]) for r in exceptions.to_dicts())
-    assert got == sorted([
-        (AMOUNT_MISMATCH, "o5", "m4", -200.0),           # Bravo won 900, expansion 700 nine days later
-        (WON_WITHOUT_MOVEMENT, "o6", None, None),          # Alpha's add-on: its only "new" is 86 days earlier
-        (MOVEMENT_WITHOUT_WON, None, "m1", None),
-        (MOVEMENT_WITHOUT_WON, None, "m2", None),
-        (MOVEMENT_WITHOUT_WON, None, "m7", None),          # Delta's deal was lost
-    ])
+    assert got == sorted(
+        [
+            (AMOUNT_MISMATCH, "o5", "m4", -200.0),  # Bravo won 900, expansion 700 nine days later
+            (WON_WITHOUT_MOVEMENT, "o6", None, None),  # Alpha's add-on: its only "new" is 86 days earlier
+            (MOVEMENT_WITHOUT_WON, None, "m1", None),
+            (MOVEMENT_WITHOUT_WON, None, "m2", None),
+            (MOVEMENT_WITHOUT_WON, None, "m7", None),  # Delta's deal was lost
+        ]
+    )
     # o4 and m3 agree (same account, five days, same amount): not an exception.
     assert "o4" not in exceptions["opportunity_id"].to_list()
     summary = {r["case"]: r["rows"] for r in reconciliation_summary(exceptions).to_dicts()}

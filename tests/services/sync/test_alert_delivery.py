@@ -80,8 +80,14 @@ def _alerts(workspace):
 def test_too_many_quarantined_rows_alert_reaches_the_webhook_and_the_inbox(workspace, webhook, smtp):
     settings, engine, ws, _ = workspace
     # The demo export quarantines 8 of 500 rows (1.6%): quiet at the default 2%, loud at 1%.
-    _settings(workspace, webhook_url=webhook.url, email_to="finance@example.com, cfo@example.com",
-              smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_sender="connector@example.com")
+    _settings(
+        workspace,
+        webhook_url=webhook.url,
+        email_to="finance@example.com, cfo@example.com",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        smtp_sender="connector@example.com",
+    )
     run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     assert _alerts(workspace)[0] == [] and webhook.received == [] and smtp.messages == []
     _settings(workspace, quarantine_share_max=0.01)
@@ -95,14 +101,23 @@ def test_too_many_quarantined_rows_alert_reaches_the_webhook_and_the_inbox(works
     recipients, content = smtp.messages[0]
     assert recipients == ["finance@example.com", "cfo@example.com"]
     assert "Subject: [Revenue Connector] Acme: Many rows did not roll up" in content
-    assert {(d.channel, d.status, d.attempts) for d in deliveries} == {("webhook", "delivered", 1), ("email", "delivered", 1)}
+    assert {(d.channel, d.status, d.attempts) for d in deliveries} == {
+        ("webhook", "delivered", 1),
+        ("email", "delivered", 1),
+    }
 
 
 def test_a_failing_channel_is_retried_a_bounded_number_of_times_and_recorded(workspace, webhook):
     settings, engine, ws, _ = workspace
     webhook.status = 500
-    _settings(workspace, webhook_url=webhook.url, email_to="finance@example.com", smtp_host="127.0.0.1",
-              smtp_port=1, smtp_sender="connector@example.com")  # nothing listens on port 1
+    _settings(
+        workspace,
+        webhook_url=webhook.url,
+        email_to="finance@example.com",
+        smtp_host="127.0.0.1",
+        smtp_port=1,
+        smtp_sender="connector@example.com",
+    )  # nothing listens on port 1
     run = start_run(engine, ws, trigger="test", dry_run=False)
     finish_run(engine, run.id, status="failed", error="Salesforce is down")
     fired = alert_after_run(engine, run.id, delays=(0.0, 0.0))

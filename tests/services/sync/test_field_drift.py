@@ -103,7 +103,8 @@ def test_approving_a_held_field_adds_it_to_the_mapping_written_as_code_without_d
     assert after.objects[1] == before.objects[1]  # the object nobody reviewed is untouched
     assert new_opps.source_field_for("segment") == "Region__c"
     assert {f.source_field for f in new_opps.fields} == {f.source_field for f in old_opps.fields} - {"Segment__c"} | {
-        "Region__c"}
+        "Region__c"
+    }
     assert after.fx_rates == before.fx_rates and after.stages == before.stages
     resync = _sync(workspace, full=True)
     segments = read_workspace_table(engine, "opportunities", ws).filter(~pl.col("is_deleted"))["segment"]

@@ -30,13 +30,15 @@ def test_every_surface_shows_the_same_weighted_open_pipeline(workspace, cli):
     page = figures.filter(pl.col("figure") == WEIGHTED_OPEN_PIPELINE)["after"].item()
     # Revenue's headline over every month (the default filters), as the admin sees it.
     data = load_revenue_data(engine, ws)
-    revenue = revenue_view(data, RevenueFilters(), local_admin(), bridge_start=date(2020, 1, 1),
-                           bridge_end=date(2030, 1, 1)).headline["weighted_pipeline"]
+    revenue = revenue_view(
+        data, RevenueFilters(), local_admin(), bridge_start=date(2020, 1, 1), bridge_end=date(2030, 1, 1)
+    ).headline["weighted_pipeline"]
     # The figures export, and the CLI's dry run of the same workspace.
     export = export_frame(engine, "figures", ws, local_admin())
     exported = dict(export.select("figure", "value").iter_rows())
-    printed = cli("sync", "--workspace", "Acme", "--dry-run", extra_env={"REVENUE_CONNECTOR_DEMO": "0",
-                                                                          **_env_of(settings)})
+    printed = cli(
+        "sync", "--workspace", "Acme", "--dry-run", extra_env={"REVENUE_CONNECTOR_DEMO": "0", **_env_of(settings)}
+    )
     assert printed.returncode == 0, printed.stderr
     line = next(x for x in printed.stdout.splitlines() if x.strip().startswith(WEIGHTED_OPEN_PIPELINE))
     cli_figure = float(re.search(r"-> ([\d,.-]+)", line).group(1).replace(",", ""))

@@ -13,23 +13,34 @@ from storage.frames import read_workspace_table
 from storage.mappings import latest_mapping, save_mapping
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("currency,rate\nEUR,1.1\n", "column 'from': is missing"),
-    ("currency,from,rate\nEUR,2025-01-01,1.1\neuro,2025-01-01,1.1\n", "line 3, column 'currency': 'EURO' is not a 3-letter"),
-    ("currency,from,rate\nEUR,01/02/2025,1.1\n", "line 2, column 'from': '01/02/2025' is not a date"),
-    ("currency,from,rate\nEUR,2025-01-01,-1\n", "line 2, column 'rate': '-1' is not a number above 0"),
-    ("currency,from,rate\nUSD,2025-01-01,1\n", "'USD' is the reporting currency"),
-    ("currency,from,rate\nEUR,2025-01-01,1.1\nEUR,2025-01-01,1.2\n", "line 2, column 'from': '2025-01-01' repeats"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("currency,rate\nEUR,1.1\n", "column 'from': is missing"),
+        (
+            "currency,from,rate\nEUR,2025-01-01,1.1\neuro,2025-01-01,1.1\n",
+            "line 3, column 'currency': 'EURO' is not a 3-letter",
+        ),
+        ("currency,from,rate\nEUR,01/02/2025,1.1\n", "line 2, column 'from': '01/02/2025' is not a date"),
+        ("currency,from,rate\nEUR,2025-01-01,-1\n", "line 2, column 'rate': '-1' is not a number above 0"),
+        ("currency,from,rate\nUSD,2025-01-01,1\n", "'USD' is the reporting currency"),
+        ("currency,from,rate\nEUR,2025-01-01,1.1\nEUR,2025-01-01,1.2\n", "line 2, column 'from': '2025-01-01' repeats"),
+    ],
+)
 def test_a_bad_rates_file_names_the_line_and_column(text, message):
     with pytest.raises(ValidationError, match=message):
         parse_fx_rates(text.encode(), "USD")
 
 
 def test_rates_parse_sorted_with_a_header_in_any_case():
-    rates = parse_fx_rates(b"Currency,From,Rate\ngbp,2025-01-01,1.27\nEUR,2025-07-01,1.12\nEUR,2025-01-01,1.08\n", "USD")
+    rates = parse_fx_rates(
+        b"Currency,From,Rate\ngbp,2025-01-01,1.27\nEUR,2025-07-01,1.12\nEUR,2025-01-01,1.08\n", "USD"
+    )
     assert [(r.currency, r.valid_from.isoformat(), r.rate) for r in rates] == [
-        ("EUR", "2025-01-01", 1.08), ("EUR", "2025-07-01", 1.12), ("GBP", "2025-01-01", 1.27)]
+        ("EUR", "2025-01-01", 1.08),
+        ("EUR", "2025-07-01", 1.12),
+        ("GBP", "2025-01-01", 1.27),
+    ]
 
 
 def test_uploaded_rates_release_rows_held_for_an_unknown_currency_and_convert_at_the_records_date(workspace):
@@ -41,8 +52,13 @@ def test_uploaded_rates_release_rows_held_for_an_unknown_currency_and_convert_at
     held = read_workspace_table(engine, "quarantine", ws).filter(pl.col("reason_code") == "unknown_currency")
     assert held.height > 0 and set(held["value"]) == {"EUR"}
     with session_scope(engine) as session:
-        row = put_fx_rates_in_force(session, ws, b"currency,from,rate\nEUR,2000-01-01,1.10\nEUR,2026-01-01,1.20\n",
-                                    access=system_access("t"), file_name="rates.csv")
+        row = put_fx_rates_in_force(
+            session,
+            ws,
+            b"currency,from,rate\nEUR,2000-01-01,1.10\nEUR,2026-01-01,1.20\n",
+            access=system_access("t"),
+            file_name="rates.csv",
+        )
     assert row.note == "FX rates from rates.csv"
     run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     quarantine = read_workspace_table(engine, "quarantine", ws)

@@ -56,7 +56,9 @@ def test_a_slot_that_comes_while_a_sync_runs_is_skipped_not_doubled(workspace):
     _every_15(workspace)
     running = start_run(engine, ws, trigger="app", dry_run=False)
     fired = tick(engine, settings, datetime(2026, 12, 4, 10, 15, tzinfo=UTC))
-    assert fired[0].run_id is None and f"run #{running.id}" in fired[0].outcome and fired[0].outcome.startswith("skipped")
+    assert (
+        fired[0].run_id is None and f"run #{running.id}" in fired[0].outcome and fired[0].outcome.startswith("skipped")
+    )
     assert _runs(workspace)["id"].to_list() == [running.id]  # no second run was recorded
     finish_run(engine, running.id, status="succeeded")
     # The skipped slot is not replayed; the next one fires normally.
@@ -86,7 +88,9 @@ def test_schedules_are_validated_and_daily_follows_the_local_time_zone():
     assert berlin.describe() == "daily at 06:30 (Europe/Berlin)"
     assert next_due(berlin, datetime(2026, 12, 4, 10, 0, tzinfo=UTC)) == datetime(2026, 12, 5, 5, 30, tzinfo=UTC)  # CET
     assert next_due(berlin, datetime(2026, 7, 4, 10, 0, tzinfo=UTC)) == datetime(2026, 7, 5, 4, 30, tzinfo=UTC)  # CEST
-    assert next_due(schedule("hourly"), datetime(2026, 12, 4, 10, 0, tzinfo=UTC)) == datetime(2026, 12, 4, 11, 0, tzinfo=UTC)
+    assert next_due(schedule("hourly"), datetime(2026, 12, 4, 10, 0, tzinfo=UTC)) == datetime(
+        2026, 12, 4, 11, 0, tzinfo=UTC
+    )
     assert next_due(schedule("off"), T0) is None
 
 
@@ -96,9 +100,13 @@ def _edit(folder, name, id_column, changes: dict[str, tuple[str, str]]):
     frame = pl.read_csv(path, infer_schema_length=0)
     for record_id, (column, value) in changes.items():
         edited = pl.col(id_column) == record_id
-        frame = frame.with_columns(pl.when(edited).then(pl.lit(value)).otherwise(pl.col(column)).alias(column),
-                                   pl.when(edited).then(pl.lit("2026-12-01T09:00:00.000+0000"))
-                                   .otherwise(pl.col("LastModifiedDate")).alias("LastModifiedDate"))
+        frame = frame.with_columns(
+            pl.when(edited).then(pl.lit(value)).otherwise(pl.col(column)).alias(column),
+            pl.when(edited)
+            .then(pl.lit("2026-12-01T09:00:00.000+0000"))
+            .otherwise(pl.col("LastModifiedDate"))
+            .alias("LastModifiedDate"),
+        )
     frame.write_csv(path)
 
 
@@ -109,7 +117,9 @@ def test_sync_now_for_one_object_touches_only_that_object(workspace):
     movement = read_workspace_table(engine, "arr_movements", ws).filter(pl.col("arr_delta") > 0)["source_id"][0]
     _edit(folder, "opportunities", "Id", {opportunity: ("Amount", "123456.0")})
     _edit(folder, "arr_movements", "Id", {movement: ("ARRChange", "999.0")})
-    summary = run_sync(engine, settings, ws, trigger="test", access=system_access("t"), scope=SyncScope(object_name="opportunities"))
+    summary = run_sync(
+        engine, settings, ws, trigger="test", access=system_access("t"), scope=SyncScope(object_name="opportunities")
+    )
     assert set(summary.domains) == {Domain.PIPELINE} and summary.domains[Domain.PIPELINE].changed == 1
     opportunities = read_workspace_table(engine, "opportunities", ws)
     assert opportunities.filter(pl.col("source_id") == opportunity)["amount"].item() == 123456.0
@@ -117,9 +127,16 @@ def test_sync_now_for_one_object_touches_only_that_object(workspace):
     assert movements.filter(pl.col("source_id") == movement)["arr_delta"].item() != 999.0  # not read, not changed
     assert _runs(workspace)["scope"].to_list() == [None, "object opportunities"]
     # Everything else of the workspace, quarantine included, is as the first run left it.
-    assert read_workspace_table(engine, "quarantine", ws).filter(pl.col("domain") == "arr_actuals")["released_run_id"].is_null().all()
+    assert (
+        read_workspace_table(engine, "quarantine", ws)
+        .filter(pl.col("domain") == "arr_actuals")["released_run_id"]
+        .is_null()
+        .all()
+    )
     with pytest.raises(ValidationError, match="Nothing routed matches object Contract"):
-        run_sync(engine, settings, ws, trigger="test", access=system_access("t"), scope=SyncScope(object_name="Contract"))
+        run_sync(
+            engine, settings, ws, trigger="test", access=system_access("t"), scope=SyncScope(object_name="Contract")
+        )
 
 
 def test_sync_now_for_one_account_re_reads_only_that_accounts_records(workspace):
@@ -129,7 +146,9 @@ def test_sync_now_for_one_account_re_reads_only_that_accounts_records(workspace)
     by_account = opportunities.group_by("account_id").agg(pl.col("source_id").first()).sort("account_id")
     (target, target_opp), (_other, other_opp) = by_account.row(0), by_account.row(1)
     _edit(folder, "opportunities", "Id", {target_opp: ("Amount", "4242.0"), other_opp: ("Amount", "4343.0")})
-    summary = run_sync(engine, settings, ws, trigger="test", access=system_access("t"), scope=SyncScope(account_id=target))
+    summary = run_sync(
+        engine, settings, ws, trigger="test", access=system_access("t"), scope=SyncScope(account_id=target)
+    )
     assert summary.domains[Domain.PIPELINE].changed == 1 and summary.domains[Domain.PIPELINE].added == 0
     after = read_workspace_table(engine, "opportunities", ws)
     assert after.filter(pl.col("source_id") == target_opp)["amount"].item() == 4242.0

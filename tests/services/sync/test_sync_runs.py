@@ -1,6 +1,5 @@
 """Sync runs end to end on file sources, on SQLite and PostgreSQL: the engine, not a mock, all the way down."""
 
-
 import polars as pl
 import pytest
 from sqlalchemy import text
@@ -39,7 +38,10 @@ def test_a_dry_run_reports_and_writes_nothing_then_the_run_lands_everything_but_
     assert _table(workspace, "opportunities").is_empty() and _table(workspace, "quarantine").is_empty()
     real = _sync(workspace)
     opportunities = _table(workspace, "opportunities")
-    assert opportunities.height == 296 and real.domains[Domain.ARR_ACTUALS].added == _table(workspace, "arr_movements").height
+    assert (
+        opportunities.height == 296
+        and real.domains[Domain.ARR_ACTUALS].added == _table(workspace, "arr_movements").height
+    )
     # Weighted pipeline is open deals only; closed-won deals are bookings, a figure of their own.
     still_open = opportunities.filter(~pl.col("stage").is_in(["closed_won", "closed_lost"]))
     won = opportunities.filter(pl.col("stage") == "closed_won")
@@ -48,8 +50,13 @@ def test_a_dry_run_reports_and_writes_nothing_then_the_run_lands_everything_but_
     assert won["amount_reporting"].sum() == pytest.approx(figures["closed-won bookings"]) and won.height
     assert (opportunities["chosen_by"] == "only source: demo").all()
     quarantine = _table(workspace, "quarantine")
-    assert set(quarantine["reason_code"]) == {"unmapped_stage", "unreconciled_account", "missing_value", "invalid_value",
-                                              "sign_contradicts_component"}
+    assert set(quarantine["reason_code"]) == {
+        "unmapped_stage",
+        "unreconciled_account",
+        "missing_value",
+        "invalid_value",
+        "sign_contradicts_component",
+    }
     assert quarantine["payload_json"].is_not_null().all()
     runs = _table(workspace, "runs")
     assert runs["status"].to_list() == ["succeeded", "succeeded"] and runs["dry_run"].to_list() == [True, False]
@@ -61,8 +68,11 @@ def test_running_again_on_unchanged_data_changes_nothing(workspace):
     _sync(workspace)
     before = _table(workspace, "opportunities")
     again = _sync(workspace, full=True)
-    assert (again.domains[Domain.PIPELINE].added, again.domains[Domain.PIPELINE].changed,
-            again.domains[Domain.PIPELINE].tombstoned) == (0, 0, 0)
+    assert (
+        again.domains[Domain.PIPELINE].added,
+        again.domains[Domain.PIPELINE].changed,
+        again.domains[Domain.PIPELINE].tombstoned,
+    ) == (0, 0, 0)
     assert _table(workspace, "opportunities").equals(before)
 
 
@@ -70,8 +80,9 @@ def test_fixing_the_mapping_releases_quarantined_rows_on_the_next_run(workspace)
     settings, engine, ws, _ = workspace
     _sync(workspace)
     with session_scope(engine) as session:
-        fixed = MAPPING.replace("stages:\n",
-                                "stages:\n  - {pipeline: 'New Business', stage: 'Pilot Extension', to: evaluation}\n")
+        fixed = MAPPING.replace(
+            "stages:\n", "stages:\n  - {pipeline: 'New Business', stage: 'Pilot Extension', to: evaluation}\n"
+        )
         save_mapping(session, ws, fixed, actor="t")
     result = _sync(workspace)  # incremental: the file is unchanged; the held row is re-processed
     landed = _table(workspace, "opportunities").filter(pl.col("source_stage") == "Pilot Extension")
@@ -87,17 +98,28 @@ def test_a_failure_mid_load_leaves_the_previous_data_cursors_and_quarantine_inta
     before = {name: _table(workspace, name) for name in ("opportunities", "arr_movements", "quarantine")}
     opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
     victim = opportunities["Id"][40]
-    opportunities.with_columns(pl.when(pl.col("Id") == victim).then(pl.lit("999999")).otherwise(pl.col("Amount"))
-                               .alias("Amount")).write_csv(folder / "opportunities.csv")
+    opportunities.with_columns(
+        pl.when(pl.col("Id") == victim).then(pl.lit("999999")).otherwise(pl.col("Amount")).alias("Amount")
+    ).write_csv(folder / "opportunities.csv")
     # A real database failure in the middle of the writes: a trigger refuses the changed row.
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
-            connection.execute(text(f"CREATE TRIGGER fail_mid BEFORE INSERT ON opportunity WHEN NEW.source_id = "
-                                    f"'{victim}' BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+            connection.execute(
+                text(
+                    f"CREATE TRIGGER fail_mid BEFORE INSERT ON opportunity WHEN NEW.source_id = "
+                    f"'{victim}' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                )
+            )
         else:
-            connection.execute(text(f"CREATE FUNCTION fail_mid() RETURNS trigger AS $$ BEGIN IF NEW.source_id = "
-                                    f"'{victim}' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"))
-            connection.execute(text("CREATE TRIGGER fail_mid BEFORE INSERT ON opportunity FOR EACH ROW EXECUTE FUNCTION fail_mid()"))
+            connection.execute(
+                text(
+                    f"CREATE FUNCTION fail_mid() RETURNS trigger AS $$ BEGIN IF NEW.source_id = "
+                    f"'{victim}' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                text("CREATE TRIGGER fail_mid BEFORE INSERT ON opportunity FOR EACH ROW EXECUTE FUNCTION fail_mid()")
+            )
     with pytest.raises(Exception, match="disk full"):
         _sync(workspace, full=True)
     for name, frame in before.items():
@@ -105,7 +127,9 @@ def test_a_failure_mid_load_leaves_the_previous_data_cursors_and_quarantine_inta
     runs = _table(workspace, "runs")
     assert runs["status"].to_list()[-1] == "failed" and "disk full" in runs["error"].to_list()[-1]
     with engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER fail_mid" + ("" if engine.dialect.name == "sqlite" else " ON opportunity")))
+        connection.execute(
+            text("DROP TRIGGER fail_mid" + ("" if engine.dialect.name == "sqlite" else " ON opportunity"))
+        )
     after_fix = _sync(workspace, full=True)
     assert after_fix.domains[Domain.PIPELINE].changed == 1
     assert _table(workspace, "opportunities").filter(pl.col("source_id") == victim)["amount"].item() == 999999.0
@@ -133,10 +157,13 @@ def test_deletes_in_the_source_become_tombstones(workspace):
     opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
     gone = opportunities["Id"][0]
     deleted = pl.col("Id") == gone  # deleting a record also moves its modification stamp, as CRMs do
-    opportunities.with_columns(pl.when(deleted).then(pl.lit("true")).otherwise(pl.col("IsDeleted")).alias("IsDeleted"),
-                               pl.when(deleted).then(pl.lit("2026-11-20T09:00:00.000+0000"))
-                               .otherwise(pl.col("LastModifiedDate")).alias("LastModifiedDate"),
-                               ).write_csv(folder / "opportunities.csv")
+    opportunities.with_columns(
+        pl.when(deleted).then(pl.lit("true")).otherwise(pl.col("IsDeleted")).alias("IsDeleted"),
+        pl.when(deleted)
+        .then(pl.lit("2026-11-20T09:00:00.000+0000"))
+        .otherwise(pl.col("LastModifiedDate"))
+        .alias("LastModifiedDate"),
+    ).write_csv(folder / "opportunities.csv")
     result = _sync(workspace)
     assert result.domains[Domain.PIPELINE].tombstoned == 1
     row = _table(workspace, "opportunities").filter(pl.col("source_id") == gone)
@@ -150,10 +177,23 @@ def test_priority_decides_when_two_sources_supply_the_same_record(workspace, tmp
     opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
     opportunities.head(5).with_columns(pl.lit("1.00").alias("Amount")).write_csv(copy / "opportunities.csv")
     with session_scope(engine) as session:
-        warehouse = create_connection(session, ws, name="warehouse", kind=SourceKind.FILE, settings={"path": str(copy)},
-                                      secrets=None, box=None, actor="t")
-        save_routes(session, ws, Domain.PIPELINE, [RouteChoice(warehouse.id, "opportunities"),
-                                                   RouteChoice(1, "opportunities")], actor="t")
+        warehouse = create_connection(
+            session,
+            ws,
+            name="warehouse",
+            kind=SourceKind.FILE,
+            settings={"path": str(copy)},
+            secrets=None,
+            box=None,
+            actor="t",
+        )
+        save_routes(
+            session,
+            ws,
+            Domain.PIPELINE,
+            [RouteChoice(warehouse.id, "opportunities"), RouteChoice(1, "opportunities")],
+            actor="t",
+        )
         save_mapping(session, ws, MAPPING.replace("objects:\n", "objects:\n" + _warehouse_object()), actor="t")
     _sync(workspace)
     rows = _table(workspace, "opportunities")
@@ -173,10 +213,12 @@ def test_priority_decides_when_two_sources_supply_the_same_record(workspace, tmp
 
 
 def _warehouse_object() -> str:
-    return ("  - source: warehouse\n    object: opportunities\n    domain: pipeline\n    pipeline_field: Pipeline\n"
-            "    fields:\n      Name: {to: name}\n      AccountId: {to: account}\n      StageName: {to: stage}\n"
-            "      Amount: {to: amount, type: currency}\n      CurrencyIsoCode: {to: currency}\n"
-            "      CloseDate: {to: expected_close, type: date}\n")
+    return (
+        "  - source: warehouse\n    object: opportunities\n    domain: pipeline\n    pipeline_field: Pipeline\n"
+        "    fields:\n      Name: {to: name}\n      AccountId: {to: account}\n      StageName: {to: stage}\n"
+        "      Amount: {to: amount, type: currency}\n      CurrencyIsoCode: {to: currency}\n"
+        "      CloseDate: {to: expected_close, type: date}\n"
+    )
 
 
 def test_a_second_sync_while_one_runs_is_refused_naming_the_running_one(workspace):
@@ -194,20 +236,30 @@ def test_history_grows_with_changes_only_and_a_rollback_can_itself_be_rolled_bac
     assert _table_count(engine, "opportunity_history") == 0
     opportunities = pl.read_csv(folder / "opportunities.csv", infer_schema=False)
     touched = pl.col("Id") == opportunities["Id"][50]
-    opportunities.with_columns(pl.when(touched).then(pl.lit("123.00")).otherwise(pl.col("Amount")).alias("Amount"),
-                               pl.when(touched).then(pl.lit("2026-11-21T09:00:00.000+0000"))
-                               .otherwise(pl.col("LastModifiedDate")).alias("LastModifiedDate")).write_csv(
-        folder / "opportunities.csv")
+    opportunities.with_columns(
+        pl.when(touched).then(pl.lit("123.00")).otherwise(pl.col("Amount")).alias("Amount"),
+        pl.when(touched)
+        .then(pl.lit("2026-11-21T09:00:00.000+0000"))
+        .otherwise(pl.col("LastModifiedDate"))
+        .alias("LastModifiedDate"),
+    ).write_csv(folder / "opportunities.csv")
     second = _sync(workspace)
     assert second.domains[Domain.PIPELINE].read < 50  # incremental: only what changed (plus held rows)
     assert _table_count(engine, "opportunity_history") == 1
     changed = _table(workspace, "opportunities")
     rollback_to(engine, ws, first.run_id, access=system_access("dana"))
     rollback_run = _table(workspace, "runs")["id"].to_list()[-1]
-    assert _table(workspace, "opportunities").filter(pl.col("source_id") == opportunities["Id"][50])["amount"].item() != 123.0
+    assert (
+        _table(workspace, "opportunities").filter(pl.col("source_id") == opportunities["Id"][50])["amount"].item()
+        != 123.0
+    )
     rollback_to(engine, ws, second.run_id, access=system_access("dana"))  # undo the rollback
-    assert _table(workspace, "opportunities").sort("source_id").select(pl.exclude("id")).equals(
-        changed.sort("source_id").select(pl.exclude("id")))
+    assert (
+        _table(workspace, "opportunities")
+        .sort("source_id")
+        .select(pl.exclude("id"))
+        .equals(changed.sort("source_id").select(pl.exclude("id")))
+    )
     assert rollback_run < _table(workspace, "runs")["id"].to_list()[-1]
 
 
