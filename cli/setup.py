@@ -136,6 +136,8 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
             session, connection.id, args.object, settings, access=cli_access(engine, settings, args.actor)
         )
     print(f"{result.created:,} new canonical accounts, {result.renamed:,} renamed, {result.unchanged:,} unchanged")
+    for line in result.held_lines():
+        print(line)
     return 0
 
 

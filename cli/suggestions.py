@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from domain.spreadsheet_safe import neutralise_formulas
+
 MISTAKES_SHOWN = 25  # per labelled set in `eval`; --all-mistakes lists them all
 
 from domain.suggestions import headless
@@ -23,7 +25,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         out = headless.accounts_output(
             suggest_duplicates(headless.account_records(frame)).pairs, include_related=args.include_related
         )
-    out.write_csv(args.out)
+    neutralise_formulas(out).write_csv(args.out)
     print(f"{out.height:,} suggestion(s) written to {args.out}")
     return 0
 

@@ -32,7 +32,15 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         return 0
     scope = _sync_scope(engine, workspace.id, args)
     summary = run_sync(
-        engine, settings, workspace.id, trigger="cli", access=access, dry_run=args.dry_run, full=args.full, scope=scope
+        engine,
+        settings,
+        workspace.id,
+        trigger="cli",
+        access=access,
+        dry_run=args.dry_run,
+        full=args.full,
+        allow_mass_delete=args.allow_mass_delete,
+        scope=scope,
     )
     kind = ("dry run" if summary.dry_run else "sync") + (f" of {scope.describe()}" if scope else "")
     print(
@@ -125,6 +133,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     sync.add_argument("--workspace", required=True)
     sync.add_argument("--dry-run", action="store_true", help="compute and report; write nothing")
     sync.add_argument("--full", action="store_true", help="read everything, not only what changed since the cursor")
+    sync.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help="go ahead even if the run removes more than the allowed share of a domain (admins only)",
+    )
     sync.add_argument("--rollback-to", type=int, metavar="RUN", help="restore the canonical data run RUN produced")
     sync.add_argument("--actor", default="headless", help="who is running it, for the audit log")
     sync.add_argument(

@@ -194,6 +194,8 @@ class QuarantineReason(StrEnum):
     SIGN_CONTRADICTS_COMPONENT = "sign_contradicts_component"
     UNKNOWN_CURRENCY = "unknown_currency"  # no FX rate into the reporting currency
     DUPLICATE_SOURCE_ID = "duplicate_source_id"  # the same record ID twice in one read
+    OUT_OF_RANGE = "out_of_range"  # a number or date no real record holds (beyond MONEY_LIMIT, outside the window)
+    TEXT_TOO_LONG = "text_too_long"  # longer than the canonical field holds (TEXT_LIMITS)
 
 
 REASON_LABELS: dict[QuarantineReason, str] = {
@@ -205,4 +207,23 @@ REASON_LABELS: dict[QuarantineReason, str] = {
     QuarantineReason.SIGN_CONTRADICTS_COMPONENT: "Sign contradicts the movement type",
     QuarantineReason.UNKNOWN_CURRENCY: "No FX rate for the currency",
     QuarantineReason.DUPLICATE_SOURCE_ID: "Same record ID twice",
+    QuarantineReason.OUT_OF_RANGE: "Value outside the possible range",
+    QuarantineReason.TEXT_TOO_LONG: "Text longer than the field holds",
+}
+
+# Money beyond a quadrillion in any currency is a unit or export error, not a deal (and past 2**53 a double
+# no longer holds whole cents).
+MONEY_LIMIT = 1e15
+# Characters each text value may hold once it lands; the same limits on SQLite and PostgreSQL, so one long
+# value is quarantined by name on both instead of failing the whole run on one and bloating the other.
+TEXT_LIMITS: dict[str, int] = {
+    "source_id": 64,
+    "name": 255,
+    "account": 64,
+    "stage": 120,
+    "pipeline": 120,
+    "owner": 255,
+    "segment": 80,
+    "movement_component": 120,
+    "currency": 16,
 }

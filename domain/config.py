@@ -52,6 +52,8 @@ class Settings:
     review_floor: float = 0.50
     # An aggregate of customer-linked amounts stays visible to masked roles only over at least this many accounts.
     mask_min_accounts: int = 5
+    # A run that would remove more than this share of a domain's live rows stops unless forced (mass_deletion.py).
+    mass_delete_share: float = 0.20
     # The demo is wired in here, by name: no product module imports the sandbox that provides it.
     demo_module: str = "sandbox.demo"
 
@@ -88,6 +90,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         auto_accept=_fraction(env, "REVENUE_CONNECTOR_AUTO_ACCEPT", 0.90),
         review_floor=_fraction(env, "REVENUE_CONNECTOR_REVIEW_FLOOR", 0.50),
         mask_min_accounts=_whole_number(env, "REVENUE_CONNECTOR_MASK_MIN_ACCOUNTS", 5),
+        mass_delete_share=_fraction(env, "REVENUE_CONNECTOR_MASS_DELETE_SHARE", 0.20),
         demo_module=env.get("REVENUE_CONNECTOR_DEMO_MODULE", "").strip() or "sandbox.demo",
     )
 
@@ -132,7 +135,7 @@ def ensure_data_dir(settings: Settings) -> Path:
                 f"The data folder {path} does not exist.",
                 hint="Create it, or fix REVENUE_CONNECTOR_DATA (nothing was created or deleted).",
             )
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataFolderError(
             f"The data folder {path} is not writable by this user.",

@@ -98,3 +98,11 @@ class PlanFileError(RevenueConnectorError):
 
 class SyncInProgress(RevenueConnectorError):
     """Another sync of the same workspace is running; this one was refused before it touched anything."""
+
+
+class MassDeletionRefused(RevenueConnectorError):
+    """A run would remove a large share of a domain's rows (a source that disappeared?); nothing was written."""
+
+    def __init__(self, user_message: str, *, hint: str = "", summary_json: str | None = None) -> None:
+        super().__init__(user_message, hint=hint)
+        self.summary_json = summary_json  # what the run would have done, for the page to show

@@ -54,7 +54,11 @@ def parse_fx_rates(content: bytes, reporting_currency: str) -> tuple[FxRate, ...
             f"is the reporting currency ({reporting_currency}), which always converts at 1",
         ),
         ("from", pl.col("valid_from").is_null(), "is not a date (YYYY-MM-DD)"),
-        ("rate", pl.col("value").is_null() | (pl.col("value") <= 0), "is not a number above 0"),
+        (
+            "rate",
+            pl.col("value").is_null() | ~pl.col("value").is_finite() | (pl.col("value") <= 0),
+            "is not a finite number above 0",
+        ),
         ("from", pl.struct("currency", "valid_from").is_duplicated(), "repeats a date already given for this currency"),
     ]
     for column, bad, problem in problems:
@@ -76,7 +80,7 @@ def rates_from_org(org_rates: pl.DataFrame, reporting_currency: str) -> tuple[Fx
     first dated period (Salesforce starts it at 0001-01-01), applies from the beginning.
     """
     beginning = date(1900, 1, 1)
-    rates = org_rates.filter(pl.col("conversion_rate") > 0).with_columns(
+    rates = org_rates.filter(pl.col("conversion_rate").is_finite() & (pl.col("conversion_rate") > 0)).with_columns(
         pl.max_horizontal(pl.col("valid_from").fill_null(beginning), pl.lit(beginning)).alias("valid_from")
     )
     reporting = (

@@ -9,6 +9,8 @@ e.g. `objects[0].fields.Amount.type`.
 
 from __future__ import annotations
 
+import difflib
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,6 +21,33 @@ from domain.canonical import Domain, FieldType, MovementComponent, field_keys
 from domain.errors import ValidationError
 
 NULL_POLICIES = ("keep", "clear")  # keep: a null leaves the canonical value; clear: a null clears it
+DEFAULT_VALID_DATES = (date(1900, 1, 1), date(2200, 12, 31))
+# A mapping is a few hundred kilobytes at most; anything bigger is a mistake or an attack, and every sync parses it.
+MAX_MAPPING_BYTES = 2_000_000
+MAX_ALIASES = 100  # YAML anchors reused more often than this are refused (a "billion laughs" bomb)
+MAX_NODES = 200_000  # values in the document once aliases are expanded
+
+# The keys each part of a mapping file may have; anything else is refused with its path and a "did you mean".
+_KEYS = {
+    "": (
+        "version",
+        "reporting_currency",
+        "amount_policy",
+        "fx_rates",
+        "pipelines",
+        "objects",
+        "stages",
+        "movement_components",
+        "valid_dates",
+    ),
+    "amount_policy": ("include_zero", "include_negative"),
+    "valid_dates": ("from", "to"),
+    "fx_rates": ("currency", "from", "rate"),
+    "objects": ("source", "object", "domain", "pipeline_field", "default_pipeline", "filters", "fields"),
+    "fields": ("to", "type", "nulls"),
+    "filters": ("field", "in"),
+    "stages": ("pipeline", "stage", "to", "weight"),
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +110,8 @@ class MappingConfig:
     reporting_currency: str = "USD"
     fx_rates: tuple[FxRate, ...] = ()
     pipelines: dict[str, str] = field(default_factory=dict)  # pipeline ID -> its name in the CRM
+    # Dates a record may carry; outside them a date is an entry error (9999-12-31 as "never") and is quarantined.
+    valid_dates: tuple[date, date] = DEFAULT_VALID_DATES
 
     @property
     def currencies(self) -> frozenset[str]:
@@ -134,12 +165,29 @@ def to_yaml(config: MappingConfig) -> str:
             for s in config.stages
         ],
         "movement_components": {k: v.value for k, v in config.movement_components.items()},
+        **(
+            {"valid_dates": {"from": config.valid_dates[0].isoformat(), "to": config.valid_dates[1].isoformat()}}
+            if config.valid_dates != DEFAULT_VALID_DATES
+            else {}
+        ),
     }
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so a bad date is reported with its key instead of crashing."""
+    """SafeLoader that leaves dates as text, so a bad date is reported with its key instead of crashing, and
+    refuses a document that reuses anchors more than MAX_ALIASES times."""
+
+    aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise ValidationError(
+                    f"The mapping file reuses YAML anchors more than {MAX_ALIASES} times; write the entries out."
+                )
+        return super().compose_node(parent, index)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -160,6 +208,15 @@ class _Reader:
     def fail(path: str, message: str) -> ValidationError:
         return ValidationError(f"{path}: {message}")
 
+    def known_keys(self, node: dict, path: str, part: str) -> None:
+        """Refuse a key this part of the file does not have (a misspelling would otherwise be ignored)."""
+        allowed = _KEYS[part]
+        for key in node:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else f" (known keys: {', '.join(allowed)})"
+                raise self.fail(f"{path}.{key}".lstrip("."), f"is not a known key{hint}")
+
     def get(self, node: dict, key: str, path: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in node or node[key] is None:
             if default is ...:
@@ -171,17 +228,58 @@ class _Reader:
             raise self.fail(f"{path}.{key}".lstrip("."), f"must be a {names}, not {type(value).__name__}")
         return value
 
+    def date(self, node: dict, key: str, path: str, default: Any = ...) -> date:
+        value = self.get(node, key, path, (date, str), default)
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise self.fail(f"{path}.{key}".lstrip("."), f"'{value}' is not a date (YYYY-MM-DD)") from exc
 
-def from_yaml(text: str) -> MappingConfig:
-    """Parse and validate a mapping file; every error names the key that is wrong."""
+
+def _check_size(document: Any) -> None:
+    """Walk the document with a budget: anchors can make a small file expand without end."""
+    pending, seen = [document], 0
+    while pending:
+        node = pending.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise ValidationError(
+                f"The mapping file expands to more than {MAX_NODES:,} values; it cannot be a mapping."
+            )
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+
+
+def load_yaml(text: str, what: str = "The mapping file") -> Any:
+    """Parse YAML safely for a file a person hands us: size, anchor and expansion limits, dates left as text,
+    errors with line and column. `what` names the file in messages."""
+    if len(text) > MAX_MAPPING_BYTES:
+        raise ValidationError(
+            f"{what} is {len(text) / 1e6:.1f} MB; at most {MAX_MAPPING_BYTES / 1e6:.0f} MB is accepted.",
+            hint="Check that the right file was chosen.",
+        )
     try:
         document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ValidationError(f"The mapping file is not valid YAML{where}.") from exc
+        raise ValidationError(f"{what} is not valid YAML{where}.") from exc
+    except RecursionError as exc:
+        raise ValidationError(f"{what} nests deeper than any setting can.") from exc
+    _check_size(document)
+    return document
+
+
+def from_yaml(text: str) -> MappingConfig:
+    """Parse and validate a mapping file; every error names the key that is wrong."""
+    document = load_yaml(text)
     r = _Reader(document)
     doc = r.document
+    r.known_keys(doc, "", "")
     version = r.get(doc, "version", "", int, 1)
     if version != 1:
         raise r.fail("version", f"{version} is not supported (this release reads version 1)")
@@ -189,6 +287,7 @@ def from_yaml(text: str) -> MappingConfig:
     if len(reporting) != 3 or not reporting.isalpha():
         raise r.fail("reporting_currency", f"'{reporting}' is not a 3-letter ISO code")
     policy_node = r.get(doc, "amount_policy", "", dict, {})
+    r.known_keys(policy_node, "amount_policy", "amount_policy")
     policy = AmountPolicy(
         include_zero=r.get(policy_node, "include_zero", "amount_policy", bool, True),
         include_negative=r.get(policy_node, "include_negative", "amount_policy", bool, False),
@@ -198,14 +297,11 @@ def from_yaml(text: str) -> MappingConfig:
         path = f"fx_rates[{i}]"
         if not isinstance(node, dict):
             raise r.fail(path, "must be a mapping with currency, from and rate")
-        start = r.get(node, "from", path, (date, str))
-        try:
-            start = start if isinstance(start, date) else date.fromisoformat(start)
-        except ValueError as exc:
-            raise r.fail(f"{path}.from", f"'{node['from']}' is not a date (YYYY-MM-DD)") from exc
+        r.known_keys(node, path, "fx_rates")
+        start = r.date(node, "from", path)
         rate = r.get(node, "rate", path, (int, float))
-        if rate <= 0:
-            raise r.fail(f"{path}.rate", "must be greater than 0")
+        if not is_usable_rate(rate):
+            raise r.fail(f"{path}.rate", f"{rate} is not a finite number above 0")
         rates.append(FxRate(r.get(node, "currency", path, str).upper(), start, float(rate)))
     objects = [_read_object(r, node, f"objects[{i}]") for i, node in enumerate(r.get(doc, "objects", "", list, []))]
     stages = []
@@ -213,6 +309,7 @@ def from_yaml(text: str) -> MappingConfig:
         path = f"stages[{i}]"
         if not isinstance(node, dict):
             raise r.fail(path, "must be a mapping with pipeline, stage and to")
+        r.known_keys(node, path, "stages")
         weight = r.get(node, "weight", path, (int, float), None)
         if weight is not None and not 0 <= weight <= 1:
             raise r.fail(f"{path}.weight", f"{weight} is outside 0..1")
@@ -232,12 +329,26 @@ def from_yaml(text: str) -> MappingConfig:
             allowed = ", ".join(c.value for c in MovementComponent)
             raise r.fail(f"movement_components.{label}", f"'{value}' is not one of {allowed}") from exc
     pipelines = {str(k): str(v) for k, v in r.get(doc, "pipelines", "", dict, {}).items()}
-    return MappingConfig(tuple(objects), tuple(stages), components, policy, reporting, tuple(rates), pipelines)
+    window_node = r.get(doc, "valid_dates", "", dict, {})
+    r.known_keys(window_node, "valid_dates", "valid_dates")
+    window = (
+        r.date(window_node, "from", "valid_dates", DEFAULT_VALID_DATES[0]),
+        r.date(window_node, "to", "valid_dates", DEFAULT_VALID_DATES[1]),
+    )
+    if window[0] >= window[1]:
+        raise r.fail("valid_dates", f"from {window[0]} is not before to {window[1]}")
+    return MappingConfig(tuple(objects), tuple(stages), components, policy, reporting, tuple(rates), pipelines, window)
+
+
+def is_usable_rate(rate: float) -> bool:
+    """An FX rate can convert money: a finite number above 0 (NaN, inf and 0 cannot)."""
+    return math.isfinite(rate) and rate > 0
 
 
 def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
     if not isinstance(node, dict):
         raise r.fail(path, "must be a mapping with source, object, domain and fields")
+    r.known_keys(node, path, "objects")
     domain_text = r.get(node, "domain", path, str)
     try:
         domain = Domain(domain_text)
@@ -248,6 +359,7 @@ def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
         fpath = f"{path}.fields.{source_field}"
         if not isinstance(spec, dict):
             raise r.fail(fpath, "must be a mapping with to and type")
+        r.known_keys(spec, fpath, "fields")
         target = r.get(spec, "to", fpath, str)
         allowed = mappable_fields(domain)
         if target not in allowed:
@@ -271,6 +383,7 @@ def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
         fpath = f"{path}.filters[{j}]"
         if not isinstance(spec, dict):
             raise r.fail(fpath, "must be a mapping with field and in")
+        r.known_keys(spec, fpath, "filters")
         values = r.get(spec, "in", fpath, list)
         filters.append(RecordFilter(r.get(spec, "field", fpath, str), tuple(str(v) for v in values)))
     return ObjectMapping(

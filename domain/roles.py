@@ -33,6 +33,7 @@ class Permission(StrEnum):
     EDIT_SETUP = "edit mappings, routing and reconciliation"
     APPROVE_SUGGESTIONS = "approve suggestions"
     RUN_SYNC = "run syncs"
+    FORCE_MASS_DELETE = "let a sync remove most of a domain"
     VIEW = "view charts and tables"
 
 

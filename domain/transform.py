@@ -14,7 +14,9 @@ import polars as pl
 
 from domain.canonical import (
     FIELDS_BY_DOMAIN,
+    MONEY_LIMIT,
     MOVEMENT_SIGN,
+    TEXT_LIMITS,
     Domain,
     FieldType,
     MovementComponent,
@@ -25,6 +27,7 @@ from domain.canonical import CanonicalStage as Stage
 from domain.errors import SourceError, ValidationError
 from domain.mapping_config import MappingConfig, ObjectMapping
 from domain.salesforce_ids import to_18
+from domain.storable_text import has_nul, preview, too_long
 from domain.timestamps import parse_date, parse_utc
 
 QUARANTINE_SCHEMA = {
@@ -66,7 +69,9 @@ def cast_expr(raw: pl.Expr, field_type: FieldType, time_zone: str = "UTC") -> pl
     users saw there, not the UTC date.
     """
     if field_type in (FieldType.NUMBER, FieldType.CURRENCY):
-        return raw.cast(pl.Float64, strict=False)
+        number = raw.cast(pl.Float64, strict=False)
+        # NaN and ±inf ("NaN", "inf", 1e309) are no amount: null here, so they are reported as invalid values.
+        return pl.when(number.is_finite()).then(number)
     if field_type == FieldType.DATE:
         return parse_date(raw, time_zone)
     if field_type == FieldType.DATETIME:
@@ -151,12 +156,28 @@ def transform(
         )
 
     report(pl.col("source_id").is_duplicated(), QuarantineReason.DUPLICATE_SOURCE_ID, "Id", pl.col("source_id"))
+    source_id = pl.col("source_id").cast(pl.String)
+    report(has_nul(source_id), QuarantineReason.INVALID_VALUE, "Id", source_id)
+    report(_too_long(source_id, "source_id"), QuarantineReason.TEXT_TOO_LONG, "Id", source_id)
+    if obj.domain == Domain.PIPELINE and obj.pipeline_field:
+        pipeline = pl.col(obj.pipeline_field).cast(pl.String)
+        report(_too_long(pipeline, "pipeline"), QuarantineReason.TEXT_TOO_LONG, obj.pipeline_field, pipeline)
     required = {f.key for f in FIELDS_BY_DOMAIN[obj.domain] if f.required}
+    low, high = config.valid_dates
     for f in obj.fields:
         raw, value = pl.col(f"_raw_{f.canonical_field}"), pl.col(f.canonical_field)
-        report(raw.is_not_null() & value.is_null(), QuarantineReason.INVALID_VALUE, f.source_field, raw)
+        # A NUL byte is no text any database keeps (PostgreSQL refuses it outright).
+        unusable = value.is_null() | has_nul(raw)
+        report(raw.is_not_null() & unusable, QuarantineReason.INVALID_VALUE, f.source_field, raw)
         if f.canonical_field in required:
             report(raw.is_null(), QuarantineReason.MISSING_VALUE, f.source_field, pl.lit(None, pl.String))
+        if f.type == FieldType.STRING and f.canonical_field in TEXT_LIMITS:
+            report(_too_long(raw, f.canonical_field), QuarantineReason.TEXT_TOO_LONG, f.source_field, raw)
+        elif f.type in (FieldType.NUMBER, FieldType.CURRENCY):
+            report(value.abs() > MONEY_LIMIT, QuarantineReason.OUT_OF_RANGE, f.source_field, raw)
+        elif f.type in (FieldType.DATE, FieldType.DATETIME):
+            day = value if f.type == FieldType.DATE else value.dt.date()
+            report((day < low) | (day > high), QuarantineReason.OUT_OF_RANGE, f.source_field, raw)
 
     # Currency: the record's own, or the reporting currency when the source has none.
     if "currency" in by_canonical:
@@ -245,14 +266,18 @@ def transform(
         .select(
             "source",
             pl.lit(obj.object_name).alias("source_object"),
-            "source_id",
+            preview(pl.col("source_id").cast(pl.String), TEXT_LIMITS["source_id"]).alias("source_id"),
             "reason_code",
             "field",
-            "value",
+            preview(pl.col("value")).alias("value"),
         )
         .sort("source_id", "reason_code")
     )
     return TransformResult(clean.drop("_row"), quarantine, tombstones, filtered_out, excluded)
+
+
+def _too_long(text: pl.Expr, key: str) -> pl.Expr:
+    return too_long(text, TEXT_LIMITS[key])
 
 
 def _account_ids(rows: pl.DataFrame, crosswalk: pl.DataFrame) -> pl.Expr:

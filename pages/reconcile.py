@@ -30,9 +30,12 @@ def _reconcile() -> None:
     if result.renames:
         old_name, new_name = result.renames[0][1], result.renames[0][2]
         renamed = f" {result.renamed} renamed account(s) kept their canonical account (e.g. {old_name} → {new_name})."
+    held = ""
+    if result.held:
+        held = f" {len(result.held)} held back: " + " ".join(result.held_lines()[:5])
     st.session_state["flash"] = (
-        "success",
-        f"{result.created} new canonical account(s), {result.unchanged} already reconciled.{renamed}",
+        "warning" if result.held else "success",
+        f"{result.created} new canonical account(s), {result.unchanged} already reconciled.{renamed}{held}",
     )
 
 

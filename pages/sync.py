@@ -18,7 +18,7 @@ from storage.sync_runs import get_run, latest_finished_run, running_run
 ctx, workspace, step_open = step_page("sync", stop_when_blocked=False)
 
 
-def _start(dry_run: bool) -> None:
+def _start(dry_run: bool, allow_mass_delete: bool = False, full: bool | None = None) -> None:
     try:
         start_background_sync(
             ctx.engine,
@@ -27,7 +27,8 @@ def _start(dry_run: bool) -> None:
             trigger="app",
             access=current_access(),
             dry_run=dry_run,
-            full=st.session_state.get("sync_full", False),
+            full=st.session_state.get("sync_full", False) if full is None else full,
+            allow_mass_delete=allow_mass_delete,
         )
     except RevenueConnectorError as exc:
         st.session_state["sync_error"] = exc
@@ -86,18 +87,35 @@ if running is not None:
     _follow(running.id)
 else:
     last = latest_finished_run(ctx.engine, workspace.id)
+    stopped = SyncSummary.from_json(last.summary_json) if last is not None and last.summary_json else None
     if last is not None and last.status != "succeeded":
         st.error(
             f"{'Dry run' if last.dry_run else 'Sync'} #{last.id} {last.status} — nothing was changed. "
             f"{last.error or ''}",
             icon=":material/error:",
         )
+        if stopped is not None and stopped.mass_deletions and step_open:
+            counts, _ = summary_tables(stopped)
+            st.dataframe(counts, hide_index=True, width="stretch")
+            if current_access().may(Permission.FORCE_MASS_DELETE):
+                st.button(
+                    "Remove them anyway",
+                    key="sync_force_mass_delete",
+                    on_click=_start,
+                    args=(False, True, stopped.full),
+                    icon=":material/delete_sweep:",
+                    help="Only if the source really lost these records. A later rollback can restore them.",
+                )
+            else:
+                st.caption("Only an admin can let a sync remove this much; ask one if the source is right.")
     elif last is not None and last.summary_json:
         summary = SyncSummary.from_json(last.summary_json)
         kind = "Dry run" if summary.dry_run else "Sync"
         st.subheader(f"{kind} #{summary.run_id} · mapping v{summary.mapping_version} · {summary.seconds:.1f} s")
         if summary.dry_run:
             st.caption("Nothing was written. Run the sync to apply these changes.")
+            for line in summary.mass_deletions:
+                st.warning(f"A real run would stop here: {line}.", icon=":material/warning:")
         counts, figures = summary_tables(summary)
         st.dataframe(counts, hide_index=True, width="stretch")
         st.dataframe(

@@ -18,6 +18,7 @@ from domain.insights.data import RevenueFilters
 from domain.insights.reconciliation import pipeline_arr_reconciliation
 from domain.mapping_config import amount_source_fields
 from domain.roles import Access, mask_amounts, mask_small_groups
+from domain.spreadsheet_safe import neutralise_formulas, spreadsheet_csv
 from services.revenue import load_revenue_data
 from storage.db import session_scope
 from storage.frames import WORKSPACE_TABLES, read_workspace_table
@@ -80,8 +81,8 @@ def export_frame(engine: Engine, table: str, workspace_id: int, access: Access) 
 
 
 def to_csv_bytes(frame: pl.DataFrame) -> bytes:
-    """UTF-8 CSV with a header row, dates in ISO 8601."""
-    return frame.write_csv().encode("utf-8")
+    """UTF-8 CSV with a header row, dates in ISO 8601, text that a spreadsheet would run as a formula neutralised."""
+    return spreadsheet_csv(frame).encode("utf-8")
 
 
 def to_parquet_bytes(frame: pl.DataFrame) -> bytes:
@@ -96,5 +97,5 @@ def write_export(frame: pl.DataFrame, out: Path, *, parquet: bool) -> None:
     if parquet:
         frame.write_parquet(tmp)
     else:
-        frame.write_csv(tmp)
+        neutralise_formulas(frame).write_csv(tmp)
     tmp.replace(out)

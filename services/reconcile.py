@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 from sqlmodel import Session
 
 from domain.config import Settings
 from domain.roles import Access, Permission
+from domain.storable_text import ACCOUNT_TEXT_LIMITS, has_nul, too_long, unstorable_accounts
 from services.connections import connector_for
 from storage import audit
 from storage.accounts import crosswalk_links
@@ -25,6 +26,12 @@ class ReconcileResult:
     renamed: int
     unchanged: int
     renames: list[tuple[str, str, str]]  # (CRM ID, old name, new name)
+    # (CRM ID preview, field, problem) of accounts held back: text no database keeps (domain/storable_text.py).
+    held: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def held_lines(self) -> list[str]:
+        """One line per account held back, naming the record and the field."""
+        return [f"Account {account} not reconciled: {name} {problem}." for account, name, problem in self.held]
 
 
 # Source columns that hold each account attribute, across Salesforce, HubSpot and file exports.
@@ -79,6 +86,10 @@ def reconcile_by_id(
     `accounts` columns: source_account_id, name, and optionally website, country, parent_source_id.
     A canonical name that still equals the old CRM name follows the rename; one a person curated stays.
     """
+    unstorable = unstorable_accounts(accounts)
+    if unstorable.height:
+        # Held back (their deals then show as unreconciled in Pipelines), never a failed transaction.
+        accounts = accounts.filter(~pl.col("source_account_id").is_in(_held_ids(accounts).implode()))
     existing = crosswalk_links(session, workspace_id, source)
     created, renames, unchanged = 0, [], 0
     new_links: dict[str, CanonicalAccount] = {}
@@ -128,9 +139,23 @@ def reconcile_by_id(
         entity="accounts",
         entity_id=source,
         workspace_id=workspace_id,
-        detail={"created": created, "renamed": len(renames), "unchanged": unchanged, "renames": renames[:50]},
+        detail={
+            "created": created,
+            "renamed": len(renames),
+            "unchanged": unchanged,
+            "renames": renames[:50],
+            **({"held": unstorable.height} if unstorable.height else {}),
+        },
     )
-    return ReconcileResult(created, len(renames), unchanged, renames)
+    return ReconcileResult(created, len(renames), unchanged, renames, [tuple(row) for row in unstorable.iter_rows()])
+
+
+def _held_ids(accounts: pl.DataFrame) -> pl.Series:
+    bad = pl.lit(False)
+    for column, limit in ACCOUNT_TEXT_LIMITS.items():
+        if column in accounts.columns:
+            bad = bad | (has_nul(pl.col(column)) | too_long(pl.col(column), limit)).fill_null(False)
+    return accounts.filter(bad)["source_account_id"]
 
 
 def _link_parents(session: Session, workspace_id: int, source: str, accounts: pl.DataFrame) -> None:

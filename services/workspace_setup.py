@@ -35,7 +35,7 @@ from connectors.forms import CONNECTION_FIELDS, split_settings
 from domain.canonical import Domain
 from domain.config import Settings
 from domain.errors import ValidationError
-from domain.mapping_config import from_yaml, to_yaml
+from domain.mapping_config import from_yaml, load_yaml, to_yaml
 from domain.roles import Access
 from domain.routing import RouteChoice
 from domain.source_kinds import SourceKind
@@ -113,12 +113,7 @@ class ApplyReport:
 
 
 def _read_document(path: Path) -> dict[str, Any]:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ValidationError(f"{path.name} is not valid YAML{where}.") from exc
+    document = load_yaml(path.read_text(encoding="utf-8"), path.name)
     if not isinstance(document, dict) or not isinstance(document.get("workspace"), str):
         raise ValidationError(f"{path.name}: 'workspace' (the workspace's name) is required at the top level.")
     return document

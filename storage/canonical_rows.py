@@ -90,7 +90,7 @@ class CanonicalRows:
 
     def sums(self, workspace_id: int, domain: Domain) -> pl.DataFrame:
         """The live rows summed in SQL, in the shape `domain.figures` reads: by stage (weighted_amount,
-        amount_reporting) for pipeline, by movement component (arr_delta_reporting) for ARR."""
+        amount_reporting) for pipeline, by movement component (arr_delta_reporting) for ARR; `rows` counts them."""
         table = table_of(_MODEL[domain])
         live = (table.c.workspace_id == workspace_id) & table.c.is_deleted.is_(False)
         if domain == Domain.PIPELINE:
@@ -99,18 +99,28 @@ class CanonicalRows:
                     table.c.stage,
                     func.sum(table.c.weighted_amount).label("weighted_amount"),
                     func.sum(table.c.amount_reporting).label("amount_reporting"),
+                    func.count().label("rows"),
                 )
                 .where(live)
                 .group_by(table.c.stage)
             )
-            schema = {"stage": pl.String, "weighted_amount": pl.Float64, "amount_reporting": pl.Float64}
+            schema = {
+                "stage": pl.String,
+                "weighted_amount": pl.Float64,
+                "amount_reporting": pl.Float64,
+                "rows": pl.Int64,
+            }
         else:
             statement = (
-                select(table.c.movement_component, func.sum(table.c.arr_delta_reporting).label("arr_delta_reporting"))
+                select(
+                    table.c.movement_component,
+                    func.sum(table.c.arr_delta_reporting).label("arr_delta_reporting"),
+                    func.count().label("rows"),
+                )
                 .where(live)
                 .group_by(table.c.movement_component)
             )
-            schema = {"movement_component": pl.String, "arr_delta_reporting": pl.Float64}
+            schema = {"movement_component": pl.String, "arr_delta_reporting": pl.Float64, "rows": pl.Int64}
         return pl.read_database(statement, self.session.connection(), schema_overrides=schema).cast(pl.Schema(schema))
 
     def _archive(self, workspace_id: int, domain: Domain, run_id: int, source_ids: list[str]) -> None:

@@ -35,15 +35,21 @@ RowT = TypeVar("RowT", bound=SQLModel)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+SQLITE_BUSY_SECONDS = 30  # how long a SQLite connection waits for another writer before "database is locked"
+
+
 def make_engine(url: str) -> Engine:
     """An engine for any SQLAlchemy URL; SQLite gets foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # pragma: no cover - trivial
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # WAL: readers (pages, exports) never wait for the writer and the writer never waits for them; with
+            # the busy timeout above, the app, the worker and the CLI share one file without "database is locked".
+            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
         @event.listens_for(engine, "checkin")
@@ -53,6 +59,7 @@ def make_engine(url: str) -> Engine:
 
         database = engine.url.database
         if database and database != ":memory:":
+            _private_file(Path(database))
             sqlite_staging.remove_leftovers(Path(database).resolve().parent)
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -137,6 +144,16 @@ def schema_status(engine: Engine) -> SchemaStatus:
     return SchemaStatus(current=current, head=head_revision(), has_tables=bool(tables))
 
 
+def _private_file(path: Path) -> None:
+    """The database file (and its WAL companions) readable by this user only: it holds customer data."""
+    if not path.parent.is_dir():
+        return
+    path.touch(mode=0o600, exist_ok=True)
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if companion.exists() and companion.stat().st_mode & 0o077:
+            companion.chmod(0o600)
+
+
 def open_database(settings: Settings) -> Engine:
     """Connect, create a fresh schema if the database is empty, and refuse any other mismatch."""
     path = _sqlite_path(settings.database_url)
@@ -191,6 +208,7 @@ def upgrade(settings: Settings, target: str = "head") -> Path | None:
         if path is not None and path.exists() and not status.up_to_date and not status.is_empty:
             backup = path.with_name(f"{path.name}.{status.current}.{utcnow():%Y%m%d%H%M%S}.bak")
             shutil.copy2(path, backup)
+            backup.chmod(0o600)
             log.info("backed up %s to %s before upgrading", path, backup)
         command.upgrade(_alembic_config(engine), target)
     except OperationalError as exc:

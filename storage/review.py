@@ -8,17 +8,20 @@ when, the suggestion, its score and the final choice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import logging
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
 import polars as pl
 from sqlalchemy import CursorResult, Engine, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 from sqlmodel import select as sm_select
 
 from domain.errors import DecisionConflict, NotFound
 from domain.suggestions.model import Band, Suggestion
 from storage import audit
+from storage.db import SQLITE_BUSY_SECONDS
 from storage.tables import (
     AccountMatch,
     CanonicalAccount,
@@ -31,6 +34,8 @@ from storage.tables import (
     table_of,
     utcnow,
 )
+
+log = logging.getLogger(__name__)
 
 APPROVED, REJECTED, SUGGESTED, MERGED, LINKED = "approved", "rejected", "suggested", "merged", "linked"
 # A field that was present when a mapping written as code first synced: known, so not drift, but never
@@ -492,20 +497,50 @@ def duplicate_review_frame(engine: Engine, workspace_id: int) -> pl.DataFrame:
 
 # -- LLM answer cache ----------------------------------------------------------------------------
 
+CACHE_WAIT_MS = 250
+SQLITE_BUSY_MS = SQLITE_BUSY_SECONDS * 1000
+
 
 @dataclass
 class DatabaseAnswerCache:
-    """connectors.llm.AnswerCache on the llm_answer table."""
+    """connectors.llm.AnswerCache on the llm_answer table.
+
+    A cache must never stop the work it speeds up: when the database is busy (SQLite allows one writer, and
+    suggestions may run inside another transaction), an answer is kept in memory for this process instead.
+    """
 
     engine: Engine
+    pending: dict[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> str | None:
-        with Session(self.engine) as session:
-            row = session.get(LlmAnswer, key)
-            return None if row is None else row.answer
+        if key in self.pending:
+            return self.pending[key]
+        try:
+            with Session(self.engine) as session:
+                row = session.get(LlmAnswer, key)
+                return None if row is None else row.answer
+        except OperationalError as exc:
+            log.warning("LLM answer cache not readable now (%s); asking again", exc.orig)
+            return None
 
     def put(self, key: str, model: str, answer: str) -> None:
-        with Session(self.engine) as session:
-            if session.get(LlmAnswer, key) is None:
-                session.add(LlmAnswer(key=key, model=model[:120], answer=answer))
-                session.commit()
+        self.pending[key] = answer
+        try:
+            with self.engine.connect() as connection:
+                sqlite = connection.dialect.name == "sqlite"
+                if sqlite:  # wait a moment for the writer, not the 30 s a sync's own writes may wait
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={CACHE_WAIT_MS}")
+                try:
+                    with Session(bind=connection) as session:
+                        for cached_key, text in self.pending.items():
+                            if session.get(LlmAnswer, cached_key) is None:
+                                session.add(LlmAnswer(key=cached_key, model=model[:120], answer=text))
+                        session.commit()
+                    connection.commit()  # the session joined the connection's transaction: end that one too
+                finally:
+                    if sqlite:
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        except (OperationalError, IntegrityError) as exc:
+            log.warning("LLM answer kept in memory until the database is free (%s)", exc.orig)
+            return
+        self.pending.clear()

@@ -39,7 +39,8 @@ def can_stage(database: str | None, rows: int) -> bool:
 def staged_insert(dbapi_connection, database: str, table: str, frame: pl.DataFrame) -> None:
     """Insert `frame` (already formatted as SQLite stores it) into `table` through a scratch file."""
     folder = Path(database).resolve().parent
-    handle, scratch = tempfile.mkstemp(prefix=".rc-staging-", suffix=".db", dir=folder)
+    # The process ID in the name tells a later process whether the owner is still alive (remove_leftovers).
+    handle, scratch = tempfile.mkstemp(prefix=f".rc-staging-{os.getpid()}-", suffix=".db", dir=folder)
     os.close(handle)
     os.unlink(scratch)  # ADBC creates the database itself
     assert _adbc is not None, "callers check can_stage() first"
@@ -78,15 +79,34 @@ def release_staging(dbapi_connection) -> None:
 def remove_leftovers(folder: Path, *, older_than_seconds: float = 6 * 3600) -> int:
     """Delete scratch files a killed process left next to the database; returns how many.
 
-    Only old ones: a file a few hours old cannot belong to a sync still running in another process.
+    A file whose owning process (named in the file) is gone goes at once; one with no owner in its name only
+    once it is old, since a file a few hours old cannot belong to a sync still running in another process.
     """
     removed = 0
     cutoff = time.time() - older_than_seconds
     for path in folder.glob(".rc-staging-*.db"):
+        owner = _owner(path)
         try:
-            if path.stat().st_mtime < cutoff:
+            if (owner is not None and not _alive(owner)) or (owner is None and path.stat().st_mtime < cutoff):
                 path.unlink()
                 removed += 1
         except OSError:
             continue
     return removed
+
+
+def _owner(path: Path) -> int | None:
+    pid = path.name.removeprefix(".rc-staging-").split("-", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

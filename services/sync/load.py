@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import polars as pl
@@ -28,6 +28,7 @@ class RunWrites:
     actor: str
     mapping_version: int
     full: bool
+    forced_deletions: list[str] = field(default_factory=list)  # mass deletions the actor allowed, in words
 
 
 def write_run(uow: UnitOfWork, writes: RunWrites) -> None:
@@ -55,5 +56,10 @@ def write_run(uow: UnitOfWork, writes: RunWrites) -> None:
         entity="workspace",
         entity_id=workspace_id,
         workspace_id=workspace_id,
-        detail={"run": run_id, "mapping_version": writes.mapping_version, "full": writes.full},
+        detail={
+            "run": run_id,
+            "mapping_version": writes.mapping_version,
+            "full": writes.full,
+            **({"mass_deletion_allowed": writes.forced_deletions} if writes.forced_deletions else {}),
+        },
     )

@@ -28,8 +28,9 @@ from sqlalchemy import Engine
 from connectors.base import source_time_zone
 from domain.canonical import CanonicalStage, Domain
 from domain.config import Settings
-from domain.errors import RevenueConnectorError, ValidationError
+from domain.errors import MassDeletionRefused, RevenueConnectorError, ValidationError
 from domain.mapping_config import MappingConfig
+from domain.mass_deletion import mass_deletion
 from domain.roles import Access, Permission
 from domain.transform import transform
 from services.alerts import alert_after_run
@@ -110,9 +111,13 @@ def execute_sync(
     *,
     actor: str,
     full: bool = False,
+    allow_mass_delete: bool = False,
     progress: Progress | None = None,
 ) -> SyncSummary:
-    """Do the work of a prepared run; any failure is recorded on the run and re-raised."""
+    """Do the work of a prepared run; any failure is recorded on the run and re-raised.
+
+    `allow_mass_delete`: the caller was checked for Permission.FORCE_MASS_DELETE and asked to go ahead.
+    """
     started = time.perf_counter()
 
     def report(fraction: float, text: str) -> None:
@@ -122,10 +127,26 @@ def execute_sync(
 
     try:
         with heartbeat(engine, prepared.run_id):
-            summary = _run(engine, settings, prepared, actor=actor, full=full, report=report, started=started)
+            summary = _run(
+                engine,
+                settings,
+                prepared,
+                actor=actor,
+                full=full,
+                allow_mass_delete=allow_mass_delete,
+                report=report,
+                started=started,
+            )
     except Exception as exc:
         message = exc.user_message if isinstance(exc, RevenueConnectorError) else f"{type(exc).__name__}: {exc}"
-        finish_run(engine, prepared.run_id, status="failed", error=message, mapping_version=prepared.mapping_version)
+        finish_run(
+            engine,
+            prepared.run_id,
+            status="failed",
+            error=message,
+            mapping_version=prepared.mapping_version,
+            summary_json=exc.summary_json if isinstance(exc, MassDeletionRefused) else None,
+        )
         log.error("sync run %s of workspace %s failed: %s", prepared.run_id, prepared.workspace_id, message)
         alert_after_run(engine, prepared.run_id, error=exc)
         raise
@@ -142,16 +163,31 @@ def run_sync(
     access: Access,
     dry_run: bool = False,
     full: bool = False,
+    allow_mass_delete: bool = False,
     progress: Progress | None = None,
     scope: SyncScope | None = None,
 ) -> SyncSummary:
     """Run (or dry-run) a sync of one workspace, or of a scope of it, and wait for it.
 
-    Raises NotPermitted, SyncInProgress, ValidationError or a SourceError.
+    Raises NotPermitted, SyncInProgress, ValidationError, MassDeletionRefused or a SourceError.
     """
-    access.require(Permission.RUN_SYNC)
+    _check_access(access, allow_mass_delete)
     prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run, scope=scope)
-    return execute_sync(engine, settings, prepared, actor=access.actor, full=full, progress=progress)
+    return execute_sync(
+        engine,
+        settings,
+        prepared,
+        actor=access.actor,
+        full=full,
+        allow_mass_delete=allow_mass_delete,
+        progress=progress,
+    )
+
+
+def _check_access(access: Access, allow_mass_delete: bool) -> None:
+    access.require(Permission.RUN_SYNC)
+    if allow_mass_delete:
+        access.require(Permission.FORCE_MASS_DELETE)
 
 
 def start_background_sync(
@@ -163,18 +199,19 @@ def start_background_sync(
     access: Access,
     dry_run: bool = False,
     full: bool = False,
+    allow_mass_delete: bool = False,
     scope: SyncScope | None = None,
 ) -> int:
     """Take the lock now (so a refusal is immediate), then run in a background thread; returns the run ID.
 
     Progress, the outcome and the summary are written to the run record, so any page or process can follow it.
     """
-    access.require(Permission.RUN_SYNC)
+    _check_access(access, allow_mass_delete)
     prepared = begin_sync(engine, workspace_id, trigger=trigger, dry_run=dry_run, scope=scope)
 
     def work() -> None:
         try:
-            execute_sync(engine, settings, prepared, actor=access.actor, full=full)
+            execute_sync(engine, settings, prepared, actor=access.actor, full=full, allow_mass_delete=allow_mass_delete)
         except Exception:  # noqa: BLE001 - already recorded on the run by execute_sync
             return
 
@@ -189,6 +226,7 @@ class RunContext:
     routes: dict[Domain, list[RouteToRead]]
     crosswalk: pl.DataFrame
     figures_before: dict[Domain, dict[str, float]]
+    live_rows: dict[Domain, int]
 
 
 def _context(uow: UnitOfWork, prepared: PreparedRun, *, full: bool) -> RunContext:
@@ -223,8 +261,10 @@ def _context(uow: UnitOfWork, prepared: PreparedRun, *, full: bool) -> RunContex
                 RouteToRead(domain, connection, obj, route.priority, since, held, known)
             )
     crosswalk = load_crosswalk(uow.session, workspace_id).select("source_account_id", "account_id")
-    before = {domain: figures(domain, uow.canonical.sums(workspace_id, domain), prepared.stages) for domain in routes}
-    return RunContext(routes, crosswalk, before)
+    sums = {domain: uow.canonical.sums(workspace_id, domain) for domain in routes}
+    before = {domain: figures(domain, sums[domain], prepared.stages) for domain in routes}
+    live = {domain: int(sums[domain]["rows"].sum()) for domain in routes}
+    return RunContext(routes, crosswalk, before, live)
 
 
 def _run(
@@ -234,6 +274,7 @@ def _run(
     *,
     actor: str,
     full: bool,
+    allow_mass_delete: bool,
     report: Progress,
     started: float,
 ) -> SyncSummary:
@@ -354,6 +395,43 @@ def _run(
                 summary.totals_before, figures(domain, plan.leaving, stages), figures(domain, plan.upserts, stages)
             )
         del stored, incoming
+    deletions = [
+        found
+        for domain, plan in plans.items()
+        if (
+            found := mass_deletion(
+                domain,
+                live=context.live_rows[domain],
+                removing=len(plan.tombstone_ids),
+                read=summaries[domain].read,
+                share=settings.mass_delete_share,
+            )
+        )
+    ]
+    totals = {
+        k: sum(getattr(s, k) for s in summaries.values())
+        for k in ("read", "added", "changed", "tombstoned", "quarantined")
+    }
+    outcome = SyncSummary(
+        prepared.run_id,
+        prepared.dry_run,
+        prepared.mapping_version,
+        summaries,
+        api_calls,
+        time.perf_counter() - started,
+        {name: round(seconds, 3) for name, seconds in phases.items()},
+        {d.where: d.new_names for d in drifts if d.new},
+        [found.describe() for found in deletions],
+        full,
+    )
+    # A dry run writes nothing, so it reports the deletion (summary.mass_deletions) instead of stopping.
+    if deletions and not allow_mass_delete and not prepared.dry_run:
+        raise MassDeletionRefused(
+            "The sync stopped before writing anything: " + "; ".join(found.describe() for found in deletions) + ".",
+            hint="If the source really lost these records, an admin can run it again allowing the removal "
+            "(Sync page, or `sync --allow-mass-delete`). Otherwise fix the export or the source and sync again.",
+            summary_json=outcome.to_json(),
+        )
     quarantine = pl.concat(quarantine_frames, how="vertical") if quarantine_frames else empty_quarantine()
     if not prepared.dry_run:
         report(0.85, "Writing canonical data…")
@@ -371,23 +449,12 @@ def _run(
                     actor=actor,
                     mapping_version=prepared.mapping_version,
                     full=full,
+                    forced_deletions=outcome.mass_deletions if allow_mass_delete else [],
                 ),
             )
             uow.commit()
-    totals = {
-        k: sum(getattr(s, k) for s in summaries.values())
-        for k in ("read", "added", "changed", "tombstoned", "quarantined")
-    }
-    outcome = SyncSummary(
-        prepared.run_id,
-        prepared.dry_run,
-        prepared.mapping_version,
-        summaries,
-        api_calls,
-        time.perf_counter() - started,
-        {name: round(seconds, 3) for name, seconds in phases.items()},
-        {d.where: d.new_names for d in drifts if d.new},
-    )
+    outcome.seconds = time.perf_counter() - started
+    outcome.phase_seconds = {name: round(seconds, 3) for name, seconds in phases.items()}
     report(1.0, "Done")
     lag = {} if prepared.dry_run else landing_lag([plan.upserts for plan in plans.values()], utcnow())
     finish_run(

@@ -39,6 +39,9 @@ class SyncSummary:
     phase_seconds: dict[str, float] = field(default_factory=dict)
     # "<connection> · <object>" -> fields that appeared after approval, held for review in step 3.
     new_fields: dict[str, list[str]] = field(default_factory=dict)
+    # Why the run stopped before writing (domain/mass_deletion.py), one line per domain; empty when it did not.
+    mass_deletions: list[str] = field(default_factory=list)
+    full: bool = False  # the run read everything (ignoring cursors)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -50,6 +53,8 @@ class SyncSummary:
                 "seconds": self.seconds,
                 "phase_seconds": self.phase_seconds,
                 "new_fields": self.new_fields,
+                "mass_deletions": self.mass_deletions,
+                "full": self.full,
                 "domains": {d.value: asdict(s) for d, s in self.domains.items()},
             }
         )
@@ -66,6 +71,8 @@ class SyncSummary:
             raw["seconds"],
             raw.get("phase_seconds", {}),
             raw.get("new_fields", {}),
+            raw.get("mass_deletions", []),
+            raw.get("full", False),
         )
 
     def phases(self) -> str:
@@ -85,6 +92,9 @@ class SyncSummary:
                 out.append(
                     f"  {key}: {s.totals_before.get(key, 0.0):,.2f} -> {s.totals_after[key]:,.2f} ({delta:+,.2f})"
                 )
+        if self.mass_deletions:
+            prefix = "A real run would stop here" if self.dry_run else "Removal allowed"
+            out.extend(f"{prefix}: {line}" for line in self.mass_deletions)
         for where, names in self.new_fields.items():
             out.append(
                 f"{len(names)} new field(s) in {where} since the mapping was approved, "

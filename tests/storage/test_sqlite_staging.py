@@ -93,3 +93,18 @@ def test_old_scratch_files_left_by_a_killed_process_are_removed_and_recent_ones_
     os.utime(old, (time.time() - 7 * 3600, time.time() - 7 * 3600))
     assert sqlite_staging.remove_leftovers(tmp_path) == 1
     assert not old.exists() and recent.exists()
+
+
+def test_a_scratch_file_of_a_dead_process_goes_at_once_and_a_live_ones_stays(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(finished.stdout)
+    dead = tmp_path / f".rc-staging-{dead_pid}-abc.db"
+    mine = tmp_path / f".rc-staging-{os.getpid()}-def.db"
+    dead.write_bytes(b"x")
+    mine.write_bytes(b"x")
+    assert sqlite_staging.remove_leftovers(tmp_path) == 1
+    assert not dead.exists() and mine.exists()

@@ -22,7 +22,7 @@ from storage.mappings import latest_mapping, save_mapping
             "line 3, column 'currency': 'EURO' is not a 3-letter",
         ),
         ("currency,from,rate\nEUR,01/02/2025,1.1\n", "line 2, column 'from': '01/02/2025' is not a date"),
-        ("currency,from,rate\nEUR,2025-01-01,-1\n", "line 2, column 'rate': '-1' is not a number above 0"),
+        ("currency,from,rate\nEUR,2025-01-01,-1\n", "line 2, column 'rate': '-1' is not a finite number above 0"),
         ("currency,from,rate\nUSD,2025-01-01,1\n", "'USD' is the reporting currency"),
         ("currency,from,rate\nEUR,2025-01-01,1.1\nEUR,2025-01-01,1.2\n", "line 2, column 'from': '2025-01-01' repeats"),
     ],
