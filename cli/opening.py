@@ -3,7 +3,9 @@ say who is running it, and find the workspace or connection it names."""
 
 from __future__ import annotations
 
+import getpass
 import os
+import socket
 from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine
@@ -11,7 +13,7 @@ from sqlmodel import Session
 
 from domain.config import Settings, load_settings
 from domain.errors import NotSignedIn, RevenueConnectorError
-from domain.roles import Access, local_admin
+from domain.roles import Access, Permission, local_admin
 from services.startup import start
 from services.users import sign_in, users_defined
 from storage.connections import list_connections
@@ -41,28 +43,36 @@ def workspace_named(session: Session, name: str) -> WorkspaceRef:
     return WorkspaceRef(workspace.id, workspace.name)
 
 
-def open_workspace(name: str) -> tuple[Settings, Engine, WorkspaceRef]:
-    """As `open_app`, plus the workspace named `name`."""
+def open_workspace(name: str) -> tuple[Settings, Engine, WorkspaceRef, Access]:
+    """As `open_app`, plus who runs the command (signed in once users exist, allowed to view) and the workspace
+    named `name`: no command reads a workspace without sign-in."""
     settings, engine = open_app()
+    access = cli_access(engine, settings)
+    access.require(Permission.VIEW)
     with session_scope(engine) as session:
-        return settings, engine, workspace_named(session, name)
+        return settings, engine, workspace_named(session, name), access
 
 
-def cli_access(engine: Engine, settings: Settings, actor: str | None = None) -> Access:
+def cli_access(engine: Engine, settings: Settings) -> Access:
     """Who runs this command: the local admin while no users exist, else the user named in the environment.
 
-    REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD sign in a script; the role then decides what
-    the command may do and which amounts it shows, exactly as in the app (the services check it). Without
-    users, `actor` (the --actor flag) names the script; the audit log says 'cli:<actor or user>'.
+    REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD sign in a script, with the same throttling and the
+    same permission rules as the app (the services check them). The audit log names the signed-in user
+    ('cli:<user>'), or the operating-system account while no users exist ('cli:local admin (<account>)').
     """
     with session_scope(engine) as session:
         if not users_defined(session):
             admin = local_admin(settings.mask_min_accounts)
-            return replace(admin, actor=f"cli:{actor or admin.actor}")
+            return replace(admin, actor=f"cli:{admin.actor} ({getpass.getuser()})")
         user, password = os.environ.get("REVENUE_CONNECTOR_USER"), os.environ.get("REVENUE_CONNECTOR_PASSWORD")
         if not user or password is None:
-            raise NotSignedIn("Users are defined: set REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD.")
-        signed_in = sign_in(session, user, password, min_accounts=settings.mask_min_accounts)
+            raise NotSignedIn(
+                "Users are defined: sign in with REVENUE_CONNECTOR_USER and REVENUE_CONNECTOR_PASSWORD.",
+                hint="Each command then does what that user's role allows, as in the app.",
+            )
+        signed_in = sign_in(
+            session, user, password, client=f"cli@{socket.gethostname()}", min_accounts=settings.mask_min_accounts
+        )
         return replace(signed_in, actor=f"cli:{signed_in.actor}")
 
 

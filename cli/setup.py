@@ -37,6 +37,7 @@ def _cmd_workspaces(args: argparse.Namespace) -> int:
             )
         print(f"workspace {workspace.name} created (reporting currency {workspace.reporting_currency})")
         return 0
+    cli_access(engine, settings).require(Permission.VIEW)
     with session_scope(engine) as session:
         for workspace in list_workspaces(session):
             done = sum(s.status == StepStatus.DONE for s in progress(setup_facts(session, workspace.id)))
@@ -45,14 +46,13 @@ def _cmd_workspaces(args: argparse.Namespace) -> int:
 
 
 def _cmd_connections(args: argparse.Namespace) -> int:
-    settings, engine, workspace = open_workspace(args.workspace)
+    settings, engine, workspace, access = open_workspace(args.workspace)
     if args.action == "list":
         with session_scope(engine) as session:
             for c in list_connections(session, workspace.id):
                 status = {True: "ok", False: "failing", None: "untested"}[c.last_test_ok]
                 print(f"{c.source_key}\t{c.kind}\t{status}\t{c.name}")
         return 0
-    access = cli_access(engine, settings)
     if not args.name:
         raise RevenueConnectorError(f"connections {args.action} needs --name.")
     if args.action == "add":
@@ -111,7 +111,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 
 
 def _cmd_route(args: argparse.Namespace) -> int:
-    settings, engine, workspace = open_workspace(args.workspace)
+    settings, engine, workspace, access = open_workspace(args.workspace)
     with session_scope(engine) as session:
         choices = []
         for item in args.source:
@@ -121,20 +121,16 @@ def _cmd_route(args: argparse.Namespace) -> int:
                     f"--source '{item}': write it as SOURCE_KEY:OBJECT, e.g. salesforce:Opportunity."
                 )
             choices.append(RouteChoice(connection_by_key(session, workspace.id, key).id, object_name))
-        save_routes(
-            session, workspace.id, Domain(args.domain), choices, access=cli_access(engine, settings, args.actor)
-        )
+        save_routes(session, workspace.id, Domain(args.domain), choices, access=access)
     print(f"{Domain(args.domain).label} of {workspace.name} routed from: " + ", ".join(args.source))
     return 0
 
 
 def _cmd_reconcile(args: argparse.Namespace) -> int:
-    settings, engine, workspace = open_workspace(args.workspace)
+    settings, engine, workspace, access = open_workspace(args.workspace)
     with session_scope(engine) as session:
         connection = connection_by_key(session, workspace.id, args.source)
-        result = reconcile_accounts(
-            session, connection.id, args.object, settings, access=cli_access(engine, settings, args.actor)
-        )
+        result = reconcile_accounts(session, connection.id, args.object, settings, access=access)
     print(f"{result.created:,} new canonical accounts, {result.renamed:,} renamed, {result.unchanged:,} unchanged")
     for line in result.held_lines():
         print(line)
@@ -143,7 +139,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
 
 def _cmd_mapping(args: argparse.Namespace) -> int:
     settings, engine = open_app()
-    access = cli_access(engine, settings, args.actor)
+    access = cli_access(engine, settings)
     with session_scope(engine) as session:
         workspace = workspace_named(session, args.workspace)
         if args.action == "import":
@@ -163,8 +159,7 @@ def _cmd_mapping(args: argparse.Namespace) -> int:
 
 
 def _cmd_fx(args: argparse.Namespace) -> int:
-    settings, engine, workspace = open_workspace(args.workspace)
-    access = cli_access(engine, settings, args.actor)
+    settings, engine, workspace, access = open_workspace(args.workspace)
     access.require(Permission.EDIT_SETUP)  # reading an org's rates is part of changing them
     if args.action == "suggest" or args.from_source:
         with session_scope(engine) as session:
@@ -239,20 +234,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     route.add_argument("--workspace", required=True)
     route.add_argument("--domain", required=True, choices=["pipeline", "arr_actuals"])
     route.add_argument("--source", required=True, action="append", metavar="SOURCE_KEY:OBJECT")
-    route.add_argument("--actor", default="headless")
     route.set_defaults(run=_cmd_route)
     reconcile = commands.add_parser("reconcile", help="reconcile a source's accounts by CRM ID (step 4)")
     reconcile.add_argument("--workspace", required=True)
     reconcile.add_argument("--source", required=True, metavar="SOURCE_KEY")
     reconcile.add_argument("--object", required=True, help="the object holding accounts, e.g. Account")
-    reconcile.add_argument("--actor", default="headless")
     reconcile.set_defaults(run=_cmd_reconcile)
     mapping = commands.add_parser("mapping", help="export or import a workspace's mapping (YAML)")
     mapping.add_argument("action", choices=["export", "import"])
     mapping.add_argument("--workspace", required=True)
     mapping.add_argument("--out", help="file to write (export)")
     mapping.add_argument("--file", help="file to read (import)")
-    mapping.add_argument("--actor", default="headless", help="who is importing, for the audit log")
     mapping.set_defaults(run=_cmd_mapping)
     fx = commands.add_parser(
         "fx",
@@ -268,5 +260,4 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="SOURCE_KEY",
         help="the rates a multi-currency Salesforce org keeps (CurrencyType / DatedConversionRate)",
     )
-    fx.add_argument("--actor", default="headless")
     fx.set_defaults(run=_cmd_fx)

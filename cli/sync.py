@@ -20,7 +20,7 @@ from storage.schedules import get_schedule, latest_worker, worker_alive
 
 def _cmd_sync(args: argparse.Namespace) -> int:
     settings, engine = open_app()
-    access = cli_access(engine, settings, args.actor)
+    access = cli_access(engine, settings)
     with session_scope(engine) as session:
         workspace = workspace_named(session, args.workspace)
     if args.rollback_to is not None:
@@ -69,14 +69,12 @@ def _sync_scope(engine, workspace_id: int, args: argparse.Namespace):
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
-    settings, engine, workspace = open_workspace(args.workspace)
+    settings, engine, workspace, access = open_workspace(args.workspace)
     with session_scope(engine) as session:
         if args.every or args.hourly or args.daily or args.off:
             kind = "interval" if args.every else "hourly" if args.hourly else "daily" if args.daily else "off"
             plan = schedule(kind, every_minutes=args.every, daily_at=args.daily, timezone=args.timezone)
-            set_schedule(
-                session, workspace.id, plan, access=cli_access(engine, settings, args.actor), now=datetime.now(UTC)
-            )
+            set_schedule(session, workspace.id, plan, access=access, now=datetime.now(UTC))
         row = get_schedule(session, workspace.id)
         worker = latest_worker(session)
     shown = (
@@ -110,7 +108,7 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
-    _settings, engine, workspace = open_workspace(args.workspace)
+    _settings, engine, workspace, _access = open_workspace(args.workspace)
     with session_scope(engine) as session:
         alerts = list_alerts(session, workspace.id, limit=args.limit)
         deliveries = deliveries_of(session, [a.id for a in alerts])
@@ -139,7 +137,6 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="go ahead even if the run removes more than the allowed share of a domain (admins only)",
     )
     sync.add_argument("--rollback-to", type=int, metavar="RUN", help="restore the canonical data run RUN produced")
-    sync.add_argument("--actor", default="headless", help="who is running it, for the audit log")
     sync.add_argument(
         "--object", help="sync only a domain (pipeline, arr_actuals) or a routed object (SOURCE_KEY:OBJECT)"
     )
@@ -153,7 +150,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     choice.add_argument("--daily", metavar="HH:MM", help="daily at a local time")
     choice.add_argument("--off", action="store_true")
     sched.add_argument("--timezone", default="UTC", help="IANA time zone for --daily, e.g. Europe/Berlin")
-    sched.add_argument("--actor", default="headless")
     sched.set_defaults(run=_cmd_schedule)
     worker = commands.add_parser("worker", help="run the scheduler worker (long-running; Ctrl-C stops it)")
     worker.add_argument("--tick-seconds", type=float, default=30.0, help="how often to look for due schedules")

@@ -20,6 +20,7 @@ import yaml
 from domain.canonical import Domain, FieldType, MovementComponent, field_keys
 from domain.errors import ValidationError
 
+AMOUNT_FIELDS = frozenset({"amount", "arr_delta"})  # canonical fields that hold a customer's money
 NULL_POLICIES = ("keep", "clear")  # keep: a null leaves the canonical value; clear: a null clears it
 DEFAULT_VALID_DATES = (date(1900, 1, 1), date(2200, 12, 31))
 # A mapping is a few hundred kilobytes at most; anything bigger is a mistake or an attack, and every sync parses it.
@@ -422,10 +423,16 @@ def mapped_fields_by_domain(config: MappingConfig) -> dict[Domain, frozenset[str
 
 
 def amount_source_fields(config: MappingConfig | None) -> frozenset[str]:
-    """Source fields that carry customer-linked amounts (mapped onto a currency field), for masking."""
+    """Source fields that carry customer-linked amounts, for masking: whatever is mapped onto an amount (whatever
+    type it was given: an amount mapped as `number` is still money) and every number or currency field."""
     if config is None:
         return frozenset({"amount", "arr_delta"})
     return frozenset(
         {"amount", "arr_delta"}
-        | {f.source_field for obj in config.objects for f in obj.fields if f.type == FieldType.CURRENCY}
+        | {
+            f.source_field
+            for obj in config.objects
+            for f in obj.fields
+            if f.canonical_field in AMOUNT_FIELDS or f.type in (FieldType.CURRENCY, FieldType.NUMBER)
+        }
     )

@@ -74,7 +74,8 @@ AMOUNT_COLUMNS: frozenset[str] = frozenset(
     }
 )
 # Columns that can carry a raw CRM record (and so its amount) as text.
-RAW_RECORD_COLUMNS: frozenset[str] = frozenset({"payload_json"})
+# (A run's summary holds the figures before and after it: one small run's change is one customer's amount.)
+RAW_RECORD_COLUMNS: frozenset[str] = frozenset({"payload_json", "summary_json"})
 
 
 @dataclass(frozen=True)

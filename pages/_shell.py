@@ -173,6 +173,12 @@ def sign_in_gate(ctx: AppContext) -> Access:
     st.stop()
 
 
+def _client_address() -> str:
+    """The browser's address as Streamlit sees it (behind a proxy, the proxy's), for sign-in throttling."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "browser"
+
+
 def _sign_in(ctx: AppContext) -> None:
     with db_session(ctx) as session:
         try:
@@ -180,6 +186,7 @@ def _sign_in(ctx: AppContext) -> None:
                 session,
                 st.session_state["sign_in_name"],
                 st.session_state["sign_in_password"],
+                client=_client_address(),
                 min_accounts=ctx.settings.mask_min_accounts,
             )
         except NotSignedIn as exc:
@@ -404,9 +411,9 @@ def figure_table(frame, **kwargs) -> None:
 
 def run_history(ctx: AppContext, workspace: Workspace) -> None:
     """The workspace's sync runs, newest first, or an empty state that says why there are none."""
-    from storage.frames import read_workspace_table
+    from services.exports import export_frame
 
-    runs = read_workspace_table(ctx.engine, "runs", workspace.id)
+    runs = export_frame(ctx.engine, "runs", workspace.id, current_access())
     if runs.is_empty():
         st.info("No sync has run in this workspace yet.", icon=":material/history:")
         return

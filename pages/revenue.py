@@ -4,6 +4,7 @@ import streamlit as st
 
 from domain.errors import RevenueConnectorError
 from domain.insights.data import RevenueFilters, months_between
+from domain.insights.disclosure import quarter_label, quarter_last_month, quarter_starts
 from domain.insights.plan import PLAN_EXAMPLE, parse_plan
 from domain.insights.reconciliation import ReconciliationRules
 from domain.insights.revenue_view import filter_options, revenue_view
@@ -56,26 +57,44 @@ currency = data.reporting_currency
 
 all_months = months_between(options.first_month, options.last_month)
 with st.container(border=True):
-    period = st.select_slider(
-        "Period",
-        options=all_months,
-        value=(all_months[0], all_months[-1]),
-        format_func=lambda d: d.strftime("%b %Y"),
-        key="revenue_period",
-    )
-    seg_col, owner_col, pipe_col, stage_col = st.columns(4)
+    if access.sees_amounts:
+        period = st.select_slider(
+            "Period",
+            options=all_months,
+            value=(all_months[0], all_months[-1]),
+            format_func=lambda d: d.strftime("%b %Y"),
+            key="revenue_period",
+        )
+    else:
+        # Whole quarters only: two periods a month apart would tell that month's deals (disclosure.py).
+        quarters = quarter_starts(all_months)
+        chosen = st.select_slider(
+            "Period (whole quarters for your role)",
+            options=quarters,
+            value=(quarters[0], quarters[-1]),
+            format_func=quarter_label,
+            key="revenue_quarters",
+        )
+        period = (chosen[0], quarter_last_month(chosen[1]))
+    owners: list[str] = []
+    pipelines: list[str] = []
+    stages: list[str] = []
+    if access.sees_amounts:
+        seg_col, owner_col, pipe_col, stage_col = st.columns(4)
+        owners = owner_col.multiselect("Owner", options.owners, key="revenue_owners", placeholder="All owners")
+        pipelines = pipe_col.multiselect(
+            "Pipeline", options.pipelines, key="revenue_pipelines", placeholder="All pipelines"
+        )
+        stages = stage_col.multiselect(
+            "Stage",
+            list(options.stages),
+            key="revenue_stages",
+            placeholder="All open stages",
+            format_func=lambda k: options.stages[k],
+        )
+    else:
+        seg_col = st.container()
     segments = seg_col.multiselect("Segment", options.segments, key="revenue_segments", placeholder="All segments")
-    owners = owner_col.multiselect("Owner", options.owners, key="revenue_owners", placeholder="All owners")
-    pipelines = pipe_col.multiselect(
-        "Pipeline", options.pipelines, key="revenue_pipelines", placeholder="All pipelines"
-    )
-    stages = stage_col.multiselect(
-        "Stage",
-        list(options.stages),
-        key="revenue_stages",
-        placeholder="All open stages",
-        format_func=lambda k: options.stages[k],
-    )
     groups: list[str] = []
     if options.account_groups and access.sees_amounts:
         # Not offered to masked roles: one group against all the others would tell a customer's amount.
@@ -101,19 +120,26 @@ filters = RevenueFilters(
 if not access.sees_amounts:
     st.info(
         f"Your role ({access.role.label}) sees customer-linked amounts masked: per-deal and per-movement "
-        f"amounts read •••, and totals over fewer than {access.min_accounts} accounts are left out.",
+        f"amounts read •••, figures are by whole quarter, and a quarter with fewer than {access.min_accounts} "
+        "accounts is left out of every total that would contain it.",
         icon=":material/visibility_off:",
     )
 
 # The bridge looks back from the latest actual month: months after it hold no movement yet.
 bridge_months = months_between(period[0], max(period[0], min(period[1], options.last_actual_month or period[1])))
+if not access.sees_amounts:
+    bridge_months = quarter_starts(bridge_months)
 bridge_period = st.session_state.get("revenue_bridge_period")
 if (
     not isinstance(bridge_period, (tuple, list))
     or len(bridge_period) != 2
     or not set(bridge_period) <= set(bridge_months)
 ):
-    st.session_state["revenue_bridge_period"] = (bridge_months[max(0, len(bridge_months) - 12)], bridge_months[-1])
+    recent = 12 if access.sees_amounts else 4  # a year back
+    st.session_state["revenue_bridge_period"] = (
+        bridge_months[max(0, len(bridge_months) - recent)],
+        bridge_months[-1],
+    )
 rules = ReconciliationRules(
     window_days=int(st.session_state.get("revenue_window", 45)),
     tolerance=float(st.session_state.get("revenue_tolerance", 5.0)) / 100,
@@ -130,6 +156,10 @@ view = revenue_view(
 
 def _money(value: float | None) -> str:
     return "•••" if value is None else f"{value:,.0f} {currency}"
+
+
+for note in view.notes:
+    st.caption(note)
 
 
 with st.container(horizontal=True):
@@ -158,7 +188,10 @@ with pipeline_tab:
 
 with bridge_tab:
     st.select_slider(
-        "Bridge period", options=bridge_months, key="revenue_bridge_period", format_func=lambda d: d.strftime("%b %Y")
+        "Bridge period",
+        options=bridge_months,
+        key="revenue_bridge_period",
+        format_func=(lambda d: d.strftime("%b %Y")) if access.sees_amounts else quarter_label,
     )
     st.altair_chart(arr_bridge_waterfall(view.bridge, currency), width="stretch")
     st.caption(

@@ -13,7 +13,8 @@ from pages._schedule import schedule_panel, sync_now_panel
 from pages._shell import PAGE_BY_KEY, current_access, inline_error, page_link, run_history, step_page
 from services.run_review import runs_for_review, summary_tables
 from services.sync import SyncSummary, rollback_to, start_background_sync
-from storage.sync_runs import get_run, latest_finished_run, running_run
+from services.sync.lifecycle import current_run
+from storage.sync_runs import latest_finished_run
 
 ctx, workspace, step_open = step_page("sync", stop_when_blocked=False)
 
@@ -47,15 +48,15 @@ def _rollback() -> None:
 
 @st.fragment(run_every="2s")
 def _follow(run_id: int) -> None:
-    run = get_run(ctx.engine, run_id)
-    if run is None or run.status != "running":
+    run = current_run(ctx.engine, workspace.id)  # a run whose process died is closed here, at once
+    if run is None or run.id != run_id:
         st.rerun(scope="app")  # finished: show the outcome with the rest of the page
     label = "Dry run" if run.dry_run else "Sync"
     st.progress(min(run.progress or 0.0, 1.0), text=f"{label} #{run.id}: {run.progress_text or 'working…'}")
     st.caption("You can leave this page: the sync keeps running and this page picks it up again.")
 
 
-running = running_run(ctx.engine, workspace.id)
+running = current_run(ctx.engine, workspace.id)
 if step_open:
     st.markdown(
         "A **dry run** reads and checks everything and shows what would change, writing nothing. "
@@ -95,7 +96,7 @@ else:
             icon=":material/error:",
         )
         if stopped is not None and stopped.mass_deletions and step_open:
-            counts, _ = summary_tables(stopped)
+            counts, _ = summary_tables(stopped, current_access())
             st.dataframe(counts, hide_index=True, width="stretch")
             if current_access().may(Permission.FORCE_MASS_DELETE):
                 st.button(
@@ -116,7 +117,7 @@ else:
             st.caption("Nothing was written. Run the sync to apply these changes.")
             for line in summary.mass_deletions:
                 st.warning(f"A real run would stop here: {line}.", icon=":material/warning:")
-        counts, figures = summary_tables(summary)
+        counts, figures = summary_tables(summary, current_access())
         st.dataframe(counts, hide_index=True, width="stretch")
         st.dataframe(
             figures,

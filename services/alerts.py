@@ -113,7 +113,8 @@ def evaluate(run: RunFacts, previous_reads: list[int], rules: AlertRules) -> lis
                 )
             )
         reason = (run.error or "no reason was recorded").rstrip(". ")
-        fired.append(FiredAlert("run_failed", f"The sync {run.status}: {reason}. The last good data is unchanged."))
+        said = reason if run.status == "abandoned" else f"The sync {run.status}: {reason}"
+        fired.append(FiredAlert("run_failed", f"{said}. The last good data is unchanged."))
     if run.status == "succeeded" and run.rows_read > 0:
         share = run.rows_quarantined / run.rows_read
         if share > rules.quarantine_share_max:

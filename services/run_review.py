@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from domain.canonical import REASON_LABELS, Domain, QuarantineReason
 from domain.mapping_config import amount_source_fields
 from domain.roles import MASKED, Access, mask_amounts
+from services.sync.summary import SyncSummary
 from storage.connections import list_connections
 from storage.db import session_scope
 from storage.frames import read_workspace_table
@@ -151,8 +152,9 @@ def _held_amount(config) -> pl.Expr:
     return amount
 
 
-def summary_tables(summary) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A SyncSummary as two tables: rows per domain, and the figures that move."""
+def summary_tables(summary: SyncSummary, access: Access) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A SyncSummary as two tables: rows per domain, and the figures that move (blank for a role that may not
+    see amounts: the change a small run makes can be one customer's amount)."""
     counts = pl.DataFrame(
         [
             {
@@ -175,4 +177,6 @@ def summary_tables(summary) -> tuple[pl.DataFrame, pl.DataFrame]:
             for k, v in s.totals_after.items()
         ]
     )
+    if not access.sees_amounts and figures.height:
+        figures = figures.with_columns(pl.lit(None, pl.Float64).alias(c) for c in ("before", "after", "change"))
     return counts, figures

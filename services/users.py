@@ -3,14 +3,18 @@ stays one, one message for any failed sign-in). With no users, the local user is
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime, timedelta
+
 from sqlmodel import Session
 
 from domain.errors import NotSignedIn, RevenueConnectorError
 from domain.roles import Access, Permission, Role, local_admin
-from services.passwords import hash_password, verify_password
+from domain.sign_in_throttle import client_key, locked_until, user_key
+from services.passwords import hash_password, stand_in_hash, verify_password
 from storage import audit
 from storage import users as user_store
-from storage.tables import AppUser
+from storage.tables import AppUser, utcnow
 
 
 class UserError(RevenueConnectorError):
@@ -89,12 +93,43 @@ def set_disabled(session: Session, username: str, disabled: bool, *, actor: Acce
     return user
 
 
-def sign_in(session: Session, username: str, password: str, *, min_accounts: int = 5) -> Access:
-    """The Access of a user whose password matches; NotSignedIn otherwise (same message either way)."""
+def sign_in(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    client: str,
+    min_accounts: int = 5,
+    now: datetime | None = None,
+) -> Access:
+    """The Access of a user whose password matches; NotSignedIn otherwise.
+
+    The same message and the same work whether the name exists or not (a password is always verified, against
+    a stand-in hash for unknown names), so neither the answer nor its timing tells which names are real.
+    After repeated failures for the name or from the `client` (an address, or "cli@host"), sign-in waits
+    (domain/sign_in_throttle.py) before it looks at a password again.
+    """
+    now = now or utcnow()
+    keys = [user_key(username), client_key(client)]
+    waits = [
+        locked_until(row.failures, _aware(row.last_failure_at)) - now
+        for row in user_store.sign_in_failures(session, keys)
+    ]
+    wait = max(waits, default=timedelta(0))
+    if wait > timedelta(0):
+        raise NotSignedIn(f"Too many failed sign-ins. Try again in {math.ceil(wait.total_seconds())} seconds.")
     user = user_store.find_user(session, username.strip().lower())
-    if user is None or user.disabled or not verify_password(user.password_hash, password):
+    usable = user is not None and not user.disabled and user.password_hash
+    matches = verify_password(user.password_hash if usable and user else stand_in_hash(), password)
+    if not (usable and matches and user):
+        user_store.record_sign_in_failure(session, keys, now)
         raise NotSignedIn("Unknown user name or wrong password.")
+    user_store.clear_sign_in_failures(session, keys)
     return Access(user.username, Role(user.role), min_accounts)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def access_for(session: Session, username: str | None, *, min_accounts: int = 5) -> Access:

@@ -19,6 +19,8 @@ from types import ModuleType
 
 import polars as pl
 
+from storage.processes import process_alive
+
 log = logging.getLogger(__name__)
 
 STAGED_FROM_ROWS = 20_000  # below this, executemany is as fast and needs no scratch file
@@ -87,7 +89,7 @@ def remove_leftovers(folder: Path, *, older_than_seconds: float = 6 * 3600) -> i
     for path in folder.glob(".rc-staging-*.db"):
         owner = _owner(path)
         try:
-            if (owner is not None and not _alive(owner)) or (owner is None and path.stat().st_mtime < cutoff):
+            if (owner is not None and not process_alive(owner)) or (owner is None and path.stat().st_mtime < cutoff):
                 path.unlink()
                 removed += 1
         except OSError:
@@ -98,15 +100,3 @@ def remove_leftovers(folder: Path, *, older_than_seconds: float = 6 * 3600) -> i
 def _owner(path: Path) -> int | None:
     pid = path.name.removeprefix(".rc-staging-").split("-", 1)[0]
     return int(pid) if pid.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True

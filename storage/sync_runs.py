@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
 from storage.db import fetch, session_scope
+from storage.processes import this_process
 from storage.tables import SyncRun, utcnow
 
 
@@ -31,6 +32,7 @@ def try_start_run(
                 heartbeat_at=utcnow(),
                 progress=0.0,
                 progress_text="Starting…",
+                owner=this_process(),
             )
             session.add(run)
             session.flush()
@@ -85,8 +87,24 @@ def report_progress(engine: Engine, run_id: int, fraction: float | None = None, 
 def finish_run(engine: Engine, run_id: int, **fields: Any) -> None:
     """Close a run record (status, counts, error) in its own transaction."""
     with session_scope(engine) as session:
-        run = fetch(session, SyncRun, run_id)
-        for key, value in fields.items():
-            setattr(run, key, value)
-        run.finished_at = utcnow()
-        session.add(run)
+        finish_run_in(session, run_id, **fields)
+
+
+def finish_run_in(session: Session, run_id: int, **fields: Any) -> None:
+    """Close a run record inside the caller's transaction: a run's data and its "succeeded" commit together."""
+    run = fetch(session, SyncRun, run_id)
+    for key, value in fields.items():
+        setattr(run, key, value)
+    run.finished_at = utcnow()
+    session.add(run)
+
+
+def close_running_run(engine: Engine, run_id: int, **fields: Any) -> bool:
+    """Close a run that is still running (failed, abandoned); False when it already has an outcome, which a
+    run's own committed "succeeded" always wins over."""
+    with session_scope(engine) as session:
+        run = session.get(SyncRun, run_id)
+        if run is None or run.status != "running":
+            return False
+        finish_run_in(session, run_id, **fields)
+        return True

@@ -317,6 +317,7 @@ class SyncRun(SQLModel, table=True):
     summary_json: str | None = Field(default=None, sa_column=Column(Text))
     # What a targeted run covered ("object demo:opportunities", "account 12 · Acme"); null = everything.
     scope: str | None = Field(default=None, max_length=200)
+    owner: str | None = Field(default=None, max_length=120)  # "host:pid" of the process running it
     # Lag from a record's CRM modification to its landing, over the rows this run added or changed.
     lag_median_seconds: float | None = None
     lag_max_seconds: float | None = None
@@ -367,6 +368,15 @@ class AppUser(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255, repr=False)
     disabled: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SignInFailure(SQLModel, table=True):
+    """Failed sign-ins in a row for one user name or client (domain/sign_in_throttle.py)."""
+
+    __tablename__ = "sign_in_failure"
+    key: str = Field(primary_key=True, max_length=200)  # "user:<name as typed>" or "client:<address>"
+    failures: int = 0
+    last_failure_at: datetime = Field(default_factory=utcnow)
 
 
 class SourceCursor(SQLModel, table=True):

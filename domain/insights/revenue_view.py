@@ -11,6 +11,15 @@ from domain.figures import weighted_open_pipeline
 from domain.insights.account_groups import account_group_rollup
 from domain.insights.arr_actuals import arr_bridge, arr_by_month, bridge_rows
 from domain.insights.data import RevenueData, RevenueFilters, first_date, last_date, month_start, open_stage_keys
+from domain.insights.disclosure import (
+    coarse_filters,
+    masked_bridge,
+    period_total,
+    quarter_last_month,
+    quarter_start,
+    quarterly_arr,
+    quarterly_pipeline,
+)
 from domain.insights.plan import plan_vs_actual
 from domain.insights.reconciliation import ReconciliationRules, pipeline_arr_reconciliation, reconciliation_summary
 from domain.insights.weighted_pipeline import open_pipeline_rows, weighted_pipeline_by_month
@@ -79,6 +88,9 @@ class RevenueView:
     bridge_rows: pl.DataFrame  # drill-down under the bridge
     account_groups: pl.DataFrame  # each parent with its linked entities: pipeline and ending ARR rolled up
     headline: dict[str, float | None]  # weighted_pipeline, ending_arr, net_new_arr over the period (None if masked)
+    # For a role that may not see amounts: figures by quarter (disclosure.py) and what was set aside, in words.
+    by_quarter: bool = False
+    notes: tuple[str, ...] = ()
 
 
 def filter_options(data: RevenueData) -> FilterOptions:
@@ -121,6 +133,8 @@ def revenue_view(
     Aggregates over fewer than `access.min_accounts` accounts are blanked for masked roles; per-deal
     and per-movement rows (drill-downs, reconciliation) never show amounts to them.
     """
+    if not access.sees_amounts:
+        return _masked_view(data, filters, access, bridge_start, bridge_end, rules, drill_limit)
     exceptions = pipeline_arr_reconciliation(data, filters, rules)
     pipeline, arr = weighted_pipeline_by_month(data, filters), arr_by_month(data, filters)
     as_of = arr["month"][-1] if arr.height else (filters.end or bridge_end)
@@ -148,6 +162,52 @@ def revenue_view(
             ["open_pipeline", "weighted_pipeline", "ending_arr"],
         ).rename(ACCOUNT_GROUP_COLUMNS),
         headline=_headline(data, filters, pipeline, arr, access),
+    )
+
+
+def _masked_view(
+    data: RevenueData,
+    filters: RevenueFilters,
+    access: Access,
+    bridge_start: date,
+    bridge_end: date,
+    rules: ReconciliationRules,
+    drill_limit: int,
+) -> RevenueView:
+    """The page for a role that may not see amounts: quarters, and nothing two views could be subtracted from to
+    tell one customer's amount (see disclosure.py). Drill-downs list records with their amounts masked."""
+    k = access.min_accounts
+    filters, notes = coarse_filters(filters, data, access)
+    bridge_start, bridge_end = quarter_start(bridge_start), quarter_last_month(bridge_end)
+    pipeline, arr = quarterly_pipeline(data, filters, k), quarterly_arr(data, filters, k)
+    exceptions = pipeline_arr_reconciliation(data, filters, rules)
+    plan = plan_vs_actual(data, filters)
+    actual = ["actual_ending_arr", "ending_variance", "ending_variance_pct", "actual_net_new_arr", "net_new_variance"]
+    groups = account_group_rollup(data, filters, arr["month"][-1] if arr.height else (filters.end or bridge_end))
+    return RevenueView(
+        pipeline_by_month=pipeline,
+        arr_by_month=arr,
+        bridge=masked_bridge(
+            arr_bridge(data, filters, bridge_start, bridge_end), data, filters, bridge_start, bridge_end, k
+        ),
+        # Monthly actuals, per-case and per-parent amounts would each give a finer grid than quarters.
+        plan_vs_actual=plan.with_columns(pl.lit(None, pl.Float64).alias(c) for c in actual if c in plan.columns),
+        reconciliation=mask_amounts(exceptions, access),
+        reconciliation_summary=reconciliation_summary(exceptions).with_columns(
+            pl.lit(None, pl.Float64).alias("amount")
+        ),
+        pipeline_rows=_drill(open_pipeline_rows(data, filters), PIPELINE_DRILL, access, drill_limit),
+        bridge_rows=_drill(bridge_rows(data, filters, bridge_start, bridge_end), MOVEMENT_DRILL, access, drill_limit),
+        account_groups=groups.with_columns(
+            pl.lit(None, pl.Float64).alias(c) for c in ("open_pipeline", "weighted_pipeline", "ending_arr")
+        ).rename(ACCOUNT_GROUP_COLUMNS),
+        headline={
+            "weighted_pipeline": period_total(pipeline, "weighted_amount"),
+            "ending_arr": (arr["ending_arr"][-1] if arr.height else 0.0),
+            "net_new_arr": period_total(arr, "net_new_arr"),
+        },
+        by_quarter=True,
+        notes=tuple(notes),
     )
 
 

@@ -47,7 +47,7 @@ from storage.connections import get_connection
 from storage.db import session_scope
 from storage.mappings import latest_mapping
 from storage.routing import load_routes
-from storage.sync_runs import finish_run, report_progress
+from storage.sync_runs import close_running_run, finish_run, finish_run_in, report_progress
 from storage.tables import DomainRoute, utcnow
 from storage.unit_of_work import UnitOfWork
 from storage.workspaces import load_stage_set
@@ -139,7 +139,7 @@ def execute_sync(
             )
     except Exception as exc:
         message = exc.user_message if isinstance(exc, RevenueConnectorError) else f"{type(exc).__name__}: {exc}"
-        finish_run(
+        close_running_run(
             engine,
             prepared.run_id,
             status="failed",
@@ -433,6 +433,20 @@ def _run(
             summary_json=outcome.to_json(),
         )
     quarantine = pl.concat(quarantine_frames, how="vertical") if quarantine_frames else empty_quarantine()
+    lag = {} if prepared.dry_run else landing_lag([plan.upserts for plan in plans.values()], utcnow())
+    outcome_fields = {
+        "status": "succeeded",
+        "progress": 1.0,
+        "progress_text": "Done",
+        "mapping_version": prepared.mapping_version,
+        "api_calls": api_calls,
+        "rows_read": totals["read"],
+        "rows_added": totals["added"],
+        "rows_changed": totals["changed"],
+        "rows_tombstoned": totals["tombstoned"],
+        "rows_quarantined": totals["quarantined"],
+        **lag,
+    }
     if not prepared.dry_run:
         report(0.85, "Writing canonical data…")
         with phase("write"), UnitOfWork(engine) as uow:  # trip 3: every write, one transaction
@@ -452,23 +466,18 @@ def _run(
                     forced_deletions=outcome.mass_deletions if allow_mass_delete else [],
                 ),
             )
+            # The outcome commits with the data: a process killed just after this commit leaves a run that
+            # says "succeeded", one killed before it leaves no data and a run found dead later.
+            finish_run_in(uow.session, prepared.run_id, summary_json=outcome.to_json(), **outcome_fields)
             uow.commit()
     outcome.seconds = time.perf_counter() - started
     outcome.phase_seconds = {name: round(seconds, 3) for name, seconds in phases.items()}
     report(1.0, "Done")
-    lag = {} if prepared.dry_run else landing_lag([plan.upserts for plan in plans.values()], utcnow())
+    # trip 4: the final timings (and a dry run's whole outcome, since it wrote nothing)
     finish_run(
         engine,
         prepared.run_id,
-        status="succeeded",
-        mapping_version=prepared.mapping_version,  # trip 4
-        api_calls=api_calls,
-        rows_read=totals["read"],
-        rows_added=totals["added"],
-        rows_changed=totals["changed"],
-        rows_tombstoned=totals["tombstoned"],
-        rows_quarantined=totals["quarantined"],
         summary_json=outcome.to_json(),
-        **lag,
+        **(outcome_fields if prepared.dry_run else {}),
     )
     return outcome

@@ -112,6 +112,7 @@ def test_no_export_gives_a_viewer_a_customer_amount(synced):
             "movement_amount",
             "difference",
             "payload_json",
+            "summary_json",
         ):
             if column in seen.columns and full[column].drop_nulls().len():
                 assert set(seen[column].drop_nulls().to_list()) == {MASKED}, (table.name, column)
@@ -120,23 +121,61 @@ def test_no_export_gives_a_viewer_a_customer_amount(synced):
     assert amounts.height and set(amounts["value"].to_list()) == {MASKED}
 
 
+def _cli(env, *args, user=None, password=None):
+    environment = {**os.environ, **env, "REVENUE_CONNECTOR_DEMO": "0"}
+    if user:
+        environment |= {"REVENUE_CONNECTOR_USER": user, "REVENUE_CONNECTOR_PASSWORD": password or PASSWORDS[user]}
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        timeout=120,
+    )
+
+
+def test_every_cli_command_on_a_workspace_needs_sign_in_and_audits_the_user(synced, env, tmp_path):
+    _, engine, ws = synced
+    commands = [
+        ("workspaces",),
+        ("connections", "--workspace", "Acme"),
+        ("alerts", "--workspace", "Acme"),
+        ("schedule", "--workspace", "Acme"),
+        ("route", "--domain", "pipeline", "--workspace", "Acme", "--source", "demo:opportunities"),
+        ("reconcile", "--workspace", "Acme", "--source", "demo", "--object", "accounts"),
+        ("mapping", "export", "--workspace", "Acme", "--out", str(tmp_path / "m.yaml")),
+        ("sync", "--workspace", "Acme", "--dry-run"),
+    ]
+    for i, command in enumerate(commands):
+        anonymous = _cli(env, *command)
+        assert anonymous.returncode == 1 and "REVENUE_CONNECTOR_USER" in anonymous.stderr, command
+        if i < 4:  # (a fifth failure in a row from this machine would lock sign-in for a while)
+            wrong = _cli(env, *command, user="fin", password="not the password")
+            assert wrong.returncode == 1 and "wrong password" in wrong.stderr, command
+    assert "--actor" not in _cli(env, "sync", "--help").stdout
+    refused = _cli(
+        env, "route", "--domain", "pipeline", "--workspace", "Acme", "--source", "demo:opportunities", user="vera"
+    )
+    assert refused.returncode == 1 and "may not" in refused.stderr
+    ran = _cli(env, "sync", "--workspace", "Acme", user="fin")
+    assert ran.returncode == 0, ran.stderr
+    from sqlmodel import select
+
+    from storage.tables import AuditEntry
+
+    with session_scope(engine) as session:
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "sync")).all()[-1]
+    assert entry.actor == "cli:fin"
+
+
 def test_the_cli_signs_in_and_masks_for_a_viewer(synced, env, tmp_path):
     def cli(*args, user=None):
-        environment = {**os.environ, **env, "REVENUE_CONNECTOR_DEMO": "0"}
-        if user:
-            environment |= {"REVENUE_CONNECTOR_USER": user, "REVENUE_CONNECTOR_PASSWORD": PASSWORDS[user]}
-        return subprocess.run(
-            [sys.executable, "-m", "core", *args],
-            capture_output=True,
-            text=True,
-            cwd=PROJECT_ROOT,
-            env=environment,
-            timeout=120,
-        )
+        return _cli(env, *args, user=user)
 
     out = tmp_path / "o.csv"
     anonymous = cli("export", "opportunities", "--workspace", "Acme", "--out", str(out))
-    assert anonymous.returncode == 1 and "set REVENUE_CONNECTOR_USER" in anonymous.stderr
+    assert anonymous.returncode == 1 and "REVENUE_CONNECTOR_USER" in anonymous.stderr
     viewer = cli("export", "opportunities", "--workspace", "Acme", "--out", str(out), user="vera")
     assert viewer.returncode == 0 and "(amounts masked)" in viewer.stdout
     assert set(pl.read_csv(out)["amount"].to_list()) == {MASKED}
@@ -170,3 +209,25 @@ def test_a_masked_role_gets_no_parent_filter_and_no_amount_per_parent(synced):
     # One parent against all the others would tell a customer's amount: the filter is for roles seeing amounts.
     assert "Parent account (with its linked entities)" in labels["fin"]
     assert "Parent account (with its linked entities)" not in labels["vera"]
+
+
+def test_a_viewer_works_in_whole_quarters_without_owner_or_stage_filters(synced):
+    at = _signed_in("vera")
+    at.switch_page("pages/revenue.py").run()
+    assert not at.exception, at.exception
+    assert [s.label for s in at.select_slider][:1] == ["Period (whole quarters for your role)"]
+    assert all(s.value[0].month in (1, 4, 7, 10) for s in at.select_slider)
+    labels = [m.label for m in at.multiselect]
+    assert "Owner" not in labels and "Stage" not in labels and "Pipeline" not in labels
+    fin = _signed_in("fin")
+    fin.switch_page("pages/revenue.py").run()
+    assert {"Owner", "Stage", "Pipeline"} <= {m.label for m in fin.multiselect}
+
+
+def test_a_viewer_sees_the_run_history_without_its_figures(synced):
+    at = _signed_in("vera")
+    at.switch_page("pages/pipelines.py").run()
+    assert not at.exception, at.exception
+    runs = next(f.value for f in at.dataframe if any("summary" in str(c).lower() for c in f.value.columns))
+    column = next(c for c in runs.columns if "summary" in str(c).lower())
+    assert len(runs) and set(runs[column].dropna()) == {MASKED}

@@ -26,7 +26,7 @@ def test_every_surface_shows_the_same_weighted_open_pipeline(workspace, cli):
     dry = run_sync(engine, settings, ws, trigger="test", access=system_access("t"), dry_run=True)
     assert next(iter(dry.domains.values())).totals_before[WEIGHTED_OPEN_PIPELINE] == pytest.approx(summary_figure)
     # The Pipelines page's table of figures.
-    _, figures = summary_tables(landed)
+    _, figures = summary_tables(landed, system_access("t"))
     page = figures.filter(pl.col("figure") == WEIGHTED_OPEN_PIPELINE)["after"].item()
     # Revenue's headline over every month (the default filters), as the admin sees it.
     data = load_revenue_data(engine, ws)

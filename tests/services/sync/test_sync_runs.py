@@ -301,7 +301,7 @@ def test_a_run_whose_process_died_does_not_block_the_workspace(workspace):
     result = _sync(workspace)
     assert result.domains[Domain.PIPELINE].added == 296
     abandoned = get_run(engine, dead.id)
-    assert abandoned.status == "abandoned" and "its process stopped" in abandoned.error
+    assert abandoned.status == "abandoned" and "no sign of life since" in abandoned.error
 
 
 def test_pipelines_review_counts_and_sums_what_did_not_roll_up_and_masks_it_for_a_viewer(workspace):
