@@ -105,7 +105,7 @@ def alert_settings_form(ctx, workspace) -> None:
         )
         share, factor, minutes = st.columns(3)
         share.number_input(
-            "Quarantined share above (%)", 0.0, 100.0, current.quarantine_share_max * 100, 0.5, key="alerts_share"
+            "Newly quarantined share above (%)", 0.0, 100.0, current.quarantine_share_max * 100, 0.5, key="alerts_share"
         )
         factor.number_input(
             "Volume swing: factor from the median of the last 10 runs",

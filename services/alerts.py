@@ -4,7 +4,8 @@ Rules and their defaults (per workspace, editable in Settings):
 
 - `run_failed`: the run failed.
 - `credential_rejected`: the run failed because a source refused its credential (re-authorize in Connect).
-- `quarantine_share`: more than 2% of the rows read were quarantined (exactly 2% stays quiet).
+- `quarantine_share`: more than 2% of the rows read were newly quarantined by this run (exactly 2% stays quiet);
+  rows still held from earlier runs are reported in the message, not alerted again on every run.
 - `volume_swing`: rows read differ from the median of the last 10 whole-workspace runs by more than a factor
   of 3 either way (needs at least 3 earlier runs; exactly 3x stays quiet).
 - `slow_run`: the run took longer than 30 minutes.
@@ -68,6 +69,7 @@ class RunFacts:
     whole_workspace: bool  # not a targeted (object / account) run
     error: str | None = None
     credential_rejected: bool = False
+    rows_newly_quarantined: int | None = None  # None: not recorded (older runs), count every quarantined row
 
 
 @dataclass(frozen=True)
@@ -116,14 +118,17 @@ def evaluate(run: RunFacts, previous_reads: list[int], rules: AlertRules) -> lis
         said = reason if run.status == "abandoned" else f"The sync {run.status}: {reason}"
         fired.append(FiredAlert("run_failed", f"{said}. The last good data is unchanged."))
     if run.status == "succeeded" and run.rows_read > 0:
-        share = run.rows_quarantined / run.rows_read
+        new = run.rows_quarantined if run.rows_newly_quarantined is None else run.rows_newly_quarantined
+        share = new / run.rows_read
         if share > rules.quarantine_share_max:
+            still = run.rows_quarantined - new
             fired.append(
                 FiredAlert(
                     "quarantine_share",
-                    f"{run.rows_quarantined:,} of {run.rows_read:,} rows read "
-                    f"({share:.1%}) did not roll up, above the {rules.quarantine_share_max:.1%} limit. "
-                    "See Pipelines for the reasons.",
+                    f"{new:,} of {run.rows_read:,} rows read ({share:.1%}) newly did not roll up, above the "
+                    f"{rules.quarantine_share_max:.1%} limit"
+                    + (f"; {still:,} more are still held from earlier runs" if still else "")
+                    + ". See Pipelines for the reasons.",
                 )
             )
     history = previous_reads[:VOLUME_BASELINE_RUNS]
@@ -255,6 +260,7 @@ def alert_after_run(
                 run.scope is None,
                 run.error,
                 isinstance(error, CredentialsError),
+                run.rows_newly_quarantined,
             )
             previous = [r.rows_read for r in previous_full_runs(session, run.workspace_id, run.id)]
             fired = evaluate(facts, previous, AlertRules.from_settings(settings))

@@ -35,6 +35,23 @@ class Quarantine:
                 seen[source_id] = json.loads(payload)
         return list(seen.values())
 
+    def open_ids(self, workspace_id: int, source: str, object_name: str) -> list[str]:
+        """Source IDs of one source object still held in quarantine (before this run)."""
+        return [
+            source_id
+            for source_id in self.session.exec(
+                sm_select(QuarantinedRow.source_id)
+                .where(
+                    QuarantinedRow.workspace_id == workspace_id,
+                    QuarantinedRow.source == source,
+                    QuarantinedRow.source_object == object_name,
+                    col(QuarantinedRow.released_run_id).is_(None),
+                )
+                .distinct()
+            ).all()
+            if source_id is not None
+        ]
+
     def replace(self, workspace_id: int, run_id: int, objects: list[tuple[str, str]], quarantine: pl.DataFrame) -> None:
         """Release the open quarantine of the objects this run read, and record what it quarantined now."""
         for source, object_name in objects:

@@ -307,6 +307,8 @@ class SyncRun(SQLModel, table=True):
     rows_changed: int = 0
     rows_tombstoned: int = 0
     rows_quarantined: int = 0
+    # Of those, rows not already held before this run (what the quarantine-share alert counts).
+    rows_newly_quarantined: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     mapping_version: int | None = None
     api_calls: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))

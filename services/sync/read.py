@@ -29,6 +29,7 @@ class RouteToRead:
     since: datetime | None  # the cursor; None reads everything
     held: list[dict]  # raw rows of this object still in quarantine
     known_fields: set[str]  # fields the workspace already knows (field drift)
+    held_ids: frozenset[str] = frozenset()  # source IDs of this object held in quarantine before the run
 
 
 def read_route(settings: Settings, route: RouteToRead) -> tuple[Connector, pl.DataFrame]:

@@ -257,8 +257,9 @@ def _context(uow: UnitOfWork, prepared: PreparedRun, *, full: bool) -> RunContex
                 else []
             )
             known = review.known_source_fields(uow.session, workspace_id, connection.id, route.object_name)
+            held_ids = frozenset(uow.quarantine.open_ids(workspace_id, connection.source_key, route.object_name))
             routes.setdefault(domain, []).append(
-                RouteToRead(domain, connection, obj, route.priority, since, held, known)
+                RouteToRead(domain, connection, obj, route.priority, since, held, known, held_ids)
             )
     crosswalk = load_crosswalk(uow.session, workspace_id).select("source_account_id", "account_id")
     sums = {domain: uow.canonical.sums(workspace_id, domain) for domain in routes}
@@ -339,7 +340,10 @@ def _run(
             if account_id is None:
                 with phase("transform"):
                     quarantine_frames.append(with_payload(result.quarantine, read, domain))
-                summary.quarantined += result.quarantine["source_id"].n_unique()
+                held_ids = pl.Series(sorted(route.held_ids), dtype=pl.String)
+                quarantined_ids = result.quarantine["source_id"].unique()
+                summary.quarantined += quarantined_ids.len()
+                summary.newly_quarantined += quarantined_ids.filter(~quarantined_ids.is_in(held_ids.implode())).len()
                 read_objects.append((connection.source_key, route.obj.object_name))
                 newest = cast(datetime | None, read["source_modified_at"].max()) if read.height else None
                 if newest is not None:
@@ -410,7 +414,7 @@ def _run(
     ]
     totals = {
         k: sum(getattr(s, k) for s in summaries.values())
-        for k in ("read", "added", "changed", "tombstoned", "quarantined")
+        for k in ("read", "added", "changed", "tombstoned", "quarantined", "newly_quarantined")
     }
     outcome = SyncSummary(
         prepared.run_id,
@@ -445,6 +449,7 @@ def _run(
         "rows_changed": totals["changed"],
         "rows_tombstoned": totals["tombstoned"],
         "rows_quarantined": totals["quarantined"],
+        "rows_newly_quarantined": totals["newly_quarantined"],
         **lag,
     }
     if not prepared.dry_run:

@@ -21,6 +21,7 @@ class DomainSummary:
     unchanged: int = 0
     tombstoned: int = 0
     quarantined: int = 0
+    newly_quarantined: int = 0  # of `quarantined`, rows not already held before this run
     filtered: int = 0
     excluded: int = 0
     totals_before: dict[str, float] = field(default_factory=dict)  # the figures of domain/figures.py

@@ -30,7 +30,7 @@ def test_a_failed_run_alerts_and_a_rejected_credential_says_so():
 def test_quarantined_share_fires_above_two_percent_and_is_quiet_at_it():
     assert _rules(_run(rows_quarantined=2)) == []
     fired = evaluate(_run(rows_quarantined=3), [100] * 3, RULES)
-    assert [a.rule for a in fired] == ["quarantine_share"] and "3 of 100 rows read (3.0%)" in fired[0].message
+    assert [a.rule for a in fired] == ["quarantine_share"] and "3 of 100 rows read (3.0%) newly" in fired[0].message
     assert _rules(_run(rows_read=0, rows_quarantined=0), history=()) == []
 
 
@@ -48,3 +48,11 @@ def test_volume_swing_against_the_median_of_recent_runs_both_ways():
 def test_a_slow_run_fires_past_the_limit():
     assert _rules(_run(seconds=1800)) == []
     assert _rules(_run(seconds=1801)) == ["slow_run"]
+
+
+def test_rows_still_held_from_earlier_runs_are_reported_not_alerted_again():
+    assert _rules(_run(rows_read=54, rows_quarantined=8, rows_newly_quarantined=0)) == []
+    fired = evaluate(_run(rows_read=100, rows_quarantined=11, rows_newly_quarantined=3), [100] * 3, RULES)
+    assert [a.rule for a in fired] == ["quarantine_share"]
+    assert "3 of 100 rows read (3.0%) newly did not roll up" in fired[0].message
+    assert "8 more are still held from earlier runs" in fired[0].message
