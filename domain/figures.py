@@ -3,6 +3,8 @@ CLI, alerts, Revenue and exports all call these, so one label never shows two nu
 
 - **Weighted open pipeline**: the weighted amount (amount in the reporting currency x its stage's weight) of deals
   in an *open* stage. A closed-won deal is a booking, not pipeline; a closed-lost one weighs nothing.
+- **Slipped weighted pipeline**: the part of the weighted open pipeline whose expected close is already past (as of
+  a date): deals nobody moved or closed. How the forecast places them is a workspace choice (insights/forecast.py).
 - **Closed-won bookings**: the amount (reporting currency) of deals in the won stage, reported on its own.
 - **ARR by component**: the signed ARR change (reporting currency) of each movement component.
 - **Ending ARR** is a valuation at a date (each currency at that date's rate): `domain.insights.arr_actuals`.
@@ -14,12 +16,14 @@ the same number (storage sums in SQL; the sync sums the rows it is about to writ
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 import polars as pl
 
 from domain.canonical import CanonicalStage, MovementComponent, StageSemantics
 
 WEIGHTED_OPEN_PIPELINE = "weighted open pipeline"
+SLIPPED_WEIGHTED_PIPELINE = "slipped weighted pipeline"
 CLOSED_WON_BOOKINGS = "closed-won bookings"
 
 
@@ -46,6 +50,16 @@ def won_deals(stages: Iterable[CanonicalStage]) -> pl.Expr:
 def weighted_open_pipeline(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> float:
     """Σ weighted_amount over deals in an open stage (`deals`: stage, weighted_amount)."""
     return float(deals.filter(open_deals(stages))["weighted_amount"].sum() or 0.0)
+
+
+def close_passed(as_of: date) -> pl.Expr:
+    """True for a deal whose expected close is before `as_of`: open and so, slipped."""
+    return (pl.col("expected_close") < as_of).fill_null(False)
+
+
+def slipped_weighted_pipeline(deals: pl.DataFrame, stages: Iterable[CanonicalStage], as_of: date) -> float:
+    """Σ weighted_amount over open deals whose expected close is before `as_of`."""
+    return float(deals.filter(open_deals(stages) & close_passed(as_of))["weighted_amount"].sum() or 0.0)
 
 
 def closed_won_bookings(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> float:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
+from domain.insights.forecast import SLIPPED_LABEL
+
 MONEY = ",.0f"
+SLIPPED_COLOUR = "#d62728"
 _KIND_COLORS = alt.Scale(
     domain=["total", "increase", "decrease", "fx"], range=["#4c78a8", "#54a24b", "#e45756", "#b279a2"]
 )
@@ -15,6 +18,12 @@ def pipeline_against_arr(pipeline: pl.DataFrame, arr: pl.DataFrame, currency: st
     """Stacked weighted pipeline bars and net new ARR (left axis) with an ending ARR line (right axis), one time axis."""
     month = alt.X("yearmonth(month):T", title="Month (expected close / effective date)", axis=alt.Axis(format="%b %Y"))
     stage_order = pipeline.select("stage_label", "stage_order").unique().sort("stage_order")["stage_label"].to_list()
+    # Stages in blues from early to late; slipped deals (forecast.py) stand out in red.
+    blues = ["#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"]
+    stages = [label for label in stage_order if label != SLIPPED_LABEL]
+    stage_colours = [blues[min(i, len(blues) - 1)] for i in range(len(stages))]
+    if SLIPPED_LABEL in stage_order:  # its order is -1: first in the legend
+        stage_colours = [SLIPPED_COLOUR, *stage_colours]
     bars = (
         alt.Chart(pipeline)
         .mark_bar(opacity=0.85)
@@ -25,7 +34,12 @@ def pipeline_against_arr(pipeline: pl.DataFrame, arr: pl.DataFrame, currency: st
                 title=f"Weighted pipeline, net new ARR ({currency})",
                 axis=alt.Axis(format="~s"),
             ),
-            color=alt.Color("stage_label:N", title="Stage", sort=stage_order, scale=alt.Scale(scheme="blues")),
+            color=alt.Color(
+                "stage_label:N",
+                title="Stage",
+                sort=stage_order,
+                scale=alt.Scale(domain=stage_order, range=stage_colours),
+            ),
             order=alt.Order("stage_order:Q"),
             tooltip=[
                 alt.Tooltip("yearmonth(month):T", title="Month"),

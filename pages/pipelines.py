@@ -1,5 +1,7 @@
 """Pipelines (review): for a run, what landed, what was curated, and what did not roll up — and why."""
 
+from datetime import date
+
 import streamlit as st
 
 from domain.setup_steps import StepStatus
@@ -16,6 +18,7 @@ from pages._shell import (
     setup_progress,
 )
 from services.exports import to_csv_bytes
+from services.revenue import slipped_deals_by_owner
 from services.run_review import review_run, runs_for_review
 
 ctx, workspace = page_start("Pipelines")
@@ -84,6 +87,17 @@ else:
             key="pipelines_quarantine_csv",
             icon=":material/download:",
         )
+
+st.subheader("Slipped deals by owner")
+slipped = slipped_deals_by_owner(ctx.engine, workspace.id, current_access(), date.today())
+if slipped.is_empty():
+    st.success("No open deal has an expected close in the past.", icon=":material/check_circle:")
+else:
+    st.caption(
+        "Open deals whose expected close date has passed: move the date or close the deal in the CRM. "
+        "Revenue shows them apart from the rest of the pipeline (Settings decides how the forecast counts them)."
+    )
+    figure_table(slipped)
 
 fields_held_panel(ctx, workspace)
 

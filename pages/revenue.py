@@ -1,10 +1,13 @@
 """Revenue (insights): weighted pipeline against ARR actuals, the ARR bridge, plan vs actual, reconciliation."""
 
+from datetime import date
+
 import streamlit as st
 
 from domain.errors import RevenueConnectorError
 from domain.insights.data import RevenueFilters, months_between
 from domain.insights.disclosure import quarter_label, quarter_last_month, quarter_starts
+from domain.insights.forecast import SlippedPolicy
 from domain.insights.plan import PLAN_EXAMPLE, parse_plan
 from domain.insights.reconciliation import ReconciliationRules
 from domain.insights.revenue_view import filter_options, revenue_view
@@ -55,7 +58,10 @@ options = filter_options(data)
 currency = data.reporting_currency
 
 
-all_months = months_between(options.first_month, options.last_month)
+today = date.today()
+# Slipped deals count in the current month (forecast.py), so the period reaches it even when no deal closes later.
+all_months = months_between(options.first_month, max(options.last_month, today.replace(day=1)))
+slipped_policy = SlippedPolicy(workspace.slipped_policy)
 with st.container(border=True):
     if access.sees_amounts:
         period = st.select_slider(
@@ -116,6 +122,8 @@ filters = RevenueFilters(
     pipelines=tuple(pipelines),
     stages=tuple(stages),
     account_groups=tuple(groups),
+    as_of=today,
+    slipped_policy=slipped_policy,
 )
 if not access.sees_amounts:
     st.info(
@@ -167,6 +175,13 @@ with st.container(horizontal=True):
     latest = view.arr_by_month["month"][-1] if view.arr_by_month.height else period[1]
     st.metric(f"Ending ARR, {latest:%b %Y}", _money(view.headline["ending_arr"]), border=True)
     st.metric("Net new ARR in the period", _money(view.headline["net_new_arr"]), border=True)
+    st.metric(
+        "Slipped pipeline (close date passed)",
+        _money(view.headline["slipped_pipeline"]),
+        border=True,
+        help=f"Weighted open deals whose expected close is before today. Forecast: {slipped_policy.label.lower()} "
+        "(Settings). Pipelines lists them by owner.",
+    )
 
 pipeline_tab, bridge_tab, plan_tab, reconciliation_tab, groups_tab = st.tabs(
     ["Pipeline vs ARR", "ARR bridge", "Plan vs actual", "Pipeline ↔ ARR reconciliation", "By parent account"],

@@ -6,11 +6,12 @@ import polars as pl
 import streamlit as st
 
 from domain.errors import RevenueConnectorError
+from domain.insights.forecast import SlippedPolicy
 from domain.roles import LOCAL_ADMIN, Permission, Role
 from domain.stage_set import stage_set_revision, stages_from_rows
 from pages._alerts import alert_settings_form
 from pages._shell import current_access, db_session, editor_rows, inline_error, page_start
-from services.setup_changes import create_workspace, save_stage_set
+from services.setup_changes import create_workspace, save_stage_set, set_slipped_policy
 from services.users import create_user, list_users
 from storage.audit import recent
 from storage.db import display_database_url, schema_status
@@ -86,6 +87,34 @@ if workspace is not None:
     inline_error("settings_stages_error")
 
 if workspace is not None:
+    st.subheader(f"Slipped deals · {workspace.name}")
+    st.caption(
+        "Open deals whose expected close date has passed. Whatever you choose, Revenue shows their weighted "
+        "amount as its own figure and Pipelines lists them by owner."
+    )
+    current_policy = SlippedPolicy(workspace.slipped_policy)
+
+    def _save_slipped_policy() -> None:
+        chosen = st.session_state["settings_slipped_policy"]
+        try:
+            with db_session(ctx) as session:
+                set_slipped_policy(session, workspace.id, chosen, access=current_access())
+        except RevenueConnectorError as exc:
+            st.session_state["settings_slipped_error"] = exc
+            return
+        st.session_state["flash"] = ("success", f"Slipped deals: {chosen.label.lower()}.")
+
+    st.radio(
+        "In the forecast",
+        list(SlippedPolicy),
+        index=list(SlippedPolicy).index(current_policy),
+        format_func=lambda policy: policy.label,
+        key="settings_slipped_policy",
+        on_change=_save_slipped_policy,
+        disabled=not current_access().may(Permission.EDIT_SETUP),
+    )
+    inline_error("settings_slipped_error")
+
     st.subheader(f"Alerts · {workspace.name}")
     if current_access().may(Permission.EDIT_SETUP):
         alert_settings_form(ctx, workspace)

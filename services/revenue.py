@@ -3,10 +3,14 @@ version for every insight (the figures themselves are in the domain)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 from sqlalchemy import Engine
 
 from domain.insights.data import FX_SCHEMA, RevenueData, shape_revenue_data
+from domain.insights.forecast import slipped_by_owner
+from domain.roles import Access
 from storage.db import fetch, session_scope
 from storage.insights import account_hierarchy, live_movements, live_opportunities, load_plan
 from storage.mappings import latest_mapping
@@ -39,4 +43,22 @@ def load_revenue_data(engine: Engine, workspace_id: int) -> RevenueData:
         load_plan(engine, workspace_id),
         pipeline_labels=mapping[1].pipelines if mapping else {},
         hierarchy=account_hierarchy(engine, workspace_id),
+    )
+
+
+def slipped_deals_by_owner(engine: Engine, workspace_id: int, access: Access, as_of: date) -> pl.DataFrame:
+    """Open deals whose close date passed, per owner, in the page's words; the amount at stake only for roles that
+    see amounts (per owner, it would be a customer's amount for a small book)."""
+    data = load_revenue_data(engine, workspace_id)
+    frame = slipped_by_owner(data.opportunities, data.stages, as_of)
+    if not access.sees_amounts:
+        frame = frame.with_columns(pl.lit(None, pl.Float64).alias("weighted_amount"))
+    return frame.rename(
+        {
+            "owner": "Owner",
+            "deals": "Slipped deals",
+            "accounts": "Accounts",
+            "weighted_amount": f"Weighted amount ({data.reporting_currency})",
+            "oldest_close": "Oldest expected close",
+        }
     )

@@ -10,6 +10,7 @@ import polars as pl
 from sqlmodel import Session
 
 from domain.canonical import CanonicalStage, Domain
+from domain.insights.forecast import SlippedPolicy
 from domain.roles import Access, Permission
 from domain.routing import RouteChoice
 from domain.source_kinds import SourceKind
@@ -123,3 +124,14 @@ def replace_plan(session: Session, workspace_id: int, plan: pl.DataFrame, *, acc
     """The uploaded plan (already parsed and checked) replaces the workspace's plan."""
     access.require(Permission.EDIT_SETUP)
     return insight_store.replace_plan(session, workspace_id, plan, actor=access.actor)
+
+
+def set_slipped_policy(session: Session, workspace_id: int, policy: SlippedPolicy, *, access: Access) -> None:
+    """How the forecast treats open deals whose expected close has passed (apart, current month, left out)."""
+    access.require(Permission.EDIT_SETUP)
+    workspaces.set_slipped_policy(session, workspace_id, policy.value, actor=access.actor)
+
+
+def slipped_policy(session: Session, workspace_id: int) -> SlippedPolicy:
+    """The workspace's choice (shown apart until someone chooses)."""
+    return SlippedPolicy(workspaces.get_workspace(session, workspace_id).slipped_policy)

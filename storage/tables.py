@@ -31,6 +31,8 @@ class Workspace(SQLModel, table=True):
     name: str = Field(max_length=80, unique=True)
     is_demo: bool = False
     reporting_currency: str = Field(default="USD", max_length=3)
+    # How the forecast treats open deals whose expected close passed (domain/insights/forecast.py).
+    slipped_policy: str = Field(default="apart", max_length=16, sa_column_kwargs={"server_default": "apart"})
     created_at: datetime = Field(default_factory=utcnow)
 
 

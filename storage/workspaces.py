@@ -8,6 +8,7 @@ from domain.canonical import CanonicalStage, StageSemantics
 from domain.errors import NotFound, ValidationError
 from domain.stage_set import default_stage_set, validate_stage_set
 from storage import audit
+from storage.db import fetch
 from storage.tables import CanonicalStageRow, Workspace
 
 
@@ -113,3 +114,19 @@ def _write_stages(session: Session, workspace_id: int | None, stages: list[Canon
             )
         )
     session.flush()
+
+
+def set_slipped_policy(session: Session, workspace_id: int, policy: str, *, actor: str) -> None:
+    """Record how the forecast treats slipped deals, and who changed it."""
+    workspace = fetch(session, Workspace, workspace_id)
+    before, workspace.slipped_policy = workspace.slipped_policy, policy
+    session.add(workspace)
+    audit.record(
+        session,
+        actor=actor,
+        action="set slipped-deal policy",
+        entity="workspace",
+        entity_id=workspace_id,
+        workspace_id=workspace_id,
+        detail={"before": before, "after": policy},
+    )

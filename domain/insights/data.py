@@ -9,6 +9,7 @@ from typing import cast
 import polars as pl
 
 from domain.canonical import CanonicalStage, StageSemantics
+from domain.insights.forecast import SlippedPolicy
 
 UNASSIGNED = "Unassigned"
 NO_ACCOUNT = "No account"
@@ -44,6 +45,10 @@ class RevenueFilters:
     pipelines: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
     account_groups: tuple[str, ...] = ()  # a parent account with its linked entities
+    # The day the forecast is seen from: open deals whose expected close is before it have slipped, and are
+    # placed as `slipped_policy` says (forecast.py). None: every deal at its own expected close.
+    as_of: date | None = None
+    slipped_policy: SlippedPolicy = SlippedPolicy.APART
 
     def pipeline_rows(self, opportunities: pl.DataFrame) -> pl.DataFrame:
         """Opportunities that pass every filter (period by expected close)."""

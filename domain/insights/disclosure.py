@@ -84,9 +84,8 @@ def _segment_choice_safe(data: RevenueData, filters: RevenueFilters, k: int) -> 
     chosen = list(filters.segments)
     sides = [pl.col("segment").is_in(chosen), ~pl.col("segment").is_in(chosen) | pl.col("segment").is_null()]
     for side in sides:
-        deals = _quarterly_accounts(
-            open_pipeline_rows(data, replace(filters, segments=())).filter(side), "expected_close"
-        )
+        rows = open_pipeline_rows(data, replace(filters, segments=())).filter(side)
+        deals = _quarterly_accounts(rows, "forecast_close" if "forecast_close" in rows.columns else "expected_close")
         moves = _quarterly_accounts(data.movements.filter(side), "effective_date")
         if deals.filter(small(pl.col("accounts"), k)).height or moves.filter(small(pl.col("accounts"), k)).height:
             return False
@@ -105,8 +104,9 @@ def quarterly_pipeline(data: RevenueData, filters: RevenueFilters, k: int) -> pl
     """Weighted open pipeline per quarter of expected close, in the shape of `weighted_pipeline_by_month` (month =
     the quarter's first day, one "stage" for all open stages); a small quarter's amounts are null."""
     rows = open_pipeline_rows(data, filters)
+    when = "forecast_close" if "forecast_close" in rows.columns else "expected_close"  # where slipped deals count
     out = (
-        rows.group_by(pl.col("expected_close").dt.truncate("1q").alias("month"))
+        rows.group_by(pl.col(when).dt.truncate("1q").alias("month"))
         .agg(
             pl.col("weighted_amount").sum().round(2),
             pl.col("amount_reporting").sum().round(2).alias("amount"),

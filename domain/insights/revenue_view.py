@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import polars as pl
 
-from domain.figures import weighted_open_pipeline
+from domain.figures import close_passed, open_deals, slipped_weighted_pipeline, weighted_open_pipeline
 from domain.insights.account_groups import account_group_rollup
 from domain.insights.arr_actuals import arr_bridge, arr_by_month, bridge_rows
 from domain.insights.data import RevenueData, RevenueFilters, first_date, last_date, month_start, open_stage_keys
@@ -36,6 +36,7 @@ PIPELINE_DRILL = {
     "amount_reporting": "Amount (reporting)",
     "weighted_amount": "Weighted amount",
     "expected_close": "Expected close",
+    "slipped": "Slipped",
     "owner": "Owner",
     "segment": "Segment",
     "pipeline": "Pipeline",
@@ -115,7 +116,8 @@ def filter_options(data: RevenueData) -> FilterOptions:
 
 
 def _drill(frame: pl.DataFrame, columns: dict[str, str], access: Access, limit: int) -> pl.DataFrame:
-    return mask_amounts(frame.head(limit).select(list(columns)), access).rename(columns)
+    present = {k: v for k, v in columns.items() if k in frame.columns}
+    return mask_amounts(frame.head(limit).select(list(present)), access).rename(present)
 
 
 def revenue_view(
@@ -205,6 +207,8 @@ def _masked_view(
             "weighted_pipeline": period_total(pipeline, "weighted_amount"),
             "ending_arr": (arr["ending_arr"][-1] if arr.height else 0.0),
             "net_new_arr": period_total(arr, "net_new_arr"),
+            # Apart from the quarter it sits in, the slipped part would tell that quarter's rest by subtraction.
+            "slipped_pipeline": None,
         },
         by_quarter=True,
         notes=tuple(notes),
@@ -216,18 +220,24 @@ def _headline(
 ) -> dict[str, float | None]:
     """Three figures for the top of the page, each blanked for masked roles below the account threshold."""
     open_rows = open_pipeline_rows(data, filters)
+    # Slipped deals are counted wherever the forecast puts them (or not at all), so their figure is taken from
+    # every open deal the other filters keep, whatever the period.
+    anywhere = replace(filters, start=None, end=None, as_of=None).pipeline_rows(data.opportunities)
+    slipped = anywhere.filter(open_deals(data.stages) & close_passed(filters.as_of)) if filters.as_of else None
     figures = pl.DataFrame(
         {
-            "figure": ["weighted_pipeline", "ending_arr", "net_new_arr"],
+            "figure": ["weighted_pipeline", "ending_arr", "net_new_arr", "slipped_pipeline"],
             "value": [
                 weighted_open_pipeline(open_rows, data.stages),
                 arr["ending_arr"][-1] if arr.height else 0.0,
                 arr["net_new_arr"].sum(),
+                slipped_weighted_pipeline(anywhere, data.stages, filters.as_of) if filters.as_of else 0.0,
             ],
             "accounts": [
                 open_rows["account_id"].n_unique(),
                 arr["accounts"][-1] if arr.height else 0,
                 arr["accounts"][-1] if arr.height else 0,
+                slipped["account_id"].n_unique() if slipped is not None else 0,
             ],
         }
     )

@@ -1,0 +1,47 @@
+"""Slipped deals on the pages: Revenue shows them apart, Pipelines by owner, Settings chooses the forecast rule."""
+
+import pytest
+
+from domain.config import load_settings
+from domain.insights.forecast import SlippedPolicy
+from domain.roles import system_access
+from services.sync import run_sync
+from tests.conftest import file_workspace
+from tests.pages.conftest import texts
+
+
+@pytest.fixture
+def synced(env, monkeypatch, tmp_path):
+    """A synced workspace 'Acme' on a small demo export (its deals reach back before today)."""
+    monkeypatch.setenv("REVENUE_CONNECTOR_DEMO", "0")
+    settings = load_settings({**env, "REVENUE_CONNECTOR_DEMO": "0"})
+    engine, ws_id = file_workspace(settings, tmp_path / "export")
+    run_sync(engine, settings, ws_id, trigger="test", access=system_access("t"))
+    yield
+    engine.dispose()
+
+
+def test_slipped_deals_are_shown_apart_and_listed_by_owner(open_page, synced):
+    revenue = open_page("revenue", ws="Acme")
+    assert not revenue.exception, revenue.exception
+    slipped = next(m for m in revenue.metric if m.label.startswith("Slipped pipeline"))
+    assert slipped.value not in ("0 USD", "•••") and slipped.value.endswith("USD")
+    pipelines = open_page("pipelines", ws="Acme")
+    assert not pipelines.exception, pipelines.exception
+    assert "Slipped deals by owner" in [h.value for h in pipelines.subheader]
+    table = next(f.value for f in pipelines.dataframe if "Slipped deals" in f.value.columns)
+    assert len(table) >= 1 and table["Slipped deals"].sum() >= 1
+
+
+def test_settings_chooses_how_the_forecast_counts_them(open_page, synced):
+    settings = open_page("settings", ws="Acme")
+    assert not settings.exception, settings.exception
+    radio = next(r for r in settings.radio if r.label == "In the forecast")
+    assert radio.value == SlippedPolicy.APART
+    radio.set_value(SlippedPolicy.EXCLUDE).run()
+    assert not settings.exception, settings.exception
+    assert "leave out of the forecast" in texts(settings).lower() or any(
+        "leave out of the forecast" in str(s.value).lower() for s in settings.success
+    )
+    again = open_page("settings", ws="Acme")
+    assert next(r for r in again.radio if r.label == "In the forecast").value == SlippedPolicy.EXCLUDE
