@@ -389,6 +389,10 @@ def connection_objects(connection) -> list:
     return _describe(connection.id, str(connection.last_tested_at))
 
 
+# Words in a decimal column's name that say it is not money.
+NOT_MONEY = ("weight", "pct", "%", "share", "rate", "ratio", "seconds", "progress", "lag", "probability", "score")
+
+
 def figure_table(frame, **kwargs) -> None:
     """A read-only table whose decimal columns read as money (thousands separators) and dates as YYYY-MM-DD.
 
@@ -396,10 +400,14 @@ def figure_table(frame, **kwargs) -> None:
     """
     import polars as pl
 
+    decimals = [name for name, dtype in frame.schema.items() if dtype in (pl.Float32, pl.Float64)]
+    # Money reads with its cents and no "-0" (-0.0 + 0.0 is 0.0); weights, shares and seconds read as plain numbers.
+    frame = frame.with_columns(pl.col(name) + 0.0 for name in decimals)
     config = {
-        name: st.column_config.NumberColumn(name, format="localized")
-        for name, dtype in frame.schema.items()
-        if dtype in (pl.Float32, pl.Float64)
+        name: st.column_config.NumberColumn(
+            name, format="localized" if any(word in name.lower() for word in NOT_MONEY) else "accounting"
+        )
+        for name in decimals
     }
     config |= {
         name: st.column_config.DateColumn(name, format="YYYY-MM-DD")

@@ -163,7 +163,8 @@ view = revenue_view(
 
 
 def _money(value: float | None) -> str:
-    return "•••" if value is None else f"{value:,.0f} {currency}"
+    # Whole units, rounded first so a small negative rest never reads "-0".
+    return "•••" if value is None else f"{round(value):,} {currency}"
 
 
 for note in view.notes:

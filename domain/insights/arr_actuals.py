@@ -134,7 +134,7 @@ def arr_bridge(data: RevenueData, filters: RevenueFilters, start: date, end: dat
                 found["accounts"],
             )
         )
-    fx_effect = round(closing - opening - sum(r[2] for r in rows[1:]), 2)
+    fx_effect = round(closing - opening - sum(r[2] for r in rows[1:]), 2) + 0.0  # + 0.0: never "-0"
     if data.converted or abs(fx_effect) >= 0.01:
         rows.append(("FX effect", "fx_effect", fx_effect, "fx", all_accounts))
     rows.append(("Closing ARR", "closing", round(closing, 2), "total", all_accounts))
