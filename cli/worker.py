@@ -12,8 +12,6 @@ schedule whose slot has come, through the same sync engine and run lock as the a
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,8 +21,12 @@ from domain.config import Settings
 from domain.errors import RevenueConnectorError, SyncInProgress
 from domain.roles import system_access
 from domain.schedule import next_due, schedule
+from services.sync import run_sync
+from services.sync.lifecycle import current_run
 from storage.db import session_scope
+from storage.processes import this_process
 from storage.schedules import beat, due_schedules, mark_fired
+from storage.sync_runs import running_runs
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +41,14 @@ class Fired:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return this_process()
 
 
 def tick(engine: Engine, settings: Settings, now: datetime, *, name: str | None = None) -> list[Fired]:
-    """Beat, then fire every due schedule once. Returns what happened, one entry per schedule fired."""
-    from services.sync import run_sync
-
+    """Beat, close runs whose process died (so their alert goes out even if nobody opens a page), then fire every
+    due schedule once. Returns what happened, one entry per schedule fired."""
+    for run in running_runs(engine):
+        current_run(engine, run.workspace_id)
     with session_scope(engine) as session:
         beat(session, name or worker_name(), now)
         due = [

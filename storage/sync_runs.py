@@ -48,6 +48,12 @@ def running_run(engine: Engine, workspace_id: int) -> SyncRun | None:
         ).first()
 
 
+def running_runs(engine: Engine) -> list[SyncRun]:
+    """Every run still marked running, in any workspace."""
+    with session_scope(engine) as session:
+        return list(session.exec(sm_select(SyncRun).where(SyncRun.status == "running")))
+
+
 def latest_finished_run(engine: Engine, workspace_id: int) -> SyncRun | None:
     """The newest sync or dry run that finished (succeeded, failed or abandoned); rollbacks excluded."""
     with session_scope(engine) as session:

@@ -166,3 +166,31 @@ def test_each_run_records_the_lag_from_crm_change_to_landing(workspace):
     oldest = opportunities["source_modified_at"].min()
     assert 0 < run["lag_median_seconds"] <= run["lag_max_seconds"]
     assert run["lag_max_seconds"] >= (run["finished_at"] - oldest).total_seconds() - 5
+
+
+def test_the_worker_closes_a_run_whose_process_died_and_alerts_even_with_nothing_due(workspace):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from storage.alerts import list_alerts
+    from storage.sync_runs import get_run
+    from storage.tables import SyncRun
+
+    settings, engine, ws, _ = workspace
+    dead_pid = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
+    running = start_run(engine, ws, trigger="app", dry_run=False)
+    with session_scope(engine) as session:  # as if a process that has since been killed had started it
+        row = session.get(SyncRun, running.id)
+        row.owner = f"{socket.gethostname()}:{dead_pid}"
+        session.add(row)
+    assert tick(engine, settings, datetime(2026, 12, 4, 10, 15, tzinfo=UTC)) == []  # no schedule is due
+    assert get_run(engine, running.id).status == "abandoned"
+    deadline = time.monotonic() + 5
+    rules: list[str] = []
+    while not rules and time.monotonic() < deadline:
+        with session_scope(engine) as session:
+            rules = [a.rule for a in list_alerts(session, ws) if a.run_id == running.id]
+        time.sleep(0.05)
+    assert rules == ["run_failed"]
