@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 
@@ -49,7 +50,7 @@ def won_deals(stages: Iterable[CanonicalStage]) -> pl.Expr:
 
 def weighted_open_pipeline(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> float:
     """Σ weighted_amount over deals in an open stage (`deals`: stage, weighted_amount)."""
-    return float(deals.filter(open_deals(stages))["weighted_amount"].sum() or 0.0)
+    return _cents(deals.filter(open_deals(stages))["weighted_amount"].sum())
 
 
 def close_passed(as_of: date) -> pl.Expr:
@@ -59,12 +60,12 @@ def close_passed(as_of: date) -> pl.Expr:
 
 def slipped_weighted_pipeline(deals: pl.DataFrame, stages: Iterable[CanonicalStage], as_of: date) -> float:
     """Σ weighted_amount over open deals whose expected close is before `as_of`."""
-    return float(deals.filter(open_deals(stages) & close_passed(as_of))["weighted_amount"].sum() or 0.0)
+    return _cents(deals.filter(open_deals(stages) & close_passed(as_of))["weighted_amount"].sum())
 
 
 def closed_won_bookings(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> float:
     """Σ amount_reporting over deals in the won stage (`deals`: stage, amount_reporting)."""
-    return float(deals.filter(won_deals(stages))["amount_reporting"].sum() or 0.0)
+    return _cents(deals.filter(won_deals(stages))["amount_reporting"].sum())
 
 
 def pipeline_figures(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> dict[str, float]:
@@ -79,4 +80,10 @@ def pipeline_figures(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> d
 def arr_figures(movements: pl.DataFrame) -> dict[str, float]:
     """ARR change per movement component (`movements`: movement_component, arr_delta_reporting)."""
     sums = dict(movements.group_by("movement_component").agg(pl.col("arr_delta_reporting").sum()).iter_rows())
-    return {arr_figure(c): float(sums.get(c.value) or 0.0) for c in MovementComponent}
+    return {arr_figure(c): _cents(sums.get(c.value)) for c in MovementComponent}
+
+
+def _cents(total: float | int | Decimal | None) -> float:
+    """A sum of amounts that each hold whole cents, back on whole cents: the binary rest of adding doubles goes
+    (and -0.0 becomes 0.0)."""
+    return round(float(total or 0.0), 2) + 0.0

@@ -26,6 +26,7 @@ from domain.canonical import (
 from domain.canonical import CanonicalStage as Stage
 from domain.errors import SourceError, ValidationError
 from domain.mapping_config import MappingConfig, ObjectMapping
+from domain.money import ROUNDING, exact, round_money
 from domain.salesforce_ids import to_18
 from domain.storable_text import has_nul, preview, too_long
 from domain.timestamps import parse_date, parse_utc
@@ -229,6 +230,7 @@ def transform(
         )
         amount_col, date_col = "arr_delta", "effective_date"
 
+    rows = rows.with_columns(_exact_amount(amount_col, sorted(config.currencies)).alias(amount_col))
     rows = _convert_currency(rows, config, amount_col, date_col)
     report(
         pl.col(amount_col).is_not_null()
@@ -247,7 +249,7 @@ def transform(
     )
     bad_rows = quarantine_rows["_row"].unique().implode()
     # Narrow to the canonical columns first, then drop bad rows: filtering the wide frame copies it all.
-    clean = _canonical(rows, obj).filter(~pl.col("_row").is_in(bad_rows))
+    clean = _canonical(rows, obj, config.reporting_currency).filter(~pl.col("_row").is_in(bad_rows))
 
     excluded = 0
     if obj.domain == Domain.PIPELINE:
@@ -362,10 +364,23 @@ def _convert_currency(rows: pl.DataFrame, config: MappingConfig, amount: str, wh
     joined = joined.with_columns(
         pl.when(pl.col("currency") == config.reporting_currency).then(1.0).otherwise(pl.col("fx_rate")).alias("fx_rate")
     )
-    return joined.with_columns((pl.col(amount) * pl.col("fx_rate")).round(2).alias(f"{amount}_reporting"))
+    reporting = config.reporting_currency
+    converted = exact(pl.col(amount)) * exact(pl.col("fx_rate"))
+    return joined.with_columns(round_money(converted, pl.lit(reporting), [reporting]).alias(f"{amount}_reporting"))
 
 
-def _canonical(rows: pl.DataFrame, obj: ObjectMapping) -> pl.DataFrame:
+def _exact_amount(column: str, currencies: list[str]) -> pl.Expr:
+    """The amount read from its text as a decimal and rounded at its currency's minor unit (domain/money.py);
+    a value the decimal reader refuses but the number cast took keeps that number, rounded the same way."""
+    from_text = round_money(exact(pl.col(f"_raw_{column}")), pl.col("currency"), currencies)
+    return (
+        pl.when(pl.col(column).is_null())
+        .then(None)
+        .otherwise(pl.coalesce(from_text, pl.col(column).round(2, mode=ROUNDING)))
+    )
+
+
+def _canonical(rows: pl.DataFrame, obj: ObjectMapping, reporting: str) -> pl.DataFrame:
     provenance = [
         pl.col("_row"),
         pl.col("source"),
@@ -383,10 +398,12 @@ def _canonical(rows: pl.DataFrame, obj: ObjectMapping) -> pl.DataFrame:
             pl.col("stage").alias("source_stage"),
             "pipeline_id",
             "weight",
-            pl.col("amount").round(2),
+            "amount",
             "currency",
             "amount_reporting",
-            (pl.col("amount_reporting") * pl.col("weight")).round(2).alias("weighted_amount"),
+            round_money(
+                exact(pl.col("amount_reporting")) * exact(pl.col("weight")), pl.lit(reporting), [reporting]
+            ).alias("weighted_amount"),
             "expected_close",
             (pl.col("owner") if "owner" in rows.columns else pl.lit(None, pl.String)).alias("owner"),
             (pl.col("segment") if "segment" in rows.columns else pl.lit(None, pl.String)).alias("segment"),

@@ -111,7 +111,9 @@ def figures(domain: Domain, rows: pl.DataFrame, stages: list[CanonicalStage]) ->
 
 def figures_after(before: dict[str, float], leaving: dict[str, float], arriving: dict[str, float]) -> dict[str, float]:
     """The figures once a run lands: before, less what replaced or removed rows held, plus the new versions."""
-    return {key: before.get(key, 0.0) - leaving.get(key, 0.0) + arriving.get(key, 0.0) for key in arriving}
+    return {
+        key: round(before.get(key, 0.0) - leaving.get(key, 0.0) + arriving.get(key, 0.0), 2) + 0.0 for key in arriving
+    }
 
 
 def landing_lag(landed: list[pl.DataFrame], committed_at: datetime) -> dict[str, float]:
