@@ -71,6 +71,7 @@ AMOUNT_COLUMNS: frozenset[str] = frozenset(
         "difference",
         "ending_arr",
         "net_new_arr",
+        "arr_before",
     }
 )
 # Columns that can carry a raw CRM record (and so its amount) as text.

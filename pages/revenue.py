@@ -217,6 +217,16 @@ with bridge_tab:
     figure_table(view.bridge.select("step", "amount", "accounts"))
     with st.expander(f"Movements in the bridge period ({view.bridge_rows.height:,} shown)"):
         figure_table(view.bridge_rows)
+    checks = view.movement_checks
+    with st.expander(f"Movements that contradict their customer's history ({checks.height:,})"):
+        st.caption(
+            "A new movement for a customer that already has ARR, a reactivation for an active one, an expansion "
+            "without ARR, a churn that does not end at zero. They count as typed until the CRM record is fixed."
+        )
+        if checks.is_empty():
+            st.success("Every movement fits its customer's history.", icon=":material/check_circle:")
+        else:
+            figure_table(checks)
 
 with plan_tab:
     if view.plan_vs_actual.is_empty():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import polars as pl
@@ -20,6 +20,7 @@ from domain.insights.disclosure import (
     quarterly_arr,
     quarterly_pipeline,
 )
+from domain.insights.movement_checks import movement_exceptions
 from domain.insights.plan import plan_vs_actual
 from domain.insights.reconciliation import ReconciliationRules, pipeline_arr_reconciliation, reconciliation_summary
 from domain.insights.weighted_pipeline import open_pipeline_rows, weighted_pipeline_by_month
@@ -42,6 +43,15 @@ PIPELINE_DRILL = {
     "pipeline": "Pipeline",
     "source": "Source",
     "source_id": "CRM ID",
+}
+MOVEMENT_CHECK_COLUMNS = {
+    "account": "Account",
+    "effective_date": "Effective date",
+    "movement_component": "Movement",
+    "arr_delta": "ARR change",
+    "arr_before": "ARR before",
+    "problem": "Problem",
+    "should_be": "Should be",
 }
 MOVEMENT_DRILL = {
     "effective_date": "Effective date",
@@ -92,6 +102,8 @@ class RevenueView:
     # For a role that may not see amounts: figures by quarter (disclosure.py) and what was set aside, in words.
     by_quarter: bool = False
     notes: tuple[str, ...] = ()
+    # Movements that contradict their customer's history (movement_checks.py), in the page's words.
+    movement_checks: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def filter_options(data: RevenueData) -> FilterOptions:
@@ -164,6 +176,7 @@ def revenue_view(
             ["open_pipeline", "weighted_pipeline", "ending_arr"],
         ).rename(ACCOUNT_GROUP_COLUMNS),
         headline=_headline(data, filters, pipeline, arr, access),
+        movement_checks=_movement_checks(data, filters, access),
     )
 
 
@@ -212,7 +225,13 @@ def _masked_view(
         },
         by_quarter=True,
         notes=tuple(notes),
+        movement_checks=_movement_checks(data, filters, access),
     )
+
+
+def _movement_checks(data: RevenueData, filters: RevenueFilters, access: Access) -> pl.DataFrame:
+    checks = mask_amounts(movement_exceptions(filters.movement_rows(data.movements)), access)
+    return checks.rename(MOVEMENT_CHECK_COLUMNS)
 
 
 def _headline(
