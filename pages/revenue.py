@@ -269,15 +269,21 @@ with reconciliation_tab:
     )
     st.caption(
         "A closed-won deal should appear as a new, expansion or reactivation movement on the same account "
-        "within the window, for about the same amount. Listed: the exceptions."
+        "within the window, for about the same amount. The summary counts what matched and each kind of exception; "
+        "the table lists the exceptions."
     )
+    if not view.reconciliation_summary.is_empty():
+        figure_table(
+            view.reconciliation_summary.rename(
+                {"case": "Outcome", "rows": "Rows", "accounts": "Accounts", "amount": f"Amount ({currency})"}
+            )
+        )
     if view.reconciliation.is_empty():
         st.success(
             "Every won deal in the period has a matching ARR movement, and every movement a won deal.",
             icon=":material/check_circle:",
         )
     else:
-        figure_table(view.reconciliation_summary)
         figure_table(view.reconciliation)
         st.download_button(
             "Download reconciliation (CSV)",

@@ -15,6 +15,7 @@ import polars as pl
 from domain.canonical import MovementComponent, StageSemantics
 from domain.insights.data import RevenueData, RevenueFilters, month_end, month_start
 
+MATCHED = "Matched"
 WON_WITHOUT_MOVEMENT = "Won deal without ARR movement"
 MOVEMENT_WITHOUT_WON = "ARR movement without won deal"
 AMOUNT_MISMATCH = "Amount mismatch"
@@ -47,9 +48,14 @@ class ReconciliationRules:
 
 
 def pipeline_arr_reconciliation(
-    data: RevenueData, filters: RevenueFilters, rules: ReconciliationRules = ReconciliationRules()
+    data: RevenueData,
+    filters: RevenueFilters,
+    rules: ReconciliationRules = ReconciliationRules(),
+    *,
+    include_matched: bool = False,
 ) -> pl.DataFrame:
-    """The exceptions, one row each, sorted by case and account (see module docstring)."""
+    """The exceptions, one row each, sorted by case and account (see module docstring); with `include_matched`, the
+    pairs that agree too (case MATCHED), so a summary can say how much did reconcile."""
     won = (
         filters.pipeline_rows(data.opportunities)
         .filter((pl.col("stage_semantics") == StageSemantics.WON.value) & pl.col("expected_close").is_not_null())
@@ -90,10 +96,12 @@ def pipeline_arr_reconciliation(
         "movement_id", keep="first", maintain_order=True
     )
 
-    mismatched = pairs.filter(pl.col("difference").abs() > rules.tolerance * pl.col("opportunity_amount").abs())
+    differs = pl.col("difference").abs() > rules.tolerance * pl.col("opportunity_amount").abs()
+    mismatched = pairs.filter(differs)
     lonely_won = won.join(pairs.select("opportunity_id"), on="opportunity_id", how="anti")
     lonely_moves = movements.join(pairs.select("movement_id"), on="movement_id", how="anti")
     parts = [
+        *([pairs.filter(~differs).with_columns(pl.lit(MATCHED).alias("case"))] if include_matched else []),
         mismatched.with_columns(pl.lit(AMOUNT_MISMATCH).alias("case")),
         lonely_won.with_columns(pl.lit(WON_WITHOUT_MOVEMENT).alias("case")),
         lonely_moves.with_columns(
@@ -117,14 +125,16 @@ def pipeline_arr_reconciliation(
     )
 
 
-def reconciliation_summary(exceptions: pl.DataFrame) -> pl.DataFrame:
-    """case, rows, accounts, amount at stake (deal amount, or movement amount when there is no deal)."""
+def reconciliation_summary(rows: pl.DataFrame) -> pl.DataFrame:
+    """case, rows, accounts, amount at stake (deal amount, or movement amount when there is no deal): matched pairs
+    first (when `rows` holds them), then each kind of exception."""
+    order = {MATCHED: 0, AMOUNT_MISMATCH: 1, WON_WITHOUT_MOVEMENT: 2, MOVEMENT_WITHOUT_WON: 3}
     return (
-        exceptions.group_by("case")
+        rows.group_by("case")
         .agg(
             pl.len().alias("rows"),
             pl.col("account").n_unique().alias("accounts"),
             pl.coalesce("opportunity_amount", "movement_amount").abs().sum().round(2).alias("amount"),
         )
-        .sort("case")
+        .sort(pl.col("case").replace_strict(order, default=9, return_dtype=pl.Int8), "case")
     )

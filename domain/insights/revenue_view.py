@@ -22,7 +22,12 @@ from domain.insights.disclosure import (
 )
 from domain.insights.movement_checks import movement_exceptions
 from domain.insights.plan import plan_vs_actual
-from domain.insights.reconciliation import ReconciliationRules, pipeline_arr_reconciliation, reconciliation_summary
+from domain.insights.reconciliation import (
+    MATCHED,
+    ReconciliationRules,
+    pipeline_arr_reconciliation,
+    reconciliation_summary,
+)
 from domain.insights.weighted_pipeline import open_pipeline_rows, weighted_pipeline_by_month
 from domain.roles import Access, mask_amounts, mask_small_groups
 
@@ -149,7 +154,8 @@ def revenue_view(
     """
     if not access.sees_amounts:
         return _masked_view(data, filters, access, bridge_start, bridge_end, rules, drill_limit)
-    exceptions = pipeline_arr_reconciliation(data, filters, rules)
+    reconciled = pipeline_arr_reconciliation(data, filters, rules, include_matched=True)
+    exceptions = reconciled.filter(pl.col("case") != MATCHED)
     pipeline, arr = weighted_pipeline_by_month(data, filters), arr_by_month(data, filters)
     as_of = arr["month"][-1] if arr.height else (filters.end or bridge_end)
     return RevenueView(
@@ -164,7 +170,7 @@ def revenue_view(
             ["actual_ending_arr", "ending_variance", "ending_variance_pct", "actual_net_new_arr", "net_new_variance"],
         ),
         reconciliation=mask_amounts(exceptions, access),
-        reconciliation_summary=mask_small_groups(reconciliation_summary(exceptions), access, ["amount"]),
+        reconciliation_summary=mask_small_groups(reconciliation_summary(reconciled), access, ["amount"]),
         pipeline_rows=_drill(open_pipeline_rows(data, filters), PIPELINE_DRILL, access, drill_limit),
         bridge_rows=_drill(bridge_rows(data, filters, bridge_start, bridge_end), MOVEMENT_DRILL, access, drill_limit),
         # Whole units of the reporting currency: a table of parents reads like the headline figures.
@@ -195,7 +201,8 @@ def _masked_view(
     filters, notes = coarse_filters(filters, data, access)
     bridge_start, bridge_end = quarter_start(bridge_start), quarter_last_month(bridge_end)
     pipeline, arr = quarterly_pipeline(data, filters, k), quarterly_arr(data, filters, k)
-    exceptions = pipeline_arr_reconciliation(data, filters, rules)
+    reconciled = pipeline_arr_reconciliation(data, filters, rules, include_matched=True)
+    exceptions = reconciled.filter(pl.col("case") != MATCHED)
     plan = plan_vs_actual(data, filters)
     actual = ["actual_ending_arr", "ending_variance", "ending_variance_pct", "actual_net_new_arr", "net_new_variance"]
     groups = account_group_rollup(data, filters, arr["month"][-1] if arr.height else (filters.end or bridge_end))
@@ -208,7 +215,7 @@ def _masked_view(
         # Monthly actuals, per-case and per-parent amounts would each give a finer grid than quarters.
         plan_vs_actual=plan.with_columns(pl.lit(None, pl.Float64).alias(c) for c in actual if c in plan.columns),
         reconciliation=mask_amounts(exceptions, access),
-        reconciliation_summary=reconciliation_summary(exceptions).with_columns(
+        reconciliation_summary=reconciliation_summary(reconciled).with_columns(
             pl.lit(None, pl.Float64).alias("amount")
         ),
         pipeline_rows=_drill(open_pipeline_rows(data, filters), PIPELINE_DRILL, access, drill_limit),

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import polars as pl
 import pytest
 
 from domain.errors import PlanFileError
@@ -90,3 +91,15 @@ def test_reconciliation_window_and_tolerance_are_the_users(data):
     assert ("o6", "m1") in set(zip(wide["opportunity_id"], wide["movement_id"], strict=True))
     lenient = pipeline_arr_reconciliation(data, RevenueFilters(), ReconciliationRules(window_days=45, tolerance=0.25))
     assert AMOUNT_MISMATCH not in lenient["case"].to_list()
+
+
+def test_the_summary_counts_what_matched_first(data):
+    from domain.insights.reconciliation import MATCHED
+
+    rows = pipeline_arr_reconciliation(data, RevenueFilters(), include_matched=True)
+    exceptions = pipeline_arr_reconciliation(data, RevenueFilters())
+    summary = reconciliation_summary(rows)
+    assert rows.filter(pl.col("case") != MATCHED).height == exceptions.height
+    # The fixture's one deal that agrees with its movement (1,200) comes first, then each kind of exception.
+    assert summary.select("case", "rows", "amount").row(0) == (MATCHED, 1, 1200.0)
+    assert set(summary["case"]) >= set(reconciliation_summary(exceptions)["case"])
