@@ -72,6 +72,7 @@ AMOUNT_COLUMNS: frozenset[str] = frozenset(
         "ending_arr",
         "net_new_arr",
         "arr_before",
+        "arr_after",
     }
 )
 # Columns that can carry a raw CRM record (and so its amount) as text.

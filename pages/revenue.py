@@ -10,7 +10,7 @@ from domain.insights.disclosure import quarter_label, quarter_last_month, quarte
 from domain.insights.forecast import SlippedPolicy
 from domain.insights.plan import PLAN_EXAMPLE, parse_plan
 from domain.insights.reconciliation import ReconciliationRules
-from domain.insights.revenue_view import filter_options, revenue_view
+from domain.insights.revenue_view import customer_history_view, customer_names, filter_options, revenue_view
 from domain.roles import Permission
 from pages._charts import arr_bridge_waterfall, pipeline_against_arr, plan_against_actual
 from pages._shell import (
@@ -124,6 +124,7 @@ filters = RevenueFilters(
     account_groups=tuple(groups),
     as_of=today,
     slipped_policy=slipped_policy,
+    reactivation_window_days=workspace.reactivation_window_days,
 )
 if not access.sees_amounts:
     st.info(
@@ -227,6 +228,13 @@ with bridge_tab:
             st.success("Every movement fits its customer's history.", icon=":material/check_circle:")
         else:
             figure_table(checks)
+    with st.expander("How one customer's history is classified"):
+        customers = customer_names(data)
+        if customers:
+            chosen = st.selectbox("Customer", customers, key="revenue_history_customer")
+            figure_table(customer_history_view(data, chosen, access, filters))
+        else:
+            st.info("No ARR movement yet.", icon=":material/info:")
 
 with plan_tab:
     if view.plan_vs_actual.is_empty():

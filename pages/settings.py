@@ -11,7 +11,7 @@ from domain.roles import LOCAL_ADMIN, Permission, Role
 from domain.stage_set import stage_set_revision, stages_from_rows
 from pages._alerts import alert_settings_form
 from pages._shell import current_access, db_session, editor_rows, inline_error, page_start
-from services.setup_changes import create_workspace, save_stage_set, set_slipped_policy
+from services.setup_changes import create_workspace, save_stage_set, set_reactivation_window, set_slipped_policy
 from services.users import create_user, list_users
 from storage.audit import recent
 from storage.db import display_database_url, schema_status
@@ -114,6 +114,42 @@ if workspace is not None:
         disabled=not current_access().may(Permission.EDIT_SETUP),
     )
     inline_error("settings_slipped_error")
+
+    st.subheader(f"Movement policy · {workspace.name}")
+    st.caption(
+        "How ARR movements are judged against each customer's history (Revenue lists those that contradict it). "
+        "A customer whose ARR returns after reaching zero is reactivated; with a window, only within it and new "
+        "after it. New and churn in the same month both count; currency moves are their own bridge bar (FX effect)."
+    )
+    window = workspace.reactivation_window_days
+
+    def _save_window() -> None:
+        days = st.session_state["settings_reactivation_days"] if st.session_state["settings_windowed"] else None
+        try:
+            with db_session(ctx) as session:
+                set_reactivation_window(session, workspace.id, days, access=current_access())
+        except RevenueConnectorError as exc:
+            st.session_state["settings_window_error"] = exc
+            return
+        st.session_state["flash"] = (
+            "success",
+            "Reactivation: " + ("at any time after churn." if days is None else f"within {days} days of churn."),
+        )
+
+    may_edit = current_access().may(Permission.EDIT_SETUP)
+    st.toggle(
+        "Reactivate only within a window", value=window is not None, key="settings_windowed", disabled=not may_edit
+    )
+    st.number_input(
+        "Reactivation window (days after churn)",
+        1,
+        3650,
+        window or 90,
+        key="settings_reactivation_days",
+        disabled=not may_edit,
+    )
+    st.button("Save movement policy", key="settings_save_window", on_click=_save_window, disabled=not may_edit)
+    inline_error("settings_window_error")
 
     st.subheader(f"Alerts · {workspace.name}")
     if current_access().may(Permission.EDIT_SETUP):

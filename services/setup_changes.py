@@ -10,6 +10,7 @@ import polars as pl
 from sqlmodel import Session
 
 from domain.canonical import CanonicalStage, Domain
+from domain.errors import ValidationError
 from domain.insights.forecast import SlippedPolicy
 from domain.roles import Access, Permission
 from domain.routing import RouteChoice
@@ -135,3 +136,11 @@ def set_slipped_policy(session: Session, workspace_id: int, policy: SlippedPolic
 def slipped_policy(session: Session, workspace_id: int) -> SlippedPolicy:
     """The workspace's choice (shown apart until someone chooses)."""
     return SlippedPolicy(workspaces.get_workspace(session, workspace_id).slipped_policy)
+
+
+def set_reactivation_window(session: Session, workspace_id: int, days: int | None, *, access: Access) -> None:
+    """The movement policy: a customer returning within `days` of churning is reactivated (None: at any time)."""
+    access.require(Permission.EDIT_SETUP)
+    if days is not None and not 1 <= days <= 3650:
+        raise ValidationError(f"Reactivation window: {days} days is not between 1 and 3,650.")
+    workspaces.set_reactivation_window(session, workspace_id, days, actor=access.actor)

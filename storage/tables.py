@@ -33,6 +33,8 @@ class Workspace(SQLModel, table=True):
     reporting_currency: str = Field(default="USD", max_length=3)
     # How the forecast treats open deals whose expected close passed (domain/insights/forecast.py).
     slipped_policy: str = Field(default="apart", max_length=16, sa_column_kwargs={"server_default": "apart"})
+    # Movement policy: a customer returning within this many days of churning is reactivated, later new (None: any time).
+    reactivation_window_days: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -130,3 +130,19 @@ def set_slipped_policy(session: Session, workspace_id: int, policy: str, *, acto
         workspace_id=workspace_id,
         detail={"before": before, "after": policy},
     )
+
+
+def set_reactivation_window(session: Session, workspace_id: int, days: int | None, *, actor: str) -> None:
+    """Record the movement policy's reactivation window, and who changed it."""
+    workspace = fetch(session, Workspace, workspace_id)
+    before, workspace.reactivation_window_days = workspace.reactivation_window_days, days
+    session.add(workspace)
+    audit.record(
+        session,
+        actor=actor,
+        action="set reactivation window",
+        entity="workspace",
+        entity_id=workspace_id,
+        workspace_id=workspace_id,
+        detail={"before": before, "after": days},
+    )

@@ -49,6 +49,8 @@ class RevenueFilters:
     # placed as `slipped_policy` says (forecast.py). None: every deal at its own expected close.
     as_of: date | None = None
     slipped_policy: SlippedPolicy = SlippedPolicy.APART
+    # Movement policy: days after churn within which a return is a reactivation (None: any time).
+    reactivation_window_days: int | None = None
 
     def pipeline_rows(self, opportunities: pl.DataFrame) -> pl.DataFrame:
         """Opportunities that pass every filter (period by expected close)."""

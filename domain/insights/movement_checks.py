@@ -19,12 +19,58 @@ RETURN_TYPED_NEW = "New for a customer that churned before (a reactivation)"
 REACTIVATION_WITH_ARR = "Reactivation for a customer that still has ARR"
 CHANGE_WITHOUT_ARR = "Expansion or contraction for a customer without ARR"
 CHURN_NOT_TO_ZERO = "Churn that does not take the customer to zero"
-CHECK_COLUMNS = ("account", "effective_date", "movement_component", "arr_delta", "arr_before", "problem", "should_be")
+REACTIVATION_AFTER_WINDOW = "Reactivation after the reactivation window (a new customer again)"
+CHECK_COLUMNS = (
+    "account",
+    "effective_date",
+    "movement_component",
+    "arr_delta",
+    "arr_before",
+    "problem",
+    "should_be",
+    "source_id",
+)
 
 
-def movement_exceptions(movements: pl.DataFrame) -> pl.DataFrame:
+def movement_exceptions(movements: pl.DataFrame, *, reactivation_window_days: int | None = None) -> pl.DataFrame:
     """One row per movement that contradicts its customer's history (`movements`: account_id, account,
-    effective_date, movement_component, arr_delta in the record's currency, source_id), oldest first."""
+    effective_date, movement_component, arr_delta in the record's currency, source_id), oldest first.
+
+    `reactivation_window_days`: a customer whose ARR returns within this many days of reaching zero is reactivated,
+    after it they are new again (Maxio's rule); None (the default, ChartMogul's) reactivates at any time.
+    """
+    history = customer_history(movements)
+    return (
+        (history.filter(pl.col("problem").is_not_null()).select(list(CHECK_COLUMNS)).sort("effective_date", "account"))
+        if reactivation_window_days is None
+        else _with_window(history, reactivation_window_days)
+    )
+
+
+def _with_window(history: pl.DataFrame, days: int) -> pl.DataFrame:
+    component = pl.col("movement_component")
+    late = pl.col("days_since_zero") > days
+    returning = pl.col("days_since_zero").is_not_null() & (pl.col("arr_before") <= 0)
+    problem = (
+        pl.when(returning & late & (component == MovementComponent.REACTIVATION.value))
+        .then(pl.lit(REACTIVATION_AFTER_WINDOW))
+        .when(returning & late & (pl.col("problem") == RETURN_TYPED_NEW))
+        .then(None)  # after the window a return is new: typed right
+        .otherwise(pl.col("problem"))
+    )
+    should_be = pl.when(problem == REACTIVATION_AFTER_WINDOW).then(pl.lit("new")).otherwise(pl.col("should_be"))
+    return (
+        history.with_columns(problem.alias("problem"), should_be.alias("should_be"))
+        .filter(pl.col("problem").is_not_null())
+        .select(list(CHECK_COLUMNS))
+        .sort("effective_date", "account")
+    )
+
+
+def customer_history(movements: pl.DataFrame) -> pl.DataFrame:
+    """Every movement with its customer's ARR before and after it, the days since the customer's ARR last reached
+    zero (null if it never did), and the problem it has under the default policy (null if none): the preview of
+    how one customer's history is classified."""
     ordered = (
         movements.filter(pl.col("account_id").is_not_null() & pl.col("effective_date").is_not_null())
         .sort("account_id", "effective_date", "source_id")
@@ -69,9 +115,16 @@ def movement_exceptions(movements: pl.DataFrame) -> pl.DataFrame:
         .when(problem == CHURN_NOT_TO_ZERO)
         .then(pl.when(pl.col("arr_after") > 0).then(pl.lit("contraction")).otherwise(pl.lit("churn of the ARR held")))
     )
+    # When the customer's ARR last reached zero before this movement (after a churn).
+    zeroed = pl.when((pl.col("arr_after") <= 0) & (pl.col("had_arr_before") + (pl.col("arr_before") > 0) > 0)).then(
+        pl.col("effective_date")
+    )
     return (
-        ordered.with_columns(problem.alias("problem"), should_be.alias("should_be"))
-        .filter(pl.col("problem").is_not_null())
-        .select(list(CHECK_COLUMNS))
-        .sort("effective_date", "account")
+        ordered.with_columns(
+            problem.alias("problem"),
+            should_be.alias("should_be"),
+            zeroed.shift(1).forward_fill().over("account_id").alias("_zero_since"),
+        )
+        .with_columns((pl.col("effective_date") - pl.col("_zero_since")).dt.total_days().alias("days_since_zero"))
+        .drop("_zero_since", "_had")
     )

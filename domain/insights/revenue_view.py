@@ -20,7 +20,7 @@ from domain.insights.disclosure import (
     quarterly_arr,
     quarterly_pipeline,
 )
-from domain.insights.movement_checks import movement_exceptions
+from domain.insights.movement_checks import customer_history, movement_exceptions
 from domain.insights.plan import plan_vs_actual
 from domain.insights.reconciliation import (
     MATCHED,
@@ -57,6 +57,7 @@ MOVEMENT_CHECK_COLUMNS = {
     "arr_before": "ARR before",
     "problem": "Problem",
     "should_be": "Should be",
+    "source_id": "CRM ID",
 }
 MOVEMENT_DRILL = {
     "effective_date": "Effective date",
@@ -237,7 +238,10 @@ def _masked_view(
 
 
 def _movement_checks(data: RevenueData, filters: RevenueFilters, access: Access) -> pl.DataFrame:
-    checks = mask_amounts(movement_exceptions(filters.movement_rows(data.movements)), access)
+    found = movement_exceptions(
+        filters.movement_rows(data.movements), reactivation_window_days=filters.reactivation_window_days
+    )
+    checks = mask_amounts(found, access)
     return checks.rename(MOVEMENT_CHECK_COLUMNS)
 
 
@@ -269,3 +273,30 @@ def _headline(
     )
     masked = mask_small_groups(figures, access, ["value"])
     return {r["figure"]: (round(r["value"], 2) if r["value"] is not None else None) for r in masked.to_dicts()}
+
+
+def customer_names(data: RevenueData) -> list[str]:
+    """Customers with ARR movements, by name (the history preview's choices)."""
+    return sorted(data.movements["account"].drop_nulls().unique().to_list())
+
+
+def customer_history_view(data: RevenueData, customer: str, access: Access, filters: RevenueFilters) -> pl.DataFrame:
+    """One customer's movements with ARR before and after each and what the movement policy says of it (amounts
+    masked for roles that may not see them)."""
+    rows = data.movements.filter(pl.col("account") == customer)
+    history = customer_history(rows)
+    flagged = movement_exceptions(rows, reactivation_window_days=filters.reactivation_window_days)
+    verdict = history.join(
+        flagged.select("source_id", pl.col("problem").alias("_problem")), on="source_id", how="left"
+    ).with_columns(pl.col("_problem").fill_null("fits the policy").alias("verdict"))
+    shown = verdict.select("effective_date", "movement_component", "arr_delta", "arr_before", "arr_after", "verdict")
+    return mask_amounts(shown, access).rename(
+        {
+            "effective_date": "Effective date",
+            "movement_component": "Movement",
+            "arr_delta": "ARR change",
+            "arr_before": "ARR before",
+            "arr_after": "ARR after",
+            "verdict": "Policy says",
+        }
+    )

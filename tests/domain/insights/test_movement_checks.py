@@ -8,8 +8,10 @@ from domain.insights.movement_checks import (
     CHANGE_WITHOUT_ARR,
     CHURN_NOT_TO_ZERO,
     NEW_WITH_ARR,
+    REACTIVATION_AFTER_WINDOW,
     REACTIVATION_WITH_ARR,
     RETURN_TYPED_NEW,
+    customer_history,
     movement_exceptions,
 )
 
@@ -75,6 +77,7 @@ def test_the_revenue_view_lists_them_and_masks_their_amounts_for_a_viewer(data):
         "ARR before",
         "Problem",
         "Should be",
+        "CRM ID",
     ]
     assert view(Role.VIEWER).height == full.height
     from domain.roles import mask_amounts
@@ -82,3 +85,43 @@ def test_the_revenue_view_lists_them_and_masks_their_amounts_for_a_viewer(data):
     messy = movement_exceptions(_moves((1, "2025-01-01", "new", 1000.0), (1, "2025-02-01", "new", 300.0)))
     masked = mask_amounts(messy, Access("v", Role.VIEWER))
     assert masked["arr_delta"].to_list() == [MASKED] and masked["arr_before"].to_list() == [MASKED]
+
+
+def test_a_reactivation_window_makes_a_late_return_new():
+    history = _moves(
+        (1, "2025-01-01", "new", 1000.0),
+        (1, "2025-03-01", "churn", -1000.0),
+        (1, "2025-04-15", "reactivation", 500.0),  # 45 days after churn
+        (2, "2025-01-01", "new", 800.0),
+        (2, "2025-02-01", "churn", -800.0),
+        (2, "2025-12-01", "reactivation", 800.0),  # 303 days after churn
+        (3, "2025-01-01", "new", 700.0),
+        (3, "2025-02-01", "churn", -700.0),
+        (3, "2026-01-01", "new", 700.0),  # a year later, typed new
+    )
+    any_time = movement_exceptions(history).select("account", "problem").rows()
+    assert any_time == [("Customer 3", RETURN_TYPED_NEW)]  # by default a return is always a reactivation
+    windowed = movement_exceptions(history, reactivation_window_days=90).select("account", "problem", "should_be")
+    assert windowed.rows() == [("Customer 2", REACTIVATION_AFTER_WINDOW, "new")]
+
+
+def test_the_history_preview_shows_arr_before_and_after_each_movement():
+    history = customer_history(_moves((1, "2025-01-01", "new", 1000.0), (1, "2025-03-01", "churn", -1000.0)))
+    assert history.select("movement_component", "arr_before", "arr_after", "problem").rows() == [
+        ("new", 0.0, 1000.0, None),
+        ("churn", 1000.0, 0.0, None),
+    ]
+
+
+def test_the_preview_says_what_the_policy_says_of_each_movement(data):
+    from domain.insights.data import RevenueFilters
+    from domain.insights.revenue_view import customer_history_view, customer_names
+    from domain.roles import MASKED, Access, Role
+
+    name = customer_names(data)[0]
+    shown = customer_history_view(data, name, Access("f", Role.FINANCE), RevenueFilters())
+    assert list(shown.columns) == ["Effective date", "Movement", "ARR change", "ARR before", "ARR after", "Policy says"]
+    assert shown.height == data.movements.filter(pl.col("account") == name).height
+    assert set(shown["Policy says"]) == {"fits the policy"}
+    masked = customer_history_view(data, name, Access("v", Role.VIEWER), RevenueFilters())
+    assert set(masked["ARR before"]) == {MASKED} and set(masked["ARR after"]) == {MASKED}

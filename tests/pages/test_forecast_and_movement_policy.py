@@ -1,4 +1,4 @@
-"""Slipped deals on the pages: Revenue shows them apart, Pipelines by owner, Settings chooses the forecast rule."""
+"""Revenue and Settings on slipped deals and the movement policy: shown apart, chosen in Settings, previewed."""
 
 import pytest
 
@@ -45,3 +45,20 @@ def test_settings_chooses_how_the_forecast_counts_them(open_page, synced):
     )
     again = open_page("settings", ws="Acme")
     assert next(r for r in again.radio if r.label == "In the forecast").value == SlippedPolicy.EXCLUDE
+
+
+def test_settings_sets_a_reactivation_window_and_revenue_previews_a_customer(open_page, synced):
+    settings = open_page("settings", ws="Acme")
+    settings.toggle(key="settings_windowed").set_value(True)
+    settings.number_input(key="settings_reactivation_days").set_value(60)
+    settings.button(key="settings_save_window").click().run()
+    assert not settings.exception, settings.exception
+    assert any("within 60 days of churn" in str(s.value) for s in settings.success)
+    again = open_page("settings", ws="Acme")
+    assert again.toggle(key="settings_windowed").value is True
+    assert again.number_input(key="settings_reactivation_days").value == 60
+    revenue = open_page("revenue", ws="Acme")
+    assert not revenue.exception, revenue.exception
+    assert any(e.label == "How one customer's history is classified" for e in revenue.expander)
+    preview = next(f.value for f in revenue.dataframe if "Policy says" in f.value.columns)
+    assert len(preview) >= 1
