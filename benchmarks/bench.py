@@ -232,6 +232,7 @@ def bench_dashboard(opportunities: int, seed: int = 3) -> dict[str, float]:
 
     from domain.insights.arr_actuals import arr_bridge, arr_by_month, bridge_rows
     from domain.insights.data import FX_SCHEMA, RevenueFilters, shape_revenue_data
+    from domain.insights.movement_checks import movement_exceptions
     from domain.insights.plan import plan_vs_actual
     from domain.insights.reconciliation import pipeline_arr_reconciliation, reconciliation_summary
     from domain.insights.revenue_view import filter_options, revenue_view
@@ -319,6 +320,7 @@ def bench_dashboard(opportunities: int, seed: int = 3) -> dict[str, float]:
         ("reconciliation", lambda: reconciliation_summary(pipeline_arr_reconciliation(data, filters))),
         ("pipeline drill-down", lambda: open_pipeline_rows(data, filters).head(1000)),
         ("bridge drill-down", lambda: bridge_rows(data, filters, start, end).head(1000)),
+        ("movement checks", lambda: movement_exceptions(filters.movement_rows(data.movements))),
     ]
     figures: dict[str, float] = {}
     for label, step in steps:

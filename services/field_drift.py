@@ -31,8 +31,9 @@ _LONGEST_NAME = 120  # what a review row can hold; a longer column name cannot b
 
 
 def present_fields(read: pl.DataFrame) -> list[str]:
-    """The source object's own fields in a read, in the order read."""
-    return [c for c in read.columns if c not in BOOKKEEPING_COLUMNS and len(c) <= _LONGEST_NAME]
+    """The source object's own fields in a read, in the order read (a name no database can store, too long or with
+    a NUL byte, is no field anyone could map)."""
+    return [c for c in read.columns if c not in BOOKKEEPING_COLUMNS and len(c) <= _LONGEST_NAME and "\x00" not in c]
 
 
 def _inferred_type(values: pl.Series) -> str:

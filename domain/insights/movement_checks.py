@@ -10,6 +10,8 @@ matches the CRM until someone fixes the record. Same-day movements count in thei
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from domain.canonical import MovementComponent
@@ -71,22 +73,27 @@ def customer_history(movements: pl.DataFrame) -> pl.DataFrame:
     """Every movement with its customer's ARR before and after it, the days since the customer's ARR last reached
     zero (null if it never did), and the problem it has under the default policy (null if none): the preview of
     how one customer's history is classified."""
+    # Sorted by customer, every "per customer" running figure is a running figure over all rows less its value
+    # where the customer starts: plain column arithmetic, no group-by (a window per customer cost 70 ms at 50k rows).
+    first = (pl.col("account_id") != pl.col("account_id").shift(1)).fill_null(True)
+
+    def per_customer_cum_sum(value: pl.Expr) -> pl.Expr:
+        running = value.cum_sum()
+        return running - pl.when(first).then(running - value).forward_fill()
+
+    def previous_in_customer(value: pl.Expr) -> pl.Expr:
+        return pl.when(first).then(None).otherwise(value.shift(1))
+
     ordered = (
         movements.filter(pl.col("account_id").is_not_null() & pl.col("effective_date").is_not_null())
         .sort("account_id", "effective_date", "source_id")
+        .with_columns((per_customer_cum_sum(pl.col("arr_delta")) - pl.col("arr_delta")).round(2).alias("arr_before"))
         .with_columns(
-            (pl.col("arr_delta").cum_sum().over("account_id") - pl.col("arr_delta")).round(2).alias("arr_before"),
-            # Did this customer ever have ARR before this movement?
-            (pl.col("arr_delta").cum_sum().over("account_id") - pl.col("arr_delta") > 0)
-            .cast(pl.Int8)
-            .cum_max()
-            .over("account_id")
-            .alias("_had"),
-        )
-        .with_columns(
-            pl.col("_had").shift(1).over("account_id").fill_null(0).alias("had_arr_before"),
             (pl.col("arr_before") + pl.col("arr_delta")).round(2).alias("arr_after"),
+            # Did this customer have ARR at some point up to (and including) the start of this movement?
+            (per_customer_cum_sum((pl.col("arr_before") > 0).cast(pl.Int32)) > 0).alias("_had"),
         )
+        .with_columns(previous_in_customer(pl.col("_had")).fill_null(False).cast(pl.Int8).alias("had_arr_before"))
     )
     component = pl.col("movement_component")
     active = pl.col("arr_before") > 0
@@ -103,28 +110,33 @@ def customer_history(movements: pl.DataFrame) -> pl.DataFrame:
         .when((component == MovementComponent.CHURN.value) & (pl.col("arr_after") != 0))
         .then(pl.lit(CHURN_NOT_TO_ZERO))
     )
+    said = pl.col("problem")
     should_be = (
-        pl.when(problem == NEW_WITH_ARR)
+        pl.when(said == NEW_WITH_ARR)
         .then(pl.lit("expansion"))
-        .when(problem == RETURN_TYPED_NEW)
+        .when(said == RETURN_TYPED_NEW)
         .then(pl.lit("reactivation"))
-        .when(problem == REACTIVATION_WITH_ARR)
+        .when(said == REACTIVATION_WITH_ARR)
         .then(pl.lit("expansion"))
-        .when(problem == CHANGE_WITHOUT_ARR)
+        .when(said == CHANGE_WITHOUT_ARR)
         .then(pl.when(returning).then(pl.lit("reactivation")).otherwise(pl.lit("new")))
-        .when(problem == CHURN_NOT_TO_ZERO)
+        .when(said == CHURN_NOT_TO_ZERO)
         .then(pl.when(pl.col("arr_after") > 0).then(pl.lit("contraction")).otherwise(pl.lit("churn of the ARR held")))
     )
-    # When the customer's ARR last reached zero before this movement (after a churn).
+    # When the customer's ARR last reached zero before this movement (after a churn). The customer's first row
+    # carries a marker, so filling forward never carries one customer's date into the next.
     zeroed = pl.when((pl.col("arr_after") <= 0) & (pl.col("had_arr_before") + (pl.col("arr_before") > 0) > 0)).then(
         pl.col("effective_date")
     )
+    never = date(1, 1, 1)
+    zero_since = pl.when(first).then(pl.lit(never)).otherwise(zeroed.shift(1)).forward_fill()
     return (
         ordered.with_columns(
-            problem.alias("problem"),
-            should_be.alias("should_be"),
-            zeroed.shift(1).forward_fill().over("account_id").alias("_zero_since"),
+            problem.alias("problem"), pl.when(zero_since == never).then(None).otherwise(zero_since).alias("_zero_since")
         )
-        .with_columns((pl.col("effective_date") - pl.col("_zero_since")).dt.total_days().alias("days_since_zero"))
+        .with_columns(
+            should_be.alias("should_be"),
+            (pl.col("effective_date") - pl.col("_zero_since")).dt.total_days().alias("days_since_zero"),
+        )
         .drop("_zero_since", "_had")
     )

@@ -125,3 +125,41 @@ def test_the_preview_says_what_the_policy_says_of_each_movement(data):
     assert set(shown["Policy says"]) == {"fits the policy"}
     masked = customer_history_view(data, name, Access("v", Role.VIEWER), RevenueFilters())
     assert set(masked["ARR before"]) == {MASKED} and set(masked["ARR after"]) == {MASKED}
+
+
+def test_the_running_figures_match_a_plain_per_customer_walk():
+    import random
+
+    rng = random.Random(3)
+    rows = []
+    for _ in range(400):
+        account = rng.randint(1, 25)
+        day = date(2025, 1, 1).toordinal() + rng.randint(0, 400)
+        rows.append(
+            (
+                account,
+                date.fromordinal(day).isoformat(),
+                rng.choice(["new", "churn", "expansion"]),
+                float(rng.randint(-5, 5) * 100),
+            )
+        )
+    movements = _moves(*rows)
+    history = customer_history(movements)
+    expected = {}
+    for account in sorted({r[0] for r in rows}):
+        mine = movements.filter(pl.col("account_id") == account).sort("effective_date", "source_id")
+        arr, had, zero_since = 0.0, False, None
+        for row in mine.iter_rows(named=True):
+            before = round(arr, 2)
+            after = round(before + row["arr_delta"], 2)
+            days = None if zero_since is None else (row["effective_date"] - zero_since).days
+            expected[row["source_id"]] = (before, after, int(had), days)
+            if after <= 0 and (had or before > 0):
+                zero_since = row["effective_date"]
+            had = had or before > 0
+            arr = after
+    got = {
+        r[0]: tuple(r[1:])
+        for r in history.select("source_id", "arr_before", "arr_after", "had_arr_before", "days_since_zero").iter_rows()
+    }
+    assert got == expected

@@ -137,3 +137,12 @@ def test_the_baseline_of_a_mapping_written_as_code_includes_columns_a_read_adds_
     drift = detect_field_drift(known, hubspot, None, obj, empty_read)
     assert {"dealstage", "associated_company_id", "owner.email", "owner.name"} <= set(drift.baseline)
     assert not drift.new
+
+
+def test_a_column_name_no_database_can_store_is_not_a_field():
+    import polars as pl
+
+    from services.field_drift import present_fields
+
+    read = pl.DataFrame({"Amount": [1], "Bad\x00Name": [2], "x" * 500: [3], "source_id": ["a"]})
+    assert present_fields(read) == ["Amount"]
