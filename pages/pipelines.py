@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from domain.roles import Access
 from domain.setup_steps import StepStatus
 from pages._alerts import alerts_panel, has_open_alerts
 from pages._field_drift import fields_held_panel
@@ -20,6 +21,7 @@ from pages._shell import (
 from services.exports import to_csv_bytes
 from services.revenue import slipped_deals_by_owner
 from services.run_review import review_run, runs_for_review
+from storage.insights import data_version
 
 ctx, workspace = page_start("Pipelines")
 if workspace is None:
@@ -89,7 +91,15 @@ else:
         )
 
 st.subheader("Slipped deals by owner")
-slipped = slipped_deals_by_owner(ctx.engine, workspace.id, current_access(), date.today())
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading open deals…")
+def _slipped_by_owner(workspace_id: int, version: tuple, access: Access, as_of: date):
+    # Keyed by the data version, like Revenue: a rerun reuses the table, a sync refreshes it.
+    return slipped_deals_by_owner(ctx.engine, workspace_id, access, as_of)
+
+
+slipped = _slipped_by_owner(workspace.id, data_version(ctx.engine, workspace.id), current_access(), date.today())
 if slipped.is_empty():
     st.success("No open deal has an expected close in the past.", icon=":material/check_circle:")
 else:
