@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 
 import polars as pl
 
 from domain.canonical import CanonicalStage, MovementComponent, StageSemantics
+from domain.money import money_sum
 
 WEIGHTED_OPEN_PIPELINE = "weighted open pipeline"
 SLIPPED_WEIGHTED_PIPELINE = "slipped weighted pipeline"
@@ -50,7 +50,7 @@ def won_deals(stages: Iterable[CanonicalStage]) -> pl.Expr:
 
 def weighted_open_pipeline(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> float:
     """Σ weighted_amount over deals in an open stage (`deals`: stage, weighted_amount)."""
-    return _cents(deals.filter(open_deals(stages))["weighted_amount"].sum())
+    return _total(deals.filter(open_deals(stages)), "weighted_amount")
 
 
 def close_passed(as_of: date) -> pl.Expr:
@@ -60,12 +60,12 @@ def close_passed(as_of: date) -> pl.Expr:
 
 def slipped_weighted_pipeline(deals: pl.DataFrame, stages: Iterable[CanonicalStage], as_of: date) -> float:
     """Σ weighted_amount over open deals whose expected close is before `as_of`."""
-    return _cents(deals.filter(open_deals(stages) & close_passed(as_of))["weighted_amount"].sum())
+    return _total(deals.filter(open_deals(stages) & close_passed(as_of)), "weighted_amount")
 
 
 def closed_won_bookings(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> float:
     """Σ amount_reporting over deals in the won stage (`deals`: stage, amount_reporting)."""
-    return _cents(deals.filter(won_deals(stages))["amount_reporting"].sum())
+    return _total(deals.filter(won_deals(stages)), "amount_reporting")
 
 
 def pipeline_figures(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> dict[str, float]:
@@ -79,11 +79,10 @@ def pipeline_figures(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> d
 
 def arr_figures(movements: pl.DataFrame) -> dict[str, float]:
     """ARR change per movement component (`movements`: movement_component, arr_delta_reporting)."""
-    sums = dict(movements.group_by("movement_component").agg(pl.col("arr_delta_reporting").sum()).iter_rows())
-    return {arr_figure(c): _cents(sums.get(c.value)) for c in MovementComponent}
+    sums = dict(movements.group_by("movement_component").agg(money_sum(pl.col("arr_delta_reporting"))).iter_rows())
+    return {arr_figure(c): float(sums.get(c.value) or 0.0) + 0.0 for c in MovementComponent}
 
 
-def _cents(total: float | int | Decimal | None) -> float:
-    """A sum of amounts that each hold whole cents, back on whole cents: the binary rest of adding doubles goes
-    (and -0.0 becomes 0.0)."""
-    return round(float(total or 0.0), 2) + 0.0
+def _total(rows: pl.DataFrame, column: str) -> float:
+    """The exact total of a money column (0.0, never -0.0, when there are no rows)."""
+    return float(rows.select(money_sum(pl.col(column))).item() or 0.0) + 0.0

@@ -8,14 +8,15 @@ import json
 from collections.abc import Iterator
 
 import polars as pl
-from sqlalchemy import String, any_, delete, func, insert, literal, select, update
+from sqlalchemy import BigInteger, String, any_, cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, SQLModel
 
 from domain.canonical import Domain
 from domain.errors import NotFound
 from storage import sqlite_staging
-from storage.frames import table_schema
+from storage.frames import read_frame, table_schema
+from storage.stored_money import to_stored
 from storage.tables import ArrMovement, ArrMovementHistory, Opportunity, OpportunityHistory, SyncRun, table_of
 
 CANONICAL_TABLE = {Domain.PIPELINE: "opportunities", Domain.ARR_ACTUALS: "arr_movements"}
@@ -66,19 +67,11 @@ class CanonicalRows:
         connection = self.session.connection()
         parts = []
         if source_ids is None:
-            parts.append(
-                pl.read_database(
-                    select(*chosen).where(table.c.workspace_id == workspace_id),
-                    connection,
-                    schema_overrides=schema,
-                    infer_schema_length=None,
-                )
-            )
+            parts.append(read_frame(select(*chosen).where(table.c.workspace_id == workspace_id), connection, schema))
         for among in _among(table.c.source_id, source_ids or [], connection.dialect.name):
             statement = select(*chosen).where(table.c.workspace_id == workspace_id, among)
-            parts.append(pl.read_database(statement, connection, schema_overrides=schema))
-        frames = [p.cast(pl.Schema(schema)) if p.is_empty() else p for p in parts]
-        return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame(schema=schema)
+            parts.append(read_frame(statement, connection, schema))
+        return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=schema)
 
     def live_ids(self, workspace_id: int, domain: Domain) -> set[str]:
         table = table_of(_MODEL[domain])
@@ -97,8 +90,8 @@ class CanonicalRows:
             statement = (
                 select(
                     table.c.stage,
-                    func.sum(table.c.weighted_amount).label("weighted_amount"),
-                    func.sum(table.c.amount_reporting).label("amount_reporting"),
+                    _money_sum(table.c.weighted_amount).label("weighted_amount"),
+                    _money_sum(table.c.amount_reporting).label("amount_reporting"),
                     func.count().label("rows"),
                 )
                 .where(live)
@@ -114,14 +107,14 @@ class CanonicalRows:
             statement = (
                 select(
                     table.c.movement_component,
-                    func.sum(table.c.arr_delta_reporting).label("arr_delta_reporting"),
+                    _money_sum(table.c.arr_delta_reporting).label("arr_delta_reporting"),
                     func.count().label("rows"),
                 )
                 .where(live)
                 .group_by(table.c.movement_component)
             )
             schema = {"movement_component": pl.String, "arr_delta_reporting": pl.Float64, "rows": pl.Int64}
-        return pl.read_database(statement, self.session.connection(), schema_overrides=schema).cast(pl.Schema(schema))
+        return read_frame(statement, self.session.connection(), schema)
 
     def _archive(self, workspace_id: int, domain: Domain, run_id: int, source_ids: list[str]) -> None:
         """Copy the current versions of these records into history, closed by `run_id` (O(changes))."""
@@ -184,16 +177,14 @@ class CanonicalRows:
             history = table_of(_HISTORY[domain])
             schema = table_schema(name)
             connection = self.session.connection()
-            current = pl.read_database(
-                select(table).where(table.c.workspace_id == workspace_id), connection, schema_overrides=schema
-            ).cast(pl.Schema(schema))
-            earlier = pl.read_database(
+            current = read_frame(select(table).where(table.c.workspace_id == workspace_id), connection, schema)
+            earlier = read_frame(
                 select(*[history.c[c] for c in schema]).where(
                     history.c.workspace_id == workspace_id, history.c.run_id <= run_id, history.c.closed_by_run > run_id
                 ),
                 connection,
-                schema_overrides=schema,
-            ).cast(pl.Schema(schema))
+                schema,
+            )
             keep = current.filter(
                 (pl.col("run_id") <= run_id) & ~pl.col("source_id").is_in(earlier["source_id"].implode())
             )
@@ -206,6 +197,12 @@ class CanonicalRows:
         return restored
 
 
+def _money_sum(column):
+    """An exact SQL sum of a money column, as integer thousandths in both databases (PostgreSQL's SUM of a bigint
+    is NUMERIC; SQLite's is an integer)."""
+    return cast(func.sum(column), BigInteger)
+
+
 def bulk_insert(session: Session, table, frame: pl.DataFrame) -> None:
     """Insert a frame's rows into `table` inside the session's transaction, fast.
 
@@ -216,6 +213,7 @@ def bulk_insert(session: Session, table, frame: pl.DataFrame) -> None:
     """
     if frame.is_empty():
         return
+    frame = to_stored(frame)
     connection = session.connection()
     dialect = connection.dialect.name
     columns = frame.columns

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 from sqlalchemy import Boolean, Date, DateTime, Engine, Float, Integer, func, select
 from sqlmodel import SQLModel
 
+from storage.stored_money import MONEY_COLUMNS, DataTypeLike, from_stored, read_schema
 from storage.tables import (
     AccountCrosswalk,
     Alert,
@@ -52,19 +55,26 @@ def _polars_type(sql_type) -> pl.DataType:
 
 
 def table_schema(name: str) -> dict[str, pl.DataType]:
-    """Column name -> polars type of an exported table, from its SQL definition."""
+    """Column name -> polars type of an exported table, from its SQL definition (money as amounts)."""
     table = table_of(WORKSPACE_TABLES[name])
-    return {column.name: _polars_type(column.type) for column in table.columns}
+    return {
+        column.name: pl.Float64() if column.name in MONEY_COLUMNS else _polars_type(column.type)
+        for column in table.columns
+    }
+
+
+def read_frame(statement, connection, schema: Mapping[str, DataTypeLike]) -> pl.DataFrame:
+    """Rows of `statement` typed by `schema` (money columns as amounts), even when there are none."""
+    frame = pl.read_database(statement, connection, schema_overrides=read_schema(schema), infer_schema_length=None)
+    return from_stored(frame.select(list(schema)).cast(pl.Schema(read_schema(schema))))
 
 
 def read_workspace_table(engine: Engine, name: str, workspace_id: int) -> pl.DataFrame:
     """All rows of one workspace table, ordered by id, typed from the table definition even when empty."""
     table = table_of(WORKSPACE_TABLES[name])
     statement = select(table).where(table.c.workspace_id == workspace_id).order_by(table.c.id)
-    schema = table_schema(name)
     with engine.connect() as connection:
-        frame = pl.read_database(statement, connection, schema_overrides=schema, infer_schema_length=None)
-    return frame.cast(pl.Schema(schema)) if frame.is_empty() else frame
+        return read_frame(statement, connection, table_schema(name))
 
 
 def count_workspace_table(engine: Engine, name: str, workspace_id: int) -> int:

@@ -12,6 +12,8 @@ from sqlalchemy.sql.selectable import NamedFromClause
 
 from domain.insights.data import first_date, last_date
 from domain.insights.plan import PLAN_SCHEMA
+from storage.frames import read_frame
+from storage.stored_money import to_thousandths
 from storage.tables import (
     ArrMovement,
     AuditEntry,
@@ -177,8 +179,8 @@ def replace_plan(session, workspace_id: int, plan: pl.DataFrame, *, actor: str) 
                 workspace_id=workspace_id,
                 month=row["month"],
                 segment=row["segment"] or "",
-                planned_ending_arr=row["planned_ending_arr"],
-                planned_net_new_arr=row["planned_net_new_arr"],
+                planned_ending_arr=to_thousandths(row["planned_ending_arr"]),
+                planned_net_new_arr=to_thousandths(row["planned_net_new_arr"]),
                 uploaded_by=actor,
                 uploaded_at=now,
             )
@@ -201,5 +203,4 @@ def _iso(value: date | None) -> str | None:
 
 def _read(engine: Engine, statement, schema: dict) -> pl.DataFrame:
     with engine.connect() as connection:
-        frame = pl.read_database(statement, connection, schema_overrides=schema, infer_schema_length=None)
-    return frame.cast(schema) if frame.is_empty() else frame.select(list(schema)).cast(schema)
+        return read_frame(statement, connection, schema)

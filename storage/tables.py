@@ -2,14 +2,14 @@
 
 Tables live in this imported module (never in a page script) so Streamlit reruns do not
 re-declare them. A change here ships with an Alembic migration in storage/migrations.
-Amounts are stored as double precision and rounded to cents by core before they are written.
+Money columns hold integer thousandths of the currency unit (storage/stored_money.py says why and converts).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Index, Table, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -228,10 +228,10 @@ class OpportunityVersion(SQLModel):
     source_stage: str | None = Field(default=None, max_length=120)
     pipeline_id: str | None = Field(default=None, max_length=120)  # CRM pipeline, for filters on Revenue
     weight: float | None = None
-    amount: float | None = None
+    amount: int | None = Field(default=None, sa_type=BigInteger)  # thousandths
     currency: str | None = Field(default=None, max_length=3)
-    amount_reporting: float | None = None
-    weighted_amount: float | None = None
+    amount_reporting: int | None = Field(default=None, sa_type=BigInteger)  # thousandths
+    weighted_amount: int | None = Field(default=None, sa_type=BigInteger)  # thousandths
     expected_close: date | None = None
     owner: str | None = Field(default=None, max_length=255)
     segment: str | None = Field(default=None, max_length=80)
@@ -264,10 +264,10 @@ class ArrMovementVersion(SQLModel):
     source_id: str = Field(max_length=64)
     account_id: int | None = None
     effective_date: date | None = None
-    arr_delta: float | None = None
+    arr_delta: int | None = Field(default=None, sa_type=BigInteger)  # thousandths
     movement_component: str | None = Field(default=None, max_length=16)
     currency: str | None = Field(default=None, max_length=3)
-    arr_delta_reporting: float | None = None
+    arr_delta_reporting: int | None = Field(default=None, sa_type=BigInteger)  # thousandths
     is_deleted: bool = False
     source_modified_at: datetime | None = None
     chosen_by: str | None = Field(default=None, max_length=120)
@@ -456,8 +456,8 @@ class RevenuePlan(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     month: date
     segment: str = Field(default="", max_length=80)  # "" = the whole company
-    planned_ending_arr: float | None = None
-    planned_net_new_arr: float | None = None
+    planned_ending_arr: int | None = Field(default=None, sa_type=BigInteger)  # thousandths
+    planned_net_new_arr: int | None = Field(default=None, sa_type=BigInteger)  # thousandths
     uploaded_by: str = Field(max_length=80)
     uploaded_at: datetime = Field(default_factory=utcnow)
 

@@ -14,6 +14,7 @@ import polars as pl
 from domain.insights.arr_actuals import ending_arr_by
 from domain.insights.data import RevenueData, RevenueFilters, month_end
 from domain.insights.weighted_pipeline import open_pipeline_rows
+from domain.money import money_sum
 
 ROLLUP_SCHEMA = {
     "account_group": pl.String,
@@ -50,8 +51,8 @@ def account_group_rollup(data: RevenueData, filters: RevenueFilters, as_of: date
     if members.is_empty():
         return pl.DataFrame(schema=ROLLUP_SCHEMA)
     pipeline = deals.group_by("account_group").agg(
-        pl.col("amount_reporting").sum().round(2).alias("open_pipeline"),
-        pl.col("weighted_amount").sum().round(2).alias("weighted_pipeline"),
+        money_sum(pl.col("amount_reporting")).alias("open_pipeline"),
+        money_sum(pl.col("weighted_amount")).alias("weighted_pipeline"),
     )
     arr = ending_arr_by(movements, data, month_end(as_of), ["account_group"])
     return (

@@ -13,6 +13,7 @@ import polars as pl
 
 from domain.canonical import MOVEMENT_SIGN, MovementComponent
 from domain.insights.data import RevenueData, RevenueFilters, first_date, last_date, month_end, month_start
+from domain.money import money_sum
 
 COMPONENT_LABELS: dict[str, str] = {c.value: c.value.capitalize() for c in MovementComponent}
 BRIDGE_COLUMNS = ("step", "component", "amount", "kind", "bar_start", "bar_end", "accounts", "order")
@@ -50,9 +51,9 @@ def arr_by_month(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
         pl.col("effective_date").dt.truncate("1mo").alias("month"),
         pl.col("currency").fill_null(data.reporting_currency),
     )
-    net_new = dated.group_by("month").agg(pl.col("arr_delta_reporting").sum().alias("net_new_arr"))
+    net_new = dated.group_by("month").agg(money_sum(pl.col("arr_delta_reporting")).alias("net_new_arr"))
     firsts = dated.group_by("account_id").agg(pl.col("month").min()).group_by("month").len("new_accounts")
-    native = dated.group_by("currency", "month").agg(pl.col("arr_delta").sum().alias("delta"))
+    native = dated.group_by("currency", "month").agg(money_sum(pl.col("arr_delta")).alias("delta"))
     grid = months.join(native.select("currency").unique(), how="cross").join(
         native, on=["currency", "month"], how="left"
     )
@@ -89,7 +90,7 @@ def ending_arr_by(movements: pl.DataFrame, data: RevenueData, day: date, by: lis
     native = (
         movements.filter(pl.col("effective_date") <= day)
         .group_by(*by, pl.col("currency").fill_null(data.reporting_currency))
-        .agg(pl.col("arr_delta").sum())
+        .agg(money_sum(pl.col("arr_delta")))
     )
     valued = _rates_at(native.with_columns(pl.lit(day).alias("on")), data, "on")
     return (
@@ -117,7 +118,7 @@ def arr_bridge(data: RevenueData, filters: RevenueFilters, start: date, end: dat
     closing = _ending_arr_on(movements, data, last_day)
     in_period = movements.filter(pl.col("effective_date").is_between(first_day, last_day))
     sums = in_period.group_by("movement_component").agg(
-        pl.col("arr_delta_reporting").sum().alias("amount"), pl.col("account_id").n_unique().alias("accounts")
+        money_sum(pl.col("arr_delta_reporting")).alias("amount"), pl.col("account_id").n_unique().alias("accounts")
     )
     by_component = {r["movement_component"]: r for r in sums.to_dicts()}
     all_accounts = movements.filter(pl.col("effective_date") <= last_day)["account_id"].n_unique()

@@ -26,6 +26,7 @@ import polars as pl
 from domain.insights.arr_actuals import arr_by_month
 from domain.insights.data import RevenueData, RevenueFilters, month_end, month_start
 from domain.insights.weighted_pipeline import open_pipeline_rows
+from domain.money import money_sum
 from domain.roles import Access
 
 ALL_OPEN_STAGES = "All open stages"
@@ -108,8 +109,8 @@ def quarterly_pipeline(data: RevenueData, filters: RevenueFilters, k: int) -> pl
     out = (
         rows.group_by(pl.col(when).dt.truncate("1q").alias("month"))
         .agg(
-            pl.col("weighted_amount").sum().round(2),
-            pl.col("amount_reporting").sum().round(2).alias("amount"),
+            money_sum(pl.col("weighted_amount")),
+            money_sum(pl.col("amount_reporting")).alias("amount"),
             pl.len().alias("deals"),
             pl.col("account_id").n_unique().alias("accounts"),
         )
@@ -136,7 +137,7 @@ def quarterly_arr(data: RevenueData, filters: RevenueFilters, k: int) -> pl.Data
     movers = _quarterly_accounts(filters.movement_rows(data.movements), "effective_date")
     quarters = (
         monthly.group_by(pl.col("month").dt.truncate("1q").alias("quarter"))
-        .agg(pl.col("net_new_arr").sum().round(2), pl.col("ending_arr").sort_by("month").last())
+        .agg(money_sum(pl.col("net_new_arr")), pl.col("ending_arr").sort_by("month").last())
         .join(movers.rename({"month": "quarter"}), on="quarter", how="left")
         .sort("quarter")
         .with_columns(pl.col("accounts").fill_null(0).cast(pl.UInt32))

@@ -17,6 +17,7 @@ import polars as pl
 
 from domain.canonical import CanonicalStage
 from domain.figures import close_passed, open_deals
+from domain.money import money_sum
 
 SLIPPED_STAGE = "slipped"
 SLIPPED_LABEL = "Slipped (close date passed)"
@@ -63,7 +64,7 @@ def slipped_by_owner(opportunities: pl.DataFrame, stages: Iterable[CanonicalStag
         .agg(
             pl.len().alias("deals"),
             pl.col("account_id").n_unique().alias("accounts"),
-            pl.col("weighted_amount").sum().round(2),
+            money_sum(pl.col("weighted_amount")),
             pl.col("expected_close").min().alias("oldest_close"),
         )
         .sort("weighted_amount", "owner", descending=[True, False])

@@ -14,6 +14,7 @@ import polars as pl
 
 from domain.canonical import MovementComponent, StageSemantics
 from domain.insights.data import RevenueData, RevenueFilters, month_end, month_start
+from domain.money import money_sum
 
 MATCHED = "Matched"
 WON_WITHOUT_MOVEMENT = "Won deal without ARR movement"
@@ -134,7 +135,7 @@ def reconciliation_summary(rows: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.len().alias("rows"),
             pl.col("account").n_unique().alias("accounts"),
-            pl.coalesce("opportunity_amount", "movement_amount").abs().sum().round(2).alias("amount"),
+            money_sum(pl.coalesce("opportunity_amount", "movement_amount").abs()).alias("amount"),
         )
         .sort(pl.col("case").replace_strict(order, default=9, return_dtype=pl.Int8), "case")
     )

@@ -9,6 +9,7 @@ import polars as pl
 from domain.figures import open_deals
 from domain.insights.data import RevenueData, RevenueFilters, month_end, month_start
 from domain.insights.forecast import forecast_rows
+from domain.money import money_sum
 
 
 def open_pipeline_rows(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
@@ -52,8 +53,8 @@ def weighted_pipeline_by_month(data: RevenueData, filters: RevenueFilters) -> pl
         rows.with_columns(pl.col("expected_close").dt.truncate("1mo").alias("month"))
         .group_by("month", "stage", "stage_label", "stage_order")
         .agg(
-            pl.col("weighted_amount").sum().round(2),
-            pl.col("amount_reporting").sum().round(2).alias("amount"),
+            money_sum(pl.col("weighted_amount")),
+            money_sum(pl.col("amount_reporting")).alias("amount"),
             pl.len().alias("deals"),
             pl.col("account_id").n_unique().alias("accounts"),
         )
