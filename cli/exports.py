@@ -18,7 +18,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     frame = export_frame(engine, args.table, workspace.id, access)
     out = Path(args.out)
     write_export(
-        frame, out, parquet=args.format == "parquet" or (args.format is None and out.suffix.lower() == ".parquet")
+        frame,
+        out,
+        parquet=args.format == "parquet" or (args.format is None and out.suffix.lower() == ".parquet"),
+        reporting_currency=workspace.reporting_currency,
     )
     print(f"{args.table}: {len(frame):,} rows -> {out}" + ("" if access.sees_amounts else " (amounts masked)"))
     return 0

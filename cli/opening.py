@@ -34,13 +34,14 @@ class WorkspaceRef:
 
     id: int
     name: str
+    reporting_currency: str
 
 
 def workspace_named(session: Session, name: str) -> WorkspaceRef:
     """The workspace named `name` (an error naming the workspaces there are)."""
     workspace = require_workspace(session, name)
     assert workspace.id is not None  # a stored row has its key
-    return WorkspaceRef(workspace.id, workspace.name)
+    return WorkspaceRef(workspace.id, workspace.name, workspace.reporting_currency)
 
 
 def open_workspace(name: str) -> tuple[Settings, Engine, WorkspaceRef, Access]:

@@ -55,6 +55,13 @@ PIPELINE_FIELDS: tuple[CanonicalField, ...] = (
     CanonicalField("expected_close", "Expected close", FieldType.DATE, True, "Expected or actual close date"),
     CanonicalField("owner", "Owner", FieldType.STRING, False, "Deal owner (name or e-mail)"),
     CanonicalField("segment", "Segment", FieldType.STRING, False, "Customer segment, e.g. Enterprise / SMB"),
+    CanonicalField(
+        "opportunity_type",
+        "Opportunity type",
+        FieldType.STRING,
+        False,
+        "New business, upsell or renewal: which won deals should book an ARR movement",
+    ),
 )
 
 # ARR movement event. arr_delta is signed (see MOVEMENT_SIGN).
@@ -157,6 +164,7 @@ PIPELINE_SCHEMA: dict[str, pl.DataType] = {
     "expected_close": pl.Date(),
     "owner": pl.String(),
     "segment": pl.String(),
+    "opportunity_type": pl.String(),
 }
 ARR_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),
@@ -224,6 +232,7 @@ TEXT_LIMITS: dict[str, int] = {
     "pipeline": 120,
     "owner": 255,
     "segment": 80,
+    "opportunity_type": 80,
     "movement_component": 120,
     "currency": 16,
 }

@@ -81,3 +81,46 @@ def money_sum(value: pl.Expr) -> pl.Expr:
     Added as 128-bit integers, so a million rows total exactly what Python's `decimal` gives.
     """
     return from_thousandths((value * THOUSANDTHS).round(0).cast(pl.Int128).sum())
+
+
+# Money columns by the currency they are in: the row's own currency, or the workspace's reporting currency.
+NATIVE_MONEY = ("amount", "arr_delta")
+REPORTING_MONEY = (
+    "amount_reporting",
+    "weighted_amount",
+    "arr_delta_reporting",
+    "planned_ending_arr",
+    "planned_net_new_arr",
+    "opportunity_amount",
+    "movement_amount",
+    "difference",
+)
+
+
+def money_text(frame: pl.DataFrame, reporting_currency: str) -> pl.DataFrame:
+    """The frame with each money column written as exact decimal text at its currency's minor unit (491901.58,
+    1235 for JPY, 0.00 never -0.00): what a CSV export holds, so a spreadsheet never shows 11302846.4."""
+    native_units: pl.Expr = pl.lit(minor_unit(reporting_currency))
+    if "currency" in frame.columns:
+        codes = frame["currency"].drop_nulls().unique().to_list()
+        native_units = pl.col("currency").replace_strict(
+            {c: minor_unit(c) for c in codes}, default=minor_unit(reporting_currency), return_dtype=pl.Int64
+        )
+    columns = [(c, native_units) for c in NATIVE_MONEY] + [
+        (c, pl.lit(minor_unit(reporting_currency))) for c in REPORTING_MONEY
+    ]
+    return frame.with_columns(
+        _decimal_text(pl.col(name), units).alias(name)
+        for name, units in columns
+        if name in frame.columns and frame.schema[name].is_float()
+    )
+
+
+def _decimal_text(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+    scale = pl.lit(10, pl.Int64).pow(decimals.cast(pl.Int64))
+    units = (value * scale).round(0).cast(pl.Int64)
+    whole = (units.abs() // scale).cast(pl.String)
+    fraction = (units.abs() % scale).cast(pl.String).str.zfill(decimals.cast(pl.Int64))
+    sign = pl.when(units < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    text = sign + pl.when(decimals > 0).then(whole + "." + fraction).otherwise(whole)
+    return pl.when(value.is_null()).then(None).otherwise(text)

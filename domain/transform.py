@@ -407,6 +407,9 @@ def _canonical(rows: pl.DataFrame, obj: ObjectMapping, reporting: str) -> pl.Dat
             "expected_close",
             (pl.col("owner") if "owner" in rows.columns else pl.lit(None, pl.String)).alias("owner"),
             (pl.col("segment") if "segment" in rows.columns else pl.lit(None, pl.String)).alias("segment"),
+            (pl.col("opportunity_type") if "opportunity_type" in rows.columns else pl.lit(None, pl.String)).alias(
+                "opportunity_type"
+            ),
         )
     return rows.select(
         *provenance,

@@ -23,7 +23,7 @@ def _file(table: str, fmt: str):
     # Built only when the button is pressed, not on every rerun of the page.
     def build() -> bytes:
         frame = export_frame(ctx.engine, table, workspace.id, access)
-        return to_csv_bytes(frame) if fmt == "csv" else to_parquet_bytes(frame)
+        return to_csv_bytes(frame, workspace.reporting_currency) if fmt == "csv" else to_parquet_bytes(frame)
 
     return build
 

@@ -82,7 +82,7 @@ else:
         figure_table(review.quarantine)
         st.download_button(
             "Download quarantine (CSV)",
-            to_csv_bytes(review.quarantine),
+            to_csv_bytes(review.quarantine, workspace.reporting_currency),
             file_name=f"quarantine_run_{run_id}.csv",
             mime="text/csv",
             on_click="ignore",

@@ -9,7 +9,7 @@ from domain.insights.data import RevenueFilters, months_between
 from domain.insights.disclosure import quarter_label, quarter_last_month, quarter_starts
 from domain.insights.forecast import SlippedPolicy
 from domain.insights.plan import PLAN_EXAMPLE, parse_plan
-from domain.insights.reconciliation import ReconciliationRules
+from domain.insights.reconciliation import ReconciliationRules, opportunity_types, renewal_types
 from domain.insights.revenue_view import customer_history_view, customer_names, filter_options, revenue_view
 from domain.roles import Permission
 from pages._charts import arr_bridge_waterfall, pipeline_against_arr, plan_against_actual
@@ -125,6 +125,7 @@ filters = RevenueFilters(
     as_of=today,
     slipped_policy=slipped_policy,
     reactivation_window_days=workspace.reactivation_window_days,
+    net_same_month_churn=workspace.net_same_month_churn,
 )
 if not access.sees_amounts:
     st.info(
@@ -149,9 +150,14 @@ if (
         bridge_months[max(0, len(bridge_months) - recent)],
         bridge_months[-1],
     )
+deal_types = opportunity_types(data)
+if not set(st.session_state.get("revenue_quiet_types") or []) <= set(deal_types):
+    st.session_state.pop("revenue_quiet_types")
+st.session_state.setdefault("revenue_quiet_types", renewal_types(deal_types))
 rules = ReconciliationRules(
     window_days=int(st.session_state.get("revenue_window", 45)),
     tolerance=float(st.session_state.get("revenue_tolerance", 5.0)) / 100,
+    no_movement_types=tuple(st.session_state["revenue_quiet_types"]) if deal_types else None,
 )
 view = revenue_view(
     data,
@@ -275,10 +281,17 @@ with reconciliation_tab:
     tolerance_col.number_input(
         "Amount tolerance (%)", min_value=0.0, max_value=100.0, value=5.0, step=1.0, key="revenue_tolerance"
     )
+    if deal_types:
+        st.multiselect(
+            "Opportunity types that book no ARR movement",
+            deal_types,
+            key="revenue_quiet_types",
+            help="Won deals of these types (a flat renewal) are counted apart, not as exceptions.",
+        )
     st.caption(
         "A closed-won deal should appear as a new, expansion or reactivation movement on the same account "
-        "within the window, for about the same amount. The summary counts what matched and each kind of exception; "
-        "the table lists the exceptions."
+        "within the window, for about the same amount. The summary counts what matched, the won renewals that "
+        "book no movement, and each kind of exception; the table lists the exceptions."
     )
     if not view.reconciliation_summary.is_empty():
         figure_table(
@@ -295,7 +308,7 @@ with reconciliation_tab:
         figure_table(view.reconciliation)
         st.download_button(
             "Download reconciliation (CSV)",
-            to_csv_bytes(view.reconciliation),
+            to_csv_bytes(view.reconciliation, currency),
             file_name=f"{workspace.name.lower().replace(' ', '_')}_reconciliation.csv",
             mime="text/csv",
             on_click="ignore",

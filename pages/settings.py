@@ -11,7 +11,7 @@ from domain.roles import LOCAL_ADMIN, Permission, Role
 from domain.stage_set import stage_set_revision, stages_from_rows
 from pages._alerts import alert_settings_form
 from pages._shell import current_access, db_session, editor_rows, inline_error, page_start
-from services.setup_changes import create_workspace, save_stage_set, set_reactivation_window, set_slipped_policy
+from services.setup_changes import create_workspace, save_stage_set, set_movement_policy, set_slipped_policy
 from services.users import create_user, list_users
 from storage.audit import recent
 from storage.db import display_database_url, schema_status
@@ -119,21 +119,31 @@ if workspace is not None:
     st.caption(
         "How ARR movements are judged against each customer's history (Revenue lists those that contradict it). "
         "A customer whose ARR returns after reaching zero is reactivated; with a window, only within it and new "
-        "after it. New and churn in the same month both count; currency moves are their own bridge bar (FX effect)."
+        "after it. A customer new and churned in the same month counts in both bars unless you net them out; "
+        "currency moves are their own bridge bar (FX effect)."
     )
     window = workspace.reactivation_window_days
 
     def _save_window() -> None:
         days = st.session_state["settings_reactivation_days"] if st.session_state["settings_windowed"] else None
+        net = bool(st.session_state["settings_net_same_month"])
         try:
             with db_session(ctx) as session:
-                set_reactivation_window(session, workspace.id, days, access=current_access())
+                set_movement_policy(
+                    session,
+                    workspace.id,
+                    reactivation_window_days=days,
+                    net_same_month_churn=net,
+                    access=current_access(),
+                )
         except RevenueConnectorError as exc:
             st.session_state["settings_window_error"] = exc
             return
         st.session_state["flash"] = (
             "success",
-            "Reactivation: " + ("at any time after churn." if days is None else f"within {days} days of churn."),
+            "Reactivation: "
+            + ("at any time after churn" if days is None else f"within {days} days of churn")
+            + ("; same-month new and churn net out." if net else "; same-month new and churn both count."),
         )
 
     may_edit = current_access().may(Permission.EDIT_SETUP)
@@ -147,6 +157,13 @@ if workspace is not None:
         window or 90,
         key="settings_reactivation_days",
         disabled=not may_edit,
+    )
+    st.toggle(
+        "Net out a customer who is new and churns in the same month",
+        value=workspace.net_same_month_churn,
+        key="settings_net_same_month",
+        disabled=not may_edit,
+        help="Off (as ChartMogul): the month shows the customer in New and in Churn. On: neither bar shows them.",
     )
     st.button("Save movement policy", key="settings_save_window", on_click=_save_window, disabled=not may_edit)
     inline_error("settings_window_error")

@@ -194,8 +194,8 @@ def generate(spec: DemoSpec) -> dict[str, pl.DataFrame | dict]:
     owners = _owners()
     accounts, truth = _accounts(spec, rng)
     stages = _stages()
-    opportunities = _opportunities(spec, rng, accounts, truth, owners)
-    movements = _movements(spec, rng, accounts, truth)
+    movements, booked = _movements(spec, rng, accounts, truth)
+    opportunities = _opportunities(spec, rng, accounts, truth, owners, booked)
     opportunities, movements = _plant_bad_rows(opportunities, movements, truth)
     truth["spec"] = {k: str(v) for k, v in asdict(spec).items()}
     return {
@@ -389,8 +389,40 @@ def _variant_name(base: str, name: str, variant: int) -> str:
     return f"{base}, Inc"
 
 
+def _booked_deals(
+    spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame, booked: pl.DataFrame
+) -> pl.DataFrame:
+    """The won deals behind the ARR a customer gained, as the opportunity draws for them.
+
+    Most new, expansion and reactivation movements come from a won deal closed up to three weeks before the
+    movement takes effect (the lag from signature to billing), for the movement's amount; a few movements have no
+    deal (self-serve upgrades) and a few deals were booked at a different amount than billed.
+    """
+    with_deal = booked.filter(pl.Series(rng.random(booked.height) < 0.93))
+    cap = int(spec.opportunities * 0.6)
+    if with_deal.height > cap:
+        with_deal = with_deal.sample(cap, seed=spec.seed)
+    k = with_deal.height
+    mismatch = np.where(rng.random(k) < 0.05, rng.choice([0.8, 1.25], k), 1.0)
+    rows = accounts.select(pl.col("Id").alias("AccountId")).with_row_index("account_row")
+    return with_deal.join(rows, on="AccountId", how="left").select(
+        pl.col("account_row").cast(pl.Int64),
+        (pl.col("component") == "expansion").alias("renewal"),  # upsells live in the renewals pipeline
+        (
+            (pl.col("EffectiveDate").str.to_date() - pl.lit(spec.as_of)).dt.total_days()
+            - pl.Series(rng.integers(0, 22, k))
+        ).alias("offset_days"),
+        (pl.col("ARRChange") * pl.Series(mismatch)).round(0).alias("booked_amount"),
+    )
+
+
 def _opportunities(
-    spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame, truth: dict, owners: pl.DataFrame
+    spec: DemoSpec,
+    rng: np.random.Generator,
+    accounts: pl.DataFrame,
+    truth: dict,
+    owners: pl.DataFrame,
+    booked: pl.DataFrame,
 ) -> pl.DataFrame:
     n = spec.opportunities
     nb_open = ["Discovery", "Qualified", "Solution Fit", "Proposal Sent", "Contracting"]
@@ -414,6 +446,30 @@ def _opportunities(
             "step_no": rng.integers(0, 5, n),
         }
     )
+    # The first deals are the won ones behind booked ARR; the rest are open, lost and renewal deals.
+    deals = _booked_deals(spec, rng, accounts, booked)
+    k = min(deals.height, n)
+    draws = pl.concat(
+        [
+            draws.head(k)
+            .with_columns(deals.head(k).drop("booked_amount"))
+            .with_columns(pl.lit(True).alias("booked"), deals.head(k)["booked_amount"]),
+            draws.slice(k).with_columns(
+                pl.lit(False).alias("booked"),
+                pl.lit(None, pl.Float64).alias("booked_amount"),
+                # At least one deal still sits on the deactivated legacy stage, a month past its close date.
+                *[
+                    pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(value)).otherwise(pl.col(name)).alias(name)
+                    for name, value in (
+                        ("renewal", False),
+                        ("offset_days", -30),
+                        ("closed_draw", 0.99),
+                        ("legacy_draw", 0.0),
+                    )
+                ],
+            ),
+        ]
+    )
     acc = accounts.select(
         pl.col("Id").alias("AccountId"),
         pl.col("Name").alias("Account.Name"),
@@ -422,8 +478,10 @@ def _opportunities(
     ).with_row_index("account_row")
     as_of = pl.lit(spec.as_of)
     past = pl.col("offset_days") < 0
-    closed = past & (pl.col("closed_draw") < 0.92)
-    won = pl.col("won_draw") < pl.when(pl.col("renewal")).then(0.8).otherwise(0.35)
+    booked_deal = pl.col("booked")
+    closed = booked_deal | (past & (pl.col("closed_draw") < 0.92))
+    # Other won deals are renewals at the same price (no movement); a few new-business wins were never billed.
+    won = booked_deal | (pl.col("won_draw") < pl.when(pl.col("renewal")).then(0.8).otherwise(0.03))
     open_stage = (
         pl.when(pl.col("renewal"))
         .then(pl.lit(pl.Series(rn_open)).get((pl.col("open_draw") * len(rn_open)).cast(pl.Int64)))
@@ -454,14 +512,18 @@ def _opportunities(
             .when(closed)
             .then(closed_stage)
             .otherwise(open_stage),
-            Amount=pl.when(pl.col("_currency") == "EUR")
+            Amount=pl.when(booked_deal)
+            .then(pl.col("booked_amount"))
+            .when(pl.col("_currency") == "EUR")
             .then((amount_usd * _FX_EUR_PER_USD / 100).round(0) * 100)
             .otherwise(amount_usd),
             CurrencyIsoCode=pl.col("_currency"),
             CloseDate=close.dt.strftime("%Y-%m-%d"),
             Type=pl.when(~pl.col("renewal"))
             .then(pl.lit("New Customer"))
-            .when(pl.col("type_draw") < 0.5)
+            .when(booked_deal)
+            .then(pl.lit("Existing Customer - Upgrade"))
+            .when((pl.col("type_draw") < 0.5) | (closed & won))
             .then(pl.lit("Existing Customer - Renewal"))
             .otherwise(pl.lit("Existing Customer - Upgrade")),
             OwnerId=salesforce_id("005", pl.col("owner_no")),
@@ -519,7 +581,11 @@ def _opportunities(
     )
 
 
-def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame, truth: dict) -> pl.DataFrame:
+def _movements(
+    spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame, truth: dict
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The ARR movement object, and the movements a won deal books (new, expansion, reactivation) to derive
+    those deals from."""
     m = spec.movements
     customers_n = max(1, min(int(len(accounts) * 0.7), m))
     customer_idx = rng.choice(len(accounts), size=customers_n, replace=False)
@@ -584,7 +650,7 @@ def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame,
             .otherwise(pl.lit("contraction")),
         )
         .with_columns(
-            step=(16 / pl.col("n").cast(pl.Float64)).clip(None, 1.0),
+            step=(2 / pl.col("n").cast(pl.Float64)).clip(None, 1.0),
         )
         .with_columns(
             factor=pl.when(pl.col("component") == "new")
@@ -593,8 +659,8 @@ def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame,
             .then(pl.col("reactivate_base"))
             .when(pl.col("component") == "churn")
             .then(0.0)
-            # A customer with many movements takes smaller steps, so a million-row bench set compounds to
-            # plausible ARR instead of 10^18; the demo's few movements per customer keep full-size steps.
+            # Steps shrink with a customer's number of movements, so expansion stays about a third to a half of
+            # new ARR at every size (the demo's 2,000 movements and the bench's million alike), as in real books.
             .when(pl.col("component") == "expansion")
             .then(1 + (0.1 + 0.5 * pl.col("factor_draw")) * pl.col("step"))
             .otherwise(1 - (0.05 + 0.35 * pl.col("factor_draw")) * pl.col("step")),
@@ -647,7 +713,11 @@ def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame,
         .otherwise(pl.col("Account.Name"))
         .alias("Account.Name"),
     )
-    return ev.sort(["EffectiveDate", "AccountId"], maintain_order=True).select(
+    ev = ev.sort(["EffectiveDate", "AccountId"], maintain_order=True)
+    booked = ev.filter(pl.col("component").is_in(["new", "expansion", "reactivation"])).select(
+        "AccountId", "EffectiveDate", "ARRChange", "component"
+    )
+    movements = ev.select(
         "Id",
         "AccountId",
         "Account.Name",
@@ -657,6 +727,7 @@ def _movements(spec: DemoSpec, rng: np.random.Generator, accounts: pl.DataFrame,
         "CurrencyIsoCode",
         "LastModifiedDate",
     )
+    return movements, booked
 
 
 def _plant_bad_rows(

@@ -17,6 +17,7 @@ from domain.insights.business_figures import business_figures
 from domain.insights.data import RevenueFilters
 from domain.insights.reconciliation import pipeline_arr_reconciliation
 from domain.mapping_config import amount_source_fields
+from domain.money import money_text
 from domain.roles import Access, mask_amounts, mask_small_groups
 from domain.spreadsheet_safe import neutralise_formulas, spreadsheet_csv
 from services.revenue import load_revenue_data
@@ -80,9 +81,10 @@ def export_frame(engine: Engine, table: str, workspace_id: int, access: Access) 
     return mask_amounts(frame, access, amount_fields=amount_source_fields(mapping[1] if mapping else None))
 
 
-def to_csv_bytes(frame: pl.DataFrame) -> bytes:
-    """UTF-8 CSV with a header row, dates in ISO 8601, text that a spreadsheet would run as a formula neutralised."""
-    return spreadsheet_csv(frame).encode("utf-8")
+def to_csv_bytes(frame: pl.DataFrame, reporting_currency: str) -> bytes:
+    """UTF-8 CSV with a header row, dates in ISO 8601, money as exact decimals at each currency's minor unit, text
+    that a spreadsheet would run as a formula neutralised."""
+    return spreadsheet_csv(money_text(frame, reporting_currency)).encode("utf-8")
 
 
 def to_parquet_bytes(frame: pl.DataFrame) -> bytes:
@@ -91,11 +93,11 @@ def to_parquet_bytes(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def write_export(frame: pl.DataFrame, out: Path, *, parquet: bool) -> None:
+def write_export(frame: pl.DataFrame, out: Path, *, parquet: bool, reporting_currency: str) -> None:
     """Write straight to a temporary file beside `out`, then rename: no second copy in memory, never half a file."""
     tmp = out.with_name(out.name + ".tmp")
     if parquet:
         frame.write_parquet(tmp)
     else:
-        neutralise_formulas(frame).write_csv(tmp)
+        neutralise_formulas(money_text(frame, reporting_currency)).write_csv(tmp)
     tmp.replace(out)

@@ -138,9 +138,25 @@ def slipped_policy(session: Session, workspace_id: int) -> SlippedPolicy:
     return SlippedPolicy(workspaces.get_workspace(session, workspace_id).slipped_policy)
 
 
-def set_reactivation_window(session: Session, workspace_id: int, days: int | None, *, access: Access) -> None:
-    """The movement policy: a customer returning within `days` of churning is reactivated (None: at any time)."""
+def set_movement_policy(
+    session: Session,
+    workspace_id: int,
+    *,
+    reactivation_window_days: int | None,
+    net_same_month_churn: bool,
+    access: Access,
+) -> None:
+    """The movement policy: a customer returning within `reactivation_window_days` of churning is reactivated
+    (None: at any time); with `net_same_month_churn`, a customer new and churned in one month leaves that month's
+    New and Churn bars (ChartMogul's default, False, counts both)."""
     access.require(Permission.EDIT_SETUP)
+    days = reactivation_window_days
     if days is not None and not 1 <= days <= 3650:
         raise ValidationError(f"Reactivation window: {days} days is not between 1 and 3,650.")
-    workspaces.set_reactivation_window(session, workspace_id, days, actor=access.actor)
+    workspaces.set_movement_policy(
+        session,
+        workspace_id,
+        reactivation_window_days=days,
+        net_same_month_churn=net_same_month_churn,
+        actor=access.actor,
+    )

@@ -35,6 +35,8 @@ class Workspace(SQLModel, table=True):
     slipped_policy: str = Field(default="apart", max_length=16, sa_column_kwargs={"server_default": "apart"})
     # Movement policy: a customer returning within this many days of churning is reactivated, later new (None: any time).
     reactivation_window_days: int | None = None
+    # Movement policy: a customer who is new and churns in the same month nets out of that month's bridge bars.
+    net_same_month_churn: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -235,6 +237,7 @@ class OpportunityVersion(SQLModel):
     expected_close: date | None = None
     owner: str | None = Field(default=None, max_length=255)
     segment: str | None = Field(default=None, max_length=80)
+    opportunity_type: str | None = Field(default=None, max_length=80)
     is_deleted: bool = False
     source_modified_at: datetime | None = None
     chosen_by: str | None = Field(default=None, max_length=120)

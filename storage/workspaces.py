@@ -132,17 +132,30 @@ def set_slipped_policy(session: Session, workspace_id: int, policy: str, *, acto
     )
 
 
-def set_reactivation_window(session: Session, workspace_id: int, days: int | None, *, actor: str) -> None:
-    """Record the movement policy's reactivation window, and who changed it."""
+def set_movement_policy(
+    session: Session, workspace_id: int, *, reactivation_window_days: int | None, net_same_month_churn: bool, actor: str
+) -> None:
+    """Record the movement policy (reactivation window, same-month new and churn), and who changed it."""
     workspace = fetch(session, Workspace, workspace_id)
-    before, workspace.reactivation_window_days = workspace.reactivation_window_days, days
+    before = {
+        "reactivation window (days)": workspace.reactivation_window_days,
+        "net same-month new and churn": workspace.net_same_month_churn,
+    }
+    workspace.reactivation_window_days = reactivation_window_days
+    workspace.net_same_month_churn = net_same_month_churn
     session.add(workspace)
     audit.record(
         session,
         actor=actor,
-        action="set reactivation window",
+        action="set movement policy",
         entity="workspace",
         entity_id=workspace_id,
         workspace_id=workspace_id,
-        detail={"before": before, "after": days},
+        detail={
+            "before": before,
+            "after": {
+                "reactivation window (days)": reactivation_window_days,
+                "net same-month new and churn": net_same_month_churn,
+            },
+        },
     )

@@ -13,7 +13,7 @@ import polars as pl
 
 from domain.canonical import MOVEMENT_SIGN, MovementComponent
 from domain.insights.data import RevenueData, RevenueFilters, first_date, last_date, month_end, month_start
-from domain.money import money_sum
+from domain.money import THOUSANDTHS, money_sum
 
 COMPONENT_LABELS: dict[str, str] = {c.value: c.value.capitalize() for c in MovementComponent}
 BRIDGE_COLUMNS = ("step", "component", "amount", "kind", "bar_start", "bar_end", "accounts", "order")
@@ -105,6 +105,19 @@ def _ending_arr_on(movements: pl.DataFrame, data: RevenueData, day: date) -> flo
     return float(ending["ending_arr"][0] or 0.0) if ending.height else 0.0
 
 
+def came_and_went_within_a_month() -> pl.Expr:
+    """True for the movements of a customer who is new and churns in the same calendar month, and whose movements
+    that month add up to nothing (the customer never held ARR at a month end): what the policy nets out."""
+    month = [pl.col("account_id"), pl.col("effective_date").dt.truncate("1mo")]
+    component = pl.col("movement_component")
+    thousandths = (pl.col("arr_delta_reporting") * THOUSANDTHS).round(0).cast(pl.Int64)
+    return (
+        (component == MovementComponent.NEW.value).any().over(month)
+        & (component == MovementComponent.CHURN.value).any().over(month)
+        & (thousandths.sum().over(month) == 0)
+    )
+
+
 def arr_bridge(data: RevenueData, filters: RevenueFilters, start: date, end: date) -> pl.DataFrame:
     """The ARR bridge from the start of `start`'s month to the end of `end`'s month.
 
@@ -117,6 +130,8 @@ def arr_bridge(data: RevenueData, filters: RevenueFilters, start: date, end: dat
     opening = _ending_arr_on(movements, data, date.fromordinal(first_day.toordinal() - 1))
     closing = _ending_arr_on(movements, data, last_day)
     in_period = movements.filter(pl.col("effective_date").is_between(first_day, last_day))
+    if filters.net_same_month_churn:
+        in_period = in_period.filter(~came_and_went_within_a_month())
     sums = in_period.group_by("movement_component").agg(
         money_sum(pl.col("arr_delta_reporting")).alias("amount"), pl.col("account_id").n_unique().alias("accounts")
     )

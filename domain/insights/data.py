@@ -51,6 +51,8 @@ class RevenueFilters:
     slipped_policy: SlippedPolicy = SlippedPolicy.APART
     # Movement policy: days after churn within which a return is a reactivation (None: any time).
     reactivation_window_days: int | None = None
+    # Movement policy: a customer new and churned within one month leaves that month's New and Churn bars.
+    net_same_month_churn: bool = False
 
     def pipeline_rows(self, opportunities: pl.DataFrame) -> pl.DataFrame:
         """Opportunities that pass every filter (period by expected close)."""

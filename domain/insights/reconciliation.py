@@ -3,7 +3,8 @@
 A closed-won opportunity should show up as a new, expansion or reactivation movement on the same
 canonical account within a window of days around its close date, for about the same amount. The
 table lists the exceptions: won deals with no such movement, such movements with no won deal, and
-pairs whose amounts differ by more than the tolerance.
+pairs whose amounts differ by more than the tolerance. Won deals of a type that books no movement
+(a flat renewal, by default every type whose name says "renew") are counted apart, not as exceptions.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from domain.insights.data import RevenueData, RevenueFilters, month_end, month_s
 from domain.money import money_sum
 
 MATCHED = "Matched"
+NO_MOVEMENT_EXPECTED = "Renewal, no movement expected"
 WON_WITHOUT_MOVEMENT = "Won deal without ARR movement"
 MOVEMENT_WITHOUT_WON = "ARR movement without won deal"
 AMOUNT_MISMATCH = "Amount mismatch"
+EXCEPTIONS = (AMOUNT_MISMATCH, WON_WITHOUT_MOVEMENT, MOVEMENT_WITHOUT_WON)
 # Movements a won deal books; contraction and churn come from other events.
 BOOKED_COMPONENTS = (
     MovementComponent.NEW.value,
@@ -46,6 +49,30 @@ RECONCILIATION_SCHEMA: dict[str, pl.DataType] = {
 class ReconciliationRules:
     window_days: int = 45  # a movement this many days before or after the close date still matches
     tolerance: float = 0.05  # amounts within 5 % of the deal amount agree
+    # CRM opportunity types whose won deals book no ARR movement; None: every type whose name says "renew".
+    no_movement_types: tuple[str, ...] | None = None
+
+    def books_movement(self) -> pl.Expr:
+        """True for a won deal whose type should book an ARR movement (deals without a type should)."""
+        kind = pl.col("opportunity_type")
+        quiet = (
+            kind.str.to_lowercase().str.contains("renew")
+            if self.no_movement_types is None
+            else kind.is_in(list(self.no_movement_types))
+        )
+        return ~quiet.fill_null(False)
+
+
+def opportunity_types(data: RevenueData) -> list[str]:
+    """The opportunity types the live deals carry, sorted (the choices of which ones book no movement)."""
+    if "opportunity_type" not in data.opportunities.columns:
+        return []
+    return sorted(data.opportunities["opportunity_type"].drop_nulls().unique().to_list())
+
+
+def renewal_types(types: list[str]) -> list[str]:
+    """The types the default rule treats as booking no movement (for a settings control's starting choice)."""
+    return [t for t in types if "renew" in t.lower()]
 
 
 def pipeline_arr_reconciliation(
@@ -67,8 +94,13 @@ def pipeline_arr_reconciliation(
             pl.col("source_id").alias("opportunity_id"),
             "expected_close",
             pl.col("amount_reporting").alias("opportunity_amount"),
+            pl.col("opportunity_type")
+            if "opportunity_type" in data.opportunities.columns
+            else pl.lit(None, pl.String).alias("opportunity_type"),
         )
     )
+    quiet = won.filter(~rules.books_movement())
+    won = won.filter(rules.books_movement())
     movements = filters.movement_rows(data.movements).filter(
         pl.col("movement_component").is_in(BOOKED_COMPONENTS) & pl.col("effective_date").is_not_null()
     )
@@ -91,18 +123,23 @@ def pipeline_arr_reconciliation(
         .filter(pl.col("days_apart").abs() <= rules.window_days)
         .with_columns((pl.col("movement_amount") - pl.col("opportunity_amount")).round(2).alias("difference"))
     )
-    # Closest date first, then closest amount; each deal and each movement is used at most once.
-    ranked = candidates.sort(pl.col("days_apart").abs(), pl.col("difference").abs(), "opportunity_id", "movement_id")
+    differs = pl.col("difference").abs() > rules.tolerance * pl.col("opportunity_amount").abs()
+    # Pairs whose amounts agree first (a deal and a movement a week apart for the same amount are one booking,
+    # more surely than a closer movement of another size), then closest date, then closest amount; each deal and
+    # each movement is used at most once.
+    ranked = candidates.sort(
+        differs, pl.col("days_apart").abs(), pl.col("difference").abs(), "opportunity_id", "movement_id"
+    )
     pairs = ranked.unique("opportunity_id", keep="first", maintain_order=True).unique(
         "movement_id", keep="first", maintain_order=True
     )
 
-    differs = pl.col("difference").abs() > rules.tolerance * pl.col("opportunity_amount").abs()
     mismatched = pairs.filter(differs)
     lonely_won = won.join(pairs.select("opportunity_id"), on="opportunity_id", how="anti")
     lonely_moves = movements.join(pairs.select("movement_id"), on="movement_id", how="anti")
     parts = [
         *([pairs.filter(~differs).with_columns(pl.lit(MATCHED).alias("case"))] if include_matched else []),
+        *([quiet.with_columns(pl.lit(NO_MOVEMENT_EXPECTED).alias("case"))] if include_matched else []),
         mismatched.with_columns(pl.lit(AMOUNT_MISMATCH).alias("case")),
         lonely_won.with_columns(pl.lit(WON_WITHOUT_MOVEMENT).alias("case")),
         lonely_moves.with_columns(
@@ -129,7 +166,7 @@ def pipeline_arr_reconciliation(
 def reconciliation_summary(rows: pl.DataFrame) -> pl.DataFrame:
     """case, rows, accounts, amount at stake (deal amount, or movement amount when there is no deal): matched pairs
     first (when `rows` holds them), then each kind of exception."""
-    order = {MATCHED: 0, AMOUNT_MISMATCH: 1, WON_WITHOUT_MOVEMENT: 2, MOVEMENT_WITHOUT_WON: 3}
+    order = {MATCHED: 0, NO_MOVEMENT_EXPECTED: 1, AMOUNT_MISMATCH: 2, WON_WITHOUT_MOVEMENT: 3, MOVEMENT_WITHOUT_WON: 4}
     return (
         rows.group_by("case")
         .agg(

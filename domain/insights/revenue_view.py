@@ -23,7 +23,7 @@ from domain.insights.disclosure import (
 from domain.insights.movement_checks import customer_history, movement_exceptions
 from domain.insights.plan import plan_vs_actual
 from domain.insights.reconciliation import (
-    MATCHED,
+    EXCEPTIONS,
     ReconciliationRules,
     pipeline_arr_reconciliation,
     reconciliation_summary,
@@ -156,7 +156,7 @@ def revenue_view(
     if not access.sees_amounts:
         return _masked_view(data, filters, access, bridge_start, bridge_end, rules, drill_limit)
     reconciled = pipeline_arr_reconciliation(data, filters, rules, include_matched=True)
-    exceptions = reconciled.filter(pl.col("case") != MATCHED)
+    exceptions = reconciled.filter(pl.col("case").is_in(EXCEPTIONS))
     pipeline, arr = weighted_pipeline_by_month(data, filters), arr_by_month(data, filters)
     as_of = arr["month"][-1] if arr.height else (filters.end or bridge_end)
     return RevenueView(
@@ -203,7 +203,7 @@ def _masked_view(
     bridge_start, bridge_end = quarter_start(bridge_start), quarter_last_month(bridge_end)
     pipeline, arr = quarterly_pipeline(data, filters, k), quarterly_arr(data, filters, k)
     reconciled = pipeline_arr_reconciliation(data, filters, rules, include_matched=True)
-    exceptions = reconciled.filter(pl.col("case") != MATCHED)
+    exceptions = reconciled.filter(pl.col("case").is_in(EXCEPTIONS))
     plan = plan_vs_actual(data, filters)
     actual = ["actual_ending_arr", "ending_variance", "ending_variance_pct", "actual_net_new_arr", "net_new_variance"]
     groups = account_group_rollup(data, filters, arr["month"][-1] if arr.height else (filters.end or bridge_end))

@@ -120,6 +120,15 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "tier",
         "customer tier",
     ),
+    "opportunity_type": (
+        "type",
+        "opportunity type",
+        "deal type",
+        "dealtype",
+        "business type",
+        "sales type",
+        "new or existing",
+    ),
     "effective_date": (
         "effective date",
         "movement date",
@@ -183,6 +192,7 @@ _ACCEPTS = {
     "effective_date": {"date", "datetime"},
     "owner": {"id", "text", "email"},
     "segment": {"picklist", "text"},
+    "opportunity_type": {"picklist", "text"},
     "movement_component": {"picklist", "text"},
 }
 # Sample profiles that confirm a canonical field, and text fields that may hold numbers or dates.
@@ -227,6 +237,9 @@ def guess_domain(object_name: str, fields: list[SourceField]) -> Domain:
     return Domain.PIPELINE
 
 
+_KEY_WORDS = frozenset({"id", "key", "uuid", "guid"})
+
+
 def _name_similarity(field: SourceField, target: str) -> tuple[float, str]:
     best, why = 0.0, ""
     for text in {phrase(field.name), phrase(field.label)} - {""}:
@@ -238,6 +251,9 @@ def _name_similarity(field: SourceField, target: str) -> tuple[float, str]:
             # 'mrr delta' is not 'arr delta', nor 'created date' 'close date': a swapped word is a different meaning.
             if own and theirs and fuzz.ratio(" ".join(sorted(own)), " ".join(sorted(theirs))) < 75:
                 score *= 0.7
+            # 'opportunity id' is a key, not 'opportunity type': an identifier word on one side only.
+            if own & _KEY_WORDS and not synonym_words & _KEY_WORDS:
+                score *= 0.5
             # 'deal amount usd' contains 'deal amount': close to equal when at most one word is extra.
             if not theirs and len(own) <= 1:
                 score = max(score, 0.86 if len(synonym_words) > 1 else 0.80)

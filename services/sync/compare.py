@@ -28,6 +28,7 @@ VALUE_COLUMNS = {
         "expected_close",
         "owner",
         "segment",
+        "opportunity_type",
         "source",
         "source_object",
     ],

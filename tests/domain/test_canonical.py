@@ -22,6 +22,7 @@ def test_pipeline_and_arr_keys_are_the_published_ones():
         "expected_close",
         "owner",
         "segment",
+        "opportunity_type",
     ]
     assert PIPELINE_IDENTITY == ("source", "source_id", "name")
     assert [f.key for f in ARR_FIELDS] == ["account", "effective_date", "arr_delta", "movement_component", "currency"]

@@ -74,3 +74,20 @@ def test_every_rounded_amount_is_the_double_nearest_it_so_storage_reads_back_the
     written = [f"{rng.randint(-(10**12), 10**12) / 1000:.3f}" for _ in range(50_000)]
     rounded = pl.DataFrame({"text": written}).select(round_money(exact(pl.col("text")), pl.lit("KWD"), ["KWD"]))
     assert rounded.to_series().to_list() == [float(t) for t in written]
+
+
+def test_csv_money_is_exact_decimal_text_at_each_currencys_minor_unit():
+    from domain.money import money_text
+
+    frame = pl.DataFrame(
+        {
+            "amount": [491901.575, 1235.0, -17500.0, 11302846.4, None, -0.0],
+            "currency": ["KWD", "JPY", "USD", "EUR", "USD", "USD"],
+            "amount_reporting": [1604.9, 8.03, -17500.0, 12433131.04, None, -0.0],
+            "weight": [0.5] * 6,
+        }
+    )
+    written = money_text(frame, "USD")
+    assert written["amount"].to_list() == ["491901.575", "1235", "-17500.00", "11302846.40", None, "0.00"]
+    assert written["amount_reporting"].to_list() == ["1604.90", "8.03", "-17500.00", "12433131.04", None, "0.00"]
+    assert written["weight"].to_list() == [0.5] * 6  # not money: left as it is

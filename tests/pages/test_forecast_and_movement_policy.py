@@ -62,3 +62,15 @@ def test_settings_sets_a_reactivation_window_and_revenue_previews_a_customer(ope
     assert any(e.label == "How one customer's history is classified" for e in revenue.expander)
     preview = next(f.value for f in revenue.dataframe if "Policy says" in f.value.columns)
     assert len(preview) >= 1
+
+
+def test_settings_nets_out_same_month_new_and_churn_and_keeps_the_choice(open_page, synced):
+    settings = open_page("settings", ws="Acme")
+    assert settings.toggle(key="settings_net_same_month").value is False  # both count by default
+    settings.toggle(key="settings_net_same_month").set_value(True)
+    settings.button(key="settings_save_window").click().run()
+    assert not settings.exception, settings.exception
+    assert any("same-month new and churn net out" in str(s.value) for s in settings.success)
+    assert open_page("settings", ws="Acme").toggle(key="settings_net_same_month").value is True
+    revenue = open_page("revenue", ws="Acme")
+    assert not revenue.exception, revenue.exception

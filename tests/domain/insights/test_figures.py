@@ -87,3 +87,41 @@ def test_without_converted_amounts_the_bridge_has_no_fx_bar(data):
     assert "fx_effect" in bridge["component"].to_list()  # the workspace converts some amounts…
     assert bridge.filter(pl.col("component") == "fx_effect")["amount"].item() == 0.0  # …but not Alpha's
     assert bridge.filter(pl.col("component") == "closing")["amount"].item() == 900.0
+
+
+def test_a_customer_new_and_churned_in_one_month_counts_in_both_bars_unless_the_policy_nets_them_out(data):
+    from dataclasses import replace
+
+    # Echo signs on 3 March for 500 and leaves on 28 March: it never held ARR at a month end.
+    echo = data.movements.filter(pl.col("source_id") == "m7").with_columns(
+        pl.lit("e1").alias("source_id"),
+        pl.lit(99, pl.Int64).alias("account_id"),
+        pl.lit(date(2026, 3, 3)).alias("effective_date"),
+    )
+    echo = pl.concat(
+        [
+            echo.with_columns(pl.lit(500.0).alias("arr_delta"), pl.lit(500.0).alias("arr_delta_reporting")),
+            echo.with_columns(
+                pl.lit("e2").alias("source_id"),
+                pl.lit(date(2026, 3, 28)).alias("effective_date"),
+                pl.lit("churn").alias("movement_component"),
+                pl.lit(-500.0).alias("arr_delta"),
+                pl.lit(-500.0).alias("arr_delta_reporting"),
+            ),
+        ]
+    )
+    data = replace(data, movements=pl.concat([data.movements, echo]))
+    both = dict(
+        arr_bridge(data, RevenueFilters(), date(2026, 1, 1), date(2026, 3, 1)).select("component", "amount").iter_rows()
+    )
+    net = dict(
+        arr_bridge(data, RevenueFilters(net_same_month_churn=True), date(2026, 1, 1), date(2026, 3, 1))
+        .select("component", "amount")
+        .iter_rows()
+    )
+    assert (both["new"], both["churn"]) == (2100.0, -1700.0)
+    assert (net["new"], net["churn"]) == (1600.0, -1200.0)
+    # Opening, closing and the FX effect do not move: the customer's movements add up to nothing.
+    assert {k: both[k] for k in ("opening", "fx_effect", "closing")} == {
+        k: net[k] for k in ("opening", "fx_effect", "closing")
+    }

@@ -103,3 +103,65 @@ def test_the_summary_counts_what_matched_first(data):
     # The fixture's one deal that agrees with its movement (1,200) comes first, then each kind of exception.
     assert summary.select("case", "rows", "amount").row(0) == (MATCHED, 1, 1200.0)
     assert set(summary["case"]) >= set(reconciliation_summary(exceptions)["case"])
+
+
+def _typed(data, types: dict[str, str]):
+    """The fixture with opportunity types (source_id -> type; others untyped)."""
+    from dataclasses import replace
+
+    typed = data.opportunities.with_columns(
+        pl.col("source_id").replace_strict(types, default=None, return_dtype=pl.String).alias("opportunity_type")
+    )
+    return replace(data, opportunities=typed)
+
+
+def test_a_won_renewal_books_no_movement_and_is_counted_apart_not_as_an_exception(data):
+    from domain.insights.reconciliation import NO_MOVEMENT_EXPECTED, opportunity_types, renewal_types
+
+    # Alpha's add-on (o6) has no movement in the window; as a renewal at the same price it needs none.
+    typed = _typed(data, {"o6": "Existing Customer - Renewal", "o4": "New Business", "o5": "Upsell"})
+    exceptions = pipeline_arr_reconciliation(typed, RevenueFilters())
+    assert "o6" not in exceptions["opportunity_id"].to_list()
+    everything = pipeline_arr_reconciliation(typed, RevenueFilters(), include_matched=True)
+    summary = {r["case"]: r["rows"] for r in reconciliation_summary(everything).to_dicts()}
+    assert summary[NO_MOVEMENT_EXPECTED] == 1 and WON_WITHOUT_MOVEMENT not in summary
+    # Which types book no movement is the user's choice: with none chosen the renewal is an exception again.
+    assert renewal_types(opportunity_types(typed)) == ["Existing Customer - Renewal"]
+    strict = pipeline_arr_reconciliation(typed, RevenueFilters(), ReconciliationRules(no_movement_types=()))
+    assert ("o6", WON_WITHOUT_MOVEMENT) in set(zip(strict["opportunity_id"], strict["case"], strict=True))
+    # And a type the default rule would not guess can be named.
+    named = pipeline_arr_reconciliation(typed, RevenueFilters(), ReconciliationRules(no_movement_types=("Upsell",)))
+    assert "o5" not in named["opportunity_id"].to_list() and "o6" in named["opportunity_id"].to_list()
+
+
+def test_a_movement_for_the_same_amount_is_preferred_to_a_closer_one_of_another_size():
+    from domain.insights.reconciliation import MATCHED
+
+    data = make_data()  # the hand-checked rows, extended below
+    deal = data.opportunities.filter(pl.col("source_id") == "o4")
+    close = deal["expected_close"][0]
+    amount = deal["amount_reporting"][0]
+    account = deal["account_id"][0]
+    template = data.movements.filter(pl.col("account_id") == account).head(1)
+    extra = pl.concat(
+        [
+            template.with_columns(
+                pl.lit("near").alias("source_id"),
+                pl.lit(close).alias("effective_date"),
+                pl.lit(amount * 3).alias("arr_delta_reporting"),
+                pl.lit("expansion").alias("movement_component"),
+            ),
+            template.with_columns(
+                pl.lit("same").alias("source_id"),
+                (pl.lit(close) + pl.duration(days=20)).alias("effective_date"),
+                pl.lit(amount).alias("arr_delta_reporting"),
+                pl.lit("expansion").alias("movement_component"),
+            ),
+        ]
+    )
+    from dataclasses import replace
+
+    data = replace(data, movements=pl.concat([data.movements, extra.select(data.movements.columns)]))
+    rows = pipeline_arr_reconciliation(data, RevenueFilters(), include_matched=True)
+    matched = rows.filter((pl.col("case") == MATCHED) & (pl.col("opportunity_id") == "o4"))
+    assert matched["movement_id"].to_list() in (["same"], ["m3"])  # an equal amount, never the 3x one

@@ -91,11 +91,11 @@ def test_a_deal_named_like_a_formula_is_exported_as_text(workspace, tmp_path):
     ).write_csv(folder / "opportunities.csv")
     _sync(workspace)
     frame = export_frame(engine, "opportunities", ws, system_access("t"))
-    for text in (to_csv_bytes(frame).decode(), _written(frame, tmp_path / "o.csv", write_export)):
+    for text in (to_csv_bytes(frame, "USD").decode(), _written(frame, tmp_path / "o.csv", write_export)):
         back = pl.read_csv(text.encode(), infer_schema=False)
         assert back.filter(pl.col("source_id") == first)["name"].item() == "'" + formula
 
 
 def _written(frame, path, write_export):
-    write_export(frame, path, parquet=False)
+    write_export(frame, path, parquet=False, reporting_currency="USD")
     return path.read_text()
