@@ -17,7 +17,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     elif args.target == "accounts":
         bench_accounts(args.accounts)
     else:
-        bench_sync(args.opportunities, args.movements)
+        bench_sync(args.opportunities, args.movements, database=args.database)
     return 0
 
 
@@ -29,4 +29,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     bench.add_argument("--records", type=int, default=25_000, help="extract: opportunities / deals to read")
     bench.add_argument("--opportunities", type=int, default=100_000, help="sync, dashboard: opportunities to generate")
     bench.add_argument("--movements", type=int, default=100_000, help="sync: ARR movements to generate")
+    bench.add_argument(
+        "--database",
+        default=None,
+        help="sync: a DATABASE_URL to run on (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test; "
+        "a scratch database is created there and dropped); SQLite in a scratch folder by default",
+    )
     bench.set_defaults(run=_cmd_bench)
