@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from cli.opening import cli_access, open_app, workspace_named
+from domain.errors import ValidationError
 from services.exports import EXPORT_TABLES, export_frame, write_export
 from storage.db import session_scope
 
@@ -17,12 +18,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
         workspace = workspace_named(session, args.workspace)
     frame = export_frame(engine, args.table, workspace.id, access)
     out = Path(args.out)
-    write_export(
-        frame,
-        out,
-        parquet=args.format == "parquet" or (args.format is None and out.suffix.lower() == ".parquet"),
-        reporting_currency=workspace.reporting_currency,
-    )
+    chosen = args.format or {".csv": "csv", ".parquet": "parquet"}.get(out.suffix.lower())
+    if chosen is None:
+        raise ValidationError(
+            f"--out {out.name}: exports are CSV or Parquet; name the file .csv or .parquet, or add --format."
+        )
+    write_export(frame, out, parquet=chosen == "parquet", reporting_currency=workspace.reporting_currency)
     print(f"{args.table}: {len(frame):,} rows -> {out}" + ("" if access.sees_amounts else " (amounts masked)"))
     return 0
 

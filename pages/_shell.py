@@ -99,6 +99,7 @@ def app_context() -> AppContext:
     except RevenueConnectorError as exc:
         log.error("startup failed: %s", exc)
         _startup_error_page(settings, exc)
+        _no_page_list()
         st.stop()
     return AppContext(settings, engine)
 
@@ -170,7 +171,18 @@ def sign_in_gate(ctx: AppContext) -> Access:
         st.form_submit_button("Sign in", type="primary", on_click=_sign_in, args=(ctx,))
     if _sso_configured():
         st.button("Sign in with single sign-on", on_click=st.login, key="sign_in_sso")
+    _no_page_list()
     st.stop()
+
+
+def _no_page_list() -> None:
+    """Before the app's own navigation exists, declare an empty one: otherwise Streamlit lists every module in
+    pages/ (its internal helpers too) in the sidebar, and each opens a blank page."""
+    st.navigation([st.Page(_nothing, title="Revenue Connector", url_path="start")], position="hidden")
+
+
+def _nothing() -> None:
+    """The page behind a stopped start: everything it shows was drawn before the stop."""
 
 
 def _client_address() -> str:

@@ -47,12 +47,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    """Start the app on a free port with its own data folder; returns the process and its URL."""
+def start_app(data_dir: Path, log_dir: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the app on a free port with its own data folder; returns the process and its URL. The log goes to
+    `log_dir` (default: the data folder)."""
     port = _free_port()
     env = {**os.environ, "REVENUE_CONNECTOR_DATA": str(data_dir)}
     env.pop("DATABASE_URL", None)
-    log = open(data_dir / "streamlit.log", "w")  # noqa: SIM115 - closed with the process
+    log = open((log_dir or data_dir) / "streamlit.log", "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [
             sys.executable,

@@ -201,3 +201,19 @@ def test_a_salesforce_password_login_typed_on_the_connect_page_connects(app_serv
             expect(page.get_by_label(label, exact=True)).to_have_value("")
         _assert_no_exception(page, "connect")
         page.screenshot(path=str(SCREENSHOTS / "connect_salesforce_password.png"), full_page=True)
+
+
+def test_a_missing_data_folder_says_so_and_lists_no_internal_modules(tmp_path, page):
+    from tests.browser.conftest import start_app
+
+    process, url = start_app(tmp_path / "missing", log_dir=tmp_path)
+    try:
+        page.goto(url)
+        expect(page.get_by_text("does not exist")).to_be_visible(timeout=30_000)
+        # Before the fix the sidebar listed pages/ itself ("shell", "charts", "review"…), each a blank page.
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+        assert page.get_by_role("link", name="shell").count() == 0
+        page.screenshot(path=str(SCREENSHOTS / "missing_data_folder.png"), full_page=True)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

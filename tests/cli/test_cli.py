@@ -192,3 +192,14 @@ def test_schedule_worker_targeted_sync_and_alerts_headless(cli):
     assert faulty.returncode == 1 and len(faulty.stderr.strip().splitlines()) == 1
     alerts = cli("alerts", "--workspace", "Demo").stdout.strip().splitlines()
     assert len(alerts) == 1 and "\trun_failed\tThe sync failed: " in alerts[0]
+
+
+def test_an_export_to_an_unknown_file_type_and_a_rollback_to_no_run_are_refused_and_leave_nothing(cli, tmp_path):
+    xlsx = tmp_path / "q.xlsx"
+    refused = cli("export", "opportunities", "--workspace", "Demo", "--out", str(xlsx))
+    assert refused.returncode == 1 and "CSV or Parquet" in refused.stderr and not xlsx.exists()
+    rollback = cli("sync", "--workspace", "Demo", "--rollback-to", "999")
+    assert rollback.returncode == 1 and "Run #999 does not exist" in rollback.stderr
+    runs = tmp_path / "runs.csv"
+    assert cli("export", "runs", "--workspace", "Demo", "--out", str(runs)).returncode == 0
+    assert runs.read_text().count("\n") == 1  # the header only: no failed rollback run in the history
