@@ -402,6 +402,8 @@ class SourceCursor(SQLModel, table=True):
     object_name: str = Field(max_length=120)
     cursor_field: str = Field(max_length=120)
     cursor_value: str | None = Field(default=None, max_length=64)
+    # A file source's 'size:mtime_ns:sha256' at that run: an incremental run skips a file whose bytes did not change.
+    content_fingerprint: str | None = Field(default=None, max_length=120)
     run_id: int | None = Field(default=None, foreign_key="sync_run.id")
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -23,7 +23,8 @@ class RunWrites:
     plans: dict[Domain, ChangePlan]
     quarantine: pl.DataFrame  # what did not roll up this time (with raw records)
     read_objects: list[tuple[str, str]]  # (source, object) read whole enough to release their quarantine
-    cursors: list[tuple[int, str, datetime]]  # (connection, object, newest modification read)
+    # (connection, object, newest modification read or None, the file's fingerprint or None)
+    cursors: list[tuple[int, str, datetime | None, str | None]]
     drifts: list[FieldDrift]
     actor: str
     mapping_version: int
@@ -44,8 +45,8 @@ def write_run(uow: UnitOfWork, writes: RunWrites) -> None:
             tombstone_ids=plan.tombstone_ids,
         )
     uow.quarantine.replace(workspace_id, run_id, writes.read_objects, writes.quarantine)
-    for connection_id, object_name, newest in writes.cursors:
-        uow.cursors.save(workspace_id, connection_id, object_name, newest, run_id)
+    for connection_id, object_name, newest, fingerprint in writes.cursors:
+        uow.cursors.save(workspace_id, connection_id, object_name, newest, run_id, fingerprint)
     # An object routed to both domains is one set of fields: record it once.
     for drift in {(d.connection_id, d.obj.object_name): d for d in writes.drifts}.values():
         hold_field_drift(uow.session, workspace_id, drift, run_id=run_id)

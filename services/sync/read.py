@@ -9,6 +9,7 @@ from datetime import datetime
 import polars as pl
 
 from connectors.base import Connector
+from connectors.files import FileSource
 from domain.canonical import Domain
 from domain.config import Settings
 from domain.mapping_config import ObjectMapping
@@ -30,15 +31,35 @@ class RouteToRead:
     held: list[dict]  # raw rows of this object still in quarantine
     known_fields: set[str]  # fields the workspace already knows (field drift)
     held_ids: frozenset[str] = frozenset()  # source IDs of this object held in quarantine before the run
+    fingerprint: str | None = None  # a file's fingerprint at the last successful run (incremental runs only)
 
 
-def read_route(settings: Settings, route: RouteToRead) -> tuple[Connector, pl.DataFrame]:
-    """The object's rows as the source has them now, plus the quarantined ones it did not send again."""
+@dataclass(frozen=True)
+class RouteRead:
+    """What reading one route gave."""
+
+    connector: Connector
+    rows: pl.DataFrame
+    fingerprint: str | None  # the file's fingerprint now (None for a CRM)
+    unchanged: bool  # a file whose bytes did not change since the last run: only its header was read
+
+
+def read_route(settings: Settings, route: RouteToRead) -> RouteRead:
+    """The object's rows as the source has them now, plus the quarantined ones it did not send again. A file whose
+    bytes are what the last successful run read is not read again (an incremental run costs what changed)."""
     connector = connector_for(route.connection, settings)
-    read = connector.read(route.obj.object_name, since=route.since)
+    name = route.obj.object_name
+    fingerprint: str | None = None
+    unchanged = False
+    if isinstance(connector, FileSource):
+        fingerprint = connector.content_fingerprint(name, route.fingerprint)
+        unchanged = FileSource.same_content(route.fingerprint, fingerprint)
+    read = connector.read(name, limit=0) if isinstance(connector, FileSource) and unchanged else None
+    if read is None:
+        read = connector.read(name, since=route.since)
     # An incremental read misses rows still in quarantine unless they changed, so re-feed them; a full
     # read already holds every row that still exists (and must not resurrect one that was deleted).
-    if route.since is not None and route.held:
+    if (route.since is not None or unchanged) and route.held:
         previous = pl.DataFrame(route.held, infer_schema_length=None).with_columns(
             parse_utc(pl.col("source_modified_at")), pl.col("is_deleted").cast(pl.Boolean)
         )
@@ -46,7 +67,7 @@ def read_route(settings: Settings, route: RouteToRead) -> tuple[Connector, pl.Da
         read = pl.concat(
             [read, previous.select([c for c in previous.columns if c in read.columns])], how="diagonal_relaxed"
         )
-    return connector, read
+    return RouteRead(connector, read, fingerprint, unchanged)
 
 
 def with_payload(quarantine: pl.DataFrame, read: pl.DataFrame, domain: Domain) -> pl.DataFrame:

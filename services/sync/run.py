@@ -251,15 +251,19 @@ def _context(uow: UnitOfWork, prepared: PreparedRun, *, full: bool) -> RunContex
                     hint="Add it in step 3 (objects[…].source / object).",
                 )
             since = uow.cursors.cursor_of(workspace_id, connection.id, route.object_name) if incremental else None
+            fingerprint = (
+                uow.cursors.fingerprint_of(workspace_id, connection.id, route.object_name) if incremental else None
+            )
+            # Rows in quarantine are re-fed to any read that will not hold them again (incremental, or a skipped file).
             held = (
                 uow.quarantine.open_payloads(workspace_id, connection.source_key, route.object_name)
-                if since is not None
+                if since is not None or fingerprint is not None
                 else []
             )
             known = review.known_source_fields(uow.session, workspace_id, connection.id, route.object_name)
             held_ids = frozenset(uow.quarantine.open_ids(workspace_id, connection.source_key, route.object_name))
             routes.setdefault(domain, []).append(
-                RouteToRead(domain, connection, obj, route.priority, since, held, known, held_ids)
+                RouteToRead(domain, connection, obj, route.priority, since, held, known, held_ids, fingerprint)
             )
     crosswalk = load_crosswalk(uow.session, workspace_id).select("source_account_id", "account_id")
     sums = {domain: uow.canonical.sums(workspace_id, domain) for domain in routes}
@@ -298,7 +302,7 @@ def _run(
     drifts: list[FieldDrift] = []
     quarantine_frames: list[pl.DataFrame] = []
     read_objects: list[tuple[str, str]] = []
-    cursors: list[tuple[int, str, datetime]] = []
+    cursors: list[tuple[int, str, datetime | None, str | None]] = []
     api_calls, done = 0, 0
     total_routes = max(sum(len(r) for r in context.routes.values()), 1)
     for domain, routes in context.routes.items():  # read and transform: no database
@@ -314,7 +318,8 @@ def _run(
             report(done / total_routes * 0.7, f"Reading {connection.name} · {route.obj.object_name}…")
             done += 1
             with phase("read"):
-                connector, read = read_route(settings, route)
+                got = read_route(settings, route)
+                connector, read = got.connector, got.rows
                 api_calls += getattr(connector, "api_calls", 0)
                 drifts.append(detect_field_drift(route.known_fields, connection, connector, route.obj, read))
             with phase("transform"):
@@ -346,8 +351,10 @@ def _run(
                 summary.newly_quarantined += quarantined_ids.filter(~quarantined_ids.is_in(held_ids.implode())).len()
                 read_objects.append((connection.source_key, route.obj.object_name))
                 newest = cast(datetime | None, read["source_modified_at"].max()) if read.height else None
-                if newest is not None:
-                    cursors.append((connection.id, route.obj.object_name, newest))
+                if newest is not None or got.fingerprint is not None:
+                    cursors.append((connection.id, route.obj.object_name, newest, got.fingerprint))
+                if got.unchanged:
+                    summary.unchanged_files.append(route.obj.object_name)
         if not parts:
             continue
         # One source has no ties to break (its own duplicate IDs are already quarantined).

@@ -26,6 +26,7 @@ class DomainSummary:
     excluded: int = 0
     totals_before: dict[str, float] = field(default_factory=dict)  # the figures of domain/figures.py
     totals_after: dict[str, float] = field(default_factory=dict)
+    unchanged_files: list[str] = field(default_factory=list)  # file objects skipped: same bytes as the last run
 
 
 @dataclass
@@ -88,6 +89,8 @@ class SyncSummary:
                 f"{domain.label}: read {s.read:,}, add {s.added:,}, change {s.changed:,}, "
                 f"tombstone {s.tombstoned:,}, quarantine {s.quarantined:,} (unchanged {s.unchanged:,})"
             )
+            if s.unchanged_files:
+                out.append(f"  not read again, unchanged since the last run: {', '.join(s.unchanged_files)}")
             for key in s.totals_after:
                 delta = s.totals_after[key] - s.totals_before.get(key, 0.0)
                 out.append(
