@@ -88,6 +88,10 @@ class NotSignedIn(RevenueConnectorError):
     """Users are defined and nobody has signed in (or the credentials are wrong)."""
 
 
+class SessionExpired(NotSignedIn):
+    """The browser's signed session is older than the session lifetime: sign in again."""
+
+
 class NotPermitted(RevenueConnectorError):
     """The signed-in person's role does not allow this action."""
 

@@ -15,9 +15,10 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from domain.config import Settings, load_settings
-from domain.errors import NotSignedIn, RevenueConnectorError, SchemaOutdated
+from domain.errors import NotSignedIn, RevenueConnectorError, SchemaOutdated, SessionExpired
 from domain.roles import LOCAL_ADMIN, Access, Permission, Role
 from domain.setup_steps import STEPS, StepState, StepStatus, next_step, progress
+from services.session_tokens import SESSION_COOKIE, SESSION_SECONDS, issue_session_token, username_from_token
 from services.users import access_for, sign_in, users_defined
 from storage.db import session_scope, upgrade
 from storage.progress import setup_facts
@@ -146,20 +147,35 @@ def _sso_configured() -> bool:
 
 def sign_in_gate(ctx: AppContext) -> Access:
     """The reader's Access; with users defined and nobody signed in, a sign-in form (and stop)."""
+    problem: RevenueConnectorError | None = None
     with db_session(ctx) as session:
         defined = users_defined(session)
         name = st.session_state.get("signed_in_user")
+        if not name and defined and not st.session_state.get("signed_out"):
+            # A reload, a typed link or a new tab: the browser's signed session cookie says who this is.
+            try:
+                name = username_from_token(ctx.settings, st.context.cookies.get(SESSION_COOKIE))
+            except SessionExpired as exc:
+                st.session_state["session_cookie"] = ""  # cleared below, with the sign-in form
+                problem = exc
+            if name:
+                st.session_state["signed_in_user"] = name
         if not name and defined and _sso_configured() and st.user.is_logged_in:
             name = st.user.get("email")
         try:
             access = access_for(session, name, min_accounts=ctx.settings.mask_min_accounts)
         except NotSignedIn as exc:
             access = None
-            problem = exc if name else None
+            problem = exc if name else problem
     if access is not None:
         st.session_state["access"] = access
+        _write_session_cookie()
         return access
+    if name:  # a cookie for a user who no longer exists or was disabled
+        st.session_state.pop("signed_in_user", None)
+        st.session_state["session_cookie"] = ""
     st.session_state.pop("access", None)
+    _write_session_cookie()
     st.title("Revenue Connector")
     st.subheader("Sign in")
     if problem is not None:
@@ -206,11 +222,33 @@ def _sign_in(ctx: AppContext) -> None:
             return
     st.session_state["signed_in_user"] = access.actor
     st.session_state["sign_in_password"] = ""
+    st.session_state["session_cookie"] = issue_session_token(ctx.settings, access.actor)
+    st.session_state.pop("signed_out", None)
+
+
+def _write_session_cookie() -> None:
+    """Set (or, for an empty value, clear) the browser's session cookie once, after a sign-in or a sign-out.
+
+    Streamlit cannot set a cookie from the server, so a line of JavaScript does; the value is signed and expiring
+    (services/session_tokens.py), so a cookie someone edits or keeps too long signs nobody in.
+    """
+    value = st.session_state.pop("session_cookie", None)
+    if value is None:
+        return
+    age = SESSION_SECONDS if value else 0
+    st.html(
+        f"<script>document.cookie = '{SESSION_COOKIE}={value}; path=/; max-age={age}; SameSite=Strict'"
+        " + (location.protocol === 'https:' ? '; Secure' : '');</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def sign_out() -> None:
     for key in ("signed_in_user", "access"):
         st.session_state.pop(key, None)
+    # This tab's connection still carries the old cookie: ignore it until someone signs in again.
+    st.session_state["signed_out"] = True
+    st.session_state["session_cookie"] = ""
     if _sso_configured() and st.user.is_logged_in:
         st.logout()
 

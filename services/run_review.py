@@ -78,7 +78,8 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
                 "rows": rows.height,
                 "accounts resolved by CRM ID": rows["account_id"].is_not_null().sum(),
                 "amounts converted to reporting currency": currency_converted,
-                "rows with a mapped stage": rows["stage"].is_not_null().sum() if domain == Domain.PIPELINE else 0,
+                # ARR movements have no stage: left empty rather than a misleading 0.
+                "rows with a mapped stage": rows["stage"].is_not_null().sum() if domain == Domain.PIPELINE else None,
             }
         )
     landed = pl.concat(landed_parts).select(

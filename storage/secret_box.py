@@ -56,11 +56,16 @@ def _read_or_create_key_file(path: Path) -> bytes:
     return key
 
 
+def installation_key(settings: Settings) -> bytes:
+    """This installation's secret key (REVENUE_CONNECTOR_SECRET_KEY, else the key file, created on first use)."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    return _read_or_create_key_file(settings.secret_key_file)
+
+
 def secret_box(settings: Settings) -> SecretBox:
     """The box for this installation's key."""
-    if settings.secret_key:
-        return SecretBox(settings.secret_key.encode())
-    return SecretBox(_read_or_create_key_file(settings.secret_key_file))
+    return SecretBox(installation_key(settings))
 
 
 def redact(value: str | None) -> str:

@@ -217,3 +217,53 @@ def test_a_missing_data_folder_says_so_and_lists_no_internal_modules(tmp_path, p
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_a_signed_in_user_stays_signed_in_on_reload_and_in_a_new_tab_until_signing_out(app_server, page, tmp_path):
+    from domain.config import load_settings
+    from domain.roles import LOCAL_ADMIN, Access, Role
+    from services.users import create_user
+    from storage.db import open_database, session_scope
+
+    engine = open_database(load_settings({"REVENUE_CONNECTOR_DATA": str(tmp_path / "data")}))
+    with session_scope(engine) as session:
+        create_user(session, "ada", role=Role.ADMIN, password="correct horse 1", actor=Access(LOCAL_ADMIN, Role.ADMIN))
+    engine.dispose()
+
+    page.goto(f"{app_server}/pipelines")
+    wait_for_app(page)
+    page.get_by_role("textbox", name="User name").fill("ada")
+    page.get_by_role("textbox", name="Password").fill("correct horse 1")
+    page.get_by_role("button", name="Sign in").click()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("ada")).to_be_visible(timeout=20000)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "rc_session")
+    assert cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+
+    page.reload()  # a reload used to sign out: only sidebar clicks kept the session
+    wait_for_app(page)
+    expect(page.get_by_test_id("stSidebar").get_by_text("ada")).to_be_visible(timeout=20000)
+    other = page.context.new_page()  # a new tab, and a typed link
+    other.goto(f"{app_server}/revenue")
+    wait_for_app(other)
+    expect(other.get_by_test_id("stSidebar").get_by_text("ada")).to_be_visible(timeout=20000)
+    other.close()
+
+    # A changed cookie signs nobody in.
+    page.context.add_cookies([{**cookie, "value": cookie["value"][:-3] + "AAA"}])
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=20000)
+
+    # Signing out clears the cookie: a reload stays signed out.
+    page.context.add_cookies([cookie])
+    page.reload()
+    wait_for_app(page)
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=20000)
+    page.wait_for_timeout(500)
+    assert not [c for c in page.context.cookies() if c["name"] == "rc_session" and c["value"]]
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=20000)
+    page.screenshot(path=str(SCREENSHOTS / "signed_out_after_reload.png"), full_page=True)
