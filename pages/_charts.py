@@ -129,3 +129,25 @@ def plan_against_actual(variance: pl.DataFrame, currency: str) -> alt.LayerChart
         )
         .properties(height=340)
     )
+
+
+def run_volumes_chart(volumes: pl.DataFrame) -> alt.Chart:
+    """Rows read, landed and held back per run (grouped bars), oldest run on the left."""
+    order = volumes["Run"].unique(maintain_order=True).to_list()
+    return (
+        alt.Chart(volumes)
+        .mark_bar()
+        .encode(
+            x=alt.X("Run:N", sort=order, title="Run", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("measure:N", sort=["Read", "Landed", "Held back"]),
+            y=alt.Y("rows:Q", title="Rows", axis=alt.Axis(format=",d")),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                sort=["Read", "Landed", "Held back"],
+                scale=alt.Scale(domain=["Read", "Landed", "Held back"], range=["#4c78a8", "#54a24b", "#e45756"]),
+            ),
+            tooltip=["Run", "Started", "Kind", "measure", alt.Tooltip("rows:Q", format=",d")],
+        )
+        .properties(height=260)
+    )

@@ -469,13 +469,18 @@ def figure_table(frame, **kwargs) -> None:
 
 def run_history(ctx: AppContext, workspace: Workspace) -> None:
     """The workspace's sync runs, newest first, or an empty state that says why there are none."""
+    from pages._charts import run_volumes_chart
     from services.exports import export_frame
+    from services.run_review import run_history_rows, run_volumes
 
     runs = export_frame(ctx.engine, "runs", workspace.id, current_access())
     if runs.is_empty():
         st.info("No sync has run in this workspace yet.", icon=":material/history:")
         return
-    figure_table(runs.reverse().drop("workspace_id"))
+    history = run_history_rows(runs, st.context.timezone or "UTC")
+    st.caption(f"Times in your time zone ({st.context.timezone or 'UTC'}).")
+    st.altair_chart(run_volumes_chart(run_volumes(history)), width="stretch")
+    figure_table(history)
 
 
 def stage_set_table(ctx: AppContext, workspace: Workspace) -> None:

@@ -181,3 +181,70 @@ def summary_tables(summary: SyncSummary, access: Access) -> tuple[pl.DataFrame, 
     if not access.sees_amounts and figures.height:
         figures = figures.with_columns(pl.lit(None, pl.Float64).alias(c) for c in ("before", "after", "change"))
     return counts, figures
+
+
+RUN_HISTORY_COLUMNS = (
+    "Run",
+    "Started",
+    "Kind",
+    "Scope",
+    "Status",
+    "Read",
+    "Added",
+    "Changed",
+    "Removed",
+    "Held back",
+    "Newly held",
+    "Mapping version",
+    "Seconds",
+    "Error",
+)
+
+
+def run_history_rows(runs: pl.DataFrame, time_zone: str) -> pl.DataFrame:
+    """The runs table in the user's words, newest first: start time in the viewer's zone (minutes, no offset),
+    what kind of run (sync, dry run, rollback; who or what started it), and counts under plain headers."""
+    zone = time_zone or "UTC"
+    kind = (
+        pl.when(pl.col("trigger") == "rollback")
+        .then(pl.lit("Rollback"))
+        .when(pl.col("dry_run"))
+        .then(pl.lit("Dry run"))
+        .otherwise(pl.lit("Sync"))
+    )
+    started_by = pl.col("trigger").replace(
+        {"app": "from the app", "cli": "from the CLI", "schedule": "scheduled", "rollback": "from the app or CLI"}
+    )
+    return (
+        runs.sort("id", descending=True)
+        .with_columns(
+            pl.format("#{}", pl.col("id")).alias("Run"),
+            pl.col("started_at").dt.convert_time_zone(zone).dt.strftime("%Y-%m-%d %H:%M").alias("Started"),
+            pl.format("{} ({})", kind, started_by).alias("Kind"),
+            pl.col("scope").fill_null("Everything routed").alias("Scope"),
+            pl.col("status").str.to_titlecase().alias("Status"),
+            pl.col("rows_read").alias("Read"),
+            pl.col("rows_added").alias("Added"),
+            pl.col("rows_changed").alias("Changed"),
+            pl.col("rows_tombstoned").alias("Removed"),
+            pl.col("rows_quarantined").alias("Held back"),
+            pl.col("rows_newly_quarantined").alias("Newly held"),
+            pl.col("mapping_version").alias("Mapping version"),
+            ((pl.col("finished_at") - pl.col("started_at")).dt.total_milliseconds() / 1000).round(1).alias("Seconds"),
+            pl.col("error").fill_null("").alias("Error"),
+        )
+        .select(RUN_HISTORY_COLUMNS)
+    )
+
+
+def run_volumes(history: pl.DataFrame, last: int = 30) -> pl.DataFrame:
+    """Run, measure (Read / Landed / Held back), rows: the last `last` runs, oldest first, for the per-run chart."""
+    recent = history.head(last).reverse()
+    return recent.select(
+        "Run",
+        "Started",
+        "Kind",
+        "Read",
+        (pl.col("Added") + pl.col("Changed")).alias("Landed"),
+        "Held back",
+    ).unpivot(index=["Run", "Started", "Kind"], variable_name="measure", value_name="rows")

@@ -433,7 +433,7 @@ def test_run_sync_sets_a_schedule_syncs_one_object_now_and_pipelines_lists_alert
     _wait_for_runs(env)
     at = open_page("sync")
     runs = at.dataframe[-1].value
-    assert runs["scope"].tolist() == ["Pipeline"] and runs["status"].tolist() == ["succeeded"]
+    assert runs["Scope"].tolist() == ["Pipeline"] and runs["Status"].tolist() == ["Succeeded"]
 
     at = open_page("pipelines")
     assert not at.exception and "Many rows did not roll up" in at.dataframe[0].value["alert"].tolist()

@@ -11,3 +11,50 @@ def test_the_curated_table_leaves_stage_empty_for_arr_movements(workspace):
     curated = {r["domain"]: r for r in review_run(engine, ws, run.run_id).curated.to_dicts()}
     assert curated["Pipeline"]["rows with a mapped stage"] > 0
     assert curated["ARR actuals"]["rows with a mapped stage"] is None  # ARR has no stage: not a misleading 0
+
+
+def test_run_history_reads_in_the_users_words_and_time_zone():
+    from datetime import UTC, datetime
+
+    import polars as pl
+
+    from services.run_review import RUN_HISTORY_COLUMNS, run_history_rows, run_volumes
+    from storage.frames import table_schema
+
+    runs = pl.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "workspace_id": [1, 1, 1],
+            "trigger": ["app", "schedule", "rollback"],
+            "status": ["succeeded", "failed", "succeeded"],
+            "dry_run": [True, False, False],
+            "started_at": [datetime(2026, 12, 5, 23, 30, tzinfo=UTC)] * 3,
+            "finished_at": [datetime(2026, 12, 5, 23, 30, 12, 500000, tzinfo=UTC)] * 3,
+            "rows_read": [3000, 54, 0],
+            "rows_added": [2996, 0, 0],
+            "rows_changed": [0, 4, 0],
+            "rows_tombstoned": [0, 1, 0],
+            "rows_quarantined": [4, 8, 0],
+            "rows_newly_quarantined": [4, 0, 0],
+            "mapping_version": [1, 1, None],
+            "error": [None, "Salesforce said 503", None],
+        }
+    )
+    runs = runs.with_columns(pl.lit(None).alias(c) for c in table_schema("runs") if c not in runs.columns)
+    history = run_history_rows(runs, "America/New_York")
+    assert history.columns == list(RUN_HISTORY_COLUMNS)
+    first = history.row(2, named=True)  # newest first: run #1 is last
+    assert (first["Run"], first["Started"], first["Kind"], first["Status"]) == (
+        "#1",
+        "2026-12-05 18:30",  # 23:30 UTC in New York, with no "+00:00"
+        "Dry run (from the app)",
+        "Succeeded",
+    )
+    assert history["Kind"].to_list()[:2] == ["Rollback (from the app or CLI)", "Sync (scheduled)"]
+    assert history["Seconds"].to_list() == [12.5, 12.5, 12.5]
+    volumes = run_volumes(history)
+    assert volumes.filter(pl.col("Run") == "#2").select("measure", "rows").rows() == [
+        ("Read", 54),
+        ("Landed", 4),
+        ("Held back", 8),
+    ]
