@@ -8,7 +8,7 @@ from domain.errors import RevenueConnectorError
 from domain.insights.data import RevenueFilters, months_between
 from domain.insights.disclosure import quarter_label, quarter_last_month, quarter_starts
 from domain.insights.forecast import SlippedPolicy
-from domain.insights.plan import PLAN_EXAMPLE, parse_plan
+from domain.insights.plan import PLAN_EXAMPLE, parse_plan, plan_table
 from domain.insights.reconciliation import ReconciliationRules, opportunity_types, renewal_types
 from domain.insights.revenue_view import customer_history_view, customer_names, filter_options, revenue_view
 from domain.roles import Permission
@@ -251,7 +251,7 @@ with plan_tab:
         )
     else:
         st.altair_chart(plan_against_actual(view.plan_vs_actual, currency), width="stretch")
-        figure_table(view.plan_vs_actual.drop("accounts"))
+        figure_table(plan_table(view.plan_vs_actual, currency))
     if access.may(Permission.EDIT_SETUP):
 
         def _save_plan() -> None:

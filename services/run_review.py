@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from domain.canonical import REASON_LABELS, Domain, QuarantineReason
 from domain.mapping_config import amount_source_fields
+from domain.money import money_sum
 from domain.roles import MASKED, Access, mask_amounts
 from services.sync.summary import SyncSummary
 from storage.connections import list_connections
@@ -35,7 +36,7 @@ class RunReview:
     landed: pl.DataFrame  # domain, source, rows in the workspace, rows this run added or changed
     curated: pl.DataFrame  # what the mapping did: stages mapped, accounts resolved, amounts converted
     not_rolled_up: pl.DataFrame  # reason, rows, fields, example values, where to fix it
-    quarantine: pl.DataFrame  # every quarantined row of the run (for export and drill-down)
+    quarantine: pl.DataFrame  # every quarantined row of the run, in words (for export and drill-down)
 
 
 def runs_for_review(engine: Engine, workspace_id: int) -> pl.DataFrame:
@@ -99,7 +100,7 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
             pl.col("source_id").n_unique().alias("rows"),
             # Each held record counts once; a group whose records carry no amount shows none, not 0.
             pl.when(pl.col("amount").is_not_null().any())
-            .then(pl.col("amount").filter(pl.col("source_id").is_first_distinct()).sum().round(2))
+            .then(money_sum(pl.col("amount").filter(pl.col("source_id").is_first_distinct())))
             .alias("amount"),
             pl.col("field").unique().sort().str.join(", ").alias("fields"),
             pl.col("value").drop_nulls().unique().sort().head(3).str.join(", ").alias("examples"),
@@ -134,7 +135,20 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
         landed,
         pl.DataFrame(curated_rows),
         not_rolled_up,
-        quarantine.select("domain", "source", "source_object", "source_id", "reason_code", "field", "value", "amount"),
+        quarantine.select(
+            pl.col("domain")
+            .replace_strict({d.value: d.label for d in Domain}, default=pl.col("domain"))
+            .alias("Domain"),
+            pl.col("source").replace_strict(names, default=pl.col("source")).alias("Source"),
+            pl.col("source_object").alias("Object"),
+            pl.col("source_id").alias("Record ID"),
+            pl.col("reason_code")
+            .replace_strict({k.value: v for k, v in REASON_LABELS.items()}, default=pl.col("reason_code"))
+            .alias("Reason"),
+            pl.col("field").alias("Field"),
+            pl.col("value").alias("Value"),
+            pl.col("amount").alias("Amount"),
+        ),
     )
 
 

@@ -167,3 +167,20 @@ def plan_vs_actual(data: RevenueData, filters: RevenueFilters) -> pl.DataFrame:
         .cast(pl.Schema(schema))
         .sort("month", "segment")
     )
+
+
+def plan_table(variance: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """The plan-vs-actual rows as the page shows them: months as "Dec 2025", the company line named, the variance
+    share with its % sign, headers in words (amounts stay numbers, in `currency`)."""
+    share = pl.col("ending_variance_pct") + 0.0  # + 0.0: never "-0.0%"
+    return variance.select(
+        pl.col("month").dt.strftime("%b %Y").alias("Month"),
+        pl.when(pl.col("segment") == "").then(pl.lit("Company")).otherwise(pl.col("segment")).alias("Segment"),
+        pl.col("planned_ending_arr").alias(f"Planned ending ARR ({currency})"),
+        pl.col("actual_ending_arr").alias(f"Actual ending ARR ({currency})"),
+        pl.col("ending_variance").alias(f"Ending ARR variance ({currency})"),
+        pl.when(share.is_null()).then(None).otherwise(pl.format("{}%", share.round(1))).alias("Ending ARR variance %"),
+        pl.col("planned_net_new_arr").alias(f"Planned net new ARR ({currency})"),
+        pl.col("actual_net_new_arr").alias(f"Actual net new ARR ({currency})"),
+        pl.col("net_new_variance").alias(f"Net new ARR variance ({currency})"),
+    )

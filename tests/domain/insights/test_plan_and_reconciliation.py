@@ -165,3 +165,14 @@ def test_a_movement_for_the_same_amount_is_preferred_to_a_closer_one_of_another_
     rows = pipeline_arr_reconciliation(data, RevenueFilters(), include_matched=True)
     matched = rows.filter((pl.col("case") == MATCHED) & (pl.col("opportunity_id") == "o4"))
     assert matched["movement_id"].to_list() in (["same"], ["m3"])  # an equal amount, never the 3x one
+
+
+def test_the_plan_table_reads_in_words_with_months_and_percent_signs():
+    from domain.insights.plan import plan_table
+
+    table = plan_table(plan_vs_actual(make_data(parse_plan(PLAN)), RevenueFilters()), "USD")
+    assert table.columns[:2] == ["Month", "Segment"] and "Ending ARR variance %" in table.columns
+    assert not [c for c in table.columns if "_" in c]  # no snake_case header
+    first = table.row(0, named=True)
+    assert first["Month"] == "Jan 2026" and first["Segment"] == "Company"
+    assert first["Ending ARR variance %"].endswith("%") and "-0.0" not in first["Ending ARR variance %"]
