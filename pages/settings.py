@@ -1,7 +1,5 @@
 """Settings: workspaces, canonical stages, and how this installation is configured."""
 
-import json
-
 import polars as pl
 import streamlit as st
 
@@ -11,9 +9,9 @@ from domain.roles import LOCAL_ADMIN, Permission, Role
 from domain.stage_set import stage_set_revision, stages_from_rows
 from pages._alerts import alert_settings_form
 from pages._shell import current_access, db_session, editor_rows, inline_error, page_start
+from services.activity import activity_rows
 from services.setup_changes import create_workspace, save_stage_set, set_movement_policy, set_slipped_policy
 from services.users import create_user, list_users
-from storage.audit import recent
 from storage.db import display_database_url, schema_status
 from storage.workspaces import load_stage_set
 
@@ -200,20 +198,10 @@ st.dataframe(
 if workspace is not None:
     st.subheader("Recent activity")
     with db_session(ctx) as session:
-        entries = recent(session, workspace.id, limit=20)
-    if entries:
-        st.dataframe(
-            pl.DataFrame(
-                {
-                    "when (UTC)": [e.at.strftime("%Y-%m-%d %H:%M") for e in entries],
-                    "who": [e.actor for e in entries],
-                    "what": [f"{e.action} {e.entity}" for e in entries],
-                    "details": [", ".join(f"{k}: {v}" for k, v in json.loads(e.detail_json).items()) for e in entries],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        activity = activity_rows(session, workspace.id, st.context.timezone or "UTC")
+    if activity.height:
+        st.caption(f"Times in your time zone ({st.context.timezone or 'UTC'}).")
+        st.dataframe(activity, hide_index=True, width="stretch")
 
 st.subheader("Users and roles")
 _access = current_access()
