@@ -210,9 +210,10 @@ def test_a_missing_data_folder_says_so_and_lists_no_internal_modules(tmp_path, p
     try:
         page.goto(url)
         expect(page.get_by_text("does not exist")).to_be_visible(timeout=30_000)
+        wait_for_app(page)  # the script run has ended, so its navigation (none) is what the sidebar shows
         # Before the fix the sidebar listed pages/ itself ("shell", "charts", "review"…), each a blank page.
-        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
-        assert page.get_by_role("link", name="shell").count() == 0
+        expect(page.locator('[data-testid="stSidebarNav"]')).to_have_count(0, timeout=10_000)
+        expect(page.get_by_role("link", name="shell")).to_have_count(0)
         page.screenshot(path=str(SCREENSHOTS / "missing_data_folder.png"), full_page=True)
     finally:
         process.terminate()
