@@ -11,7 +11,7 @@ from domain.roles import Permission
 from pages._field_drift import fields_held_panel
 from pages._schedule import schedule_panel, sync_now_panel
 from pages._shell import PAGE_BY_KEY, current_access, inline_error, page_link, run_history, step_page
-from services.run_review import runs_for_review, summary_tables
+from services.run_review import held_table, runs_for_review, summary_tables
 from services.sync import SyncSummary, rollback_to, start_background_sync
 from services.sync.lifecycle import current_run
 from storage.sync_runs import latest_finished_run
@@ -127,6 +127,13 @@ else:
                 c: st.column_config.NumberColumn(c, format="accounting") for c in ("before", "after", "change")
             },
         )
+        held = held_table(summary, current_access())
+        if held.height:
+            st.markdown(
+                f"**What {'would not roll up' if summary.dry_run else 'did not roll up'}**, by reason "
+                "(fix each where Pipelines says; held rows are retried on every run):"
+            )
+            st.dataframe(held, hide_index=True, width="stretch")
         if summary.phase_seconds:
             st.caption(f"Time by phase: {summary.phases()}")
         if summary.dry_run and summary.new_fields:

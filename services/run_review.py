@@ -197,6 +197,21 @@ def summary_tables(summary: SyncSummary, access: Access) -> tuple[pl.DataFrame, 
     return counts, figures
 
 
+def held_table(summary: SyncSummary, access: Access) -> pl.DataFrame:
+    """What a run (a dry run too) held back, by domain and reason, with fields and examples; examples are masked
+    for a role that may not see amounts (an example can be one)."""
+    rows = [
+        {"Domain": d.label, "Reason": h["reason"], "Rows": h["rows"], "Fields": h["fields"], "Examples": h["examples"]}
+        for d, s in summary.domains.items()
+        for h in s.held
+    ]
+    table = pl.DataFrame(
+        rows,
+        schema={"Domain": pl.String, "Reason": pl.String, "Rows": pl.Int64, "Fields": pl.String, "Examples": pl.String},
+    )
+    return table if access.sees_amounts else table.with_columns(pl.lit(MASKED).alias("Examples"))
+
+
 RUN_HISTORY_COLUMNS = (
     "Run",
     "Started",

@@ -40,7 +40,7 @@ from services.sync.lifecycle import heartbeat, start_run
 from services.sync.load import RunWrites, write_run
 from services.sync.read import RouteToRead, empty_quarantine, read_route, with_payload
 from services.sync.scope import SyncScope
-from services.sync.summary import DomainSummary, SyncSummary, figures, figures_after, landing_lag
+from services.sync.summary import DomainSummary, SyncSummary, figures, figures_after, held_by_reason, landing_lag
 from storage import review
 from storage.accounts import load_crosswalk
 from storage.connections import get_connection
@@ -308,6 +308,7 @@ def _run(
     for domain, routes in context.routes.items():  # read and transform: no database
         summary = DomainSummary(totals_before=context.figures_before[domain])
         parts, tombstones = [], []
+        held_here: list[pl.DataFrame] = []
         # Which route each stored row came from, so a scoped run never lets a lower-priority source
         # overwrite a record that a higher-priority one (not read this time) supplied.
         priority_of = {(r.connection.source_key, r.obj.object_name): r.priority for r in routes}
@@ -345,6 +346,7 @@ def _run(
             if account_id is None:
                 with phase("transform"):
                     quarantine_frames.append(with_payload(result.quarantine, read, domain))
+                held_here.append(result.quarantine)
                 held_ids = pl.Series(sorted(route.held_ids), dtype=pl.String)
                 quarantined_ids = result.quarantine["source_id"].unique()
                 summary.quarantined += quarantined_ids.len()
@@ -355,6 +357,7 @@ def _run(
                     cursors.append((connection.id, route.obj.object_name, newest, got.fingerprint))
                 if got.unchanged:
                     summary.unchanged_files.append(route.obj.object_name)
+        summary.held = held_by_reason(pl.concat(held_here)) if held_here else []
         if not parts:
             continue
         # One source has no ties to break (its own duplicate IDs are already quarantined).

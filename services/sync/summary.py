@@ -9,7 +9,7 @@ from datetime import datetime
 
 import polars as pl
 
-from domain.canonical import CanonicalStage, Domain
+from domain.canonical import REASON_LABELS, CanonicalStage, Domain
 from domain.figures import arr_figures, pipeline_figures
 
 
@@ -27,6 +27,8 @@ class DomainSummary:
     totals_before: dict[str, float] = field(default_factory=dict)  # the figures of domain/figures.py
     totals_after: dict[str, float] = field(default_factory=dict)
     unchanged_files: list[str] = field(default_factory=list)  # file objects skipped: same bytes as the last run
+    # What did not roll up, by reason: {reason, rows, fields, examples}; a dry run shows it before anything lands.
+    held: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -131,3 +133,26 @@ def landing_lag(landed: list[pl.DataFrame], committed_at: datetime) -> dict[str,
         stamps.drop_nulls().select(lag.median().alias("lag_median_seconds"), lag.max().alias("lag_max_seconds")).row(0)
     )
     return {} if row[0] is None else {"lag_median_seconds": round(row[0], 1), "lag_max_seconds": round(row[1], 1)}
+
+
+def held_by_reason(quarantine: pl.DataFrame) -> list[dict]:
+    """Rows a run held back (transform's quarantine frame), grouped by reason with the fields and a few example
+    values, most rows first: the same grouping Pipelines shows for a landed run."""
+    if quarantine.is_empty():
+        return []
+    return (
+        quarantine.group_by("reason_code")
+        .agg(
+            pl.col("source_id").n_unique().alias("rows"),
+            pl.col("field").drop_nulls().unique().sort().str.join(", ").alias("fields"),
+            pl.col("value").drop_nulls().unique().sort().head(3).str.join(", ").alias("examples"),
+        )
+        .with_columns(
+            pl.col("reason_code")
+            .replace_strict({k.value: v for k, v in REASON_LABELS.items()}, default=pl.col("reason_code"))
+            .alias("reason")
+        )
+        .sort(["rows", "reason"], descending=[True, False])
+        .select("reason", "rows", "fields", "examples")
+        .to_dicts()
+    )

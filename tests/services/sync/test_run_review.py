@@ -58,3 +58,22 @@ def test_run_history_reads_in_the_users_words_and_time_zone():
         ("Landed", 4),
         ("Held back", 8),
     ]
+
+
+def test_a_dry_run_says_what_would_not_roll_up_by_reason_and_masks_examples_for_a_viewer(workspace):
+    from domain.canonical import Domain
+    from domain.roles import MASKED, Access, Role
+    from services.run_review import held_table
+    from services.sync.summary import SyncSummary
+
+    settings, engine, ws, _ = workspace
+    dry = run_sync(engine, settings, ws, trigger="test", access=system_access("t"), dry_run=True)
+    held = dry.domains[Domain.PIPELINE].held
+    assert sum(h["rows"] for h in held) >= dry.domains[Domain.PIPELINE].quarantined > 0  # a row can fail twice
+    unmapped = next(h for h in held if h["reason"].lower().startswith("unmapped stage"))
+    assert unmapped["fields"] and "Pilot Extension" in unmapped["examples"]
+    # It survives the run record (the Sync page reads the summary back) and is masked for a viewer.
+    again = SyncSummary.from_json(dry.to_json())
+    assert again.domains[Domain.PIPELINE].held == held
+    assert set(held_table(again, Access("vera", Role.VIEWER))["Examples"]) == {MASKED}
+    assert "Pilot Extension" in " ".join(held_table(again, system_access("t"))["Examples"])
