@@ -12,16 +12,16 @@ from domain.canonical import Domain
 from domain.errors import RevenueConnectorError
 from domain.roles import Permission
 from domain.routing import RouteChoice
-from domain.setup_steps import StepStatus, progress
+from domain.setup_steps import StepStatus
 from services.connections import check_connection
 from services.fx_rates import put_fx_rates_in_force, put_rates_in_force, suggested_org_rates
 from services.reconcile import reconcile_accounts
 from services.setup_changes import create_connection, create_workspace, save_mapping, save_routes
+from services.setup_progress import workspace_progress
 from services.workspace_setup import apply_workspace_file, connection_values, pairs, source_kind
 from storage.connections import list_connections, require_connection
 from storage.db import session_scope
 from storage.mappings import latest_mapping
-from storage.progress import setup_facts
 from storage.secret_box import secret_box
 from storage.workspaces import list_workspaces
 
@@ -40,7 +40,7 @@ def _cmd_workspaces(args: argparse.Namespace) -> int:
     cli_access(engine, settings).require(Permission.VIEW)
     with session_scope(engine) as session:
         for workspace in list_workspaces(session):
-            done = sum(s.status == StepStatus.DONE for s in progress(setup_facts(session, workspace.id)))
+            done = sum(s.status == StepStatus.DONE for s in workspace_progress(session, workspace.id))
             print(f"{workspace.name}\t{'demo' if workspace.is_demo else ''}\tsetup {done} of 5 steps done")
     return 0
 

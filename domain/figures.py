@@ -28,6 +28,11 @@ SLIPPED_WEIGHTED_PIPELINE = "slipped weighted pipeline"
 CLOSED_WON_BOOKINGS = "closed-won bookings"
 
 
+def figure_label(figure: str) -> str:
+    """A figure's name as a table row shows it ('Weighted open pipeline', 'ARR expansion')."""
+    return figure[:1].upper() + figure[1:]
+
+
 def arr_figure(component: MovementComponent) -> str:
     """The name of one ARR component's figure, e.g. 'ARR expansion'."""
     return f"ARR {component.value}"

@@ -12,6 +12,7 @@ from datetime import date
 
 import polars as pl
 
+from domain.canonical import Domain, QuarantineReason
 from domain.errors import ValidationError
 from domain.mapping_config import FxRate, MappingConfig, to_yaml
 
@@ -149,3 +150,79 @@ class OrgRates:
     @property
     def note(self) -> str:
         return f"FX rates from {self.connection} ({self.table})"
+
+
+@dataclass(frozen=True)
+class MissingRate:
+    """Rows of one domain a sync holds back (or would) because no FX rate into the reporting currency covers them."""
+
+    domain: Domain
+    currency: str
+    rows: int
+    earliest: date | None = None  # the earliest record date held while rates start later; None: no rate at all
+
+
+_ROW_NOUN = {Domain.PIPELINE: ("deal", "deals"), Domain.ARR_ACTUALS: ("ARR movement", "ARR movements")}
+
+
+def missing_in_words(missing: list[MissingRate]) -> str:
+    """'EUR (1,183 deals, 744 ARR movements), GBP (12 deals dated from 2024-03-01)': one entry per currency."""
+    entries = []
+    for currency in sorted({m.currency for m in missing}):
+        mine = [m for m in missing if m.currency == currency]
+        counts = [f"{m.rows:,} {_ROW_NOUN[m.domain][m.rows != 1]}" for m in mine]
+        dates = [m.earliest for m in mine if m.earliest is not None]
+        dated = f" dated from {min(dates).isoformat()}" if dates else ""
+        entries.append(f"{currency} ({', '.join(counts)}{dated})")
+    return ", ".join(entries)
+
+
+def held_for_rates(domain: Domain, held: pl.DataFrame) -> list[MissingRate]:
+    """Per currency, the rows held for want of an FX rate, from held rows counted by reason and value
+    (columns reason_code, value, rows).
+
+    The transform writes the value as 'EUR' (no rate for the currency at all) or 'EUR on 2024-03-01' (rates
+    start after the record's date); the earliest such date says how far back the rates must reach.
+    """
+    parts = pl.col("value").cast(pl.String).str.split_exact(" on ", 1)
+    grouped = (
+        held.filter(pl.col("reason_code") == QuarantineReason.UNKNOWN_CURRENCY.value)
+        .select(
+            parts.struct.field("field_0").str.strip_chars().alias("currency"),
+            parts.struct.field("field_1").str.to_date("%Y-%m-%d", strict=False).alias("day"),
+            "rows",
+        )
+        .filter(pl.col("currency").is_not_null() & (pl.col("currency") != ""))
+        .group_by("currency")
+        .agg(pl.col("rows").sum(), pl.col("day").min().alias("earliest"))
+        .sort("currency")
+    )
+    return [MissingRate(domain, c, n, d) for c, n, d in grouped.iter_rows()]
+
+
+def held_counts(quarantine: pl.DataFrame) -> pl.DataFrame:
+    """A run's quarantine frame (source_id, reason_code, value) as rows counted by reason and value."""
+    return quarantine.group_by("reason_code", "value").agg(pl.col("source_id").n_unique().alias("rows"))
+
+
+def rates_still_missing(held: list[MissingRate], config: MappingConfig | None) -> list[MissingRate]:
+    """Of what a run held for want of a rate, what the mapping in force still does not cover.
+
+    A currency is covered once it is the reporting currency, or it has a rate from on or before the earliest
+    held date (or any rate, when the rows were held because the currency had none). Rows held for a currency
+    that had no rate may still meet a rate that starts too late: the next dry run tells.
+    """
+    if config is None:
+        return list(held)
+    starts: dict[str, date] = {}
+    for rate in config.fx_rates:
+        starts[rate.currency] = min(rate.valid_from, starts.get(rate.currency, rate.valid_from))
+    missing = []
+    for m in held:
+        first = starts.get(m.currency)
+        covered = m.currency == config.reporting_currency or (
+            first is not None and (m.earliest is None or first <= m.earliest)
+        )
+        if not covered:
+            missing.append(m)
+    return missing

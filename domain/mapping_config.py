@@ -119,6 +119,26 @@ class MappingConfig:
         """Currencies amounts can be converted from: the reporting currency and every FX rate's."""
         return frozenset({self.reporting_currency, *(r.currency for r in self.fx_rates)})
 
+    # Whether a reviewed decision is what this mapping does (the review table says 'in force' for it).
+
+    def maps_field(self, source: str, object_name: str, source_field: str, canonical: str | None) -> bool:
+        """The source field maps onto `canonical` here (None: the field is not mapped at all)."""
+        obj = next((o for o in self.objects if (o.source, o.object_name) == (source, object_name)), None)
+        targets = {f.canonical_field for f in obj.fields if f.source_field == source_field} if obj else set()
+        return canonical in targets if canonical else not targets
+
+    def maps_stage(self, pipeline_id: str, stage_id: str, canonical: str | None, weight: float | None) -> bool:
+        """The CRM stage maps onto `canonical` at `weight` here (None: the stage is not mapped)."""
+        found = next((s for s in self.stages if (s.pipeline_id, s.stage_id) == (pipeline_id, stage_id)), None)
+        if not canonical:
+            return found is None
+        return found is not None and found.canonical_stage == canonical and found.weight == weight
+
+    def maps_value(self, source_value: str, target: str | None) -> bool:
+        """The picklist value maps onto the movement type `target` here (None: not mapped)."""
+        found = self.movement_components.get(source_value)
+        return (found.value if found else None) == (target or None)
+
 
 def mappable_fields(domain: Domain) -> tuple[str, ...]:
     """Canonical fields a source field can map onto (a deal's name is identity, but it comes from a field)."""

@@ -84,7 +84,7 @@ def money_sum(value: pl.Expr) -> pl.Expr:
 
 
 # Money columns by the currency they are in: the row's own currency, or the workspace's reporting currency.
-NATIVE_MONEY = ("amount", "arr_delta")
+NATIVE_MONEY = ("amount", "arr_delta", "Amount (source currency)")
 REPORTING_MONEY = (
     "amount_reporting",
     "weighted_amount",

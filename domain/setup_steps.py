@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from domain.canonical import Domain, required_field_keys
+from domain.canonical import FIELDS_BY_DOMAIN, Domain, required_field_keys
+from domain.fx_rates import MissingRate, missing_in_words
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ STEPS: tuple[Step, ...] = (
 class StepStatus(StrEnum):
     DONE = "done"
     CURRENT = "current"  # prerequisites met, not done yet
+    # The step's own requirements are met, but a sync would hold rows back for something this step fixes
+    # (FX rates for a currency the data holds). Later steps stay open: the rest of the data still lands.
+    ATTENTION = "attention"
     BLOCKED = "blocked"  # an earlier step is not done
 
 
@@ -49,6 +53,9 @@ class SetupFacts:
     accounts_approved: int = 0
     accounts_pending: int = 0
     successful_syncs: int = 0
+    reporting_currency: str = "USD"
+    # What the latest run (a dry run too) held for want of an FX rate that the mapping in force still lacks.
+    missing_rates: tuple[MissingRate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,8 @@ def _step_done(step: Step, facts: SetupFacts) -> tuple[bool, str, str]:
         for domain in sorted(facts.routed_domains):
             unmapped = set(required_field_keys(domain)) - set(facts.mapped_fields.get(domain, frozenset()))
             if unmapped:
-                gaps.append(f"{domain.label}: {', '.join(sorted(unmapped))}")
+                labels = [f.label for f in FIELDS_BY_DOMAIN[domain] if f.key in unmapped]
+                gaps.append(f"{domain.label}: {', '.join(labels)}")
         if Domain.PIPELINE in facts.routed_domains and (facts.stages_pending or not facts.stages_approved):
             gaps.append(f"{facts.stages_pending} stage(s) to review" if facts.stages_pending else "stages not mapped")
         if gaps:
@@ -105,6 +113,19 @@ def _step_done(step: Step, facts: SetupFacts) -> tuple[bool, str, str]:
     raise ValueError(step.key)
 
 
+def _attention(step: Step, facts: SetupFacts) -> str:
+    """What keeps a step whose own requirements are met from being done: rows a sync would hold that this
+    step can fix, in words; empty when nothing does."""
+    if step.key == "mapping" and facts.missing_rates:
+        held = sum(m.rows for m in facts.missing_rates)
+        return (
+            f"{held:,} row(s) are held back for want of an FX rate into {facts.reporting_currency}: "
+            + missing_in_words(list(facts.missing_rates))
+            + ". Add these rates under 'FX rates' in step 3 (upload a CSV or take the CRM org's own rates)."
+        )
+    return ""
+
+
 def progress(facts: SetupFacts) -> list[StepState]:
     """Status of every step in order: a step is blocked while an earlier one is not done."""
     states: list[StepState] = []
@@ -115,7 +136,10 @@ def progress(facts: SetupFacts) -> list[StepState]:
             # Later data can outlive an earlier step (a connection deleted after mapping): still blocked.
             states.append(StepState(step, StepStatus.BLOCKED, done_note, todo_note, blocked_by=first_open))
             continue
-        if done:
+        attention = _attention(step, facts) if done else ""
+        if attention:
+            states.append(StepState(step, StepStatus.ATTENTION, done_note, attention))
+        elif done:
             states.append(StepState(step, StepStatus.DONE, done_note, todo_note))
         else:
             first_open = step
@@ -124,8 +148,11 @@ def progress(facts: SetupFacts) -> list[StepState]:
 
 
 def next_step(states: list[StepState]) -> StepState | None:
-    """The step the user should do now, or None when setup is complete."""
-    return next((s for s in states if s.status == StepStatus.CURRENT), None)
+    """The step the user should do now (the first open one, else the first that needs attention), or None when
+    setup is complete."""
+    return next((s for s in states if s.status == StepStatus.CURRENT), None) or next(
+        (s for s in states if s.status == StepStatus.ATTENTION), None
+    )
 
 
 def step_by_key(key: str) -> Step:

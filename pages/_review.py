@@ -11,9 +11,12 @@ import streamlit as st
 from domain.errors import RevenueConnectorError
 from pages._shell import current_access, db_session, inline_error
 from services.setup_changes import accept_auto_band, decide
+from services.suggestions import approved_in_force
 from storage import review
 
 DECISIONS = {"pending": None, "accept": review.APPROVED, "reject": review.REJECTED}
+# The Decision column starts at the decision already taken, so a decided row never reads "pending".
+DECISION_OF_STATUS = {review.APPROVED: "accept", review.REJECTED: "reject"}
 STATUS_WORDS = {
     review.SUGGESTED: "pending",
     review.APPROVED: "approved",
@@ -88,6 +91,14 @@ def review_table(ctx, workspace, spec: ReviewSpec) -> None:
     if frame.is_empty():
         st.caption("No suggestions yet.")
         return
+    with db_session(ctx) as session:
+        in_force = approved_in_force(session, spec.kind, workspace.id)
+
+    def status_words(row: dict) -> str:
+        if row["status"] == review.APPROVED:
+            return "approved · in force" if row["id"] in in_force else "approved · not in force yet"
+        return STATUS_WORDS.get(row["status"], row["status"])
+
     counts = frame.group_by("status").len()
     summary = ", ".join(f"{n} {STATUS_WORDS.get(s, s)}" for s, n in counts.sort("status").iter_rows())
     pending_auto = frame.filter((pl.col("status") == review.SUGGESTED) & (pl.col("band") == "auto-accept")).height
@@ -123,7 +134,7 @@ def review_table(ctx, workspace, spec: ReviewSpec) -> None:
         {
             "id": r["id"],
             "version": r["version"],
-            "decision": "pending",
+            "decision": DECISION_OF_STATUS.get(r["status"], "pending"),
             **{header: r[column] for column, header in spec.subject_columns.items()},
             "target": _to_label(r[spec.target_column]),
             **({"weight": r["weight"]} if spec.kind == "stage" else {}),
@@ -132,7 +143,7 @@ def review_table(ctx, workspace, spec: ReviewSpec) -> None:
             "why": r["reason"],
             "runner-up": r["runner_up"] or "",
             "origin": r["origin"],
-            "status": STATUS_WORDS.get(r["status"], r["status"]),
+            "status": status_words(r),
             "decided by": r["decided_by"] or "",
         }
         for r in shown.iter_rows(named=True)

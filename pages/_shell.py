@@ -17,11 +17,11 @@ from sqlalchemy import Engine
 from domain.config import Settings, load_settings
 from domain.errors import NotSignedIn, RevenueConnectorError, SchemaOutdated, SessionExpired
 from domain.roles import LOCAL_ADMIN, Access, Permission, Role
-from domain.setup_steps import STEPS, StepState, StepStatus, next_step, progress
+from domain.setup_steps import STEPS, StepState, StepStatus
 from services.session_tokens import SESSION_COOKIE, SESSION_SECONDS, issue_session_token, username_from_token
+from services.setup_progress import workspace_progress
 from services.users import access_for, sign_in, users_defined
 from storage.db import session_scope, upgrade
-from storage.progress import setup_facts
 from storage.tables import Workspace
 from storage.workspaces import list_workspaces
 
@@ -71,6 +71,7 @@ PAGE_BY_KEY = {p.key: p for p in PAGES}
 _STATUS_ICON = {
     StepStatus.DONE: ":material/check_circle:",
     StepStatus.CURRENT: ":material/radio_button_checked:",
+    StepStatus.ATTENTION: ":material/warning:",
     StepStatus.BLOCKED: ":material/lock:",
 }
 
@@ -295,7 +296,7 @@ def workspace_picker(ctx: AppContext, workspace: Workspace | None) -> None:
 
 def setup_progress(ctx: AppContext, workspace: Workspace) -> list[StepState]:
     with db_session(ctx) as session:
-        return progress(setup_facts(session, workspace.id))
+        return workspace_progress(session, workspace.id)
 
 
 def sidebar_progress(states: list[StepState]) -> None:
@@ -360,8 +361,21 @@ def step_header(ctx: AppContext, workspace: Workspace, step_key: str) -> bool:
         return False
     if state.status == StepStatus.DONE:
         st.success(f"Done. {state.done_note} {state.todo_note}".strip(), icon=":material/check_circle:")
+    elif state.status == StepStatus.ATTENTION:
+        st.warning(f"Not done yet. {state.done_note} But {state.todo_note}", icon=":material/warning:")
     else:
         st.info(f"To do: {state.todo_note}", icon=":material/pending:")
+    # An earlier step a sync would still hold rows for: say so here too, with the way to fix it.
+    for earlier in states[: state.step.number - 1]:
+        if earlier.status == StepStatus.ATTENTION:
+            st.warning(
+                f"Step {earlier.step.number} · {earlier.step.title}: {earlier.todo_note}", icon=":material/warning:"
+            )
+            page_link(
+                PAGE_BY_KEY[earlier.step.key],
+                label=f"Fix it in step {earlier.step.number}",
+                icon=":material/arrow_forward:",
+            )
     return True
 
 
@@ -369,13 +383,17 @@ def next_step_link(ctx: AppContext, workspace: Workspace, step_key: str) -> None
     """'Continue to step N' once this step is done."""
     states = setup_progress(ctx, workspace)
     this = next(s for s in states if s.step.key == step_key)
-    if this.status != StepStatus.DONE:
+    if this.status not in (StepStatus.DONE, StepStatus.ATTENTION):
         return
-    upcoming = next_step(states)
+    upcoming = next((s for s in states if s.status == StepStatus.CURRENT), None)
     if upcoming is None:
         page_link(
             PAGE_BY_KEY["pipelines"],
-            label="Setup complete — review what landed in Pipelines",
+            label=(
+                "Setup complete — review what landed in Pipelines"
+                if all(s.status == StepStatus.DONE for s in states)
+                else "Review what landed in Pipelines"
+            ),
             icon=":material/arrow_forward:",
         )
         return
@@ -441,29 +459,57 @@ def connection_objects(connection) -> list:
 
 # Words in a decimal column's name that say it is not money.
 NOT_MONEY = ("weight", "pct", "%", "share", "rate", "ratio", "seconds", "progress", "lag", "probability", "score")
+# Words in a whole-number column's name that say it is a label, not a count (no thousands separator: run 1204).
+NOT_A_COUNT = ("run", "year", "version", "#", " id")
+# A cell that cannot hold a value (an ARR movement has no stage) reads as a dash; Streamlit itself writes 'None'.
+NOT_APPLICABLE = "—"
+_SMALL_TABLE = 500  # rows up to which empty numbers are written out as text (tables of figures, not of records)
+
+
+def _number_text(value: float | int | None, money: bool) -> str:
+    if value is None:
+        return NOT_APPLICABLE
+    if isinstance(value, int):
+        return f"{value:,}"
+    if money:
+        return f"({abs(value):,.2f})" if value < 0 else f"{value + 0.0:,.2f}"
+    return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}"
 
 
 def figure_table(frame, **kwargs) -> None:
-    """A read-only table whose decimal columns read as money (thousands separators) and dates as YYYY-MM-DD.
+    """The app's one table style: money with its cents and separators (accounting), counts with separators,
+    dates as YYYY-MM-DD, and an empty number as a dash rather than 'None'.
 
     Masked amounts arrive as text (•••) and are shown as they are.
     """
     import polars as pl
 
     decimals = [name for name, dtype in frame.schema.items() if dtype in (pl.Float32, pl.Float64)]
+    counts = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype.is_integer() and not any(word in f" {name.lower()}" for word in NOT_A_COUNT)
+    ]
     # Money reads with its cents and no "-0" (-0.0 + 0.0 is 0.0); weights, shares and seconds read as plain numbers.
     frame = frame.with_columns(pl.col(name) + 0.0 for name in decimals)
-    config = {
-        name: st.column_config.NumberColumn(
-            name, format="localized" if any(word in name.lower() for word in NOT_MONEY) else "accounting"
-        )
+    money = {name: not any(word in name.lower() for word in NOT_MONEY) for name in decimals}
+    config: dict = {
+        name: st.column_config.NumberColumn(name, format="accounting" if money[name] else "localized")
         for name in decimals
     }
+    config |= {name: st.column_config.NumberColumn(name, format="localized") for name in counts}
     config |= {
         name: st.column_config.DateColumn(name, format="YYYY-MM-DD")
         for name, dtype in frame.schema.items()
         if dtype == pl.Date
     }
+    if frame.height <= _SMALL_TABLE:
+        with_gaps = [name for name in [*decimals, *counts] if frame[name].null_count()]
+        frame = frame.with_columns(
+            pl.Series(name, [_number_text(v, money.get(name, False)) for v in frame[name]], dtype=pl.String)
+            for name in with_gaps
+        )
+        config |= {name: st.column_config.TextColumn(name, alignment="right") for name in with_gaps}
     st.dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
 
 

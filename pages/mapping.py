@@ -9,6 +9,7 @@ from domain.canonical import Domain, MovementComponent, canonical_fields_frame
 from domain.errors import RevenueConnectorError, ValidationError
 from domain.fx_rates import FX_EXAMPLE, OrgRates, rates_frame
 from domain.mapping_config import mappable_fields
+from domain.setup_steps import StepStatus
 from domain.suggestions.model import thresholds_from
 from pages._review import ReviewSpec, review_table
 from pages._shell import (
@@ -20,13 +21,14 @@ from pages._shell import (
     inline_error,
     next_step_link,
     page_link,
+    setup_progress,
     show_error,
     stage_set_table,
     step_page,
 )
 from services.fx_rates import put_fx_rates_in_force, put_rates_in_force, suggested_org_rates
 from services.setup_changes import save_mapping
-from services.suggestions import apply_approved, suggest_mappings
+from services.suggestions import apply_approved, approved_in_force, suggest_mappings
 from storage import review
 from storage.connections import get_connection, list_connections
 from storage.mappings import latest_mapping
@@ -83,7 +85,12 @@ def fx_rates_panel(ctx, workspace, config) -> None:
         )
 
     rates = rates_frame(config)
-    with st.expander(f"FX rates into {config.reporting_currency} ({rates.height} in force)", expanded=rates.is_empty()):
+    step = next(s for s in setup_progress(ctx, workspace) if s.step.key == "mapping")
+    needed = step.status == StepStatus.ATTENTION
+    title = f"FX rates into {config.reporting_currency} ({rates.height} in force)"
+    with st.expander(title, expanded=rates.is_empty() or needed):
+        if needed:
+            st.warning(step.todo_note, icon=":material/currency_exchange:")
         if rates.is_empty():
             st.info(
                 f"No FX rates yet: amounts in a currency other than {config.reporting_currency} are held in "
@@ -189,6 +196,8 @@ def _apply() -> None:
 with db_session(ctx) as session:
     routes = load_routes(session, workspace.id)
     pending = {kind: review.review_counts(session, kind, workspace.id) for kind in ("field", "stage", "value")}
+    in_force = {kind: approved_in_force(session, kind, workspace.id) for kind in ("field", "stage", "value")}
+    current = latest_mapping(session, workspace.id)
 has_routes = any(routes.values())
 has_suggestions = any(sum(c.values()) for c in pending.values())
 
@@ -213,13 +222,16 @@ with st.container(border=True):
         disabled=not has_routes,
         icon=":material/auto_awesome:",
     )
-    approved = sum(c["approved"] for c in pending.values())
+    # Only approvals the mapping in force does not already do are left to put in force (an import may have).
+    to_apply = sum(c["approved"] for c in pending.values()) - sum(len(ids) for ids in in_force.values())
     right.button(
-        f"Put {approved} approved mapping(s) in force",
+        f"Put {to_apply} approved mapping(s) in force"
+        if to_apply or current is None
+        else f"Every approved mapping is in force (version {current[0].version})",
         key="apply_approved",
         on_click=_apply,
-        disabled=approved == 0,
-        type="primary" if has_suggestions and approved else "secondary",
+        disabled=to_apply == 0,
+        type="primary" if has_suggestions and to_apply else "secondary",
         icon=":material/published_with_changes:",
     )
     if not has_routes:

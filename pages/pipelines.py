@@ -61,7 +61,7 @@ with st.container(horizontal=True):
     st.metric("Rows read", f"{run['rows_read']:,}", border=True)
     st.metric("Added", f"{run['rows_added']:,}", border=True)
     st.metric("Changed", f"{run['rows_changed']:,}", border=True)
-    st.metric("Tombstoned", f"{run['rows_tombstoned']:,}", border=True)
+    st.metric("Removed", f"{run['rows_tombstoned']:,}", border=True)
     st.metric("Did not roll up", f"{run['rows_quarantined']:,}", border=True)
 
 st.subheader("What landed")

@@ -10,7 +10,7 @@ from domain.errors import RevenueConnectorError
 from domain.roles import Permission
 from pages._field_drift import fields_held_panel
 from pages._schedule import schedule_panel, sync_now_panel
-from pages._shell import PAGE_BY_KEY, current_access, inline_error, page_link, run_history, step_page
+from pages._shell import PAGE_BY_KEY, current_access, figure_table, inline_error, page_link, run_history, step_page
 from services.run_review import held_table, runs_for_review, summary_tables
 from services.sync import SyncSummary, rollback_to, start_background_sync
 from services.sync.lifecycle import current_run
@@ -96,8 +96,10 @@ else:
             icon=":material/error:",
         )
         if stopped is not None and stopped.mass_deletions and step_open:
-            counts, _ = summary_tables(stopped, current_access())
-            st.dataframe(counts, hide_index=True, width="stretch")
+            counts, _ = summary_tables(
+                stopped, current_access(), stopped.reporting_currency or workspace.reporting_currency
+            )
+            figure_table(counts)
             if current_access().may(Permission.FORCE_MASS_DELETE):
                 st.button(
                     "Remove them anyway",
@@ -117,23 +119,18 @@ else:
             st.caption("Nothing was written. Run the sync to apply these changes.")
             for line in summary.mass_deletions:
                 st.warning(f"A real run would stop here: {line}.", icon=":material/warning:")
-        counts, figures = summary_tables(summary, current_access())
-        st.dataframe(counts, hide_index=True, width="stretch")
-        st.dataframe(
-            figures,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                c: st.column_config.NumberColumn(c, format="accounting") for c in ("before", "after", "change")
-            },
+        counts, figures = summary_tables(
+            summary, current_access(), summary.reporting_currency or workspace.reporting_currency
         )
+        figure_table(counts)
+        figure_table(figures)
         held = held_table(summary, current_access())
         if held.height:
             st.markdown(
                 f"**What {'would not roll up' if summary.dry_run else 'did not roll up'}**, by reason "
                 "(fix each where Pipelines says; held rows are retried on every run):"
             )
-            st.dataframe(held, hide_index=True, width="stretch")
+            figure_table(held)
         if summary.phase_seconds:
             st.caption(f"Time by phase: {summary.phases()}")
         if summary.dry_run and summary.new_fields:

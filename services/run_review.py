@@ -8,6 +8,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from domain.canonical import REASON_LABELS, Domain, QuarantineReason
+from domain.figures import figure_label
 from domain.mapping_config import amount_source_fields
 from domain.money import money_sum
 from domain.roles import MASKED, Access, mask_amounts
@@ -27,6 +28,18 @@ FIX_STEP: dict[QuarantineReason, tuple[str, str]] = {
     QuarantineReason.SIGN_CONTRADICTS_COMPONENT: ("mapping", "Check the movement type or the sign in the CRM"),
     QuarantineReason.UNKNOWN_CURRENCY: ("mapping", "Add an FX rate for the currency in step 3"),
     QuarantineReason.DUPLICATE_SOURCE_ID: ("connect", "Remove the duplicate record in the source"),
+}
+
+
+# The 'what did not roll up' table in the user's words; the amount is each record's own (its source currency).
+NOT_ROLLED_UP_HEADERS = {
+    "domain": "Domain",
+    "reason": "Reason",
+    "rows": "Rows",
+    "amount": "Amount (source currency)",
+    "fields": "Fields",
+    "examples": "Examples",
+    "how to fix": "How to fix",
 }
 
 
@@ -61,10 +74,10 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
         landed_parts.append(
             rows.group_by("source")
             .agg(
-                pl.len().alias("rows in workspace"),
-                (pl.col("run_id") == run_id).sum().alias("added or changed by this run"),
+                pl.len().alias("Rows in workspace"),
+                (pl.col("run_id") == run_id).sum().alias("Added or changed by this run"),
             )
-            .with_columns(pl.lit(domain.label).alias("domain"))
+            .with_columns(pl.lit(domain.label).alias("Domain"))
         )
         currency_converted = rows.filter(
             pl.col("currency").is_not_null()
@@ -75,19 +88,19 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
         ).height
         curated_rows.append(
             {
-                "domain": domain.label,
-                "rows": rows.height,
-                "accounts resolved by CRM ID": rows["account_id"].is_not_null().sum(),
-                "amounts converted to reporting currency": currency_converted,
-                # ARR movements have no stage: left empty rather than a misleading 0.
-                "rows with a mapped stage": rows["stage"].is_not_null().sum() if domain == Domain.PIPELINE else None,
+                "Domain": domain.label,
+                "Rows": rows.height,
+                "Accounts resolved by CRM ID": rows["account_id"].is_not_null().sum(),
+                "Amounts converted to the reporting currency": currency_converted,
+                # ARR movements have no stage: left empty (a dash on the page) rather than a misleading 0.
+                "Rows with a mapped stage": rows["stage"].is_not_null().sum() if domain == Domain.PIPELINE else None,
             }
         )
     landed = pl.concat(landed_parts).select(
-        "domain",
-        pl.col("source").replace_strict(names, default=pl.col("source")),
-        "rows in workspace",
-        "added or changed by this run",
+        "Domain",
+        pl.col("source").replace_strict(names, default=pl.col("source")).alias("Source"),
+        "Rows in workspace",
+        "Added or changed by this run",
     )
     quarantine = read_workspace_table(engine, "quarantine", workspace_id).filter(pl.col("run_id") == run_id)
     with session_scope(engine) as session:
@@ -119,16 +132,18 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
         )
         .sort("rows", "reason_code", descending=[True, False])
         .select("domain", "reason", "rows", "amount", "fields", "examples", "how to fix", "reason_code", "fix_step")
+        .rename(NOT_ROLLED_UP_HEADERS)
     )
     if access is not None and not access.sees_amounts:
         amount_fields = amount_source_fields(config)
         quarantine = mask_amounts(quarantine, access, amount_fields=amount_fields)
         # Examples of an amount field are amounts too.
-        not_rolled_up = mask_amounts(not_rolled_up, access).with_columns(
-            pl.when(pl.col("fields").str.contains_any(sorted(amount_fields)))
+        not_rolled_up = not_rolled_up.with_columns(
+            pl.lit(MASKED).alias(NOT_ROLLED_UP_HEADERS["amount"]),
+            pl.when(pl.col("Fields").str.contains_any(sorted(amount_fields)))
             .then(pl.lit(MASKED))
-            .otherwise(pl.col("examples"))
-            .alias("examples")
+            .otherwise(pl.col("Examples"))
+            .alias("Examples"),
         )
     return RunReview(
         run,
@@ -147,7 +162,7 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
             .alias("Reason"),
             pl.col("field").alias("Field"),
             pl.col("value").alias("Value"),
-            pl.col("amount").alias("Amount"),
+            pl.col("amount").alias("Amount (source currency)"),
         ),
     )
 
@@ -167,33 +182,41 @@ def _held_amount(config) -> pl.Expr:
     return amount
 
 
-def summary_tables(summary: SyncSummary, access: Access) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A SyncSummary as two tables: rows per domain, and the figures that move (blank for a role that may not
-    see amounts: the change a small run makes can be one customer's amount)."""
+def summary_tables(summary: SyncSummary, access: Access, currency: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A SyncSummary as two tables in the user's words: rows per domain (the run history's headers), and the
+    figures that move in the reporting currency (blank for a role that may not see amounts: the change a small
+    run makes can be one customer's amount)."""
     counts = pl.DataFrame(
         [
             {
-                "domain": d.label,
-                "read": s.read,
-                "add": s.added,
-                "change": s.changed,
-                "tombstone": s.tombstoned,
-                "quarantine": s.quarantined,
-                "unchanged": s.unchanged,
-                "filtered / excluded": s.filtered + s.excluded,
+                "Domain": d.label,
+                "Read": s.read,
+                "Added": s.added,
+                "Changed": s.changed,
+                "Removed": s.tombstoned,
+                "Held back": s.quarantined,
+                "Unchanged": s.unchanged,
+                "Filtered / excluded": s.filtered + s.excluded,
             }
             for d, s in summary.domains.items()
         ]
     )
+    before, after, change = (f"{word} ({currency})" for word in ("Before", "After", "Change"))
     figures = pl.DataFrame(
         [
-            {"figure": k, "before": s.totals_before.get(k, 0.0), "after": v, "change": v - s.totals_before.get(k, 0.0)}
+            {
+                "Figure": figure_label(k),
+                before: s.totals_before.get(k, 0.0),
+                after: v,
+                change: v - s.totals_before.get(k, 0.0),
+            }
             for s in summary.domains.values()
             for k, v in s.totals_after.items()
-        ]
+        ],
+        schema={"Figure": pl.String, before: pl.Float64, after: pl.Float64, change: pl.Float64},
     )
     if not access.sees_amounts and figures.height:
-        figures = figures.with_columns(pl.lit(None, pl.Float64).alias(c) for c in ("before", "after", "change"))
+        figures = figures.with_columns(pl.lit(None, pl.Float64).alias(c) for c in (before, after, change))
     return counts, figures
 
 

@@ -271,7 +271,32 @@ def apply_approved(session: Session, workspace_id: int, *, access: Access) -> Ma
     config = replace(
         base, objects=tuple(objects.values()), stages=stages, movement_components=components, pipelines=pipelines
     )
+    if current is not None and to_yaml(config) == to_yaml(base):
+        # Nothing approved differs from what is in force (an import already says the same): no empty version.
+        raise ValidationError(
+            f"Every approved mapping is already in force (version {current[0].version}); no new version was made."
+        )
     return save_mapping(session, workspace_id, to_yaml(config), actor=access.actor, note="from approved suggestions")
+
+
+def approved_in_force(session: Session, kind: str, workspace_id: int) -> set[int]:
+    """IDs of the approved suggestions of one kind (field, stage, value) that the mapping in force already does:
+    the review table says 'in force' for them, and only the others are left to put in force."""
+    current = latest_mapping(session, workspace_id)
+    if current is None:
+        return set()
+    config = current[1]
+    rows = review.approved(session, kind, workspace_id)
+    if kind == "field":
+        keys = {r.connection_id: get_connection(session, r.connection_id).source_key for r in rows}
+        return {
+            r.id
+            for r in rows
+            if config.maps_field(keys[r.connection_id], r.object_name, r.source_field, r.canonical_field)
+        }
+    if kind == "stage":
+        return {r.id for r in rows if config.maps_stage(r.pipeline_id, r.stage_id, r.canonical_stage, r.weight)}
+    return {r.id for r in rows if config.maps_value(r.source_value, r.target)}
 
 
 def _merged_fields(in_force: tuple[FieldMap, ...], approved: list[FieldMapping]) -> tuple[FieldMap, ...]:

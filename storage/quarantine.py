@@ -6,11 +6,30 @@ from __future__ import annotations
 import json
 
 import polars as pl
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
 from storage.tables import QuarantinedRow, table_of, utcnow
+
+
+def held_now(session: Session, workspace_id: int, reason_code: str) -> pl.DataFrame:
+    """Rows held right now for one reason, counted by domain and value (domain, reason_code, value, rows)."""
+    table = table_of(QuarantinedRow)
+    found = session.execute(
+        sm_select(table.c.domain, table.c.reason_code, table.c.value, func.count(table.c.source_id.distinct()))
+        .where(
+            table.c.workspace_id == workspace_id,
+            table.c.reason_code == reason_code,
+            table.c.released_run_id.is_(None),
+        )
+        .group_by(table.c.domain, table.c.reason_code, table.c.value)
+    ).all()
+    return pl.DataFrame(
+        [tuple(r) for r in found],
+        schema={"domain": pl.String, "reason_code": pl.String, "value": pl.String, "rows": pl.Int64},
+        orient="row",
+    )
 
 
 class Quarantine:

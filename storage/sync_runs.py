@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
@@ -66,6 +66,28 @@ def latest_finished_run(engine: Engine, workspace_id: int) -> SyncRun | None:
             )
             .order_by(col(SyncRun.id).desc())
         ).first()
+
+
+def dry_run_since_last_sync(session: Session, workspace_id: int) -> SyncRun | None:
+    """The newest dry run that succeeded after the last successful sync (what a sync would do now), if any."""
+    last_sync = session.exec(
+        sm_select(func.max(SyncRun.id)).where(
+            SyncRun.workspace_id == workspace_id,
+            SyncRun.status == "succeeded",
+            col(SyncRun.dry_run).is_(False),
+            SyncRun.trigger != "rollback",
+        )
+    ).one()
+    return session.exec(
+        sm_select(SyncRun)
+        .where(
+            SyncRun.workspace_id == workspace_id,
+            SyncRun.status == "succeeded",
+            col(SyncRun.dry_run).is_(True),
+            SyncRun.id > (last_sync or 0),
+        )
+        .order_by(col(SyncRun.id).desc())
+    ).first()
 
 
 def get_run(engine: Engine, run_id: int) -> SyncRun | None:

@@ -40,7 +40,15 @@ from services.sync.lifecycle import heartbeat, start_run
 from services.sync.load import RunWrites, write_run
 from services.sync.read import RouteToRead, empty_quarantine, read_route, with_payload
 from services.sync.scope import SyncScope
-from services.sync.summary import DomainSummary, SyncSummary, figures, figures_after, held_by_reason, landing_lag
+from services.sync.summary import (
+    DomainSummary,
+    SyncSummary,
+    figures,
+    figures_after,
+    held_by_reason,
+    landing_lag,
+    missing_rates,
+)
 from storage import review
 from storage.accounts import load_crosswalk
 from storage.connections import get_connection
@@ -357,7 +365,9 @@ def _run(
                     cursors.append((connection.id, route.obj.object_name, newest, got.fingerprint))
                 if got.unchanged:
                     summary.unchanged_files.append(route.obj.object_name)
-        summary.held = held_by_reason(pl.concat(held_here)) if held_here else []
+        if held_here:
+            summary.held = held_by_reason(pl.concat(held_here))
+            summary.missing_rates = missing_rates(domain, pl.concat(held_here))
         if not parts:
             continue
         # One source has no ties to break (its own duplicate IDs are already quarantined).
@@ -437,6 +447,7 @@ def _run(
         {d.where: d.new_names for d in drifts if d.new},
         [found.describe() for found in deletions],
         full,
+        config.reporting_currency,
     )
     # A dry run writes nothing, so it reports the deletion (summary.mass_deletions) instead of stopping.
     if deletions and not allow_mass_delete and not prepared.dry_run:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import polars as pl
 
 from domain.canonical import REASON_LABELS, CanonicalStage, Domain
 from domain.figures import arr_figures, pipeline_figures
+from domain.fx_rates import MissingRate, held_counts, held_for_rates
 
 
 @dataclass
@@ -29,6 +30,15 @@ class DomainSummary:
     unchanged_files: list[str] = field(default_factory=list)  # file objects skipped: same bytes as the last run
     # What did not roll up, by reason: {reason, rows, fields, examples}; a dry run shows it before anything lands.
     held: list[dict] = field(default_factory=list)
+    # Rows held for want of an FX rate, per currency: {currency, rows, earliest}; step 3 reads it back.
+    missing_rates: list[dict] = field(default_factory=list)
+
+    def rate_gaps(self, domain: Domain) -> list[MissingRate]:
+        """`missing_rates` as the domain's MissingRate values."""
+        return [
+            MissingRate(domain, m["currency"], m["rows"], date.fromisoformat(m["earliest"]) if m["earliest"] else None)
+            for m in self.missing_rates
+        ]
 
 
 @dataclass
@@ -46,6 +56,7 @@ class SyncSummary:
     # Why the run stopped before writing (domain/mass_deletion.py), one line per domain; empty when it did not.
     mass_deletions: list[str] = field(default_factory=list)
     full: bool = False  # the run read everything (ignoring cursors)
+    reporting_currency: str = ""  # the currency of its figures; empty in summaries written before it was kept
 
     def to_json(self) -> str:
         return json.dumps(
@@ -59,6 +70,7 @@ class SyncSummary:
                 "new_fields": self.new_fields,
                 "mass_deletions": self.mass_deletions,
                 "full": self.full,
+                "reporting_currency": self.reporting_currency,
                 "domains": {d.value: asdict(s) for d, s in self.domains.items()},
             }
         )
@@ -77,6 +89,7 @@ class SyncSummary:
             raw.get("new_fields", {}),
             raw.get("mass_deletions", []),
             raw.get("full", False),
+            raw.get("reporting_currency", ""),
         )
 
     def phases(self) -> str:
@@ -133,6 +146,14 @@ def landing_lag(landed: list[pl.DataFrame], committed_at: datetime) -> dict[str,
         stamps.drop_nulls().select(lag.median().alias("lag_median_seconds"), lag.max().alias("lag_max_seconds")).row(0)
     )
     return {} if row[0] is None else {"lag_median_seconds": round(row[0], 1), "lag_max_seconds": round(row[1], 1)}
+
+
+def missing_rates(domain: Domain, quarantine: pl.DataFrame) -> list[dict]:
+    """What a run held for want of an FX rate, per currency, as the summary keeps it."""
+    return [
+        {"currency": m.currency, "rows": m.rows, "earliest": m.earliest.isoformat() if m.earliest else None}
+        for m in held_for_rates(domain, held_counts(quarantine))
+    ]
 
 
 def held_by_reason(quarantine: pl.DataFrame) -> list[dict]:

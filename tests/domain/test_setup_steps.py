@@ -30,7 +30,7 @@ def test_mapping_needs_every_required_field_and_reviewed_stages():
     base = {"connections": 1, "connections_ok": 1, "routed_domains": frozenset({Domain.PIPELINE})}
     partial = SetupFacts(**base, mapped_fields={Domain.PIPELINE: frozenset({"account", "stage"})}, stages_approved=3)
     state = progress(partial)[2]
-    assert state.status == StepStatus.CURRENT and "amount, expected_close" in state.todo_note
+    assert state.status == StepStatus.CURRENT and "Amount, Expected close" in state.todo_note
     full = SetupFacts(
         **base,
         mapped_fields={Domain.PIPELINE: frozenset({"account", "stage", "amount", "expected_close"})},
@@ -60,3 +60,39 @@ def test_complete_setup_has_no_next_step():
     states = progress(facts)
     assert all(s.status == StepStatus.DONE for s in states)
     assert next_step(states) is None
+
+
+def test_fx_rates_a_sync_would_miss_keep_step_3_from_done_without_blocking_later_steps():
+    from datetime import date
+
+    from domain.fx_rates import MissingRate
+
+    facts = SetupFacts(
+        connections=1,
+        connections_ok=1,
+        routed_domains=frozenset({Domain.PIPELINE}),
+        mapped_fields={Domain.PIPELINE: frozenset({"account", "stage", "amount", "expected_close"})},
+        stages_approved=4,
+        accounts_approved=10,
+        reporting_currency="USD",
+        missing_rates=(
+            MissingRate(Domain.PIPELINE, "EUR", 1158, None),
+            MissingRate(Domain.PIPELINE, "GBP", 12, date(2024, 3, 1)),
+            MissingRate(Domain.ARR_ACTUALS, "EUR", 1, None),
+        ),
+    )
+    states = progress(facts)
+    assert _statuses(facts) == [
+        StepStatus.DONE,
+        StepStatus.DONE,
+        StepStatus.ATTENTION,
+        StepStatus.DONE,
+        StepStatus.CURRENT,
+    ]
+    assert states[2].todo_note.startswith(
+        "1,171 row(s) are held back for want of an FX rate into USD: EUR (1,158 deals, 1 ARR movement), "
+        "GBP (12 deals dated from 2024-03-01)."
+    )
+    assert next_step(states).step.key == "sync"
+    synced = SetupFacts(**{**facts.__dict__, "successful_syncs": 1})
+    assert next_step(progress(synced)).step.key == "mapping"  # nothing open: the step that needs attention

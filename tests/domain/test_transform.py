@@ -218,3 +218,36 @@ movement_components: {Upsell: expansion}
         {"source_id": "r1", "reason_code": "unmapped_component", "field": "Kind", "value": "Ramp Deal"}
     ]
     assert result.canonical["movement_component"].to_list() == ["expansion", "churn"]
+
+
+def test_rows_held_for_want_of_a_rate_say_which_currencies_and_how_far_back_rates_must_reach():
+    from dataclasses import replace
+
+    from domain.canonical import Domain
+    from domain.fx_rates import MissingRate, held_counts, held_for_rates, missing_in_words, rates_still_missing
+    from domain.mapping_config import FxRate
+
+    frame = _frame(
+        Acct=["A", "A", "A", "B", "A"],
+        Stage=["S1"] * 5,
+        Amt=["100", "50", "60", "70", "80"],
+        Cur=["EUR", "EUR", "GBP", "GBP", "USD"],
+        Close=["2024-06-30", "2024-03-01", "2025-03-01", "2025-04-01", "2025-03-01"],
+        Type=["New"] * 5,
+    ).with_columns(source_id=pl.Series(["e1", "e2", "g1", "g2", "u1"]))
+    result = transform(frame, SMALL.objects[0], SMALL, default_stage_set(), CROSSWALK)
+    held = held_for_rates(Domain.PIPELINE, held_counts(result.quarantine))
+    # EUR has a rate from 2025-01-01 only, so deals of 2024 wait for an earlier one; GBP has none at all.
+    assert held == [
+        MissingRate(Domain.PIPELINE, "EUR", 2, date(2024, 3, 1)),
+        MissingRate(Domain.PIPELINE, "GBP", 2, None),
+    ]
+    assert missing_in_words(held) == "EUR (2 deals dated from 2024-03-01), GBP (2 deals)"
+    assert rates_still_missing(held, SMALL) == held
+    # A GBP rate covers the GBP rows; an EUR rate from 2024-06-01 is still too late for 2024-03-01.
+    later = replace(SMALL, fx_rates=(FxRate("EUR", date(2024, 6, 1), 1.1), FxRate("GBP", date(2025, 1, 1), 1.3)))
+    assert [m.currency for m in rates_still_missing(held, later)] == ["EUR"]
+    early = replace(later, fx_rates=(FxRate("EUR", date(2024, 1, 1), 1.1), FxRate("GBP", date(2025, 1, 1), 1.3)))
+    assert rates_still_missing(held, early) == []
+    # Switching the reporting currency to EUR covers EUR itself.
+    assert [m.currency for m in rates_still_missing(held, replace(SMALL, reporting_currency="EUR"))] == ["GBP"]

@@ -253,25 +253,25 @@ def test_the_demo_walks_all_five_steps_and_pipelines_explains_what_did_not_roll_
     at.run()
     assert not at.exception and any(h.value.startswith("Sync #") for h in at.subheader)
     counts = at.dataframe[0].value
-    assert counts["add"].tolist() == [2996, 1996]
+    assert counts["Added"].tolist() == [2996, 1996]
     assert "Setup: 5 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
 
     at = open_page("pipelines")
     assert not at.exception
     assert [m.value for m in at.metric][1] == "4,992"
     landed = at.dataframe[0].value
-    assert set(landed["source"]) == {"Demo CRM (Salesforce sandbox)"}
+    assert set(landed["Source"]) == {"Demo CRM (Salesforce sandbox)"}
     not_rolled_up = at.dataframe[2].value
-    assert set(not_rolled_up["reason"]) == {
+    assert set(not_rolled_up["Reason"]) == {
         "Unmapped stage",
         "Unreconciled account",
         "Missing required value",
         "Value does not fit the field's type",
         "Sign contradicts the movement type",
     }
-    assert set(not_rolled_up["domain"]) == {"Pipeline", "ARR actuals"}
-    assert "Pilot Extension" in " ".join(not_rolled_up["examples"])
-    assert "Map the stage in step 3" in not_rolled_up["how to fix"].tolist()
+    assert set(not_rolled_up["Domain"]) == {"Pipeline", "ARR actuals"}
+    assert "Pilot Extension" in " ".join(not_rolled_up["Examples"])
+    assert "Map the stage in step 3" in not_rolled_up["How to fix"].tolist()
 
     at = open_page("revenue")
     assert not at.exception
@@ -524,3 +524,80 @@ def test_step_4_shows_a_regional_entity_as_related_and_links_it_under_its_parent
     [b for b in at.button if b.label == "Undo"][linked].click().run()
     assert any("Link undone" in s.value for s in at.success)
     assert parent_id not in account_hierarchy(engine, 1)["parent_id"].to_list()
+
+
+def test_step_3_is_not_done_while_a_dry_run_holds_rows_for_want_of_fx_rates_and_says_which(open_page, env):
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    _button(at, "Suggest mappings").click().run()
+    for _ in range(3):
+        next(b for b in at.button if b.label.startswith("Accept all") and not b.disabled).click().run()
+    next(b for b in at.button if b.label.startswith("Put ")).click().run()
+    assert any(s.value.startswith("Done.") for s in at.success)  # every field and stage is mapped
+    _button(open_page("reconcile"), "Reconcile by CRM ID").click().run()
+
+    at = open_page("sync")
+    _button(at, "Dry run").click().run()
+    _wait_for_runs(env)
+    at = open_page("sync")
+    # Step 5 says which earlier step would still hold rows, with a link to it.
+    assert any("Step 3 · Map fields & stages:" in w.value and "EUR (" in w.value for w in at.warning)
+
+    at = open_page("mapping")
+    assert not at.exception
+    assert not any(s.value.startswith("Done.") for s in at.success)
+    [header] = [w.value for w in at.warning if w.value.startswith("Not done yet.")]
+    assert "held back for want of an FX rate into USD: EUR (" in header and " deals, " in header
+    assert " ARR movements)" in header
+    assert "Setup: 3 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
+    assert next(e for e in at.expander if e.label.startswith("FX rates into USD (0 in force)")).proto.expanded
+
+    _button(at, "Read rates from Demo CRM (Salesforce sandbox)").click().run()
+    _button(at, "Put these 2 rates in force").click().run()
+    at = open_page("mapping")
+    # The org's rates reach back to the beginning: nothing the dry run held for a rate is missing any more.
+    assert any(s.value.startswith("Done.") for s in at.success)
+    assert not any(w.value.startswith("Not done yet.") for w in at.warning)
+
+
+def test_the_review_tables_follow_the_mapping_version_in_force_after_an_import(open_page, env):
+    from domain.config import PROJECT_ROOT
+
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    _button(at, "Suggest mappings").click().run()
+    for _ in range(3):
+        next(b for b in at.button if b.label.startswith("Accept all") and not b.disabled).click().run()
+    put = next(b for b in at.button if b.label.startswith("Put ") and "approved" in b.label)
+    assert not put.disabled
+    put.click().run()
+    # Everything approved is in force now: no button invites another, identical version.
+    done = at.button(key="apply_approved")
+    assert done.disabled and done.label == "Every approved mapping is in force (version 1)"
+    fields = at.data_editor(key="review_field_editor").value
+    approved = fields[fields["status"].str.startswith("approved")]
+    assert len(approved) and set(approved["decision"]) == {"accept"}
+    assert set(approved["status"]) == {"approved · in force"}
+
+    at.file_uploader(key="mapping_upload").set_value(
+        [("demo-mapping.yaml", (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_bytes(), "application/x-yaml")]
+    ).run()
+    _button(at, "Import").click().run()
+    at = open_page("mapping")
+    assert not at.exception
+    # Version 2 is the imported file: approvals it does differently are named, and only they are offered.
+    not_in_force = sum(
+        int((at.data_editor(key=f"review_{kind}_editor").value["status"] == "approved · not in force yet").sum())
+        for kind in ("field", "stage", "value")
+    )
+    # The shipped file maps some fields and stages otherwise than the suggestions the reviewer approved.
+    assert not_in_force > 0
+    button = at.button(key="apply_approved")
+    assert button.label == f"Put {not_in_force} approved mapping(s) in force" and not button.disabled
+    button.click().run()
+    assert not at.exception
+    assert at.button(key="apply_approved").label == "Every approved mapping is in force (version 3)"
+    statuses = at.data_editor(key="review_stage_editor").value["status"]
+    assert "approved · not in force yet" not in set(statuses)

@@ -2,6 +2,7 @@
 never mapped by default, and a dry run only reports it."""
 
 import polars as pl
+import pytest
 
 from domain.canonical import Domain
 from domain.roles import system_access
@@ -84,7 +85,8 @@ def test_suggest_mappings_may_still_suggest_a_field_first_seen_by_a_sync(workspa
 
 
 def test_approving_a_held_field_adds_it_to_the_mapping_written_as_code_without_dropping_the_rest(workspace):
-    from services.suggestions import apply_approved
+    from domain.errors import ValidationError
+    from services.suggestions import apply_approved, approved_in_force
 
     settings, engine, ws, folder = workspace
     _sync(workspace)
@@ -98,6 +100,11 @@ def test_approving_a_held_field_adds_it_to_the_mapping_written_as_code_without_d
         review.decide(session, "field", row["id"], row["version"], review.APPROVED, actor="rev", target="segment")
         apply_approved(session, ws, access=system_access("rev"))
         after = latest_mapping(session, ws)[1]
+        assert approved_in_force(session, "field", ws) == {row["id"]}
+        # Putting the same approvals in force again would only repeat the version: refused, nothing written.
+        with pytest.raises(ValidationError, match="already in force"):
+            apply_approved(session, ws, access=system_access("rev"))
+        assert latest_mapping(session, ws)[1] == after
     old_opps, new_opps = before.objects[0], after.objects[0]
     assert [o.object_name for o in after.objects] == [o.object_name for o in before.objects]
     assert after.objects[1] == before.objects[1]  # the object nobody reviewed is untouched

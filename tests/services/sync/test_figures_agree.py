@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from domain.figures import CLOSED_WON_BOOKINGS, WEIGHTED_OPEN_PIPELINE
+from domain.figures import CLOSED_WON_BOOKINGS, WEIGHTED_OPEN_PIPELINE, figure_label
 from domain.insights.data import RevenueFilters
 from domain.insights.revenue_view import revenue_view
 from domain.roles import local_admin, system_access
@@ -26,8 +26,8 @@ def test_every_surface_shows_the_same_weighted_open_pipeline(workspace, cli):
     dry = run_sync(engine, settings, ws, trigger="test", access=system_access("t"), dry_run=True)
     assert next(iter(dry.domains.values())).totals_before[WEIGHTED_OPEN_PIPELINE] == pytest.approx(summary_figure)
     # The Pipelines page's table of figures.
-    _, figures = summary_tables(landed, system_access("t"))
-    page = figures.filter(pl.col("figure") == WEIGHTED_OPEN_PIPELINE)["after"].item()
+    _, figures = summary_tables(landed, system_access("t"), "USD")
+    page = figures.filter(pl.col("Figure") == figure_label(WEIGHTED_OPEN_PIPELINE))["After (USD)"].item()
     # Revenue's headline over every month (the default filters), as the admin sees it.
     data = load_revenue_data(engine, ws)
     revenue = revenue_view(

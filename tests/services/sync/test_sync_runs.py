@@ -311,13 +311,14 @@ def test_pipelines_review_counts_and_sums_what_did_not_roll_up_and_masks_it_for_
     settings, engine, ws, _ = workspace
     run = _sync(workspace)
     review = review_run(engine, ws, run.run_id)
-    groups = {(r["domain"], r["reason_code"]): r for r in review.not_rolled_up.to_dicts()}
+    groups = {(r["Domain"], r["reason_code"]): r for r in review.not_rolled_up.to_dicts()}
     unmapped = groups[("Pipeline", "unmapped_stage")]
-    held = review.quarantine.filter(pl.col("Reason") == unmapped["reason"])
-    assert unmapped["rows"] == held.height and unmapped["amount"] == held["Amount"].sum() > 0
+    amount = "Amount (source currency)"
+    held = review.quarantine.filter(pl.col("Reason") == unmapped["Reason"])
+    assert unmapped["Rows"] == held.height and unmapped[amount] == held[amount].sum() > 0
     # In words: the connection by its name (here "demo") and the reason as the page says it.
-    assert set(review.quarantine["Source"]) == {"demo"} and unmapped["reason"] in set(review.quarantine["Reason"])
-    assert groups[("Pipeline", "missing_value")]["amount"] is None  # an empty amount is not 0
+    assert set(review.quarantine["Source"]) == {"demo"} and unmapped["Reason"] in set(review.quarantine["Reason"])
+    assert groups[("Pipeline", "missing_value")][amount] is None  # an empty amount is not 0
     masked = review_run(engine, ws, run.run_id, Access("vera", Role.VIEWER))
-    assert set(masked.not_rolled_up["amount"].to_list()) == {MASKED}
-    assert set(masked.quarantine["Amount"].to_list()) == {MASKED}
+    assert set(masked.not_rolled_up[amount].to_list()) == {MASKED}
+    assert set(masked.quarantine[amount].to_list()) == {MASKED}
