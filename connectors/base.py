@@ -96,12 +96,13 @@ def fields_frame(obj: ObjectInfo) -> pl.DataFrame:
     """One row per field of an object, for review tables: name, type, custom flag, sample or picklist values."""
     return pl.DataFrame(
         {
-            "field": [f.name for f in obj.fields],
-            "type": [f.type for f in obj.fields],
-            "custom": [f.custom for f in obj.fields],
-            "values": [", ".join((f.samples or f.picklist_values)[:4]) for f in obj.fields],
+            "Field": [f.name for f in obj.fields],
+            "Label": [f.label or "" for f in obj.fields],
+            "Type": [f.type for f in obj.fields],
+            "Custom": [f.custom for f in obj.fields],
+            "Values": [", ".join((f.samples or f.picklist_values)[:4]) for f in obj.fields],
         },
-        schema={"field": pl.String, "type": pl.String, "custom": pl.Boolean, "values": pl.String},
+        schema={"Field": pl.String, "Label": pl.String, "Type": pl.String, "Custom": pl.Boolean, "Values": pl.String},
     )
 
 

@@ -178,15 +178,15 @@ ARR_SCHEMA: dict[str, pl.DataType] = {
 
 
 def canonical_fields_frame(domain: Domain) -> pl.DataFrame:
-    """The canonical fields of a domain as a table: key, label, type, required, description."""
+    """The canonical fields of a domain as a table in words, with the key a mapping file uses last."""
     fields = FIELDS_BY_DOMAIN[domain]
     return pl.DataFrame(
         {
-            "canonical field": [f.key for f in fields],
-            "label": [f.label for f in fields],
-            "type": [f.type.value for f in fields],
-            "required": [f.required for f in fields],
-            "description": [f.description for f in fields],
+            "Field": [f.label for f in fields],
+            "Type": [f.type.value for f in fields],
+            "Required": [f.required for f in fields],
+            "What it holds": [f.description for f in fields],
+            "Key in the mapping file": [f.key for f in fields],
         }
     )
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from domain.canonical import Domain, FieldType, MovementComponent, field_keys
+from domain.canonical import FIELDS_BY_DOMAIN, Domain, FieldType, MovementComponent, field_keys
 from domain.errors import ValidationError
 
 AMOUNT_FIELDS = frozenset({"amount", "arr_delta"})  # canonical fields that hold a customer's money
@@ -143,6 +143,12 @@ class MappingConfig:
 def mappable_fields(domain: Domain) -> tuple[str, ...]:
     """Canonical fields a source field can map onto (a deal's name is identity, but it comes from a field)."""
     return field_keys(domain) + (("name",) if domain == Domain.PIPELINE else ())
+
+
+def mappable_field_labels() -> dict[str, str]:
+    """Every canonical field a source field can map onto, key -> the label people read, both domains in order."""
+    labels = {f.key: f.label for domain in Domain for f in FIELDS_BY_DOMAIN[domain]}
+    return {key: labels.get(key, "Deal name") for domain in Domain for key in mappable_fields(domain)}
 
 
 # --- YAML ---------------------------------------------------------------------------------------

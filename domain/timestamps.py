@@ -12,6 +12,7 @@ parse: a million Salesforce timestamps cost milliseconds, an odd export costs on
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
@@ -101,3 +102,8 @@ def known_time_zone(name: str | None) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         log.warning("unknown time zone %r; its dates are taken in UTC", name)
         return "UTC"
+
+
+def local_minute(at: datetime, time_zone: str) -> str:
+    """A stored moment (naive means UTC) as the viewer reads it: 'YYYY-MM-DD HH:MM' in their zone, no offset."""
+    return at.replace(tzinfo=at.tzinfo or UTC).astimezone(ZoneInfo(time_zone or "UTC")).strftime("%Y-%m-%d %H:%M")

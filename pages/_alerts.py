@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from domain.roles import Permission
 from pages._shell import current_access, db_session, figure_table
-from services.alerts import RULE_LABELS
+from services.alerts import alert_rows
 from services.setup_changes import acknowledge_alerts
 from storage.alerts import deliveries_of, list_alerts
 
@@ -33,22 +32,8 @@ def alerts_panel(ctx, workspace) -> None:
             "roll up, the volume read swings, or a sync runs long (thresholds in Settings)."
         )
         return
-    sent: dict[int, list[str]] = {}
-    for d in deliveries:
-        sent.setdefault(d.alert_id, []).append(
-            f"{d.channel}: {d.status}" + (f" after {d.attempts} tries" if d.attempts > 1 else "")
-        )
-    table = pl.DataFrame(
-        {
-            "when (UTC)": [a.created_at.strftime("%Y-%m-%d %H:%M") for a in alerts],
-            "run": [f"#{a.run_id}" if a.run_id else "" for a in alerts],
-            "alert": [RULE_LABELS.get(a.rule, a.rule) for a in alerts],
-            "what happened": [a.message for a in alerts],
-            "sent to": ["; ".join(sent.get(a.id, [])) or "shown here only" for a in alerts],
-            "status": ["open" if a.acknowledged_at is None else f"seen by {a.acknowledged_by}" for a in alerts],
-        }
-    )
-    figure_table(table)
+    st.caption(f"Times in your time zone ({st.context.timezone or 'UTC'}).")
+    figure_table(alert_rows(alerts, deliveries, st.context.timezone or "UTC"))
 
     def _acknowledge() -> None:
         with db_session(ctx) as session:

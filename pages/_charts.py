@@ -151,3 +151,40 @@ def run_volumes_chart(volumes: pl.DataFrame) -> alt.Chart:
         )
         .properties(height=260)
     )
+
+
+def run_phases_chart(phases: pl.DataFrame) -> alt.Chart:
+    """Seconds per run, stacked by phase (read, transform, compare, write), oldest run on the left."""
+    order = phases["Run"].unique(maintain_order=True).to_list()
+    names = ["Read", "Transform", "Compare", "Write"]
+    return (
+        alt.Chart(phases)
+        .mark_bar()
+        .encode(
+            x=alt.X("Run:N", sort=order, title="Run", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("sum(seconds):Q", title="Seconds"),
+            color=alt.Color("phase:N", title="Phase", sort=names, scale=alt.Scale(domain=names)),
+            order=alt.Order("phase_order:Q"),
+            tooltip=["Run", alt.Tooltip("phase:N", title="Phase"), alt.Tooltip("seconds:Q", format=".2f")],
+        )
+        .transform_calculate(phase_order=f"indexof({names}, datum.phase)")
+        .properties(height=240)
+    )
+
+
+def run_timeline_chart(events: pl.DataFrame) -> alt.Chart:
+    """Runs and alerts as marks on one time axis, a lane each, coloured by what happened."""
+    return (
+        alt.Chart(events)
+        .mark_point(filled=True, size=110)
+        .encode(
+            x=alt.X("When:T", title="When (your time zone)", axis=alt.Axis(format="%d %b %H:%M")),
+            y=alt.Y("Lane:N", title=None, sort=["Runs", "Alerts"]),
+            color=alt.Color("What:N", title=None),
+            shape=alt.Shape(
+                "Lane:N", legend=None, scale=alt.Scale(domain=["Runs", "Alerts"], range=["circle", "triangle"])
+            ),
+            tooltip=[alt.Tooltip("When:T", format="%Y-%m-%d %H:%M"), "Run", "What"],
+        )
+        .properties(height=160)
+    )

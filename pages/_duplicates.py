@@ -11,7 +11,7 @@ import streamlit as st
 from domain.errors import RevenueConnectorError
 from domain.suggestions.accounts import surviving_name
 from domain.suggestions.model import thresholds_from
-from pages._shell import current_access, db_session, inline_error
+from pages._shell import current_access, db_session, figure_table, inline_error
 from services import account_review
 from services.suggestions import pair_judge, suggest_duplicate_accounts
 from storage import review
@@ -214,7 +214,7 @@ def _cluster_panel(ctx, cluster: pl.DataFrame) -> None:
     )
     with st.container(border=True):
         st.markdown(f"**{title}**")
-        st.dataframe(members, hide_index=True, width="stretch")
+        figure_table(members)
         for pair in same.iter_rows(named=True):
             _same_pair(ctx, pair)
         for pair in related.iter_rows(named=True):

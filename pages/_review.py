@@ -33,16 +33,18 @@ class ReviewSpec:
     kind: str  # field, stage, value
     subject_columns: dict[str, str]  # frame column -> header
     target_column: str  # frame column holding the chosen target
-    targets: list[str]
+    targets: dict[str, str]  # target key -> the words the table shows for it, in the order offered
     group_column: str  # filter by this (object, pipeline, field)
 
+    def label_of(self, key: str | None) -> str:
+        """What the Maps-to column shows for a target key ('Expected close' for expected_close)."""
+        return self.targets.get(key, key) if key else NOTHING_LABEL
 
-def _to_label(value: str | None) -> str:
-    return value if value else NOTHING_LABEL
-
-
-def _from_label(value: str | None) -> str:
-    return "" if value in (None, NOTHING_LABEL) else value
+    def key_of(self, label: str | None) -> str:
+        """The target key behind what the Maps-to column shows; '' for nothing."""
+        if label in (None, NOTHING_LABEL):
+            return ""
+        return next((key for key, words in self.targets.items() if words == label), label)
 
 
 def _save(ctx, spec: ReviewSpec, rows: list[dict]) -> None:
@@ -52,7 +54,7 @@ def _save(ctx, spec: ReviewSpec, rows: list[dict]) -> None:
         for index, edit in (changes.get("edited_rows") or {}).items():
             row = rows[int(index)]
             decision = DECISIONS.get(edit.get("decision", row["decision"]) or "pending")
-            target = _from_label(edit.get("target", row["target"]))
+            target = spec.key_of(edit.get("target", row["target"]))
             if decision is None:
                 continue
             try:
@@ -136,7 +138,7 @@ def review_table(ctx, workspace, spec: ReviewSpec) -> None:
             "version": r["version"],
             "decision": DECISION_OF_STATUS.get(r["status"], "pending"),
             **{header: r[column] for column, header in spec.subject_columns.items()},
-            "target": _to_label(r[spec.target_column]),
+            "target": spec.label_of(r[spec.target_column]),
             **({"weight": r["weight"]} if spec.kind == "stage" else {}),
             "score": r["score"],
             "band": r["band"],
@@ -152,9 +154,19 @@ def review_table(ctx, workspace, spec: ReviewSpec) -> None:
         "id": None,
         "version": None,
         "decision": st.column_config.SelectboxColumn("Decision", options=list(DECISIONS), width="small", required=True),
-        "target": st.column_config.SelectboxColumn("Maps to", options=[NOTHING_LABEL, *spec.targets], required=True),
+        "target": st.column_config.SelectboxColumn(
+            "Maps to", options=[NOTHING_LABEL, *spec.targets.values()], required=True
+        ),
         "score": st.column_config.ProgressColumn("Score", min_value=0.0, max_value=1.0, format="%.2f", width="small"),
         "weight": st.column_config.NumberColumn("Weight", min_value=0.0, max_value=1.0, step=0.05, format="%.2f"),
+        # Headers in words; the keys stay short for the code that reads the edits.
+        **{
+            key: st.column_config.Column(key[:1].upper() + key[1:])
+            for key in ("band", "why", "runner-up", "origin", "status", "decided by")
+        },
+        **{
+            header: st.column_config.Column(header[:1].upper() + header[1:]) for header in spec.subject_columns.values()
+        },
     }
     editable = {"decision", "target", "weight"}
     st.data_editor(

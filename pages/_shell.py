@@ -457,8 +457,18 @@ def connection_objects(connection) -> list:
     return _describe(connection.id, str(connection.last_tested_at))
 
 
-# Words in a decimal column's name that say it is not money.
-NOT_MONEY = ("weight", "pct", "%", "share", "rate", "ratio", "seconds", "progress", "lag", "probability", "score")
+# Words in a decimal column's name that say it is not money (whole words: 'Weighted amount' is money).
+NOT_MONEY = frozenset(
+    {"weight", "pct", "%", "share", "rate", "ratio", "seconds", "progress", "lag", "probability", "score"}
+)
+
+
+def _is_money(name: str) -> bool:
+    import re
+
+    return not NOT_MONEY & set(re.findall(r"[a-z]+|%", name.lower()))
+
+
 # Words in a whole-number column's name that say it is a label, not a count (no thousands separator: run 1204).
 NOT_A_COUNT = ("run", "year", "version", "#", " id")
 # A cell that cannot hold a value (an ARR movement has no stage) reads as a dash; Streamlit itself writes 'None'.
@@ -492,7 +502,7 @@ def figure_table(frame, **kwargs) -> None:
     ]
     # Money reads with its cents and no "-0" (-0.0 + 0.0 is 0.0); weights, shares and seconds read as plain numbers.
     frame = frame.with_columns(pl.col(name) + 0.0 for name in decimals)
-    money = {name: not any(word in name.lower() for word in NOT_MONEY) for name in decimals}
+    money = {name: _is_money(name) for name in decimals}
     config: dict = {
         name: st.column_config.NumberColumn(name, format="accounting" if money[name] else "localized")
         for name in decimals
@@ -515,17 +525,32 @@ def figure_table(frame, **kwargs) -> None:
 
 def run_history(ctx: AppContext, workspace: Workspace) -> None:
     """The workspace's sync runs, newest first, or an empty state that says why there are none."""
-    from pages._charts import run_volumes_chart
+    from pages._charts import run_phases_chart, run_timeline_chart, run_volumes_chart
+    from services.alerts import alert_rows
     from services.exports import export_frame
-    from services.run_review import run_history_rows, run_volumes
+    from services.run_review import run_history_rows, run_phases, run_timeline, run_volumes
+    from storage.alerts import list_alerts
 
     runs = export_frame(ctx.engine, "runs", workspace.id, current_access())
     if runs.is_empty():
         st.info("No sync has run in this workspace yet.", icon=":material/history:")
         return
-    history = run_history_rows(runs, st.context.timezone or "UTC")
-    st.caption(f"Times in your time zone ({st.context.timezone or 'UTC'}).")
-    st.altair_chart(run_volumes_chart(run_volumes(history)), width="stretch")
+    zone = st.context.timezone or "UTC"
+    history = run_history_rows(runs, zone)
+    with db_session(ctx) as session:
+        alerts = alert_rows(list_alerts(session, workspace.id, limit=200), [], zone)
+    st.caption(f"Times in your time zone ({zone}).")
+    rows_tab, phases_tab, timeline_tab = st.tabs(["Rows per run", "Time by phase", "Timeline of runs and alerts"])
+    with rows_tab:
+        st.altair_chart(run_volumes_chart(run_volumes(history)), width="stretch")
+    with phases_tab:
+        phases = run_phases(ctx.engine, workspace.id)
+        if phases.is_empty():
+            st.caption("No run has recorded its phases yet.")
+        else:
+            st.altair_chart(run_phases_chart(phases), width="stretch")
+    with timeline_tab:
+        st.altair_chart(run_timeline_chart(run_timeline(history, alerts)), width="stretch")
     figure_table(history)
 
 

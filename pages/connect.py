@@ -11,6 +11,7 @@ from pages._shell import (
     connection_objects,
     current_access,
     db_session,
+    figure_table,
     inline_error,
     next_step_link,
     show_error,
@@ -127,7 +128,7 @@ for connection in connections:
                     objects = []
                 for obj in objects:
                     st.markdown(f"**{obj.name}** — {obj.summary}")
-                    st.dataframe(fields_frame(obj), hide_index=True, width="stretch", height=180)
+                    figure_table(fields_frame(obj), height=180)
 
 st.subheader("Add a connection")
 with st.container(border=True):

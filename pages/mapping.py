@@ -8,7 +8,7 @@ from connectors.base import fields_frame
 from domain.canonical import Domain, MovementComponent, canonical_fields_frame
 from domain.errors import RevenueConnectorError, ValidationError
 from domain.fx_rates import FX_EXAMPLE, OrgRates, rates_frame
-from domain.mapping_config import mappable_fields
+from domain.mapping_config import mappable_field_labels
 from domain.setup_steps import StepStatus
 from domain.suggestions.model import thresholds_from
 from pages._review import ReviewSpec, review_table
@@ -243,7 +243,7 @@ with st.container(border=True):
     inline_error("apply_error")
 
 if has_suggestions:
-    stage_keys = [s.key for s in stage_set]
+    stage_labels = {s.key: s.label for s in stage_set}
     fields_tab, stages_tab, values_tab = st.tabs(
         [
             f"Fields ({pending['field']['pending']} pending)",
@@ -267,7 +267,7 @@ if has_suggestions:
                 "field",
                 {"object_name": "object", "source_field": "CRM field", "label": "label", "source_type": "type"},
                 "canonical_field",
-                sorted({*mappable_fields(Domain.PIPELINE), *mappable_fields(Domain.ARR_ACTUALS)}),
+                dict(sorted(mappable_field_labels().items(), key=lambda item: item[1])),
                 "object_name",
             ),
         )
@@ -279,7 +279,7 @@ if has_suggestions:
                 "stage",
                 {"pipeline_label": "pipeline", "stage_label": "CRM stage"},
                 "canonical_stage",
-                stage_keys,
+                stage_labels,
                 "pipeline_label",
             ),
         )
@@ -291,7 +291,7 @@ if has_suggestions:
                 "value",
                 {"source_field": "CRM field", "source_value": "CRM value"},
                 "target",
-                [c.value for c in MovementComponent],
+                {c.value: c.value.capitalize() for c in MovementComponent},
                 "source_field",
             ),
         )
@@ -349,7 +349,7 @@ for domain in Domain:
     left, right = st.columns(2)
     with left:
         st.markdown("**Canonical fields to fill**")
-        st.dataframe(canonical_fields_frame(domain), hide_index=True, width="stretch")
+        figure_table(canonical_fields_frame(domain))
     with right:
         for route in routes[domain]:
             connection = connections[route.connection_id]
@@ -360,7 +360,7 @@ for domain in Domain:
                 show_error(exc)
                 continue
             if route.object_name in objects:
-                st.dataframe(fields_frame(objects[route.object_name]), hide_index=True, width="stretch", height=250)
+                figure_table(fields_frame(objects[route.object_name]), height=250)
             else:
                 st.warning(f"`{route.object_name}` is no longer offered by {connection.name}.")
 

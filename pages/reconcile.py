@@ -4,7 +4,15 @@ import streamlit as st
 
 from domain.errors import RevenueConnectorError
 from pages._duplicates import duplicate_review
-from pages._shell import current_access, db_session, inline_error, next_step_link, readable_objects, step_page
+from pages._shell import (
+    current_access,
+    db_session,
+    figure_table,
+    inline_error,
+    next_step_link,
+    readable_objects,
+    step_page,
+)
 from services.reconcile import reconcile_accounts, suggest_accounts_object
 from storage.accounts import accounts_overview
 
@@ -65,5 +73,5 @@ if overview.is_empty():
     st.info("No canonical accounts yet.", icon=":material/domain:")
 else:
     st.subheader("Canonical accounts")
-    st.dataframe(overview, hide_index=True, width="stretch", height=400)
+    figure_table(overview, height=400)
 next_step_link(ctx, workspace, "reconcile")

@@ -8,7 +8,7 @@ from domain.insights.forecast import SlippedPolicy
 from domain.roles import LOCAL_ADMIN, Permission, Role
 from domain.stage_set import stage_set_revision, stages_from_rows
 from pages._alerts import alert_settings_form
-from pages._shell import current_access, db_session, editor_rows, inline_error, page_start
+from pages._shell import current_access, db_session, editor_rows, figure_table, inline_error, page_start
 from services.activity import activity_rows
 from services.setup_changes import create_workspace, save_stage_set, set_movement_policy, set_slipped_policy
 from services.users import create_user, list_users
@@ -175,11 +175,11 @@ if workspace is not None:
 st.subheader("This installation")
 status = schema_status(ctx.engine)
 settings = ctx.settings
-st.dataframe(
+figure_table(
     pl.DataFrame(
         {
-            "setting": ["Data folder", "Database", "Schema version", "Secret key", "LLM suggestions", "Demo workspace"],
-            "value": [
+            "Setting": ["Data folder", "Database", "Schema version", "Secret key", "LLM suggestions", "Demo workspace"],
+            "Value": [
                 str(settings.data_dir),
                 display_database_url(settings.database_url),
                 f"{status.current} (this release needs {status.head})",
@@ -190,9 +190,7 @@ st.dataframe(
                 "on" if settings.demo_enabled else "off (REVENUE_CONNECTOR_DEMO=0)",
             ],
         }
-    ),
-    hide_index=True,
-    width="stretch",
+    )
 )
 
 if workspace is not None:
@@ -201,7 +199,7 @@ if workspace is not None:
         activity = activity_rows(session, workspace.id, st.context.timezone or "UTC")
     if activity.height:
         st.caption(f"Times in your time zone ({st.context.timezone or 'UTC'}).")
-        st.dataframe(activity, hide_index=True, width="stretch")
+        figure_table(activity)
 
 st.subheader("Users and roles")
 _access = current_access()
@@ -210,11 +208,11 @@ if not _access.may(Permission.MANAGE_USERS):
 else:
     with db_session(ctx) as session:
         _users = [
-            {"user": u.username, "name": u.display_name, "role": u.role, "enabled": not u.disabled}
+            {"User": u.username, "Name": u.display_name or "", "Role": Role(u.role).label, "Enabled": not u.disabled}
             for u in list_users(session)
         ]
     if _users:
-        st.dataframe(pl.DataFrame(_users), hide_index=True, width="stretch")
+        figure_table(pl.DataFrame(_users))
     else:
         st.info(
             "No users yet: this installation runs in local single-user mode, where you are admin. "

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlmodel import Session
 
+from domain.timestamps import local_minute
 from storage.audit import recent
 
 ACTIVITY_COLUMNS = ("When", "Who", "What", "Details")
@@ -17,13 +16,10 @@ ACTIVITY_COLUMNS = ("When", "Who", "What", "Details")
 
 def activity_rows(session: Session, workspace_id: int, time_zone: str, limit: int = 20) -> pl.DataFrame:
     """The newest audit entries of a workspace; empty details (`renames: []`) are left out, not printed."""
-    zone = ZoneInfo(time_zone or "UTC")
     entries = recent(session, workspace_id, limit=limit)  # a page of entries: a plain loop reads fine
     return pl.DataFrame(
         {
-            "When": [
-                e.at.replace(tzinfo=e.at.tzinfo or UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M") for e in entries
-            ],
+            "When": [local_minute(e.at, time_zone) for e in entries],
             "Who": [e.actor for e in entries],
             "What": [f"{e.action.capitalize()} {e.entity.replace('_', ' ')}" for e in entries],
             "Details": [detail_text(json.loads(e.detail_json or "{}")) for e in entries],

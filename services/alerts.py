@@ -28,9 +28,11 @@ import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+import polars as pl
 from sqlalchemy import Engine
 
 from domain.errors import CredentialsError, ValidationError
+from domain.timestamps import local_minute
 
 log = logging.getLogger(__name__)
 
@@ -275,3 +277,24 @@ def alert_after_run(
     except Exception:  # noqa: BLE001 - alerts are advisory; the run's own outcome is already recorded
         log.exception("alerts for run %s could not be evaluated or delivered", run_id)
         return []
+
+
+def alert_rows(alerts: list, deliveries: list, time_zone: str) -> pl.DataFrame:
+    """Alerts in the user's words, newest first as given: when (the viewer's zone), run, rule, message, where each
+    was sent and whether someone has seen it."""
+    sent: dict[int, list[str]] = {}
+    for d in deliveries:
+        sent.setdefault(d.alert_id, []).append(
+            f"{d.channel}: {d.status}" + (f" after {d.attempts} tries" if d.attempts > 1 else "")
+        )
+    return pl.DataFrame(
+        {
+            "When": [local_minute(a.created_at, time_zone) for a in alerts],
+            "Run": [f"#{a.run_id}" if a.run_id else "" for a in alerts],
+            "Alert": [RULE_LABELS.get(a.rule, a.rule) for a in alerts],
+            "What happened": [a.message for a in alerts],
+            "Sent to": ["; ".join(sent.get(a.id, [])) or "shown here only" for a in alerts],
+            "Status": ["open" if a.acknowledged_at is None else f"seen by {a.acknowledged_by}" for a in alerts],
+        },
+        schema=dict.fromkeys(("When", "Run", "Alert", "What happened", "Sent to", "Status"), pl.String),
+    )

@@ -300,3 +300,46 @@ def run_volumes(history: pl.DataFrame, last: int = 30) -> pl.DataFrame:
         (pl.col("Added") + pl.col("Changed")).alias("Landed"),
         "Held back",
     ).unpivot(index=["Run", "Started", "Kind"], variable_name="measure", value_name="rows")
+
+
+PHASES = ("read", "transform", "compare", "write")
+
+
+def run_phases(engine: Engine, workspace_id: int, last: int = 30) -> pl.DataFrame:
+    """Run, phase, seconds: where each of the last `last` runs spent its time, oldest first. Only seconds leave
+    the run summary, so every role may see it."""
+    runs = read_workspace_table(engine, "runs", workspace_id).sort("id", descending=True).head(last).reverse()
+    if runs.is_empty():
+        return pl.DataFrame(schema={"Run": pl.String, "phase": pl.String, "seconds": pl.Float64})
+    return (
+        runs.select(
+            pl.format("#{}", pl.col("id")).alias("Run"),
+            *(
+                pl.col("summary_json")
+                .str.json_path_match(f"$.phase_seconds.{name}")
+                .cast(pl.Float64, strict=False)
+                .alias(name.capitalize())
+                for name in PHASES
+            ),
+        )
+        .unpivot(index="Run", variable_name="phase", value_name="seconds")
+        .drop_nulls("seconds")
+    )
+
+
+def run_timeline(history: pl.DataFrame, alerts: pl.DataFrame) -> pl.DataFrame:
+    """Runs and alerts on one time line: When (the viewer's zone, as the tables show it), Lane (Runs / Alerts),
+    What (the run's kind and status, or the alert), Run. `history` is run_history_rows; `alerts` is alert_rows."""
+    runs = history.reverse().select(  # oldest first, so runs started within one minute keep their order
+        pl.col("Started").alias("When"),
+        pl.lit("Runs").alias("Lane"),
+        pl.format("{} · {}", pl.col("Kind").str.split(" (").list.first(), pl.col("Status")).alias("What"),
+        "Run",
+    )
+    raised = alerts.reverse().select("When", pl.lit("Alerts").alias("Lane"), pl.col("Alert").alias("What"), "Run")
+    return (
+        pl.concat([runs, raised])
+        .with_columns(pl.col("When").str.to_datetime("%Y-%m-%d %H:%M", strict=False))
+        .drop_nulls("When")
+        .sort("When", maintain_order=True)
+    )

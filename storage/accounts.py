@@ -57,12 +57,12 @@ def accounts_overview(engine: Engine, workspace_id: int, limit: int = 500) -> pl
     connections = table_of(Connection)
     statement = (
         select(
-            accounts.c.name.label("account"),
-            func.coalesce(connections.c.name, links.c.source).label("source"),
+            accounts.c.name.label("Account"),
+            func.coalesce(connections.c.name, links.c.source).label("Source"),
             links.c.source_account_id.label("CRM ID"),
-            links.c.source_name.label("name in CRM"),
-            parent.c.name.label("parent account"),
-            links.c.decided_by.label("matched by"),
+            links.c.source_name.label("Name in CRM"),
+            parent.c.name.label("Parent account"),
+            links.c.decided_by.label("Matched by"),
         )
         .join(links, links.c.canonical_account_id == accounts.c.id)
         .outerjoin(parent, parent.c.id == accounts.c.parent_id)
@@ -79,7 +79,7 @@ def accounts_overview(engine: Engine, workspace_id: int, limit: int = 500) -> pl
             statement,
             connection,
             schema_overrides=dict.fromkeys(
-                ("account", "source", "CRM ID", "name in CRM", "parent account", "matched by"), pl.String
+                ("Account", "Source", "CRM ID", "Name in CRM", "Parent account", "Matched by"), pl.String
             ),
         )
 

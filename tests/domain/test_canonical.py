@@ -58,8 +58,8 @@ def test_default_stages_and_weights():
 def test_required_fields_and_field_table():
     assert required_field_keys(Domain.ARR_ACTUALS) == ("account", "effective_date", "arr_delta", "movement_component")
     table = canonical_fields_frame(Domain.PIPELINE)
-    assert table["canonical field"].to_list()[:3] == ["account", "stage", "amount"]
-    assert table.filter(table["required"])["canonical field"].to_list() == [
+    assert table["Field"].to_list()[:3] == ["Account", "Stage", "Amount"]
+    assert table.filter(table["Required"])["Key in the mapping file"].to_list() == [
         "account",
         "stage",
         "amount",

@@ -439,7 +439,7 @@ def test_run_sync_sets_a_schedule_syncs_one_object_now_and_pipelines_lists_alert
     assert not at.exception and "Many rows did not roll up" in at.dataframe[0].value["alert"].tolist()
     _button(at, "Mark all as seen").click().run()
     # Seen alerts move to the end of the page, after the run history.
-    assert [s.startswith("seen by") for s in at.dataframe[-1].value["status"]] == [True]
+    assert [s.startswith("seen by") for s in at.dataframe[-1].value["Status"]] == [True]
     assert at.subheader[0].value == "What landed" and at.subheader[-1].value == "Alerts"
 
 
@@ -577,6 +577,8 @@ def test_the_review_tables_follow_the_mapping_version_in_force_after_an_import(o
     done = at.button(key="apply_approved")
     assert done.disabled and done.label == "Every approved mapping is in force (version 1)"
     fields = at.data_editor(key="review_field_editor").value
+    # Targets read as words, not keys.
+    assert "Expected close" in set(fields["target"]) and not any("_" in t for t in fields["target"])
     approved = fields[fields["status"].str.startswith("approved")]
     assert len(approved) and set(approved["decision"]) == {"accept"}
     assert set(approved["status"]) == {"approved · in force"}
@@ -601,3 +603,23 @@ def test_the_review_tables_follow_the_mapping_version_in_force_after_an_import(o
     assert at.button(key="apply_approved").label == "Every approved mapping is in force (version 3)"
     statuses = at.data_editor(key="review_stage_editor").value["status"]
     assert "approved · not in force yet" not in set(statuses)
+
+
+def test_a_review_target_reads_as_words_and_is_saved_as_its_key():
+    from domain.mapping_config import mappable_field_labels
+    from pages._review import NOTHING_LABEL, ReviewSpec
+
+    spec = ReviewSpec("field", {}, "canonical_field", mappable_field_labels(), "object_name")
+    assert spec.label_of("expected_close") == "Expected close" and spec.label_of("name") == "Deal name"
+    assert spec.key_of("Expected close") == "expected_close" and spec.key_of("ARR change") == "arr_delta"
+    assert spec.label_of(None) == NOTHING_LABEL and spec.key_of(NOTHING_LABEL) == ""
+    assert len(set(spec.targets.values())) == len(spec.targets)  # no two targets read the same
+
+
+def test_the_table_style_reads_money_by_whole_words_and_writes_a_dash_for_an_empty_number():
+    from pages._shell import NOT_APPLICABLE, _is_money, _number_text
+
+    assert _is_money("Weighted amount (USD)") and _is_money("Amount (source currency)")
+    assert not any(_is_money(n) for n in ("Weight", "fx_rate", "Variance share (%)", "Seconds", "Score"))
+    assert _number_text(None, True) == NOT_APPLICABLE
+    assert _number_text(-17500.0, True) == "(17,500.00)" and _number_text(2996, False) == "2,996"

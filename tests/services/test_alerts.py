@@ -56,3 +56,28 @@ def test_rows_still_held_from_earlier_runs_are_reported_not_alerted_again():
     assert [a.rule for a in fired] == ["quarantine_share"]
     assert "3 of 100 rows read (3.0%) newly did not roll up" in fired[0].message
     assert "8 more are still held from earlier runs" in fired[0].message
+
+
+def test_the_alerts_table_reads_in_words_with_times_in_the_viewers_zone():
+    from datetime import datetime
+
+    from services.alerts import alert_rows
+    from storage.tables import Alert, AlertDelivery
+
+    alert = Alert(id=7, workspace_id=1, run_id=12, rule="run_failed", message="Sync #12 failed.")
+    alert.created_at = datetime(2026, 1, 15, 12, 0)  # stored naive, in UTC
+    delivery = AlertDelivery(
+        alert_id=7, channel="webhook", target="https://hooks.example", status="delivered", attempts=2
+    )
+    rows = alert_rows([alert], [delivery], "America/New_York").to_dicts()
+    assert rows == [
+        {
+            "When": "2026-01-15 07:00",
+            "Run": "#12",
+            "Alert": rows[0]["Alert"],
+            "What happened": "Sync #12 failed.",
+            "Sent to": "webhook: delivered after 2 tries",
+            "Status": "open",
+        }
+    ]
+    assert rows[0]["Alert"] != "run_failed"  # the rule in words, not its key

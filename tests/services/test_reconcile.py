@@ -51,6 +51,6 @@ def test_a_renamed_account_stays_one_canonical_account(settings):
     )
     overview = accounts_overview(engine, 1)
     row = overview.filter(pl.col("CRM ID") == "001B").to_dicts()[0]
-    assert row["parent account"] == "Acme Holdings" and row["matched by"] == "rule: same CRM ID"
-    assert set(overview["account"]) == {"Acme Holdings", "Acme Europe GmbH", "Globex"}
-    assert set(overview["source"]) == {"crm"}  # no connection named for this key: the key is shown
+    assert row["Parent account"] == "Acme Holdings" and row["Matched by"] == "rule: same CRM ID"
+    assert set(overview["Account"]) == {"Acme Holdings", "Acme Europe GmbH", "Globex"}
+    assert set(overview["Source"]) == {"crm"}  # no connection named for this key: the key is shown

@@ -77,3 +77,36 @@ def test_a_dry_run_says_what_would_not_roll_up_by_reason_and_masks_examples_for_
     assert again.domains[Domain.PIPELINE].held == held
     assert set(held_table(again, Access("vera", Role.VIEWER))["Examples"]) == {MASKED}
     assert "Pilot Extension" in " ".join(held_table(again, system_access("t"))["Examples"])
+
+
+def test_runs_at_a_glance_give_seconds_per_phase_and_one_timeline_of_runs_and_alerts(workspace):
+    import polars as pl
+
+    from services.alerts import alert_rows
+    from services.exports import export_frame
+    from services.run_review import run_history_rows, run_phases, run_timeline
+    from storage.alerts import list_alerts
+    from storage.db import session_scope
+
+    settings, engine, ws, _ = workspace
+    dry = run_sync(engine, settings, ws, trigger="test", access=system_access("t"), dry_run=True)
+    landed = run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
+    phases = run_phases(engine, ws)
+    assert set(phases["Run"]) == {f"#{dry.run_id}", f"#{landed.run_id}"}
+    assert set(phases.filter(pl.col("Run") == f"#{landed.run_id}")["phase"]) == {
+        "Read",
+        "Transform",
+        "Compare",
+        "Write",
+    }
+    mine = phases.filter(pl.col("Run") == f"#{landed.run_id}")
+    assert dict(zip(mine["phase"], mine["seconds"], strict=True)) == {
+        name.capitalize(): seconds for name, seconds in landed.phase_seconds.items()
+    }
+    history = run_history_rows(export_frame(engine, "runs", ws, system_access("t")), "Asia/Tokyo")
+    with session_scope(engine) as session:
+        alerts = alert_rows(list_alerts(session, ws), [], "Asia/Tokyo")
+    events = run_timeline(history, alerts)
+    runs = events.filter(pl.col("Lane") == "Runs")
+    assert runs["What"].to_list() == ["Dry run · Succeeded", "Sync · Succeeded"]
+    assert events["When"].is_sorted() and events.filter(pl.col("Lane") == "Alerts").height == alerts.height
