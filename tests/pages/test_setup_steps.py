@@ -217,7 +217,7 @@ def test_reconciling_the_demo_accounts_completes_step_4(open_page):
     _button(at, "Reconcile by CRM ID").click().run()
     assert not at.exception
     assert any(s.value == "500 new canonical account(s), 0 already reconciled." for s in at.success)
-    assert set(at.dataframe[0].value["source"]) == {"Demo CRM (Salesforce sandbox)"}
+    assert set(at.dataframe[0].value["Source"]) == {"Demo CRM (Salesforce sandbox)"}
     assert "Setup: 4 of 5 steps done" in at.sidebar.get("progress")[0].proto.text
 
 
@@ -436,7 +436,7 @@ def test_run_sync_sets_a_schedule_syncs_one_object_now_and_pipelines_lists_alert
     assert runs["Scope"].tolist() == ["Pipeline"] and runs["Status"].tolist() == ["Succeeded"]
 
     at = open_page("pipelines")
-    assert not at.exception and "Many rows did not roll up" in at.dataframe[0].value["alert"].tolist()
+    assert not at.exception and "Many rows did not roll up" in at.dataframe[0].value["Alert"].tolist()
     _button(at, "Mark all as seen").click().run()
     # Seen alerts move to the end of the page, after the run history.
     assert [s.startswith("seen by") for s in at.dataframe[-1].value["Status"]] == [True]
