@@ -80,135 +80,179 @@ def _reset_peak_rss() -> bool:
         return False
 
 
-def bench_sync(opportunities: int, movements: int, seed: int = 11, database: str | None = None) -> dict[str, float]:
-    """Baseline (polars: raw files -> Parquet, plus the database's own bulk write of the rows the sync stored)
-    against our full sync of the same files, then an incremental re-sync after 1% of the rows changed. SQLite in a
-    scratch folder by default; `database` (a DATABASE_URL) runs it on PostgreSQL, in a scratch database there.
-    Prints the figures and the summary line."""
+def bench_sync(
+    opportunities: int, movements: int, seed: int = 11, database: str | None = None, source: str = "file"
+) -> dict[str, float]:
+    """Our full sync of generated CRM data, then an incremental re-sync after 1% of the rows changed, with the time
+    of each phase. `source` is 'file' (a CSV export; baseline: polars reads it and the database's own bulk path
+    writes the rows the sync stored) or 'salesforce' (the local Salesforce sandbox through the real client; an
+    incremental read asks only for records modified since the cursor). SQLite in a scratch folder by default;
+    `database` (a DATABASE_URL) runs it on PostgreSQL, in a scratch database there. Prints the figures."""
     from storage.bulk_baseline import scratch_database
 
     with scratch_database(database or "sqlite://") as url:
-        return _bench_sync(opportunities, movements, seed, None if database is None else url)
+        return _bench_sync(opportunities, movements, seed, None if database is None else url, source)
 
 
-def _bench_sync(opportunities: int, movements: int, seed: int, database: str | None) -> dict[str, float]:
+def _workspace(engine, settings, connection_args: dict, routes: dict, mapping: str, accounts: str) -> int:
+    """A bench workspace on one connection: routed, mapped and reconciled. Returns its id."""
+    from domain.routing import RouteChoice
+    from services.reconcile import reconcile_accounts
+    from storage.connections import create_connection
+    from storage.db import session_scope
+    from storage.mappings import save_mapping
+    from storage.routing import save_routes
+    from storage.secret_box import secret_box
+    from storage.workspaces import create_workspace
+
+    with session_scope(engine) as session:
+        workspace = create_workspace(session, "Bench", actor="bench")
+        connection = create_connection(
+            session, workspace.id, name="bench", box=secret_box(settings), actor="bench", **connection_args
+        )
+        for domain, object_name in routes.items():
+            save_routes(session, workspace.id, domain, [RouteChoice(connection.id, object_name)], actor="bench")
+        save_mapping(session, workspace.id, mapping, actor="bench")
+        reconcile_accounts(session, connection.id, accounts, settings, access=system_access("bench"))
+        return workspace.id
+
+
+def _one_percent(frame, amount: str, stamp_columns: tuple[str, ...]):
+    """1% of the rows change: a new amount and a newer modification stamp (every 100th row)."""
+    import polars as pl
+
+    touched = pl.int_range(pl.len()) % 100 == 7
+    return frame.with_columns(
+        pl.when(touched)
+        .then((pl.col(amount).cast(pl.Float64, strict=False) * 1.01).round(2).cast(frame.schema[amount]))
+        .otherwise(pl.col(amount))
+        .alias(amount),
+        *(
+            pl.when(touched).then(pl.lit("2026-11-22T08:00:00.000+0000")).otherwise(pl.col(c)).alias(c)
+            for c in stamp_columns
+        ),
+    )
+
+
+def _bench_sync(opportunities: int, movements: int, seed: int, database: str | None, source: str) -> dict[str, float]:
+    import gc
     import tempfile
+    from contextlib import ExitStack
     from pathlib import Path
 
     import polars as pl
 
     from domain.canonical import Domain
     from domain.config import PROJECT_ROOT, load_settings
-    from domain.routing import RouteChoice
     from domain.source_kinds import SourceKind
-    from sandbox.demo_data import DemoSpec, write_demo
-    from services.reconcile import reconcile_accounts
+    from sandbox.demo_data import DemoSpec, generate, write_demo
     from services.startup import start
     from services.sync import run_sync
     from storage.bulk_baseline import native_write_seconds, stored_canonical_rows
-    from storage.connections import create_connection
-    from storage.db import session_scope
-    from storage.mappings import save_mapping
-    from storage.routing import save_routes
-    from storage.workspaces import create_workspace
 
     work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
-    export = work / "export"
+    spec = DemoSpec(seed=seed, accounts=max(100, opportunities // 50), opportunities=opportunities, movements=movements)
     started = time.perf_counter()
-    write_demo(
-        DemoSpec(seed=seed, accounts=max(100, opportunities // 50), opportunities=opportunities, movements=movements),
-        export,
-    )
-    print(
-        f"generated {opportunities:,} opportunities and {movements:,} movements in {time.perf_counter() - started:.1f} s"
-        f" (peak memory {_peak_rss_mib():,.0f} MiB)"
-    )
-    import gc
+    with ExitStack() as stack:
+        if source == "salesforce":
+            from sandbox.demo_org import demo_salesforce_org
+            from sandbox.salesforce import SalesforceSandbox
 
-    gc.collect()
-    if _reset_peak_rss():
-        print("peak memory is counted from here: the generator is not part of a sync")
-
-    started = time.perf_counter()
-    for name in ("opportunities", "arr_movements"):
-        pl.read_csv(export / f"{name}.csv").write_parquet(work / f"{name}.parquet")
-    baseline = time.perf_counter() - started
-    print(f"baseline (polars read CSV -> Parquet): {baseline:.2f} s")
-
-    data = work / "data"
-    data.mkdir()
-    env = {"REVENUE_CONNECTOR_DATA": str(data), "REVENUE_CONNECTOR_DEMO": "0"}
-    settings = load_settings({**env, "DATABASE_URL": database} if database else env)
-    engine = start(settings)
-    where = "SQLite" if settings.uses_sqlite else engine.dialect.name
-    with session_scope(engine) as session:
-        workspace = create_workspace(session, "Bench", actor="bench")
-        connection = create_connection(
-            session,
-            workspace.id,
-            name="demo",
-            kind=SourceKind.FILE,
-            settings={"path": str(export)},
-            secrets=None,
-            box=None,
-            actor="bench",
+            org = demo_salesforce_org(data=generate(spec))
+            sandbox = stack.enter_context(SalesforceSandbox(org))
+        else:
+            export = work / "export"
+            write_demo(spec, export)
+        print(
+            f"generated {opportunities:,} opportunities and {movements:,} movements ({source}) in "
+            f"{time.perf_counter() - started:.1f} s (peak memory {_peak_rss_mib():,.0f} MiB)"
         )
-        save_routes(
-            session, workspace.id, Domain.PIPELINE, [RouteChoice(connection.id, "opportunities")], actor="bench"
-        )
-        save_routes(
-            session, workspace.id, Domain.ARR_ACTUALS, [RouteChoice(connection.id, "arr_movements")], actor="bench"
-        )
-        save_mapping(
-            session, workspace.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="bench"
-        )
-        reconcile_accounts(session, connection.id, "accounts", settings, access=system_access("bench"))
+        gc.collect()
+        if _reset_peak_rss():
+            print("peak memory is counted from here: the generator is not part of a sync")
 
-    started = time.perf_counter()
-    full = run_sync(engine, settings, workspace.id, trigger="bench", access=system_access("bench"), full=True)
-    full_seconds = time.perf_counter() - started
-    print(f"full sync into {where}: {full_seconds:.2f} s  ({full.phases()})")
-    for line in full.lines():
-        print(f"  {line}")
-    native = native_write_seconds(engine, stored_canonical_rows(engine, workspace.id))
-    path = "COPY" if engine.dialect.name == "postgresql" else "ADBC"
-    print(
-        f"baseline write ({path} of the same stored rows into tables with the same unique key): {native:.2f} s; "
-        f"full sync / (polars read + {path} write) = {full_seconds / (baseline + native):.2f}"
-    )
+        baseline = 0.0
+        if source == "file":
+            started = time.perf_counter()
+            for name in ("opportunities", "arr_movements"):
+                pl.read_csv(export / f"{name}.csv").write_parquet(work / f"{name}.parquet")
+            baseline = time.perf_counter() - started
+            print(f"baseline (polars read CSV -> Parquet): {baseline:.2f} s")
 
-    # 1% of the rows change: a new amount and a newer modification stamp.
-    for name, amount in (("opportunities", "Amount"), ("arr_movements", "ARRChange")):
-        frame = pl.read_csv(export / f"{name}.csv", infer_schema=False)
-        touched = pl.int_range(pl.len()) % 100 == 7
-        frame.with_columns(
-            pl.when(touched)
-            .then((pl.col(amount).cast(pl.Float64, strict=False) * 1.01).round(2).cast(pl.String))
-            .otherwise(pl.col(amount))
-            .alias(amount),
-            pl.when(touched)
-            .then(pl.lit("2026-11-22T08:00:00.000+0000"))
-            .otherwise(pl.col("LastModifiedDate"))
-            .alias("LastModifiedDate"),
-        ).write_csv(export / f"{name}.csv")
-    started = time.perf_counter()
-    incremental = run_sync(engine, settings, workspace.id, trigger="bench", access=system_access("bench"))
-    incremental_seconds = time.perf_counter() - started
-    print(f"incremental sync after 1% changed: {incremental_seconds:.2f} s  ({incremental.phases()})")
-    for line in incremental.lines():
-        print(f"  {line}")
-    figures = {
-        "ratio": full_seconds / baseline,
-        "native_ratio": full_seconds / (baseline + native),
-        "peak_rss_mib": _peak_rss_mib(),
-        "incremental_ratio": incremental_seconds / full_seconds,
-    }
-    print(
-        f"ratio={figures['ratio']:.2f} native_ratio={figures['native_ratio']:.2f} peak_rss_mib={figures['peak_rss_mib']:.0f} "
-        f"incremental_ratio={figures['incremental_ratio']:.3f}"
-    )
-    engine.dispose()
-    return figures
+        data = work / "data"
+        data.mkdir()
+        env = {"REVENUE_CONNECTOR_DATA": str(data), "REVENUE_CONNECTOR_DEMO": "0"}
+        settings = load_settings({**env, "DATABASE_URL": database} if database else env)
+        engine = start(settings)
+        where = "SQLite" if settings.uses_sqlite else engine.dialect.name
+        if source == "salesforce":
+            workspace_id = _workspace(
+                engine,
+                settings,
+                {
+                    "kind": SourceKind.SALESFORCE,
+                    "settings": {"auth": "password", "api_base_url": sandbox.url, "username": org.username},
+                    "secrets": {"password": org.password, "security_token": org.security_token},
+                },
+                {Domain.PIPELINE: "Opportunity", Domain.ARR_ACTUALS: "ARR_Movement__c"},
+                (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_text(),
+                "Account",
+            )
+        else:
+            workspace_id = _workspace(
+                engine,
+                settings,
+                {"kind": SourceKind.FILE, "settings": {"path": str(export)}, "secrets": None},
+                {Domain.PIPELINE: "opportunities", Domain.ARR_ACTUALS: "arr_movements"},
+                (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(),
+                "accounts",
+            )
+
+        started = time.perf_counter()
+        full = run_sync(engine, settings, workspace_id, trigger="bench", access=system_access("bench"), full=True)
+        full_seconds = time.perf_counter() - started
+        print(f"full sync from {source} into {where}: {full_seconds:.2f} s  ({full.phases()})")
+        for line in full.lines():
+            print(f"  {line}")
+        native = native_write_seconds(engine, stored_canonical_rows(engine, workspace_id))
+        path = "COPY" if engine.dialect.name == "postgresql" else "ADBC"
+        print(
+            f"baseline write ({path} of the same stored rows into tables with the same unique key): {native:.2f} s; "
+            f"full sync / ({'polars read + ' if baseline else ''}{path} write) = {full_seconds / (baseline + native):.2f}"
+        )
+
+        if source == "salesforce":
+            for name, amount in (("Opportunity", "Amount"), ("ARR_Movement__c", "ARR_Change__c")):
+                records = sandbox.records(name)
+                changed = _one_percent(
+                    pl.DataFrame(records, infer_schema_length=None), amount, ("LastModifiedDate", "SystemModstamp")
+                )
+                records[:] = changed.to_dicts()
+            sandbox.reindex()
+        else:
+            for name, amount in (("opportunities", "Amount"), ("arr_movements", "ARRChange")):
+                frame = pl.read_csv(export / f"{name}.csv", infer_schema=False)
+                _one_percent(frame, amount, ("LastModifiedDate",)).write_csv(export / f"{name}.csv")
+        started = time.perf_counter()
+        incremental = run_sync(engine, settings, workspace_id, trigger="bench", access=system_access("bench"))
+        incremental_seconds = time.perf_counter() - started
+        print(f"incremental sync after 1% changed: {incremental_seconds:.2f} s  ({incremental.phases()})")
+        for line in incremental.lines():
+            print(f"  {line}")
+        figures = {
+            "ratio": full_seconds / baseline if baseline else float("nan"),
+            "native_ratio": full_seconds / (baseline + native),
+            "peak_rss_mib": _peak_rss_mib(),
+            "incremental_ratio": incremental_seconds / full_seconds,
+            "incremental_seconds": incremental_seconds,
+        }
+        print(
+            f"source={source} database={where} ratio={figures['ratio']:.2f} native_ratio={figures['native_ratio']:.2f} "
+            f"peak_rss_mib={figures['peak_rss_mib']:.0f} incremental_ratio={figures['incremental_ratio']:.3f} "
+            f"incremental_seconds={incremental_seconds:.2f}"
+        )
+        engine.dispose()
+        return figures
 
 
 def bench_accounts(accounts: int, seed: int = 5) -> dict[str, float]:

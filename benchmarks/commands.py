@@ -17,7 +17,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     elif args.target == "accounts":
         bench_accounts(args.accounts)
     else:
-        bench_sync(args.opportunities, args.movements, database=args.database)
+        bench_sync(args.opportunities, args.movements, database=args.database, source=args.source)
     return 0
 
 
@@ -34,5 +34,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=None,
         help="sync: a DATABASE_URL to run on (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test; "
         "a scratch database is created there and dropped); SQLite in a scratch folder by default",
+    )
+    bench.add_argument(
+        "--source",
+        choices=["file", "salesforce"],
+        default="file",
+        help="sync: read a CSV export, or the local Salesforce sandbox through the real client",
     )
     bench.set_defaults(run=_cmd_bench)

@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel
 from domain.canonical import Domain
 from domain.errors import NotFound
 from storage import sqlite_staging
+from storage.canonical_totals import CanonicalTotals, as_figure_sums
 from storage.frames import read_frame, table_schema
 from storage.stored_money import to_stored
 from storage.tables import ArrMovement, ArrMovementHistory, Opportunity, OpportunityHistory, SyncRun, table_of
@@ -46,6 +47,7 @@ class CanonicalRows:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.totals = CanonicalTotals(session)
 
     def stored(
         self,
@@ -82,39 +84,10 @@ class CanonicalRows:
         )
 
     def sums(self, workspace_id: int, domain: Domain) -> pl.DataFrame:
-        """The live rows summed in SQL, in the shape `domain.figures` reads: by stage (weighted_amount,
-        amount_reporting) for pipeline, by movement component (arr_delta_reporting) for ARR; `rows` counts them."""
-        table = table_of(_MODEL[domain])
-        live = (table.c.workspace_id == workspace_id) & table.c.is_deleted.is_(False)
-        if domain == Domain.PIPELINE:
-            statement = (
-                select(
-                    table.c.stage,
-                    _money_sum(table.c.weighted_amount).label("weighted_amount"),
-                    _money_sum(table.c.amount_reporting).label("amount_reporting"),
-                    func.count().label("rows"),
-                )
-                .where(live)
-                .group_by(table.c.stage)
-            )
-            schema = {
-                "stage": pl.String,
-                "weighted_amount": pl.Float64,
-                "amount_reporting": pl.Float64,
-                "rows": pl.Int64,
-            }
-        else:
-            statement = (
-                select(
-                    table.c.movement_component,
-                    _money_sum(table.c.arr_delta_reporting).label("arr_delta_reporting"),
-                    func.count().label("rows"),
-                )
-                .where(live)
-                .group_by(table.c.movement_component)
-            )
-            schema = {"movement_component": pl.String, "arr_delta_reporting": pl.Float64, "rows": pl.Int64}
-        return read_frame(statement, self.session.connection(), schema)
+        """The live rows summed, in the shape `domain.figures` reads: by stage (weighted_amount, amount_reporting)
+        for pipeline, by movement component (arr_delta_reporting) for ARR; `rows` counts them. Read from the
+        running totals (storage/canonical_totals.py), counted from the rows only when they are missing."""
+        return as_figure_sums(domain, self.totals.totals(workspace_id, domain))
 
     def _archive(self, workspace_id: int, domain: Domain, run_id: int, source_ids: list[str]) -> None:
         """Copy the current versions of these records into history, closed by `run_id` (O(changes))."""
@@ -144,8 +117,19 @@ class CanonicalRows:
         """
         table = table_of(_MODEL[domain])
         ids = replaced_ids
-        self._archive(workspace_id, domain, run_id, ids + tombstone_ids)
         dialect = self.session.connection().dialect.name
+        # What leaves the live rows (replaced or removed), summed before it goes: the totals move by the changes.
+        leaving = [
+            self.totals.group_sums(workspace_id, domain, among)
+            for among in _among(table.c.source_id, ids + tombstone_ids, dialect)
+        ]
+        self.totals.add(
+            workspace_id,
+            domain,
+            self.totals.arriving(domain, upserts),
+            pl.concat(leaving) if leaving else None,
+        )
+        self._archive(workspace_id, domain, run_id, ids + tombstone_ids)
         for among in _among(table.c.source_id, ids, dialect):
             self.session.execute(delete(table).where(table.c.workspace_id == workspace_id, among))
         if upserts.height:
@@ -171,6 +155,7 @@ class CanonicalRows:
         run = self.session.get(SyncRun, run_id)
         if run is None or run.workspace_id != workspace_id:
             raise NotFound(f"Run #{run_id} does not exist in this workspace.")
+        self.totals.forget(workspace_id)  # rows change wholesale here: the next run counts them again
         restored = {}
         for domain, name in CANONICAL_TABLE.items():
             table = table_of(_MODEL[domain])

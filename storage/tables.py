@@ -388,6 +388,25 @@ class SignInFailure(SQLModel, table=True):
     last_failure_at: datetime = Field(default_factory=utcnow)
 
 
+class CanonicalTotal(SQLModel, table=True):
+    """The live canonical rows of one domain summed per stage (pipeline) or movement component (ARR), kept up to
+    date by every write in the same transaction: a run's before-figures read these few rows instead of summing the
+    whole table. Money in integer thousandths, like the rows. No rows for a workspace and domain means 'count again'
+    (a rollback clears them; the next run recounts)."""
+
+    __tablename__ = "canonical_total"
+    __table_args__ = (UniqueConstraint("workspace_id", "domain", "group_key"),)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
+    workspace_id: int = Field(foreign_key="workspace.id")
+    domain: str = Field(max_length=20)
+    group_key: str = Field(default="", max_length=40)  # the stage or movement component ('' for none)
+    weighted_amount: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    amount: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False)
+    )  # amount_reporting / arr_delta_reporting
+    row_count: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
 class SourceCursor(SQLModel, table=True):
     """Where the last successful sync of one source object stopped (SystemModstamp, hs_lastmodifieddate).
 
