@@ -11,6 +11,7 @@ from __future__ import annotations
 import resource
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from domain.roles import system_access
 
@@ -95,7 +96,8 @@ def bench_sync(
 
 
 def _workspace(engine, settings, connection_args: dict, routes: dict, mapping: str, accounts: str) -> int:
-    """A bench workspace on one connection: routed, mapped and reconciled. Returns its id."""
+    """A bench workspace on one connection (named so its source key is the one the mapping file uses): routed,
+    mapped and reconciled. Returns its id."""
     from domain.routing import RouteChoice
     from services.reconcile import reconcile_accounts
     from storage.connections import create_connection
@@ -108,7 +110,7 @@ def _workspace(engine, settings, connection_args: dict, routes: dict, mapping: s
     with session_scope(engine) as session:
         workspace = create_workspace(session, "Bench", actor="bench")
         connection = create_connection(
-            session, workspace.id, name="bench", box=secret_box(settings), actor="bench", **connection_args
+            session, workspace.id, box=secret_box(settings), actor="bench", **connection_args
         )
         for domain, object_name in routes.items():
             save_routes(session, workspace.id, domain, [RouteChoice(connection.id, object_name)], actor="bench")
@@ -135,10 +137,21 @@ def _one_percent(frame, amount: str, stamp_columns: tuple[str, ...]):
 
 
 def _bench_sync(opportunities: int, movements: int, seed: int, database: str | None, source: str) -> dict[str, float]:
-    import gc
+    import shutil
     import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
+    try:
+        return _bench_sync_in(work, opportunities, movements, seed, database, source)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # a million-row run leaves gigabytes of CSV and SQLite behind
+
+
+def _bench_sync_in(
+    work: Path, opportunities: int, movements: int, seed: int, database: str | None, source: str
+) -> dict[str, float]:
+    import gc
     from contextlib import ExitStack
-    from pathlib import Path
 
     import polars as pl
 
@@ -150,7 +163,6 @@ def _bench_sync(opportunities: int, movements: int, seed: int, database: str | N
     from services.sync import run_sync
     from storage.bulk_baseline import native_write_seconds, stored_canonical_rows
 
-    work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
     spec = DemoSpec(seed=seed, accounts=max(100, opportunities // 50), opportunities=opportunities, movements=movements)
     started = time.perf_counter()
     with ExitStack() as stack:
@@ -190,6 +202,7 @@ def _bench_sync(opportunities: int, movements: int, seed: int, database: str | N
                 engine,
                 settings,
                 {
+                    "name": "Demo CRM (Salesforce sandbox)",
                     "kind": SourceKind.SALESFORCE,
                     "settings": {"auth": "password", "api_base_url": sandbox.url, "username": org.username},
                     "secrets": {"password": org.password, "security_token": org.security_token},
@@ -202,7 +215,7 @@ def _bench_sync(opportunities: int, movements: int, seed: int, database: str | N
             workspace_id = _workspace(
                 engine,
                 settings,
-                {"kind": SourceKind.FILE, "settings": {"path": str(export)}, "secrets": None},
+                {"name": "demo", "kind": SourceKind.FILE, "settings": {"path": str(export)}, "secrets": None},
                 {Domain.PIPELINE: "opportunities", Domain.ARR_ACTUALS: "arr_movements"},
                 (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(),
                 "accounts",
@@ -253,6 +266,50 @@ def _bench_sync(opportunities: int, movements: int, seed: int, database: str | N
         )
         engine.dispose()
         return figures
+
+
+def bench_contracts(contracts: int, seed: int = 22) -> dict[str, float]:
+    """Seconds to derive ARR movements from `contracts` generated contracts over 36 months (renewals, upgrades,
+    gaps, three currencies); prints contracts, movements and seconds."""
+    from datetime import date
+
+    import numpy as np
+    import polars as pl
+
+    from domain.contract_arr import CONTRACT_COLUMNS, derive_movements, end_from_term
+
+    rng = np.random.default_rng(seed)
+    accounts = max(1, contracts // 4)
+    start = date(2023, 1, 1)
+    offsets = rng.integers(0, 36 * 30, contracts)
+    terms = rng.choice([12, 12, 12, 24, 36, 6], contracts)
+    annual = rng.integers(1, 2_000, contracts) * 500.0
+    currency = rng.choice(["USD", "EUR", "GBP"], contracts, p=[0.6, 0.3, 0.1])
+    rate = np.where(currency == "EUR", 1.08, np.where(currency == "GBP", 1.27, 1.0))
+    frame = (
+        pl.DataFrame(
+            {
+                "contract_id": [f"K{i}" for i in range(contracts)],
+                "account_id": rng.integers(1, accounts + 1, contracts),
+                "start_date": pl.Series([start] * contracts).dt.offset_by(pl.Series([f"{d}d" for d in offsets])),
+                "term": terms,
+                "annual_amount": annual,
+                "currency": currency,
+                "annual_amount_reporting": np.round(annual * rate, 2),
+            }
+        )
+        .with_columns(end_from_term(pl.col("start_date"), pl.col("term")).alias("end_date"))
+        .select(list(CONTRACT_COLUMNS))
+        .cast(CONTRACT_COLUMNS)
+    )
+    started = time.perf_counter()
+    movements = derive_movements(frame)
+    seconds = time.perf_counter() - started
+    print(
+        f"contracts {contracts:,} over 36 months ({accounts:,} accounts): {movements.height:,} ARR movements "
+        f"derived in {seconds:.2f} s (peak memory {_peak_rss_mib():,.0f} MiB)"
+    )
+    return {"seconds": seconds, "movements": movements.height}
 
 
 def bench_accounts(accounts: int, seed: int = 5) -> dict[str, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks.bench import bench_accounts, bench_dashboard, bench_extract, bench_sync
+from benchmarks.bench import bench_accounts, bench_contracts, bench_dashboard, bench_extract, bench_sync
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -16,6 +16,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         bench_extract(args.records)
     elif args.target == "accounts":
         bench_accounts(args.accounts)
+    elif args.target == "contracts":
+        bench_contracts(args.contracts)
     else:
         bench_sync(args.opportunities, args.movements, database=args.database, source=args.source)
     return 0
@@ -24,8 +26,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     """Add the bench command(s)."""
     bench = commands.add_parser("bench", help="print benchmark figures")
-    bench.add_argument("target", choices=["extract", "sync", "accounts", "dashboard"])
+    bench.add_argument("target", choices=["extract", "sync", "accounts", "dashboard", "contracts"])
     bench.add_argument("--accounts", type=int, default=100_000, help="accounts: accounts to generate and match")
+    bench.add_argument(
+        "--contracts", type=int, default=1_000_000, help="contracts: contracts to derive ARR movements from"
+    )
     bench.add_argument("--records", type=int, default=25_000, help="extract: opportunities / deals to read")
     bench.add_argument("--opportunities", type=int, default=100_000, help="sync, dashboard: opportunities to generate")
     bench.add_argument("--movements", type=int, default=100_000, help="sync: ARR movements to generate")

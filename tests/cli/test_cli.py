@@ -1,9 +1,11 @@
 """The headless CLI as cron jobs and scripts use it: exit codes, one-line errors, files written."""
 
+import re
 import subprocess
 import sys
 
 import polars as pl
+import pytest
 
 from domain.config import PROJECT_ROOT
 
@@ -203,3 +205,17 @@ def test_an_export_to_an_unknown_file_type_and_a_rollback_to_no_run_are_refused_
     runs = tmp_path / "runs.csv"
     assert cli("export", "runs", "--workspace", "Demo", "--out", str(runs)).returncode == 0
     assert runs.read_text().count("\n") == 1  # the header only: no failed rollback run in the history
+
+
+@pytest.mark.parametrize("source", ["file", "salesforce"])
+def test_bench_sync_prints_full_and_incremental_figures_for_each_source(cli, source):
+    result = cli("bench", "sync", "--source", source, "--opportunities", "3000", "--movements", "2000")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert f"full sync from {source} into SQLite" in out and "incremental sync after 1% changed" in out
+    summary = next(line for line in out.splitlines() if line.startswith(f"source={source} "))
+    assert "incremental_ratio=" in summary and "peak_rss_mib=" in summary
+    # The incremental run read only what changed: about 1% of each object, not everything again.
+    incremental = out[out.index("incremental sync after 1% changed") :]
+    read = [int(n.replace(",", "")) for n in re.findall(r"read ([\d,]+), add", incremental)]
+    assert read and all(0 < n <= 60 for n in read), read
