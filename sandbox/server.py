@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ class SandboxServer:
     def __init__(self) -> None:
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request, in order
+        # Seconds spent answering (in this process, so a benchmark can tell the emulator's work from its client's).
+        self.busy_seconds = 0.0
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -74,6 +77,14 @@ class SandboxServer:
             protocol_version = "HTTP/1.1"
 
             def _serve(self) -> None:
+                started = time.perf_counter()
+                try:
+                    self._answer()
+                finally:
+                    with sandbox._lock:
+                        sandbox.busy_seconds += time.perf_counter() - started
+
+            def _answer(self) -> None:
                 parsed = urllib.parse.urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 request = Request(
