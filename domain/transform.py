@@ -104,6 +104,9 @@ def check_mapping(obj: ObjectMapping, config: MappingConfig, stages: list[Stage]
         raise ValidationError(f"Stage mapping targets {', '.join(unknown)}, which the workspace's stages do not have.")
 
 
+BOOKKEEPING = ("source", "source_id", "is_deleted", "source_modified_at")
+
+
 def transform(
     frame: pl.DataFrame,
     obj: ObjectMapping,
@@ -128,7 +131,11 @@ def transform(
             hint="The CRM schema changed after the mapping was approved; review step 3.",
         )
 
-    rows = frame
+    # Only the columns the mapping reads (a CRM read carries many more): every copy below is then narrower.
+    wanted = {f.source_field for f in obj.fields} | {f.field for f in obj.filters} | set(BOOKKEEPING)
+    if obj.domain == Domain.PIPELINE and obj.pipeline_field:
+        wanted.add(obj.pipeline_field)
+    rows = frame.select([c for c in frame.columns if c in wanted])
     for rule in obj.filters:
         rows = rows.filter(pl.col(rule.field).cast(pl.String).is_in(list(rule.values)))
     filtered_out = frame.height - rows.height

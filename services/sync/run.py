@@ -365,6 +365,9 @@ def _run(
                     cursors.append((connection.id, route.obj.object_name, newest, got.fingerprint))
                 if got.unchanged:
                     summary.unchanged_files.append(route.obj.object_name)
+            # The raw read and its transform result are done with: free them before the next read (a million raw
+            # rows stayed alive through the next object's read and the whole write otherwise).
+            del got, read, connector, result
         if held_here:
             summary.held = held_by_reason(pl.concat(held_here))
             summary.missing_rates = missing_rates(domain, pl.concat(held_here))
