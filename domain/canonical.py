@@ -76,6 +76,22 @@ ARR_FIELDS: tuple[CanonicalField, ...] = (
     CanonicalField("currency", "Currency", FieldType.STRING, False, "ISO 4217 code; workspace currency if unmapped"),
 )
 
+# ARR actuals read as contracts (domain/contract_arr.py derives the movements): an object whose rows are
+# subscriptions, contract records or closed-won opportunities with a term.
+CONTRACT_FIELDS: tuple[CanonicalField, ...] = (
+    CanonicalField("account", "Account", FieldType.STRING, True, "CRM account the contract belongs to"),
+    CanonicalField("contract_start", "Contract start", FieldType.DATE, True, "First day the contract counts"),
+    CanonicalField("contract_end", "Contract end", FieldType.DATE, False, "Last day (inclusive); or map the term"),
+    CanonicalField(
+        "contract_term_months", "Term (months)", FieldType.NUMBER, False, "Length in months, when there is no end date"
+    ),
+    CanonicalField(
+        "recurring_amount", "Recurring amount", FieldType.CURRENCY, True, "Recurring value per year (or per month)"
+    ),
+    CanonicalField("currency", "Currency", FieldType.STRING, False, "ISO 4217 code; workspace currency if unmapped"),
+)
+MOVEMENTS, CONTRACTS = "movements", "contracts"  # how an ARR object states ARR: as movement events or as contracts
+
 FIELDS_BY_DOMAIN: dict[Domain, tuple[CanonicalField, ...]] = {
     Domain.PIPELINE: PIPELINE_FIELDS,
     Domain.ARR_ACTUALS: ARR_FIELDS,

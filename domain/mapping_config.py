@@ -17,7 +17,17 @@ from typing import Any
 
 import yaml
 
-from domain.canonical import FIELDS_BY_DOMAIN, Domain, FieldType, MovementComponent, field_keys
+from domain.canonical import (
+    CONTRACT_FIELDS,
+    CONTRACTS,
+    FIELDS_BY_DOMAIN,
+    MOVEMENTS,
+    CanonicalField,
+    Domain,
+    FieldType,
+    MovementComponent,
+    field_keys,
+)
 from domain.errors import ValidationError
 
 AMOUNT_FIELDS = frozenset({"amount", "arr_delta"})  # canonical fields that hold a customer's money
@@ -44,7 +54,17 @@ _KEYS = {
     "amount_policy": ("include_zero", "include_negative"),
     "valid_dates": ("from", "to"),
     "fx_rates": ("currency", "from", "rate"),
-    "objects": ("source", "object", "domain", "pipeline_field", "default_pipeline", "filters", "fields"),
+    "objects": (
+        "source",
+        "object",
+        "domain",
+        "pipeline_field",
+        "default_pipeline",
+        "arr_from",
+        "amount_per",
+        "filters",
+        "fields",
+    ),
     "fields": ("to", "type", "nulls"),
     "filters": ("field", "in"),
     "stages": ("pipeline", "stage", "to", "weight"),
@@ -76,9 +96,21 @@ class ObjectMapping:
     filters: tuple[RecordFilter, ...] = ()
     pipeline_field: str | None = None  # the field holding the pipeline ID; None: one pipeline
     default_pipeline: str = "default"
+    # ARR actuals only: the rows are movement events, or contracts the movements are derived from.
+    arr_from: str = MOVEMENTS
+    amount_per: str = "year"  # contracts: the recurring amount is per year or per month
 
     def source_field_for(self, canonical: str) -> str | None:
         return next((f.source_field for f in self.fields if f.canonical_field == canonical), None)
+
+    @property
+    def from_contracts(self) -> bool:
+        return self.domain == Domain.ARR_ACTUALS and self.arr_from == CONTRACTS
+
+
+def canonical_fields_of(obj: ObjectMapping) -> tuple[CanonicalField, ...]:
+    """The canonical fields an object maps onto: its domain's, or the contract fields for ARR from contracts."""
+    return CONTRACT_FIELDS if obj.from_contracts else FIELDS_BY_DOMAIN[obj.domain]
 
 
 @dataclass(frozen=True)
@@ -174,6 +206,7 @@ def to_yaml(config: MappingConfig) -> str:
                 "domain": o.domain.value,
                 **({"pipeline_field": o.pipeline_field} if o.pipeline_field else {}),
                 **({"default_pipeline": o.default_pipeline} if o.default_pipeline != "default" else {}),
+                **({"arr_from": o.arr_from, "amount_per": o.amount_per} if o.from_contracts else {}),
                 "filters": [{"field": f.field, "in": list(f.values)} for f in o.filters],
                 "fields": {
                     f.source_field: {"to": f.canonical_field, "type": f.type.value, "nulls": f.null_policy}
@@ -381,6 +414,13 @@ def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
         domain = Domain(domain_text)
     except ValueError as exc:
         raise r.fail(f"{path}.domain", f"'{domain_text}' is not one of {', '.join(d.value for d in Domain)}") from exc
+    arr_from = r.get(node, "arr_from", path, str, MOVEMENTS)
+    if arr_from not in (MOVEMENTS, CONTRACTS) or (arr_from == CONTRACTS and domain != Domain.ARR_ACTUALS):
+        raise r.fail(f"{path}.arr_from", f"'{arr_from}' is not one of {MOVEMENTS}, {CONTRACTS} (ARR actuals only)")
+    amount_per = r.get(node, "amount_per", path, str, "year")
+    if amount_per not in ("year", "month"):
+        raise r.fail(f"{path}.amount_per", f"'{amount_per}' is not one of year, month")
+    contract_keys = tuple(f.key for f in CONTRACT_FIELDS)
     fields, seen = [], set()
     for source_field, spec in r.get(node, "fields", path, dict).items():
         fpath = f"{path}.fields.{source_field}"
@@ -388,7 +428,7 @@ def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
             raise r.fail(fpath, "must be a mapping with to and type")
         r.known_keys(spec, fpath, "fields")
         target = r.get(spec, "to", fpath, str)
-        allowed = mappable_fields(domain)
+        allowed = contract_keys if arr_from == CONTRACTS else mappable_fields(domain)
         if target not in allowed:
             raise r.fail(f"{fpath}.to", f"'{target}' is not a canonical field of {domain.value} ({', '.join(allowed)})")
         if target in seen:
@@ -421,6 +461,8 @@ def _read_object(r: _Reader, node: Any, path: str) -> ObjectMapping:
         filters=tuple(filters),
         pipeline_field=r.get(node, "pipeline_field", path, str, None),
         default_pipeline=str(r.get(node, "default_pipeline", path, (str, int), "default")),
+        arr_from=arr_from,
+        amount_per=amount_per,
     )
 
 
@@ -444,7 +486,13 @@ def mapped_fields_by_domain(config: MappingConfig) -> dict[Domain, frozenset[str
     """Canonical fields each domain gets from the mapping (for the wizard's progress)."""
     result: dict[Domain, set[str]] = {d: set() for d in Domain}
     for obj in config.objects:
-        result[obj.domain] |= {f.canonical_field for f in obj.fields}
+        mapped = {f.canonical_field for f in obj.fields}
+        if obj.from_contracts:
+            # Contracts give the movement fields once their own required fields and an end (or a term) are mapped.
+            needed = {f.key for f in CONTRACT_FIELDS if f.required}
+            if needed <= mapped and mapped & {"contract_end", "contract_term_months"}:
+                mapped |= {f.key for f in FIELDS_BY_DOMAIN[Domain.ARR_ACTUALS] if f.required}
+        result[obj.domain] |= mapped
     return {d: frozenset(v) for d, v in result.items()}
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from domain.canonical import (
-    FIELDS_BY_DOMAIN,
     MONEY_LIMIT,
     MOVEMENT_SIGN,
     TEXT_LIMITS,
@@ -24,8 +23,9 @@ from domain.canonical import (
     StageSemantics,
 )
 from domain.canonical import CanonicalStage as Stage
+from domain.contract_arr import CONTRACT_COLUMNS, derive_movements, end_from_term
 from domain.errors import SourceError, ValidationError
-from domain.mapping_config import MappingConfig, ObjectMapping
+from domain.mapping_config import MappingConfig, ObjectMapping, canonical_fields_of
 from domain.money import ROUNDING, exact, round_money
 from domain.salesforce_ids import to_18
 from domain.storable_text import has_nul, preview, too_long
@@ -92,7 +92,9 @@ def cast_expr(raw: pl.Expr, field_type: FieldType, time_zone: str = "UTC") -> pl
 def check_mapping(obj: ObjectMapping, config: MappingConfig, stages: list[Stage]) -> None:
     """Refuse a configuration that cannot produce valid rows, naming what is missing."""
     mapped = {f.canonical_field for f in obj.fields}
-    missing = [f.key for f in FIELDS_BY_DOMAIN[obj.domain] if f.required and f.key not in mapped]
+    missing = [f.key for f in canonical_fields_of(obj) if f.required and f.key not in mapped]
+    if obj.from_contracts and not mapped & {"contract_end", "contract_term_months"}:
+        missing.append("contract_end or contract_term_months")
     if missing:
         raise ValidationError(
             f"{obj.domain.label} from {obj.object_name}: required field(s) {', '.join(missing)} not mapped.",
@@ -170,7 +172,7 @@ def transform(
     if obj.domain == Domain.PIPELINE and obj.pipeline_field:
         pipeline = pl.col(obj.pipeline_field).cast(pl.String)
         report(_too_long(pipeline, "pipeline"), QuarantineReason.TEXT_TOO_LONG, obj.pipeline_field, pipeline)
-    required = {f.key for f in FIELDS_BY_DOMAIN[obj.domain] if f.required}
+    required = {f.key for f in canonical_fields_of(obj) if f.required}
     low, high = config.valid_dates
     for f in obj.fields:
         raw, value = pl.col(f"_raw_{f.canonical_field}"), pl.col(f.canonical_field)
@@ -218,6 +220,22 @@ def transform(
             pl.col("stage"),
         )
         amount_col, date_col = "amount", "expected_close"
+    elif obj.from_contracts:
+        end = pl.col("contract_end") if "contract_end" in rows.columns else pl.lit(None, pl.Date)
+        if "contract_term_months" in rows.columns:
+            end = pl.coalesce(end, end_from_term(pl.col("contract_start"), pl.col("contract_term_months")))
+        rows = rows.with_columns(end.alias("_end"))
+        end_field = (by_canonical.get("contract_end") or by_canonical["contract_term_months"]).source_field
+        report(
+            pl.col("_end").is_not_null() & (pl.col("_end") < pl.col("contract_start")),
+            QuarantineReason.INVALID_VALUE,
+            end_field,
+            pl.col("_end").cast(pl.String),
+        )
+        amount_field = by_canonical["recurring_amount"].source_field
+        report(pl.col("recurring_amount") < 0, QuarantineReason.INVALID_VALUE, amount_field, pl.col("recurring_amount"))
+        # The rate of the contract's start values it for classifying only (the movements keep its currency).
+        amount_col, date_col = "recurring_amount", "contract_start"
     else:
         rows = _map_components(rows, config)
         component_field = by_canonical["movement_component"].source_field
@@ -256,7 +274,12 @@ def transform(
     )
     bad_rows = quarantine_rows["_row"].unique().implode()
     # Narrow to the canonical columns first, then drop bad rows: filtering the wide frame copies it all.
-    clean = _canonical(rows, obj, config.reporting_currency).filter(~pl.col("_row").is_in(bad_rows))
+    if obj.from_contracts:
+        clean = _movements_from_contracts(rows.filter(~pl.col("_row").is_in(bad_rows)), obj, config)
+        # Contract IDs are not movement IDs: a deleted contract changes the derived movements instead.
+        tombstones = tombstones.clear()
+    else:
+        clean = _canonical(rows, obj, config.reporting_currency).filter(~pl.col("_row").is_in(bad_rows))
 
     excluded = 0
     if obj.domain == Domain.PIPELINE:
@@ -283,6 +306,53 @@ def transform(
         .sort("source_id", "reason_code")
     )
     return TransformResult(clean.drop("_row"), quarantine, tombstones, filtered_out, excluded)
+
+
+def _movements_from_contracts(contracts: pl.DataFrame, obj: ObjectMapping, config: MappingConfig) -> pl.DataFrame:
+    """Clean contract rows -> canonical ARR movements (domain/contract_arr.py), each valued at its effective date
+    like a movement read from a CRM, stamped with the newest change among the contracts behind it."""
+    per_year = 12 if obj.amount_per == "month" else 1
+    frame = contracts.select(
+        pl.col("source_id").cast(pl.String).alias("contract_id"),
+        "account_id",
+        pl.col("contract_start").alias("start_date"),
+        pl.col("_end").alias("end_date"),
+        (pl.col("recurring_amount") * per_year).alias("annual_amount"),
+        "currency",
+        (pl.col("recurring_amount_reporting") * per_year).alias("annual_amount_reporting"),
+    ).cast(CONTRACT_COLUMNS)
+    movements = derive_movements(frame)
+    stamps = (
+        movements.select("source_id", "contracts")
+        .explode("contracts")
+        .join(
+            contracts.select(pl.col("source_id").cast(pl.String).alias("contracts"), "source_modified_at"),
+            on="contracts",
+            how="left",
+        )
+        .group_by("source_id")
+        .agg(pl.col("source_modified_at").max())
+    )
+    source = contracts["source"][0] if contracts.height else obj.source
+    rows = (
+        movements.join(stamps, on="source_id", how="left", maintain_order="left")
+        .with_row_index("_row")
+        .with_columns(pl.lit(source).alias("source"))
+    )
+    rows = _convert_currency(rows, config, "arr_delta", "effective_date")
+    return rows.select(
+        "_row",
+        "source",
+        pl.lit(obj.object_name).alias("source_object"),
+        "source_id",
+        "source_modified_at",
+        "account_id",
+        "effective_date",
+        pl.col("arr_delta").round(2),
+        "movement_component",
+        "currency",
+        "arr_delta_reporting",
+    )
 
 
 def _too_long(text: pl.Expr, key: str) -> pl.Expr:

@@ -237,12 +237,19 @@ class RunContext:
     live_rows: dict[Domain, int]
 
 
+def contract_domains(prepared: PreparedRun) -> set[Domain]:
+    """Domains with an object read as contracts (ARR derived from them): read and compared whole on every run."""
+    return {o.domain for o in prepared.config.objects if o.from_contracts}
+
+
 def _context(uow: UnitOfWork, prepared: PreparedRun, *, full: bool) -> RunContext:
     scope, workspace_id = prepared.scope, prepared.workspace_id
     # An account run reads the object whole and keeps that account's records: no cursor applies.
     incremental = not full and (scope is None or scope.account_id is None)
     routes: dict[Domain, list[RouteToRead]] = {}
     for domain in Domain:
+        # Movements derived from contracts depend on every contract of an account: such a domain is read whole.
+        read_whole = domain in contract_domains(prepared)
         for route in prepared.routes[domain]:
             connection = get_connection(uow.session, route.connection_id)
             obj = next(
@@ -258,9 +265,15 @@ def _context(uow: UnitOfWork, prepared: PreparedRun, *, full: bool) -> RunContex
                     f"The mapping has no entry for {connection.name} · {route.object_name}.",
                     hint="Add it in step 3 (objects[…].source / object).",
                 )
-            since = uow.cursors.cursor_of(workspace_id, connection.id, route.object_name) if incremental else None
+            since = (
+                uow.cursors.cursor_of(workspace_id, connection.id, route.object_name)
+                if incremental and not read_whole
+                else None
+            )
             fingerprint = (
-                uow.cursors.fingerprint_of(workspace_id, connection.id, route.object_name) if incremental else None
+                uow.cursors.fingerprint_of(workspace_id, connection.id, route.object_name)
+                if incremental and not read_whole
+                else None
             )
             # Rows in quarantine are re-fed to any read that will not hold them again (incremental, or a skipped file).
             held = (
@@ -391,13 +404,15 @@ def _run(
         if quarantine_frames
         else pl.Series("source_id", [], pl.String)
     )
-    whole = full and scope is None
+    # A domain read as contracts is compared whole (a movement no longer derived is gone), unless the run is
+    # scoped: then only what it read changes.
+    whole_domains = {d for d in incoming if scope is None and (full or d in contract_domains(prepared))}
     with phase("compare"), UnitOfWork(engine) as uow:  # trip 2: the stored rows the reads touch
         stored = {
             domain: uow.canonical.stored(
                 workspace_id,
                 domain,
-                None if whole else rows["source_id"].to_list() + tombstones,
+                None if domain in whole_domains else rows["source_id"].to_list() + tombstones,
                 columns=stored_columns(domain),
             )
             for domain, (rows, tombstones, _) in incoming.items()
@@ -410,7 +425,7 @@ def _run(
                 rows,
                 stored[domain],
                 tombstones,
-                full=whole,
+                full=domain in whole_domains,
                 quarantined_ids=quarantined,
                 priority_of=priority_of if scope is not None else None,
                 account_id=account_id,

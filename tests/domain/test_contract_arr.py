@@ -122,3 +122,35 @@ def test_the_movements_of_an_account_add_up_to_its_arr_every_month():
     assert running.sort("account_id", "month").equals(
         expected.with_columns(pl.col("arr").round(2)).sort("account_id", "month")
     )
+
+
+def test_a_mapping_file_states_arr_from_contracts_and_round_trips():
+    import pytest
+
+    from domain.canonical import Domain
+    from domain.errors import ValidationError
+    from domain.mapping_config import from_yaml, mapped_fields_by_domain, to_yaml
+
+    text = """
+objects:
+  - source: crm
+    object: Subscription__c
+    domain: arr_actuals
+    arr_from: contracts
+    amount_per: month
+    fields:
+      Account__c: {to: account}
+      Start__c: {to: contract_start, type: date}
+      Term__c: {to: contract_term_months, type: number}
+      MRR__c: {to: recurring_amount, type: currency}
+"""
+    config = from_yaml(text)
+    obj = config.objects[0]
+    assert obj.from_contracts and obj.amount_per == "month"
+    assert from_yaml(to_yaml(config)) == config
+    # Step 3's progress: contracts give ARR actuals the movement fields a sync needs.
+    assert {"effective_date", "arr_delta", "movement_component"} <= mapped_fields_by_domain(config)[Domain.ARR_ACTUALS]
+    with pytest.raises(ValidationError, match=r"objects\[0\]\.fields\.Start__c\.to"):
+        from_yaml(text.replace("arr_from: contracts", "arr_from: movements"))  # a contract field on movements
+    with pytest.raises(ValidationError, match=r"objects\[0\]\.arr_from"):
+        from_yaml(text.replace("domain: arr_actuals", "domain: pipeline"))
