@@ -193,9 +193,10 @@ ARR_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def canonical_fields_frame(domain: Domain) -> pl.DataFrame:
-    """The canonical fields of a domain as a table in words, with the key a mapping file uses last."""
-    fields = FIELDS_BY_DOMAIN[domain]
+def canonical_fields_frame(domain: Domain, *, contracts: bool = False) -> pl.DataFrame:
+    """The canonical fields of a domain (or of ARR read as contracts) as a table in words, with the key a mapping
+    file uses last."""
+    fields = CONTRACT_FIELDS if contracts and domain == Domain.ARR_ACTUALS else FIELDS_BY_DOMAIN[domain]
     return pl.DataFrame(
         {
             "Field": [f.label for f in fields],

@@ -347,9 +347,11 @@ for domain in Domain:
         continue
     st.subheader(domain.label)
     left, right = st.columns(2)
+    in_force = current[1].objects if current else ()
+    from_contracts = any(o.domain == domain and o.from_contracts for o in in_force)
     with left:
-        st.markdown("**Canonical fields to fill**")
-        figure_table(canonical_fields_frame(domain))
+        st.markdown("**Canonical fields to fill**" + (" (ARR from contracts)" if from_contracts else ""))
+        figure_table(canonical_fields_frame(domain, contracts=from_contracts))
     with right:
         for route in routes[domain]:
             connection = connections[route.connection_id]

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from connectors.base import ObjectInfo
 from connectors.llm import Reranker, RerankOutcome
 from connectors.registry import pipeline_keys
-from domain.canonical import FIELDS_BY_DOMAIN, Domain, MovementComponent
+from domain.canonical import FIELDS_BY_DOMAIN, MOVEMENTS, Domain, MovementComponent
 from domain.config import Settings
 from domain.errors import RevenueConnectorError, ValidationError
 from domain.mapping_config import FieldMap, MappingConfig, ObjectMapping, StageMap, to_yaml
@@ -76,6 +76,9 @@ def suggest_mappings(
     routes = load_routes(session, workspace_id)
     canonical_stages = tuple(load_stage_set(session, workspace_id))
     stages_done: set[int] = set()
+    in_force = latest_mapping(session, workspace_id)
+    # Objects read as contracts are mapped as code for now: the field rules know movement fields, not contracts.
+    as_contracts = {(o.source, o.object_name) for o in (in_force[1].objects if in_force else ()) if o.from_contracts}
     for domain in Domain:
         canonical_fields = {f.key: f.description for f in FIELDS_BY_DOMAIN[domain]}
         if domain == Domain.PIPELINE:
@@ -91,6 +94,11 @@ def suggest_mappings(
             obj = objects.get(route.object_name)
             if obj is None:
                 run.problems.append(f"{connection.name} no longer offers {route.object_name}.")
+                continue
+            if (connection.source_key, obj.name) in as_contracts:
+                run.problems.append(
+                    f"{connection.name} · {obj.name} is read as contracts: its fields come from the mapping file."
+                )
                 continue
             fields = source_fields(connection.kind, obj)
             suggestions = suggest_fields(fields, domain, thresholds=thresholds)
@@ -250,6 +258,9 @@ def apply_approved(session: Session, workspace_id: int, *, access: Access) -> Ma
             filters=previous.filters if previous else (),
             pipeline_field=pipeline_field,
             default_pipeline=default_pipeline,
+            # How the object states ARR stays as the file in force says.
+            arr_from=previous.arr_from if previous else MOVEMENTS,
+            amount_per=previous.amount_per if previous else "year",
         )
     decided_stages = {(s.pipeline_id, s.stage_id) for s in stage_rows}
     stages = tuple(s for s in base.stages if (s.pipeline_id, s.stage_id) not in decided_stages) + tuple(
