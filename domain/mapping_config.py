@@ -180,7 +180,9 @@ def mappable_fields(domain: Domain) -> tuple[str, ...]:
 def mappable_field_labels() -> dict[str, str]:
     """Every canonical field a source field can map onto, key -> the label people read, both domains in order."""
     labels = {f.key: f.label for domain in Domain for f in FIELDS_BY_DOMAIN[domain]}
-    return {key: labels.get(key, "Deal name") for domain in Domain for key in mappable_fields(domain)}
+    return {key: labels.get(key, "Deal name") for domain in Domain for key in mappable_fields(domain)} | {
+        f.key: f.label for f in CONTRACT_FIELDS
+    }
 
 
 # --- YAML ---------------------------------------------------------------------------------------

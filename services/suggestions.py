@@ -77,7 +77,7 @@ def suggest_mappings(
     canonical_stages = tuple(load_stage_set(session, workspace_id))
     stages_done: set[int] = set()
     in_force = latest_mapping(session, workspace_id)
-    # Objects read as contracts are mapped as code for now: the field rules know movement fields, not contracts.
+    # Objects read as contracts (the mapping in force says so) are offered the contract fields.
     as_contracts = {(o.source, o.object_name) for o in (in_force[1].objects if in_force else ()) if o.from_contracts}
     for domain in Domain:
         canonical_fields = {f.key: f.description for f in FIELDS_BY_DOMAIN[domain]}
@@ -95,14 +95,10 @@ def suggest_mappings(
             if obj is None:
                 run.problems.append(f"{connection.name} no longer offers {route.object_name}.")
                 continue
-            if (connection.source_key, obj.name) in as_contracts:
-                run.problems.append(
-                    f"{connection.name} · {obj.name} is read as contracts: its fields come from the mapping file."
-                )
-                continue
             fields = source_fields(connection.kind, obj)
-            suggestions = suggest_fields(fields, domain, thresholds=thresholds)
-            if reranker:
+            contracts = (connection.source_key, obj.name) in as_contracts
+            suggestions = suggest_fields(fields, domain, thresholds=thresholds, contracts=contracts)
+            if reranker and not contracts:
                 suggestions, outcome = reranker.rerank_fields(suggestions, fields, canonical_fields)
                 run.llm = run.llm + outcome
             types = {f.name: (f.label, f.type) for f in fields}

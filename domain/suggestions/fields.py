@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from domain.canonical import Domain, FieldType, required_field_keys
+from domain.canonical import CONTRACT_FIELDS, Domain, FieldType, required_field_keys
 from domain.mapping_config import mappable_fields
 from domain.suggestions.model import DEFAULT_THRESHOLDS, NOTHING, BandThresholds, Origin, Suggestion
 from domain.suggestions.profile import Profile, profile
@@ -156,6 +156,51 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "delta",
         "arr",
     ),
+    # ARR read as contracts (subscriptions, contract records, closed-won deals with a term).
+    "contract_start": (
+        "start date",
+        "contract start",
+        "contract start date",
+        "subscription start",
+        "subscription start date",
+        "service start",
+        "service start date",
+        "start",
+        "effective date",
+    ),
+    "contract_end": (
+        "end date",
+        "contract end",
+        "contract end date",
+        "subscription end",
+        "subscription end date",
+        "service end date",
+        "expiration date",
+        "expiry date",
+        "end",
+        "renewal date",
+    ),
+    "contract_term_months": ("contract term", "term", "term months", "term in months", "months", "duration months"),
+    "recurring_amount": (
+        "arr",
+        "mrr",
+        "annual recurring revenue",
+        "monthly recurring revenue",
+        "recurring amount",
+        "recurring revenue",
+        "subscription amount",
+        "annual value",
+        "annual contract value",
+        "acv",
+        "contract value",
+        "monthly fee",
+        "annual fee",
+        "subscription fee",
+        "monthly amount",
+        "annual amount",
+        "fee",
+        "amount",
+    ),
     "movement_component": (
         "movement type",
         "movement",
@@ -194,6 +239,10 @@ _ACCEPTS = {
     "segment": {"picklist", "text"},
     "opportunity_type": {"picklist", "text"},
     "movement_component": {"picklist", "text"},
+    "contract_start": {"date", "datetime"},
+    "contract_end": {"date", "datetime"},
+    "contract_term_months": {"number"},
+    "recurring_amount": {"number"},
 }
 # Sample profiles that confirm a canonical field, and text fields that may hold numbers or dates.
 _CONFIRMS = {
@@ -202,13 +251,17 @@ _CONFIRMS = {
     "currency": {Profile.CURRENCY_CODES},
     "expected_close": {Profile.DATES},
     "effective_date": {Profile.DATES},
+    "contract_start": {Profile.DATES},
+    "contract_end": {Profile.DATES},
+    "recurring_amount": {Profile.NUMBERS},
+    "contract_term_months": {Profile.NUMBERS},
     "owner": {Profile.EMAILS},
     "movement_component": {Profile.MOVEMENT_WORDS},
     "account": {Profile.IDS},
 }
 _TELLING = {Profile.CURRENCY_CODES, Profile.MOVEMENT_WORDS, Profile.DATES, Profile.NUMBERS, Profile.EMAILS}
-_NUMERIC_TARGETS = {"amount", "arr_delta"}
-_DATE_TARGETS = {"expected_close", "effective_date"}
+_NUMERIC_TARGETS = {"amount", "arr_delta", "recurring_amount", "contract_term_months"}
+_DATE_TARGETS = {"expected_close", "effective_date", "contract_start", "contract_end"}
 _CANDIDATE_FLOOR = 0.45  # below this a target is not worth proposing
 
 
@@ -220,6 +273,8 @@ def family(type_name: str) -> str:
 
 def canonical_type(target: str) -> FieldType:
     """The cast a mapping onto `target` uses."""
+    if target == "contract_term_months":
+        return FieldType.NUMBER
     if target in _NUMERIC_TARGETS:
         return FieldType.CURRENCY
     return FieldType.DATE if target in _DATE_TARGETS else FieldType.STRING
@@ -302,16 +357,18 @@ def suggest_fields(
     *,
     thresholds: BandThresholds = DEFAULT_THRESHOLDS,
     already_mapped: dict[str, str] | None = None,
+    contracts: bool = False,
 ) -> list[Suggestion]:
     """One suggestion per source field of one object, in the order given.
 
     `already_mapped` (canonical field -> source field in force) are taken before any of `fields` claims one,
     so a field added to a mapped object is never offered a canonical field that is already filled.
+    `contracts`: the object states ARR as contracts, so its fields map onto the contract fields.
     """
     if not fields:
         return []
     domain = domain or guess_domain(fields[0].object_name, fields)
-    targets = mappable_fields(domain)
+    targets = tuple(f.key for f in CONTRACT_FIELDS) if contracts else mappable_fields(domain)
     candidates: dict[str, list[tuple[float, str, list[str], str]]] = {}
     for field in fields:
         field_profile = profile(field.samples)
@@ -356,12 +413,13 @@ def suggest_fields(
                 )
             )
             continue
-        suggestions.append(_nothing(field, options, taken, thresholds, _open_required(domain, taken)))
+        suggestions.append(_nothing(field, options, taken, thresholds, _open_required(domain, taken, contracts)))
     return suggestions
 
 
-def _open_required(domain: Domain, taken: dict[str, str]) -> set[str]:
-    return set(required_field_keys(domain)) - set(taken)
+def _open_required(domain: Domain, taken: dict[str, str], contracts: bool = False) -> set[str]:
+    required = {f.key for f in CONTRACT_FIELDS if f.required} if contracts else set(required_field_keys(domain))
+    return required - set(taken)
 
 
 def _nothing(

@@ -135,3 +135,25 @@ def test_a_pipeline_where_every_stage_has_one_probability_is_reviewed():
 
 def test_the_stage_evaluation_counts_auto_accepts_against_the_probability():
     assert evaluate_stages().readings_disagree_auto == 0
+
+
+def test_a_salesforce_contract_object_read_as_contracts_is_offered_the_contract_fields():
+    fields = [
+        _field("AccountId", "reference", label="Account ID", obj="Contract"),
+        _field("StartDate", "date", label="Contract Start Date", obj="Contract"),
+        _field("EndDate", "date", label="Contract End Date", obj="Contract"),
+        _field("ContractTerm", "int", label="Contract Term (months)", obj="Contract"),
+        _field("ARR__c", "currency", label="ARR", obj="Contract"),
+        _field("Status", "picklist", label="Status", obj="Contract", samples=("Activated", "Draft")),
+    ]
+    chosen = {s.subject: s.target for s in suggest_fields(fields, Domain.ARR_ACTUALS, contracts=True)}
+    assert chosen == {
+        "AccountId": "account",
+        "StartDate": "contract_start",
+        "EndDate": "contract_end",
+        "ContractTerm": "contract_term_months",
+        "ARR__c": "recurring_amount",
+        "Status": NOTHING,
+    }
+    # Read as movements, the same object is never offered a contract field.
+    assert not {"contract_start", "recurring_amount"} & {s.target for s in suggest_fields(fields, Domain.ARR_ACTUALS)}

@@ -43,10 +43,28 @@ def test_every_page_of_a_contracts_workspace_renders_and_revenue_shows_the_deriv
     assert not at.exception and "**Canonical fields to fill** (ARR from contracts)" in texts(at)
     assert any("Contract start" in set(frame.value["Field"]) for frame in at.dataframe if "Field" in frame.value)
 
-    # Suggestions skip the object read as contracts (and say so) instead of offering it movement fields.
+    # The object read as contracts is offered the contract fields, not movement fields.
     next(b for b in at.button if b.label in ("Suggest mappings", "Refresh suggestions")).click().run()
     assert not at.exception
-    assert "contracts is read as contracts: its fields come from the mapping file" in texts(at)
+    fields = at.data_editor(key="review_field_editor").value
+    offered = dict(
+        zip(
+            fields[fields["object"] == "contracts"]["CRM field"],
+            fields[fields["object"] == "contracts"]["target"],
+            strict=True,
+        )
+    )
+    assert offered == {
+        "AccountId": "Account",
+        "StartDate": "Contract start",
+        "EndDate": "Contract end",
+        "TermMonths": "Term (months)",
+        "MonthlyFee": "Recurring amount",
+        "CurrencyIsoCode": "Currency",
+        "Id": "(nothing)",
+        "LastModifiedDate": "(nothing)",
+        "IsDeleted": "(nothing)",
+    }
     # Approving the deal fields and putting them in force keeps the contract object as it is.
     next(b for b in at.button if b.label.startswith("Accept all") and not b.disabled).click().run()
     at.button(key="apply_approved").click().run()
