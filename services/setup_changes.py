@@ -4,14 +4,16 @@ suggestion decisions, alert settings and the revenue plan. Storage does the writ
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
 from sqlmodel import Session
 
-from domain.canonical import CanonicalStage, Domain
+from domain.canonical import CONTRACTS, MOVEMENTS, CanonicalStage, Domain
 from domain.errors import ValidationError
 from domain.insights.forecast import SlippedPolicy
+from domain.mapping_config import MappingConfig, ObjectMapping, to_yaml
 from domain.roles import Access, Permission
 from domain.routing import RouteChoice
 from domain.source_kinds import SourceKind
@@ -79,6 +81,59 @@ def save_routes(
 ) -> list[DomainRoute]:
     access.require(Permission.EDIT_SETUP)
     return routing.save_routes(session, workspace_id, domain, choices, actor=access.actor)
+
+
+def set_arr_source(
+    session: Session,
+    workspace_id: int,
+    choices: list[RouteChoice],
+    *,
+    contracts: bool,
+    amount_per: str = "year",
+    access: Access,
+) -> MappingVersion | None:
+    """Say whether the ARR objects routed in step 2 hold movement events or contracts, as the next mapping version
+    (None when the mapping in force already says so). An object not in the mapping yet gets an entry with no fields
+    for step 3 to fill; switching modes keeps only the fields both modes share (account, currency)."""
+    access.require(Permission.EDIT_SETUP)
+    current = mapping_store.latest_mapping(session, workspace_id)
+    workspace = session.get(Workspace, workspace_id)
+    base = (
+        current[1]
+        if current
+        else MappingConfig(reporting_currency=workspace.reporting_currency if workspace else "USD")
+    )
+    mode = CONTRACTS if contracts else MOVEMENTS
+    keys = {c.connection_id: connection_store.get_connection(session, c.connection_id).source_key for c in choices}
+    wanted = {(keys[c.connection_id], c.object_name) for c in choices}
+    shared = {"account", "currency"}
+    objects = []
+    for obj in base.objects:
+        if obj.domain == Domain.ARR_ACTUALS and (obj.source, obj.object_name) in wanted:
+            if obj.arr_from != mode or (contracts and obj.amount_per != amount_per):
+                fields = (
+                    obj.fields if obj.arr_from == mode else tuple(f for f in obj.fields if f.canonical_field in shared)
+                )
+                obj = replace(obj, arr_from=mode, amount_per=amount_per if contracts else "year", fields=fields)
+            wanted.discard((obj.source, obj.object_name))
+        objects.append(obj)
+    if contracts:
+        objects += [
+            ObjectMapping(source, name, Domain.ARR_ACTUALS, (), arr_from=CONTRACTS, amount_per=amount_per)
+            for source, name in sorted(wanted)
+        ]
+    changed = replace(base, objects=tuple(objects))
+    if current is not None and to_yaml(changed) == to_yaml(base):
+        return None
+    if current is None and not contracts:
+        return None  # movements are what a mapping without the object means already
+    return mapping_store.save_mapping(
+        session,
+        workspace_id,
+        to_yaml(changed),
+        actor=access.actor,
+        note=f"ARR read as {mode}" + (f" (amount per {amount_per})" if contracts else ""),
+    )
 
 
 def save_mapping(

@@ -623,3 +623,30 @@ def test_the_table_style_reads_money_by_whole_words_and_writes_a_dash_for_an_emp
     assert not any(_is_money(n) for n in ("Weight", "fx_rate", "Variance share (%)", "Seconds", "Score"))
     assert _number_text(None, True) == NOT_APPLICABLE
     assert _number_text(-17500.0, True) == "(17,500.00)" and _number_text(2996, False) == "2,996"
+
+
+def test_step_2_says_whether_arr_comes_as_movements_or_as_contracts_and_step_3_follows(open_page, env):
+    from storage.mappings import latest_mapping
+
+    engine = open_database(load_settings(env))
+    at = open_page("domains")
+    at.radio(key="domains_arr_mode").set_value("contracts").run()
+    at.radio(key="domains_arr_amount_per").set_value("per month").run()
+    _button(at, "Save routing").click().run()
+    assert not at.exception
+    with session_scope(engine) as session:
+        version, config = latest_mapping(session, 1)
+    [arr] = [o for o in config.objects if o.domain == Domain.ARR_ACTUALS]
+    assert arr.from_contracts and arr.amount_per == "month" and arr.fields == ()
+    assert version.note == "ARR read as contracts (amount per month)"
+    at = open_page("mapping")
+    assert not at.exception and "**Canonical fields to fill** (ARR from contracts)" in texts(at)
+    # Back to movement events: the next version says so; saving again changes nothing.
+    at = open_page("domains")
+    assert at.radio(key="domains_arr_mode").value == "contracts"
+    at.radio(key="domains_arr_mode").set_value("movements").run()
+    _button(at, "Save routing").click().run()
+    _button(at, "Save routing").click().run()
+    with session_scope(engine) as session:
+        version, config = latest_mapping(session, 1)
+    assert version.version == 2 and not any(o.from_contracts for o in config.objects)
