@@ -28,12 +28,7 @@ def _held_for_rates(session: Session, workspace_id: int) -> list[MissingRate]:
         summary = SyncSummary.from_json(dry_run.summary_json)
         return [gap for domain, s in summary.domains.items() for gap in s.rate_gaps(domain)]
     held = held_now(session, workspace_id, QuarantineReason.UNKNOWN_CURRENCY.value)
-    return [
-        gap
-        for domain in Domain
-        for gap in held_for_rates(domain, held.filter(held["domain"] == domain.value))
-        if not held.is_empty()
-    ]
+    return [gap for domain in Domain for gap in held_for_rates(domain, held.filter(held["domain"] == domain.value))]
 
 
 def workspace_facts(session: Session, workspace_id: int) -> SetupFacts:

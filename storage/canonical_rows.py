@@ -15,13 +15,13 @@ from sqlmodel import Session, SQLModel
 from domain.canonical import Domain
 from domain.errors import NotFound
 from storage import sqlite_staging
-from storage.canonical_totals import CanonicalTotals, as_figure_sums
+from storage.canonical_totals import CANONICAL_MODEL, CanonicalTotals, as_figure_sums
 from storage.frames import read_frame, table_schema
 from storage.stored_money import to_stored
-from storage.tables import ArrMovement, ArrMovementHistory, Opportunity, OpportunityHistory, SyncRun, table_of
+from storage.tables import ArrMovementHistory, OpportunityHistory, SyncRun, table_of
 
 CANONICAL_TABLE = {Domain.PIPELINE: "opportunities", Domain.ARR_ACTUALS: "arr_movements"}
-_MODEL: dict[Domain, type[SQLModel]] = {Domain.PIPELINE: Opportunity, Domain.ARR_ACTUALS: ArrMovement}
+_MODEL = CANONICAL_MODEL
 _HISTORY: dict[Domain, type[SQLModel]] = {Domain.PIPELINE: OpportunityHistory, Domain.ARR_ACTUALS: ArrMovementHistory}
 
 

@@ -20,7 +20,8 @@ from domain.money import from_thousandths
 from storage.stored_money import to_stored
 from storage.tables import ArrMovement, CanonicalTotal, Opportunity, table_of
 
-_MODEL: dict[Domain, type[SQLModel]] = {Domain.PIPELINE: Opportunity, Domain.ARR_ACTUALS: ArrMovement}
+# The table each domain's canonical rows live in (storage/canonical_rows.py uses it too).
+CANONICAL_MODEL: dict[Domain, type[SQLModel]] = {Domain.PIPELINE: Opportunity, Domain.ARR_ACTUALS: ArrMovement}
 # Per domain: the column rows are grouped by, the weighted money column (pipeline only) and the amount column.
 _COLUMNS = {
     Domain.PIPELINE: ("stage", "weighted_amount", "amount_reporting"),
@@ -42,7 +43,7 @@ class CanonicalTotals:
 
     def group_sums(self, workspace_id: int, domain: Domain, *wheres) -> pl.DataFrame:
         """The live rows (optionally narrowed by `wheres`) summed in SQL per group, in integer thousandths."""
-        table = table_of(_MODEL[domain])
+        table = table_of(CANONICAL_MODEL[domain])
         key, weighted, amount = _COLUMNS[domain]
         statement = (
             select(

@@ -99,8 +99,20 @@ def settings(db_env) -> Settings:
     return load_settings(db_env)
 
 
-def file_workspace(settings: Settings, folder, *, name: str = "Acme", seed: int = 21):
-    """A workspace on a small demo export (file source 'demo'), routed, mapped and reconciled: (engine, id)."""
+def file_workspace(
+    settings: Settings,
+    folder,
+    *,
+    name: str = "Acme",
+    seed: int = 21,
+    write_export: bool = True,
+    arr_object: str = "arr_movements",
+    mapping: str | None = None,
+):
+    """A workspace on a small demo export (file source 'demo'), routed, mapped and reconciled: (engine, id).
+
+    `write_export=False` uses the export already in `folder`; `arr_object` and `mapping` (YAML text) route ARR
+    actuals to another object of it, mapped as given."""
     from domain.canonical import Domain
     from domain.config import PROJECT_ROOT
     from domain.routing import RouteChoice
@@ -115,7 +127,8 @@ def file_workspace(settings: Settings, folder, *, name: str = "Acme", seed: int 
     from storage.workspaces import create_workspace
 
     engine = start(settings)
-    write_demo(DemoSpec(seed=seed, accounts=80, opportunities=300, movements=200), folder)
+    if write_export:
+        write_demo(DemoSpec(seed=seed, accounts=80, opportunities=300, movements=200), folder)
     with session_scope(engine) as session:
         ws = create_workspace(session, name, actor="t")
         conn = create_connection(
@@ -129,7 +142,8 @@ def file_workspace(settings: Settings, folder, *, name: str = "Acme", seed: int 
             actor="t",
         )
         save_routes(session, ws.id, Domain.PIPELINE, [RouteChoice(conn.id, "opportunities")], actor="t")
-        save_routes(session, ws.id, Domain.ARR_ACTUALS, [RouteChoice(conn.id, "arr_movements")], actor="t")
-        save_mapping(session, ws.id, (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text(), actor="t")
+        save_routes(session, ws.id, Domain.ARR_ACTUALS, [RouteChoice(conn.id, arr_object)], actor="t")
+        mapping = mapping or (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text()
+        save_mapping(session, ws.id, mapping, actor="t")
         reconcile_accounts(session, conn.id, "accounts", settings, access=system_access("t"))
     return engine, ws.id

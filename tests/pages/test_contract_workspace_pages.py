@@ -1,25 +1,21 @@
 """A workspace whose ARR comes from contracts, as a user opens it: every page renders, the Revenue bridge has the
 derived movements, and step 3's suggestions do not offer movement fields for the contract object (issue 22)."""
 
-import polars as pl
-
 from domain.config import load_settings
 from domain.roles import system_access
-from sandbox.demo_data import DemoSpec, write_demo
 from services.connections import check_connection
 from services.sync import run_sync
 from storage.connections import list_connections
 from storage.db import session_scope
 from tests.pages.conftest import texts
-from tests.services.sync.test_arr_from_contracts import _workspace, _write_contracts
+from tests.services.sync.test_arr_from_contracts import _workspace, _write_contracts, contracts_export
 
 
 def test_every_page_of_a_contracts_workspace_renders_and_revenue_shows_the_derived_arr(open_page, env, tmp_path):
     settings = load_settings(env)
     folder = tmp_path / "export"
     folder.mkdir()
-    write_demo(DemoSpec(seed=21, accounts=80, opportunities=200, movements=10), folder)
-    accounts = pl.read_csv(folder / "accounts.csv", infer_schema=False)["Id"].to_list()
+    accounts = contracts_export(folder)
     stamp = "2025-01-05T10:00:00.000+0000"
     _write_contracts(
         folder,

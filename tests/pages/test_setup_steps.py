@@ -31,6 +31,20 @@ def _route_and_map(open_page):
     _button(at, "Import").click().run()
 
 
+def _map_from_suggestions(open_page, *, put_in_force: bool = True):
+    """Steps 2 and 3 the reviewer's way: save the suggested routing, accept the auto-accept band of each tab and
+    (unless told otherwise) put the approvals in force. Returns the step 3 page."""
+    at = open_page("domains")
+    _button(at, "Save routing").click().run()
+    at = open_page("mapping")
+    _button(at, "Suggest mappings").click().run()
+    for _ in range(3):
+        next(b for b in at.button if b.label.startswith("Accept all") and not b.disabled).click().run()
+    if put_in_force:
+        next(b for b in at.button if b.label.startswith("Put ")).click().run()
+    return at
+
+
 def test_demo_opens_with_connect_done_and_domains_next(open_page):
     at = open_page("connect")
     shown = texts(at)
@@ -472,13 +486,7 @@ def test_step_3_offers_the_orgs_own_fx_rates_and_a_person_puts_them_in_force(ope
     from domain.mapping_config import FxRate
     from storage.mappings import latest_mapping
 
-    at = open_page("domains")
-    _button(at, "Save routing").click().run()
-    at = open_page("mapping")
-    _button(at, "Suggest mappings").click().run()
-    for _ in range(3):
-        next(b for b in at.button if b.label.startswith("Accept all") and not b.disabled).click().run()
-    next(b for b in at.button if b.label.startswith("Put ")).click().run()
+    at = _map_from_suggestions(open_page)
     # A mapping built from suggestions has no FX rates: every EUR row would wait for them.
     assert any(e.label.startswith("FX rates into USD (0 in force)") for e in at.expander)
     _button(at, "Read rates from Demo CRM (Salesforce sandbox)").click().run()
@@ -527,13 +535,7 @@ def test_step_4_shows_a_regional_entity_as_related_and_links_it_under_its_parent
 
 
 def test_step_3_is_not_done_while_a_dry_run_holds_rows_for_want_of_fx_rates_and_says_which(open_page, env):
-    at = open_page("domains")
-    _button(at, "Save routing").click().run()
-    at = open_page("mapping")
-    _button(at, "Suggest mappings").click().run()
-    for _ in range(3):
-        next(b for b in at.button if b.label.startswith("Accept all") and not b.disabled).click().run()
-    next(b for b in at.button if b.label.startswith("Put ")).click().run()
+    at = _map_from_suggestions(open_page)
     assert any(s.value.startswith("Done.") for s in at.success)  # every field and stage is mapped
     _button(open_page("reconcile"), "Reconcile by CRM ID").click().run()
 
@@ -564,12 +566,7 @@ def test_step_3_is_not_done_while_a_dry_run_holds_rows_for_want_of_fx_rates_and_
 def test_the_review_tables_follow_the_mapping_version_in_force_after_an_import(open_page, env):
     from domain.config import PROJECT_ROOT
 
-    at = open_page("domains")
-    _button(at, "Save routing").click().run()
-    at = open_page("mapping")
-    _button(at, "Suggest mappings").click().run()
-    for _ in range(3):
-        next(b for b in at.button if b.label.startswith("Accept all") and not b.disabled).click().run()
+    at = _map_from_suggestions(open_page, put_in_force=False)
     put = next(b for b in at.button if b.label.startswith("Put ") and "approved" in b.label)
     assert not put.disabled
     put.click().run()

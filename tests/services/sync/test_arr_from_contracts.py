@@ -8,18 +8,10 @@ import polars as pl
 from domain.canonical import Domain
 from domain.config import PROJECT_ROOT
 from domain.roles import system_access
-from domain.routing import RouteChoice
-from domain.source_kinds import SourceKind
 from sandbox.demo_data import DemoSpec, write_demo
-from services.reconcile import reconcile_accounts
-from services.startup import start
 from services.sync import run_sync
-from storage.connections import create_connection
-from storage.db import session_scope
 from storage.frames import read_workspace_table
-from storage.mappings import save_mapping
-from storage.routing import save_routes
-from storage.workspaces import create_workspace
+from tests.conftest import file_workspace
 
 CONTRACTS_OBJECT = """
   - source: demo
@@ -58,30 +50,21 @@ def _write_contracts(folder, accounts: list[str], rows: list[tuple]) -> None:
     ).write_csv(folder / "contracts.csv")
 
 
+def contracts_export(folder) -> list[str]:
+    """The demo export (deals, accounts) in `folder`, to which a test adds contracts.csv; the account IDs."""
+    write_demo(DemoSpec(seed=21, accounts=80, opportunities=200, movements=10), folder)
+    return pl.read_csv(folder / "accounts.csv", infer_schema=False)["Id"].to_list()
+
+
 def _workspace(settings, folder):
     """A workspace on the demo export whose ARR actuals come from contracts.csv: routed, mapped, reconciled."""
-    engine = start(settings)
     mapping = (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text()
     start_of_arr = mapping.index("  - source: demo\n    object: arr_movements")
     end_of_arr = mapping.index("stages:")
     mapping = mapping[:start_of_arr] + CONTRACTS_OBJECT.lstrip("\n") + mapping[end_of_arr:]
-    with session_scope(engine) as session:
-        ws = create_workspace(session, "Contracts", actor="t")
-        conn = create_connection(
-            session,
-            ws.id,
-            name="demo",
-            kind=SourceKind.FILE,
-            settings={"path": str(folder)},
-            secrets=None,
-            box=None,
-            actor="t",
-        )
-        save_routes(session, ws.id, Domain.PIPELINE, [RouteChoice(conn.id, "opportunities")], actor="t")
-        save_routes(session, ws.id, Domain.ARR_ACTUALS, [RouteChoice(conn.id, "contracts")], actor="t")
-        save_mapping(session, ws.id, mapping, actor="t")
-        reconcile_accounts(session, conn.id, "accounts", settings, access=system_access("t"))
-    return engine, ws.id
+    return file_workspace(
+        settings, folder, name="Contracts", write_export=False, arr_object="contracts", mapping=mapping
+    )
 
 
 def _movements(engine, ws) -> list[tuple]:
@@ -95,8 +78,7 @@ def _movements(engine, ws) -> list[tuple]:
 def test_a_crm_with_only_contracts_gets_arr_movements_that_follow_its_contracts(settings, tmp_path):
     folder = tmp_path / "export"
     folder.mkdir()
-    write_demo(DemoSpec(seed=21, accounts=80, opportunities=200, movements=10), folder)
-    accounts = pl.read_csv(folder / "accounts.csv", infer_schema=False)["Id"].to_list()
+    accounts = contracts_export(folder)
     stamp = "2025-01-05T10:00:00.000+0000"
     _write_contracts(
         folder,
