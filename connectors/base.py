@@ -70,6 +70,13 @@ STAGE_SCHEMA: dict[str, pl.DataType] = {
     "sort_order": pl.Int64(),
     "is_active": pl.Boolean(),
 }
+# What stage_history() returns: one row per stage a deal entered (the CRM's own record of it), the stage as the
+# deal's stage field holds it (Salesforce's StageName, HubSpot's stage id), when it entered it in UTC.
+STAGE_HISTORY_SCHEMA: dict[str, pl.DataType] = {
+    "source_id": pl.String(),
+    "stage": pl.String(),
+    "entered_at": pl.Datetime("us", "UTC"),
+}
 # What owners() returns.
 OWNER_SCHEMA: dict[str, pl.DataType] = {"owner_id": pl.String(), "name": pl.String(), "email": pl.String()}
 

@@ -19,7 +19,15 @@ import urllib3
 from hubspot import HubSpot
 from urllib3.util.retry import Retry
 
-from connectors.base import OWNER_SCHEMA, STAGE_SCHEMA, ConnectionCheck, FieldInfo, ObjectInfo, settings_from_dict
+from connectors.base import (
+    OWNER_SCHEMA,
+    STAGE_HISTORY_SCHEMA,
+    STAGE_SCHEMA,
+    ConnectionCheck,
+    FieldInfo,
+    ObjectInfo,
+    settings_from_dict,
+)
 from domain.errors import CredentialsError, QuotaExhausted, SourceError, SourceUnavailable
 from domain.source_kinds import SourceKind
 from domain.timestamps import known_time_zone
@@ -27,6 +35,8 @@ from domain.timestamps import known_time_zone
 log = logging.getLogger(__name__)
 
 SEARCH_CAP = 10_000
+STAGE_PROPERTY = "dealstage"
+HISTORY_PAGE = 50  # HubSpot's page and batch size when a property's history is asked for
 MODIFIED = "hs_lastmodifieddate"
 OWNER_PROPERTY = "hubspot_owner_id"
 COMPANY_COLUMN = "associated_company_id"
@@ -316,6 +326,52 @@ class HubSpotConnector:
                 after = int(page.paging.next.after)
         return list(seen.values())
 
+    def stage_history(self, object_type: str, *, since: datetime | None = None) -> pl.DataFrame | None:
+        """The stages each deal entered (the dealstage property's history: every value with when it was set), for
+        the deals changed since `since` (minus the look-back) when given; None for objects without a deal stage.
+
+        A full read pages the deal list with the history (50 a page); an incremental one finds the deals changed
+        through search and reads their history in batches of 50, so its cost follows the changes."""
+        if object_type != "deals":
+            return None
+        entries: list[tuple[str, str, datetime]] = []
+        if since is None:
+            basic, after, page_no = self._api.crm.objects.basic_api, None, 0
+            while True:
+                page_no += 1
+                page = self._call(
+                    f"the deal stage history (page {page_no})",
+                    basic.get_page,
+                    object_type="deals",
+                    limit=HISTORY_PAGE,
+                    after=after,
+                    properties=[STAGE_PROPERTY],
+                    properties_with_history=[STAGE_PROPERTY],
+                    archived=False,
+                )
+                entries += _stage_entries(page.results)
+                after = page.paging.next.after if page.paging and page.paging.next else None
+                if not after:
+                    break
+        else:
+            start = since - timedelta(minutes=self.settings.lookback_minutes)
+            ids = [row["_id"] for row in self._search_since("deals", [STAGE_PROPERTY], start)]
+            batch = self._api.crm.objects.batch_api
+            for first in range(0, len(ids), HISTORY_PAGE):
+                result = self._call(
+                    "the deal stage history (batch)",
+                    batch.read,
+                    object_type="deals",
+                    batch_read_input_simple_public_object_id={
+                        "inputs": [{"id": i} for i in ids[first : first + HISTORY_PAGE]],
+                        "properties": [STAGE_PROPERTY],
+                        "propertiesWithHistory": [STAGE_PROPERTY],
+                    },
+                    archived=False,
+                )
+                entries += _stage_entries(result.results)
+        return pl.DataFrame(entries, schema=STAGE_HISTORY_SCHEMA, orient="row").drop_nulls()
+
     def _attach_companies(self, rows: list[dict[str, Any]]) -> None:
         """Search results carry no associations: fetch them in batches of 100 (v4 batch read)."""
         batch_api = self._api.crm.associations.v4.batch_api
@@ -408,6 +464,16 @@ class HubSpotConnector:
             .alias(name)
             for name, column in OWNER_COLUMNS.items()
         )
+
+
+def _stage_entries(results: list[Any]) -> list[tuple[str, str, datetime]]:
+    """(deal id, stage id, when it was set) for every value in each deal's dealstage history."""
+    return [
+        (str(item.id), value.value, value.timestamp)
+        for item in results
+        for value in ((item.properties_with_history or {}).get(STAGE_PROPERTY) or [])
+        if value.value
+    ]
 
 
 def _body(exc: Exception) -> dict[str, Any]:

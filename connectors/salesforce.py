@@ -28,7 +28,15 @@ from simple_salesforce.exceptions import (
 )
 from urllib3.util.retry import Retry
 
-from connectors.base import OWNER_SCHEMA, STAGE_SCHEMA, ConnectionCheck, FieldInfo, ObjectInfo, settings_from_dict
+from connectors.base import (
+    OWNER_SCHEMA,
+    STAGE_HISTORY_SCHEMA,
+    STAGE_SCHEMA,
+    ConnectionCheck,
+    FieldInfo,
+    ObjectInfo,
+    settings_from_dict,
+)
 from domain.errors import CredentialsError, QuotaExhausted, SourceError, SourceUnavailable
 from domain.salesforce_ids import to_18
 from domain.source_kinds import SourceKind
@@ -53,7 +61,7 @@ ORG_FX_SCHEMA: dict[str, pl.DataType] = {
 }
 
 # Objects the app reads; custom objects (…__c) are offered too, e.g. for ARR movements.
-STANDARD_OBJECTS = ("Account", "Opportunity", "OpportunityStage", "User")
+STANDARD_OBJECTS = ("Account", "Opportunity", "OpportunityStage", "User", "Contract")
 # Compound or binary fields SOQL cannot select alongside the rest.
 _UNSELECTABLE_TYPES = {"address", "location", "base64", "complexvalue"}
 # Parent names worth reading with a record (Account.Name on an opportunity, Owner.Email for owner mapping).
@@ -342,10 +350,12 @@ class SalesforceConnector:
             frame = self._read_rest(object_name, soql, fields)
         return self._finish(frame, fields, id_fields)
 
-    def _read_rest(self, object_name: str, soql: str, fields: list[str]) -> pl.DataFrame:
+    def _read_rest(
+        self, object_name: str, soql: str, fields: list[str], *, include_deleted: bool = True
+    ) -> pl.DataFrame:
         sf = self._sf()
         headers = {"Sforce-Query-Options": f"batchSize={self.settings.page_size}"}
-        page = self._call(f"{object_name} (page 1)", sf.query, soql, include_deleted=True, headers=headers)
+        page = self._call(f"{object_name} (page 1)", sf.query, soql, include_deleted=include_deleted, headers=headers)
         pages = [page["records"]]
         while not page.get("done", True):
             page = self._call(
@@ -396,6 +406,35 @@ class SalesforceConnector:
             pl.col("Id").alias("source_id"),
             modified.alias("source_modified_at"),
             deleted.fill_null(False).alias("is_deleted"),
+        )
+
+    def stage_history(self, object_name: str, *, since: datetime | None = None) -> pl.DataFrame | None:
+        """The stages each opportunity entered (OpportunityHistory: one row per stage, amount or close-date
+        change, each with the stage the deal was in), those created after `since` when given; None for an object
+        Salesforce keeps no stage history for. History rows are never edited, so `since` misses nothing."""
+        if object_name != "Opportunity":
+            return None
+        where = "" if since is None else format_soql(" WHERE CreatedDate > {}", since)
+        fields = ["OpportunityId", "StageName", "CreatedDate"]
+        soql = f"SELECT {', '.join(fields)} FROM OpportunityHistory{where}"
+        count = self._call(
+            "the stage history count", self._sf().query, f"SELECT COUNT() FROM OpportunityHistory{where}"
+        )
+        if count["totalSize"] > self.settings.bulk_threshold:
+            frame = self._read_bulk("OpportunityHistory", soql, fields)
+        else:
+            frame = self._read_rest("OpportunityHistory", soql, fields, include_deleted=False)
+        for name in fields:
+            if name not in frame.columns:
+                frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
+        return (
+            frame.select(
+                to_18(pl.col("OpportunityId").cast(pl.String)).alias("source_id"),
+                pl.col("StageName").cast(pl.String).alias("stage"),
+                parse_utc(pl.col("CreatedDate").cast(pl.String)).alias("entered_at"),
+            )
+            .drop_nulls()
+            .cast(STAGE_HISTORY_SCHEMA)  # type: ignore[arg-type]
         )
 
     def stages(self) -> pl.DataFrame:

@@ -32,6 +32,7 @@ class FieldType(StrEnum):
     DATE = "date"
     DATETIME = "datetime"
     BOOLEAN = "boolean"
+    PERCENT = "percent"  # a share stated in percent (Salesforce's percent fields): 40 is 0.40
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,13 @@ PIPELINE_FIELDS: tuple[CanonicalField, ...] = (
         FieldType.STRING,
         False,
         "New business, upsell or renewal: which won deals should book an ARR movement",
+    ),
+    CanonicalField(
+        "probability_override",
+        "Probability override",
+        FieldType.PERCENT,
+        False,
+        "The deal's own win probability, used instead of its stage's weight while it is open",
     ),
 )
 
@@ -181,6 +189,7 @@ PIPELINE_SCHEMA: dict[str, pl.DataType] = {
     "owner": pl.String(),
     "segment": pl.String(),
     "opportunity_type": pl.String(),
+    "probability_override": pl.Float64(),
 }
 ARR_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),

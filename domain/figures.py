@@ -5,6 +5,9 @@ CLI, alerts, Revenue and exports all call these, so one label never shows two nu
   in an *open* stage. A closed-won deal is a booking, not pipeline; a closed-lost one weighs nothing.
 - **Slipped weighted pipeline**: the part of the weighted open pipeline whose expected close is already past (as of
   a date): deals nobody moved or closed. How the forecast places them is a workspace choice (insights/forecast.py).
+- **Weighted open pipeline at historical rates**: the same deals, each weighted by the share of deals that
+  reached its stage and later won (domain/stage_calibration.py) where enough closed deals tell it, by its
+  configured weight otherwise; a deal's own probability override is honoured under both weightings.
 - **Closed-won bookings**: the amount (reporting currency) of deals in the won stage, reported on its own.
 - **ARR by component**: the signed ARR change (reporting currency) of each movement component.
 - **Ending ARR** is a valuation at a date (each currency at that date's rate): `domain.insights.arr_actuals`.
@@ -21,11 +24,12 @@ from datetime import date
 import polars as pl
 
 from domain.canonical import CanonicalStage, MovementComponent, StageSemantics
-from domain.money import money_sum
+from domain.money import exact, money_sum, round_money
 
 WEIGHTED_OPEN_PIPELINE = "weighted open pipeline"
 SLIPPED_WEIGHTED_PIPELINE = "slipped weighted pipeline"
 CLOSED_WON_BOOKINGS = "closed-won bookings"
+HISTORICAL_WEIGHTED_PIPELINE = "weighted open pipeline at historical rates"
 
 
 def figure_label(figure: str) -> str:
@@ -56,6 +60,25 @@ def won_deals(stages: Iterable[CanonicalStage]) -> pl.Expr:
 def weighted_open_pipeline(deals: pl.DataFrame, stages: Iterable[CanonicalStage]) -> float:
     """Σ weighted_amount over deals in an open stage (`deals`: stage, weighted_amount)."""
     return _total(deals.filter(open_deals(stages)), "weighted_amount")
+
+
+def weighted_at_rates(rates: dict[str, float], reporting: str) -> pl.Expr:
+    """A deal's weighted amount at historical rates (`rates`: stage -> rate, only the trusted ones): its own
+    override's weighted amount when it has one, the amount x its stage's rate, or its configured weighted amount
+    where its stage has no trusted rate."""
+    rate = pl.col("stage").replace_strict(rates, default=None, return_dtype=pl.Float64)
+    at_rate = round_money(exact(pl.col("amount_reporting")) * exact(rate), pl.lit(reporting), [reporting])
+    overridden = pl.col("probability_override").is_not_null()
+    return pl.when(~overridden & rate.is_not_null()).then(at_rate).otherwise(pl.col("weighted_amount"))
+
+
+def weighted_open_pipeline_at_rates(
+    deals: pl.DataFrame, stages: Iterable[CanonicalStage], rates: dict[str, float], reporting: str
+) -> float:
+    """Σ weighted amount at historical rates over deals in an open stage (`deals`: stage, amount_reporting,
+    weighted_amount, probability_override)."""
+    open_rows = deals.filter(open_deals(stages)).with_columns(weighted_at_rates(rates, reporting).alias("_at_rates"))
+    return _total(open_rows, "_at_rates")
 
 
 def close_passed(as_of: date) -> pl.Expr:

@@ -13,12 +13,13 @@ HubSpot's dealstage history), mapped onto canonical stages. Rules, in words:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import polars as pl
 
 from domain.canonical import CanonicalStage, StageSemantics
+from domain.mapping_config import StageMap
 
 Z_95 = 1.959963984540054
 MIN_DEALS = 30  # below this many closed deals, a rate is shown but never suggested as the weight
@@ -110,3 +111,42 @@ def stage_conversion(
         .sort("stage_order")
         .select(CALIBRATION_COLUMNS)
     )
+
+
+def deal_key() -> pl.Expr:
+    """One deal across sources: its source and its ID there."""
+    return pl.concat_str(pl.col("source"), pl.lit(":"), pl.col("source_id")).alias("deal_id")
+
+
+def canonical_history(history: pl.DataFrame, deals: pl.DataFrame, stage_maps: Sequence[StageMap]) -> pl.DataFrame:
+    """The CRM's stage history (source, source_id, stage in the CRM's words) in canonical stages: deal_id, stage.
+
+    A CRM stage maps per pipeline, so each entry takes its deal's pipeline (`deals`: source, source_id, pipeline);
+    an entry of a deal no longer live, or of a CRM stage the mapping does not map, says nothing and is dropped.
+    """
+    maps = pl.DataFrame(
+        {
+            "pipeline": [m.pipeline_id for m in stage_maps],
+            "stage": [m.stage_id for m in stage_maps],
+            "canonical": [m.canonical_stage for m in stage_maps],
+        },
+        schema={"pipeline": pl.String, "stage": pl.String, "canonical": pl.String},
+    )
+    return (
+        history.join(deals.select("source", "source_id", "pipeline"), on=["source", "source_id"], how="inner")
+        .join(maps, on=["pipeline", "stage"], how="inner")
+        .select(deal_key(), pl.col("canonical").alias("stage"))
+        .unique()
+    )
+
+
+def calibration_deals(deals: pl.DataFrame) -> pl.DataFrame:
+    """Live deals as the calibration reads them: deal_id, stage (canonical), closed_on. A closed deal's expected
+    close is its close date (Salesforce and HubSpot both set it when a deal is won or lost)."""
+    return deals.select(deal_key(), "stage", pl.col("expected_close").alias("closed_on"))
+
+
+def historical_rates(calibration: pl.DataFrame) -> dict[str, float]:
+    """Stage -> its historical rate, for the stages with enough closed deals to trust it."""
+    trusted = calibration.filter(pl.col("enough_data") & pl.col("historical_rate").is_not_null())
+    return dict(zip(trusted["stage"], trusted["historical_rate"], strict=True))

@@ -9,6 +9,7 @@ not validated: a deletion must land even when the deleted record was malformed.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 
 import polars as pl
 
@@ -69,8 +70,12 @@ def cast_expr(raw: pl.Expr, field_type: FieldType, time_zone: str = "UTC") -> pl
     `time_zone` is the source's own (the org's or portal's): an instant cast to a date is the date its
     users saw there, not the UTC date.
     """
-    if field_type in (FieldType.NUMBER, FieldType.CURRENCY):
-        number = raw.cast(pl.Float64, strict=False)
+    if field_type in (FieldType.NUMBER, FieldType.CURRENCY, FieldType.PERCENT):
+        # A percent may come with its sign ("40%"); stored as the share it states.
+        text = raw.str.strip_chars().str.strip_chars_end("%") if field_type == FieldType.PERCENT else raw
+        number = text.cast(pl.Float64, strict=False)
+        if field_type == FieldType.PERCENT:
+            number = number / 100
         # NaN and ±inf ("NaN", "inf", 1e309) are no amount: null here, so they are reported as invalid values.
         return pl.when(number.is_finite()).then(number)
     if field_type == FieldType.DATE:
@@ -117,10 +122,13 @@ def transform(
     crosswalk: pl.DataFrame,
     *,
     time_zone: str = "UTC",
+    as_of: date | None = None,
 ) -> TransformResult:
     """Apply `obj`'s mapping to `frame` (a connector read). `crosswalk`: source_account_id -> account_id.
 
     `time_zone`: the source's own time zone (see cast_expr), UTC for sources that have none.
+    `as_of`: today; ARR derived from contracts stops there (a contract ending next year is not churn yet, and a
+    signed upgrade starting next month is not ARR yet). None: no cut (tests of the derivation alone).
     """
     check_mapping(obj, config, stages)
     absent = [f.source_field for f in obj.fields if f.source_field not in frame.columns]
@@ -183,8 +191,11 @@ def transform(
             report(raw.is_null(), QuarantineReason.MISSING_VALUE, f.source_field, pl.lit(None, pl.String))
         if f.type == FieldType.STRING and f.canonical_field in TEXT_LIMITS:
             report(_too_long(raw, f.canonical_field), QuarantineReason.TEXT_TOO_LONG, f.source_field, raw)
-        elif f.type in (FieldType.NUMBER, FieldType.CURRENCY):
+        elif f.type in (FieldType.NUMBER, FieldType.CURRENCY, FieldType.PERCENT):
             report(value.abs() > MONEY_LIMIT, QuarantineReason.OUT_OF_RANGE, f.source_field, raw)
+        if f.canonical_field == "probability_override":
+            # A probability is a share: 140% or -5% is an entry error, not a weight.
+            report((value < 0) | (value > 1), QuarantineReason.OUT_OF_RANGE, f.source_field, raw)
         elif f.type in (FieldType.DATE, FieldType.DATETIME):
             day = value if f.type == FieldType.DATE else value.dt.date()
             report((day < low) | (day > high), QuarantineReason.OUT_OF_RANGE, f.source_field, raw)
@@ -213,6 +224,14 @@ def transform(
 
     if obj.domain == Domain.PIPELINE:
         rows = _map_stages(rows, obj, config, stages)
+        if "probability_override" in rows.columns:
+            # A deal's own probability replaces its stage's weight while it is open; won and lost stay 100% and 0%.
+            open_keys = [s.key for s in stages if s.semantics == StageSemantics.OPEN]
+            overridden = pl.col("canonical_stage").is_in(open_keys) & pl.col("probability_override").is_not_null()
+            rows = rows.with_columns(
+                pl.when(overridden).then(pl.col("probability_override")).otherwise(pl.col("weight")).alias("weight"),
+                pl.when(overridden).then(pl.col("probability_override")).alias("probability_override"),
+            )
         report(
             pl.col("stage").is_not_null() & pl.col("canonical_stage").is_null(),
             QuarantineReason.UNMAPPED_STAGE,
@@ -275,7 +294,7 @@ def transform(
     bad_rows = quarantine_rows["_row"].unique().implode()
     # Narrow to the canonical columns first, then drop bad rows: filtering the wide frame copies it all.
     if obj.from_contracts:
-        clean = _movements_from_contracts(rows.filter(~pl.col("_row").is_in(bad_rows)), obj, config)
+        clean = _movements_from_contracts(rows.filter(~pl.col("_row").is_in(bad_rows)), obj, config, as_of)
         # Contract IDs are not movement IDs: a deleted contract changes the derived movements instead.
         tombstones = tombstones.clear()
     else:
@@ -308,7 +327,9 @@ def transform(
     return TransformResult(clean.drop("_row"), quarantine, tombstones, filtered_out, excluded)
 
 
-def _movements_from_contracts(contracts: pl.DataFrame, obj: ObjectMapping, config: MappingConfig) -> pl.DataFrame:
+def _movements_from_contracts(
+    contracts: pl.DataFrame, obj: ObjectMapping, config: MappingConfig, as_of: date | None
+) -> pl.DataFrame:
     """Clean contract rows -> canonical ARR movements (domain/contract_arr.py), each valued at its effective date
     like a movement read from a CRM, stamped with the newest change among the contracts behind it."""
     per_year = 12 if obj.amount_per == "month" else 1
@@ -321,7 +342,7 @@ def _movements_from_contracts(contracts: pl.DataFrame, obj: ObjectMapping, confi
         "currency",
         (pl.col("recurring_amount_reporting") * per_year).alias("annual_amount_reporting"),
     ).cast(CONTRACT_COLUMNS)
-    movements = derive_movements(frame)
+    movements = derive_movements(frame, until=as_of)
     stamps = (
         movements.select("source_id", "contracts")
         .explode("contracts")
@@ -487,6 +508,9 @@ def _canonical(rows: pl.DataFrame, obj: ObjectMapping, reporting: str) -> pl.Dat
             (pl.col("opportunity_type") if "opportunity_type" in rows.columns else pl.lit(None, pl.String)).alias(
                 "opportunity_type"
             ),
+            (
+                pl.col("probability_override") if "probability_override" in rows.columns else pl.lit(None, pl.Float64)
+            ).alias("probability_override"),
         )
     return rows.select(
         *provenance,

@@ -11,6 +11,7 @@ from domain.fx_rates import FX_EXAMPLE, OrgRates, rates_frame
 from domain.mapping_config import mappable_field_labels
 from domain.setup_steps import StepStatus
 from domain.suggestions.model import thresholds_from
+from pages._calibration import stage_calibration_panel
 from pages._review import ReviewSpec, review_table
 from pages._shell import (
     PAGE_BY_KEY,
@@ -369,6 +370,7 @@ for domain in Domain:
 st.subheader("Canonical stages")
 st.caption("CRM stages will be mapped onto these. Rename, reweight, add or reorder them in Settings.")
 stage_set_table(ctx, workspace)
+stage_calibration_panel(ctx, workspace, "mapping_calibration")
 page_link(PAGE_BY_KEY["settings"], label="Edit stages in Settings", icon=":material/tune:")
 
 next_step_link(ctx, workspace, "mapping")

@@ -26,6 +26,7 @@ from pages._shell import (
 from services.exports import to_csv_bytes
 from services.revenue import load_revenue_data
 from services.setup_changes import replace_plan
+from services.stage_calibration import WINDOWS, forecast_weightings
 from storage.frames import count_workspace_table
 from storage.insights import data_version
 
@@ -191,8 +192,15 @@ with st.container(horizontal=True):
         "(Settings). Pipelines lists them by owner.",
     )
 
-pipeline_tab, bridge_tab, plan_tab, reconciliation_tab, groups_tab = st.tabs(
-    ["Pipeline vs ARR", "ARR bridge", "Plan vs actual", "Pipeline ↔ ARR reconciliation", "By parent account"],
+pipeline_tab, weighting_tab, bridge_tab, plan_tab, reconciliation_tab, groups_tab = st.tabs(
+    [
+        "Pipeline vs ARR",
+        "Forecast by weighting",
+        "ARR bridge",
+        "Plan vs actual",
+        "Pipeline ↔ ARR reconciliation",
+        "By parent account",
+    ],
     key="revenue_tab",
     on_change="rerun",
 )  # a widget, so the open tab survives reruns (uploads, sliders)
@@ -329,3 +337,28 @@ with groups_tab:
             f"ARR at the end of the last month shown, rolled up, in {currency}."
         )
         figure_table(view.account_groups)
+
+with weighting_tab:
+    window = st.selectbox(
+        "Historical rates from deals closed in", list(WINDOWS), index=1, key="revenue_rates_window", width=280
+    )
+    weightings = forecast_weightings(ctx.engine, workspace.id, access, window=window, reporting=currency)
+    st.caption(
+        "The open pipeline weighted by each stage's configured weight, and by its historical rate: the share of "
+        "closed deals that reached the stage and won (Settings shows the evidence). A stage with too few closed "
+        "deals keeps its configured weight under both; a deal with its own probability keeps it under both. "
+        "All open deals, whatever the filters above."
+    )
+    if weightings.configured is None or weightings.historical is None:
+        st.caption("Amounts per stage are left out for your role: one stage's total can be one customer's deal.")
+    else:
+        with st.container(horizontal=True):
+            st.metric("At configured weights", _money(weightings.configured), border=True)
+            st.metric(
+                "At historical rates",
+                _money(weightings.historical),
+                delta=f"{round(weightings.historical - weightings.configured):+,} {currency}",
+                delta_color="off",
+                border=True,
+            )
+    figure_table(weightings.table)

@@ -8,6 +8,7 @@ from domain.insights.forecast import SlippedPolicy
 from domain.roles import LOCAL_ADMIN, Permission, Role
 from domain.stage_set import stage_set_revision, stages_from_rows
 from pages._alerts import alert_settings_form
+from pages._calibration import stage_calibration_panel
 from pages._shell import current_access, db_session, editor_rows, figure_table, inline_error, page_start
 from services.activity import activity_rows
 from services.setup_changes import create_workspace, save_stage_set, set_movement_policy, set_slipped_policy
@@ -83,6 +84,7 @@ if workspace is not None:
     )
     st.button("Save stages", type="primary", key="settings_save_stages", icon=":material/save:", on_click=_save_stages)
     inline_error("settings_stages_error")
+    stage_calibration_panel(ctx, workspace, "settings_calibration")
 
 if workspace is not None:
     st.subheader(f"Slipped deals · {workspace.name}")

@@ -164,6 +164,10 @@ STAGE_MASTER: tuple[tuple[str, str, int, bool, bool, bool], ...] = (
     ("Renewals & Expansion", "Not Renewed", 0, True, False, True),
 )
 
+# Each pipeline's open stages in the order a deal walks them.
+_NB_OPEN = ("Discovery", "Qualified", "Solution Fit", "Proposal Sent", "Contracting")
+_RN_OPEN = ("Renewal Identified", "Renewal Review", "Quote Sent", "Verbal Commit")
+
 # CRM movement labels, as a finance team would type them, by canonical component.
 MOVEMENT_LABELS = {
     "new": ("New Business", "New Logo"),
@@ -201,6 +205,8 @@ def generate(spec: DemoSpec) -> dict[str, pl.DataFrame | dict]:
     return {
         "accounts": accounts.drop("_base", "_currency"),
         "opportunities": opportunities,
+        "stage_history": _stage_history(spec, opportunities),
+        "contracts": _contracts(spec, movements),
         "arr_movements": movements,
         "stages": stages,
         "owners": owners,
@@ -425,8 +431,7 @@ def _opportunities(
     booked: pl.DataFrame,
 ) -> pl.DataFrame:
     n = spec.opportunities
-    nb_open = ["Discovery", "Qualified", "Solution Fit", "Proposal Sent", "Contracting"]
-    rn_open = ["Renewal Identified", "Renewal Review", "Quote Sent", "Verbal Commit"]
+    nb_open, rn_open = list(_NB_OPEN), list(_RN_OPEN)
     draws = pl.DataFrame(
         {
             "account_row": rng.integers(0, len(accounts), n),
@@ -578,6 +583,109 @@ def _opportunities(
         "CreatedDate",
         "LastModifiedDate",
         "IsDeleted",
+    )
+
+
+def _stage_history(spec: DemoSpec, opportunities: pl.DataFrame) -> pl.DataFrame:
+    """OpportunityHistory rows (OpportunityId, StageName, CreatedDate): each deal walked its pipeline's open stages
+    from the first, an open deal up to where it is, a won deal through all of them, a lost one dying early more
+    often than late; one deal in seven skipped the second stage. Its own generator, so the other objects' draws
+    stay what they were."""
+    rng = np.random.default_rng(spec.seed + 101)
+    n = opportunities.height
+    open_lists = {"New Business": _NB_OPEN, "Renewals & Expansion": _RN_OPEN}
+    position = {stage: i for stages in open_lists.values() for i, stage in enumerate(stages)}
+    position["Legacy - Technical Eval"] = 2
+    closed = pl.col("StageName").is_in(["Closed Won", "Closed Lost", "Renewed", "Not Renewed"])
+    won = pl.col("StageName").is_in(["Closed Won", "Renewed"])
+    n_open = pl.col("Pipeline").replace_strict({k: len(v) for k, v in open_lists.items()}, return_dtype=pl.Int64)
+    deals = opportunities.select(
+        "Id",
+        "Pipeline",
+        "StageName",
+        created=pl.col("CreatedDate").str.slice(0, 10).str.to_date(),
+        ended=pl.col("CloseDate").str.to_date(strict=False),
+        reach=pl.Series(rng.random(n) ** 1.6),
+        skips=pl.Series(rng.random(n) < 1 / 7),
+    ).with_columns(
+        # Open stages entered before the current entry: an open deal's position, all for a won one.
+        before=pl.when(~closed)
+        .then(pl.col("StageName").replace_strict(position, default=0, return_dtype=pl.Int64))
+        .when(won)
+        .then(n_open)
+        .otherwise((pl.col("reach") * n_open).floor().cast(pl.Int64) + 1)
+    )
+    walked = (
+        deals.with_columns(pos=pl.int_ranges(0, pl.col("before")))
+        .explode("pos")
+        .filter(pl.col("pos").is_not_null() & ~(pl.col("skips") & (pl.col("pos") == 1) & (pl.col("before") > 2)))
+        .with_columns(
+            stage=pl.when(pl.col("Pipeline") == "New Business")
+            .then(pl.lit(pl.Series(_NB_OPEN)).get(pl.col("pos").clip(0, len(_NB_OPEN) - 1)))
+            .otherwise(pl.lit(pl.Series(_RN_OPEN)).get(pl.col("pos").clip(0, len(_RN_OPEN) - 1)))
+        )
+    )
+    current = deals.with_columns(pos=pl.col("before"), stage=pl.col("StageName"))
+    entries = pl.concat([walked.select(current.columns), current]).with_columns(
+        # Spread between creation and the close (or today for an open deal), in walking order; nothing after today
+        # (a few generated deals are dated ahead).
+        at=pl.min_horizontal(
+            pl.col("created")
+            + (
+                (pl.min_horizontal(pl.col("ended").fill_null(spec.as_of), pl.lit(spec.as_of)) - pl.col("created"))
+                * pl.col("pos")
+                / (pl.col("before") + 1)
+            ),
+            pl.lit(spec.as_of),
+        )
+    )
+    return (
+        entries.sort("Id", "pos")
+        .select(
+            pl.col("Id").alias("OpportunityId"),
+            pl.col("stage").alias("StageName"),
+            pl.col("at").dt.strftime("%Y-%m-%dT09:30:00.000+0000").alias("CreatedDate"),
+        )
+        .with_columns(Id=salesforce_id("008", pl.int_range(1, pl.len() + 1)), IsDeleted=pl.lit(False))
+    )
+
+
+def _contracts(spec: DemoSpec, movements: pl.DataFrame) -> pl.DataFrame:
+    """Salesforce Contract rows behind the same customers' ARR: each movement closes the contract in force and
+    opens one at the new annual value (a renewal the day after the previous end); a customer still paying has a
+    contract running a year past today. So ARR derived from these contracts tells the movement object's story,
+    month by month. The planted bad movement rows are left out: a contract object has no such entry errors."""
+    valid = movements.with_columns(
+        start=pl.col("EffectiveDate").str.to_date(strict=False), change=pl.col("ARRChange").cast(pl.Float64)
+    ).filter(
+        pl.col("start").is_not_null()
+        & pl.col("change").is_finite()
+        & pl.col("AccountId").str.starts_with("001")
+        & pl.col("start").is_between(date(2000, 1, 1), spec.as_of)
+    )
+    contracts = (
+        valid.sort("AccountId", "start", "Id")
+        .group_by("AccountId", "start", maintain_order=True)
+        .agg(pl.col("change").sum(), pl.col("CurrencyIsoCode").first())
+        .with_columns(level=pl.col("change").cum_sum().over("AccountId").clip(0, None))
+        .with_columns(next_start=pl.col("start").shift(-1).over("AccountId"))
+        .with_columns(
+            end=pl.when(pl.col("next_start").is_not_null())
+            .then(pl.col("next_start") - pl.duration(days=1))
+            .otherwise(pl.lit(spec.as_of).dt.offset_by("1y") - pl.duration(days=1))
+        )
+        .filter(pl.col("level") > 0)
+    )
+    return contracts.select(
+        Id=salesforce_id("800", pl.int_range(1, pl.len() + 1)),
+        AccountId="AccountId",
+        StartDate=pl.col("start").dt.strftime("%Y-%m-%d"),
+        EndDate=pl.col("end").dt.strftime("%Y-%m-%d"),
+        ContractTerm=((pl.col("end") - pl.col("start")).dt.total_days() / 30.4).round(0).cast(pl.Int64),
+        Status=pl.lit("Activated"),
+        ARR__c=pl.col("level").round(2),
+        CurrencyIsoCode="CurrencyIsoCode",
+        LastModifiedDate=pl.col("start").dt.strftime("%Y-%m-%dT08:00:00.000+0000"),
     )
 
 

@@ -43,7 +43,8 @@ def _records(frame: pl.DataFrame, renames: dict[str, str] | None = None) -> list
 
 
 def demo_salesforce_org(spec: DemoSpec = DemoSpec(), *, data: dict | None = None) -> SalesforceOrg:
-    """A multi-currency org with Account, Opportunity, OpportunityStage, User and ARR_Movement__c."""
+    """A multi-currency org with Account, Opportunity (and its OpportunityHistory), OpportunityStage, User, Contract
+    and ARR_Movement__c."""
     data = data or generate(spec)
     stages = data["stages"]
     # An opportunity's pipeline is its record type.
@@ -305,6 +306,37 @@ def demo_salesforce_org(spec: DemoSpec = DemoSpec(), *, data: dict | None = None
             ],
             _records(opportunities),
         ),
+        "OpportunityHistory": SObject(
+            "OpportunityHistory",
+            "Opportunity History",
+            "008",
+            [
+                SField("Id", "id"),
+                SField("OpportunityId", "reference", "Opportunity ID", (), "Opportunity", "Opportunity"),
+                SField("StageName", "picklist", "Stage", stage_names),
+                SField("CreatedDate", "datetime"),
+                SField("SystemModstamp", "datetime"),
+                SField("IsDeleted", "boolean"),
+            ],
+            _records(data["stage_history"].with_columns(SystemModstamp=pl.col("CreatedDate"))),
+        ),
+        "Contract": SObject(
+            "Contract",
+            "Contract",
+            "800",
+            [
+                SField("Id", "id"),
+                SField("AccountId", "reference", "Account ID", (), "Account", "Account"),
+                SField("StartDate", "date", "Contract Start Date"),
+                SField("EndDate", "date", "Contract End Date"),
+                SField("ContractTerm", "int", "Contract Term (months)"),
+                SField("Status", "picklist", "Status", ("Draft", "Activated")),
+                SField("ARR__c", "currency", "Annual Recurring Revenue"),
+                SField("CurrencyIsoCode", "picklist", "Contract Currency", ("USD", "EUR")),
+                *_SYSTEM,
+            ],
+            _records(data["contracts"].with_columns(CreatedDate=pl.col("LastModifiedDate"))),
+        ),
         "ARR_Movement__c": SObject(
             "ARR_Movement__c",
             "ARR Movement",
@@ -380,6 +412,18 @@ def demo_hubspot_portal(spec: DemoSpec = DemoSpec(), *, data: dict | None = None
             hs_lastmodifieddate=_hs_time("LastModifiedDate"),
         )
     )
+    # Each deal's dealstage history (oldest first), in HubSpot's stage ids and timestamps.
+    history: dict[str, list[tuple[str, str]]] = {}
+    deal_ids = dict(zip(deals["Id"], deals["hs_id"], strict=True))
+    for row in (
+        data["stage_history"]
+        .with_columns(
+            pl.col("StageName").replace_strict(_HUBSPOT_STAGE_IDS, default=pl.col("StageName")),
+            _hs_time("CreatedDate"),
+        )
+        .iter_rows(named=True)
+    ):
+        history.setdefault(deal_ids[row["OpportunityId"]], []).append((row["StageName"], row["CreatedDate"]))
     deal_records = [
         HubSpotRecord(
             row["hs_id"],
@@ -399,6 +443,7 @@ def demo_hubspot_portal(spec: DemoSpec = DemoSpec(), *, data: dict | None = None
             },
             row["createdate"],
             row["hs_lastmodifieddate"],
+            history={"dealstage": history[row["hs_id"]]} if row["hs_id"] in history else {},
         )
         for row in deals.to_dicts()
     ]

@@ -29,6 +29,8 @@ class HubSpotRecord:
     updated_at: str
     archived: bool = False
     archived_at: str | None = None
+    # property -> (value, ISO timestamp) oldest first; a property with none has only its current value's entry
+    history: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +105,8 @@ class HubSpotSandbox(SandboxServer):
             )
         if m := re.fullmatch(r"/crm/v3/objects/(\w+)/search", path):
             return self._search(m.group(1), request.json()) if method == "POST" else self._not_found()
+        if m := re.fullmatch(r"/crm/v3/objects/(\w+)/batch/read", path):
+            return self._batch_read(m.group(1), request.json()) if method == "POST" else self._not_found()
         if m := re.fullmatch(r"/crm/v3/objects/(\w+)", path):
             return self._list(m.group(1), request)
         if m := re.fullmatch(r"/crm/v3/pipelines/(\w+)", path):
@@ -122,7 +126,12 @@ class HubSpotSandbox(SandboxServer):
         return names or self.portal.default_properties.get(object_type, ())
 
     def _public(
-        self, object_type: str, record: HubSpotRecord, properties: tuple[str, ...], associations: bool = False
+        self,
+        object_type: str,
+        record: HubSpotRecord,
+        properties: tuple[str, ...],
+        associations: bool = False,
+        with_history: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "id": record.id,
@@ -131,6 +140,8 @@ class HubSpotSandbox(SandboxServer):
             "updatedAt": record.updated_at,
             "archived": record.archived,
         }
+        if with_history:
+            body["propertiesWithHistory"] = {name: self._history(record, name) for name in with_history}
         if record.archived:
             body["archivedAt"] = record.archived_at
         if associations and object_type == "deals" and self.portal.deal_companies.get(record.id):
@@ -143,17 +154,55 @@ class HubSpotSandbox(SandboxServer):
             body["associations"] = {"companies": {"results": results}}
         return body
 
+    @staticmethod
+    def _history(record: HubSpotRecord, name: str) -> list[dict[str, Any]]:
+        """A property's history as HubSpot sends it: newest first, each value with when and how it was set."""
+        entries = record.history.get(name)
+        if entries is None:
+            current = record.properties.get(name)
+            entries = [] if current is None else [(current, record.created_at)]
+        return [
+            {"value": value, "timestamp": when, "sourceType": "CRM_UI", "sourceId": "userId:1", "updatedByUserId": 1}
+            for value, when in reversed(entries)
+        ]
+
+    @staticmethod
+    def _history_names(request: Request) -> tuple[str, ...]:
+        raw = request.query.get("propertiesWithHistory", [])
+        return tuple(p for value in raw for p in value.split(",") if p)
+
+    def _batch_read(self, object_type: str, body: dict[str, Any]) -> Response:
+        if object_type not in self.portal.objects:
+            return self._not_found()
+        with_history = tuple(body.get("propertiesWithHistory") or ())
+        inputs = body.get("inputs") or []
+        if len(inputs) > (50 if with_history else 100):
+            return self._error(400, "VALIDATION_ERROR", "Too many inputs in one batch read.")
+        by_id = {r.id: r for r in self.portal.objects[object_type] if not r.archived}
+        properties = tuple(body.get("properties") or ()) or self.portal.default_properties.get(object_type, ())
+        results = [
+            self._public(object_type, by_id[str(i["id"])], properties, with_history=with_history)
+            for i in inputs
+            if str(i.get("id")) in by_id
+        ]
+        now = "2026-01-01T00:00:00.000Z"
+        return Response.json({"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now})
+
     def _list(self, object_type: str, request: Request) -> Response:
         if object_type not in self.portal.objects:
             return self._not_found()
         archived = (request.param("archived", "false") or "false").lower() == "true"
-        limit = min(int(request.param("limit", "10") or 10), 100)
+        with_history = self._history_names(request)
+        # HubSpot caps a page at 50 when property histories are asked for.
+        limit = min(int(request.param("limit", "10") or 10), 50 if with_history else 100)
         after = int(request.param("after", "0") or 0)
         records = [r for r in self.portal.objects[object_type] if r.archived == archived]
         page = records[after : after + limit]
         properties = self._requested_properties(object_type, request)
         with_associations = "companies" in ",".join(request.query.get("associations", []))
-        body: dict[str, Any] = {"results": [self._public(object_type, r, properties, with_associations) for r in page]}
+        body: dict[str, Any] = {
+            "results": [self._public(object_type, r, properties, with_associations, with_history) for r in page]
+        }
         if after + limit < len(records):
             body["paging"] = {
                 "next": {

@@ -21,6 +21,7 @@ from domain.money import money_text
 from domain.roles import Access, mask_amounts, mask_small_groups
 from domain.spreadsheet_safe import neutralise_formulas, spreadsheet_csv
 from services.revenue import load_revenue_data
+from services.stage_calibration import stage_calibration
 from storage.db import session_scope
 from storage.frames import WORKSPACE_TABLES, read_workspace_table
 from storage.mappings import latest_mapping
@@ -40,6 +41,7 @@ STORED_TABLES: tuple[ExportTable, ...] = (
     ExportTable("crosswalk", "Account crosswalk", "CRM account IDs and the canonical account each maps to."),
     ExportTable("stage_mappings", "Stage mappings", "CRM stages mapped onto canonical stages with weights."),
     ExportTable("field_mappings", "Field mappings", "CRM fields mapped onto canonical fields."),
+    ExportTable("stage_history", "Stage history", "Every stage each CRM deal entered, as the CRM recorded it."),
     ExportTable("quarantine", "Quarantine", "Rows that did not roll up, with reason and offending value."),
     ExportTable("runs", "Sync runs", "Every sync with rows read, added, changed, quarantined."),
     ExportTable("audit", "Audit log", "Who changed or approved what, and when."),
@@ -59,7 +61,13 @@ FIGURES = ExportTable(
     "Weighted open pipeline, closed-won bookings, ARR per component and ending ARR today, each "
     "defined once (domain/figures.py) and the same as the sync summary and Revenue show.",
 )
-COMPUTED_TABLES: tuple[ExportTable, ...] = (FIGURES, RECONCILIATION)
+CALIBRATION = ExportTable(
+    "stage_calibration",
+    "Stage calibration",
+    "Per open stage: the configured weight beside the share of closed deals that reached it and won over the "
+    "last 12 months, with the deals behind it and the 95% interval.",
+)
+COMPUTED_TABLES: tuple[ExportTable, ...] = (FIGURES, RECONCILIATION, CALIBRATION)
 EXPORT_TABLES: tuple[ExportTable, ...] = (*STORED_TABLES, *COMPUTED_TABLES)
 
 
@@ -73,6 +81,8 @@ def export_frame(engine: Engine, table: str, workspace_id: int, access: Access) 
         return mask_small_groups(
             business_figures(load_revenue_data(engine, workspace_id), date.today()), access, ["value"]
         )
+    if table == CALIBRATION.name:
+        return stage_calibration(engine, workspace_id).table  # counts and rates: no amount in it
     frame = read_workspace_table(engine, table, workspace_id)
     if access.sees_amounts:
         return frame

@@ -94,6 +94,10 @@ def review_run(engine: Engine, workspace_id: int, run_id: int, access: Access | 
                 "Amounts converted to the reporting currency": currency_converted,
                 # ARR movements have no stage: left empty (a dash on the page) rather than a misleading 0.
                 "Rows with a mapped stage": rows["stage"].is_not_null().sum() if domain == Domain.PIPELINE else None,
+                # A deal's own probability replaces its stage's weight while it is open (probability_override).
+                "Deals weighted by their own probability": (
+                    rows["probability_override"].is_not_null().sum() if domain == Domain.PIPELINE else None
+                ),
             }
         )
     landed = pl.concat(landed_parts).select(

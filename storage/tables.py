@@ -238,6 +238,7 @@ class OpportunityVersion(SQLModel):
     owner: str | None = Field(default=None, max_length=255)
     segment: str | None = Field(default=None, max_length=80)
     opportunity_type: str | None = Field(default=None, max_length=80)
+    probability_override: float | None = None  # the deal's own probability (0..1), honoured instead of the stage's
     is_deleted: bool = False
     source_modified_at: datetime | None = None
     chosen_by: str | None = Field(default=None, max_length=120)
@@ -405,6 +406,22 @@ class CanonicalTotal(SQLModel, table=True):
         default=0, sa_column=Column(BigInteger, nullable=False)
     )  # amount_reporting / arr_delta_reporting
     row_count: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class StageHistoryEntry(SQLModel, table=True):
+    """One stage a CRM deal entered, as the CRM recorded it (Salesforce OpportunityHistory, HubSpot's dealstage
+    history): the stage in the CRM's own words, mapped onto canonical stages only when rates are computed, so a
+    mapping change needs no re-read. Entries are never edited in the CRM: the key makes a re-read idempotent."""
+
+    __tablename__ = "stage_history"
+    __table_args__ = (UniqueConstraint("workspace_id", "source", "source_id", "stage", "entered_at"),)
+    id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
+    workspace_id: int = Field(foreign_key="workspace.id")
+    source: str = Field(max_length=40)
+    source_id: str = Field(max_length=64)
+    stage: str = Field(max_length=120)
+    entered_at: datetime
+    run_id: int | None = Field(default=None, foreign_key="sync_run.id")  # the run that read it
 
 
 class SourceCursor(SQLModel, table=True):

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from storage.canonical_rows import CanonicalRows
 from storage.cursors import Cursors
 from storage.quarantine import Quarantine
+from storage.stage_history import StageHistory
 
 
 class UnitOfWork:
@@ -28,6 +29,7 @@ class UnitOfWork:
     canonical: CanonicalRows
     quarantine: Quarantine
     cursors: Cursors
+    stage_history: StageHistory
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -38,6 +40,7 @@ class UnitOfWork:
         self.canonical = CanonicalRows(self.session)
         self.quarantine = Quarantine(self.session)
         self.cursors = Cursors(self.session)
+        self.stage_history = StageHistory(self.session)
         return self
 
     def __exit__(

@@ -147,3 +147,44 @@ def file_workspace(
         save_mapping(session, ws.id, mapping, actor="t")
         reconcile_accounts(session, conn.id, "accounts", settings, access=system_access("t"))
     return engine, ws.id
+
+
+def salesforce_workspace(settings: Settings, sandbox, *, name: str = "Acme", arr: bool = False):
+    """A workspace on a Salesforce sandbox org (the demo org's objects), routed, mapped with the demo mapping and
+    reconciled: (engine, id). `arr` routes ARR_Movement__c too."""
+    from domain.canonical import Domain
+    from domain.config import PROJECT_ROOT
+    from domain.routing import RouteChoice
+    from domain.source_kinds import SourceKind
+    from services.connections import check_connection
+    from services.reconcile import reconcile_accounts
+    from services.startup import start
+    from storage.connections import create_connection
+    from storage.db import session_scope
+    from storage.mappings import save_mapping
+    from storage.routing import save_routes
+    from storage.secret_box import secret_box
+    from storage.workspaces import create_workspace
+
+    engine = start(settings)
+    org = sandbox.org
+    with session_scope(engine) as session:
+        ws = create_workspace(session, name, actor="t")
+        conn = create_connection(
+            session,
+            ws.id,
+            name="Salesforce",
+            kind=SourceKind.SALESFORCE,
+            settings={"api_base_url": sandbox.url, "auth": "password", "username": org.username},
+            secrets={"password": org.password, "security_token": org.security_token},
+            box=secret_box(settings),
+            actor="t",
+        )
+        save_routes(session, ws.id, Domain.PIPELINE, [RouteChoice(conn.id, "Opportunity")], actor="t")
+        if arr:
+            save_routes(session, ws.id, Domain.ARR_ACTUALS, [RouteChoice(conn.id, "ARR_Movement__c")], actor="t")
+        mapping = (PROJECT_ROOT / "docs" / "demo-mapping.yaml").read_text()
+        save_mapping(session, ws.id, mapping.replace("demo_crm_salesforce_sandbox", conn.source_key), actor="t")
+        reconcile_accounts(session, conn.id, "Account", settings, access=system_access("t"))
+        check_connection(session, conn.id, settings, access=system_access("t"))
+    return engine, ws.id

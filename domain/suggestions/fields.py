@@ -201,6 +201,15 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "fee",
         "amount",
     ),
+    # Only fields that say they override: a CRM's plain Probability follows the stage's default, and mapping it
+    # would replace every configured weight with the CRM's own.
+    "probability_override": (
+        "probability override",
+        "override probability",
+        "manual probability",
+        "forecast probability override",
+        "win probability override",
+    ),
     "movement_component": (
         "movement type",
         "movement",
@@ -243,6 +252,7 @@ _ACCEPTS = {
     "contract_end": {"date", "datetime"},
     "contract_term_months": {"number"},
     "recurring_amount": {"number"},
+    "probability_override": {"percent", "number"},
 }
 # Sample profiles that confirm a canonical field, and text fields that may hold numbers or dates.
 _CONFIRMS = {
@@ -275,6 +285,8 @@ def canonical_type(target: str) -> FieldType:
     """The cast a mapping onto `target` uses."""
     if target == "contract_term_months":
         return FieldType.NUMBER
+    if target == "probability_override":
+        return FieldType.PERCENT
     if target in _NUMERIC_TARGETS:
         return FieldType.CURRENCY
     return FieldType.DATE if target in _DATE_TARGETS else FieldType.STRING

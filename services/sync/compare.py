@@ -29,6 +29,7 @@ VALUE_COLUMNS = {
         "owner",
         "segment",
         "opportunity_type",
+        "probability_override",
         "source",
         "source_object",
     ],

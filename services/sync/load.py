@@ -10,6 +10,7 @@ import polars as pl
 from domain.canonical import Domain
 from services.field_drift import FieldDrift, hold_field_drift
 from services.sync.compare import ChangePlan
+from services.sync.stage_history import HistoryRead
 from storage import audit
 from storage.unit_of_work import UnitOfWork
 
@@ -30,6 +31,7 @@ class RunWrites:
     mapping_version: int
     full: bool
     forced_deletions: list[str] = field(default_factory=list)  # mass deletions the actor allowed, in words
+    histories: list[HistoryRead] = field(default_factory=list)  # stage history read with the pipeline
 
 
 def write_run(uow: UnitOfWork, writes: RunWrites) -> None:
@@ -47,6 +49,8 @@ def write_run(uow: UnitOfWork, writes: RunWrites) -> None:
     uow.quarantine.replace(workspace_id, run_id, writes.read_objects, writes.quarantine)
     for connection_id, object_name, newest, fingerprint in writes.cursors:
         uow.cursors.save(workspace_id, connection_id, object_name, newest, run_id, fingerprint)
+    for history in writes.histories:
+        uow.stage_history.add(workspace_id, history.source, history.entries, run_id, whole=history.whole)
     # An object routed to both domains is one set of fields: record it once.
     for drift in {(d.connection_id, d.obj.object_name): d for d in writes.drifts}.values():
         hold_field_drift(uow.session, workspace_id, drift, run_id=run_id)

@@ -32,6 +32,7 @@ class RouteToRead:
     known_fields: set[str]  # fields the workspace already knows (field drift)
     held_ids: frozenset[str] = frozenset()  # source IDs of this object held in quarantine before the run
     fingerprint: str | None = None  # a file's fingerprint at the last successful run (incremental runs only)
+    history_since: datetime | None = None  # pipeline: the newest stage history stored (None: read it whole)
 
 
 @dataclass(frozen=True)

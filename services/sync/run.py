@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from sqlalchemy import Engine
@@ -40,6 +41,7 @@ from services.sync.lifecycle import heartbeat, start_run
 from services.sync.load import RunWrites, write_run
 from services.sync.read import RouteToRead, empty_quarantine, read_route, with_payload
 from services.sync.scope import SyncScope
+from services.sync.stage_history import HistoryRead, read_stage_history
 from services.sync.summary import (
     DomainSummary,
     SyncSummary,
@@ -283,8 +285,15 @@ def _context(uow: UnitOfWork, prepared: PreparedRun, *, full: bool) -> RunContex
             )
             known = review.known_source_fields(uow.session, workspace_id, connection.id, route.object_name)
             held_ids = frozenset(uow.quarantine.open_ids(workspace_id, connection.source_key, route.object_name))
+            history_since = (
+                uow.stage_history.newest(workspace_id, connection.source_key)
+                if domain == Domain.PIPELINE and not full
+                else None
+            )
             routes.setdefault(domain, []).append(
-                RouteToRead(domain, connection, obj, route.priority, since, held, known, held_ids, fingerprint)
+                RouteToRead(
+                    domain, connection, obj, route.priority, since, held, known, held_ids, fingerprint, history_since
+                )
             )
     crosswalk = load_crosswalk(uow.session, workspace_id).select("source_account_id", "account_id")
     sums = {domain: uow.canonical.sums(workspace_id, domain) for domain in routes}
@@ -324,6 +333,7 @@ def _run(
     quarantine_frames: list[pl.DataFrame] = []
     read_objects: list[tuple[str, str]] = []
     cursors: list[tuple[int, str, datetime | None, str | None]] = []
+    histories: list[HistoryRead] = []
     api_calls, done = 0, 0
     total_routes = max(sum(len(r) for r in context.routes.values()), 1)
     for domain, routes in context.routes.items():  # read and transform: no database
@@ -342,11 +352,25 @@ def _run(
             with phase("read"):
                 got = read_route(settings, route)
                 connector, read = got.connector, got.rows
-                api_calls += getattr(connector, "api_calls", 0)
                 drifts.append(detect_field_drift(route.known_fields, connection, connector, route.obj, read))
+                # The stages each deal went through, for the stage calibration (a real run of the whole pipeline).
+                if domain == Domain.PIPELINE and account_id is None and not prepared.dry_run:
+                    history, line = read_stage_history(
+                        connector, connection.source_key, route.obj.object_name, route.history_since
+                    )
+                    histories += [history] if history is not None else []
+                    summary.stage_history += [line] if line else []
+                api_calls += getattr(connector, "api_calls", 0)
             with phase("transform"):
+                zone = source_time_zone(connector)
                 result = transform(
-                    read, route.obj, config, stages, context.crosswalk, time_zone=source_time_zone(connector)
+                    read,
+                    route.obj,
+                    config,
+                    stages,
+                    context.crosswalk,
+                    time_zone=zone,
+                    as_of=datetime.now(ZoneInfo(zone)).date(),
                 )
                 if account_id is not None:
                     result = result.for_account(account_id)
@@ -508,6 +532,7 @@ def _run(
                     mapping_version=prepared.mapping_version,
                     full=full,
                     forced_deletions=outcome.mass_deletions if allow_mass_delete else [],
+                    histories=histories,
                 ),
             )
             # The outcome commits with the data: a process killed just after this commit leaves a run that

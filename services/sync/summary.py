@@ -32,6 +32,8 @@ class DomainSummary:
     held: list[dict] = field(default_factory=list)
     # Rows held for want of an FX rate, per currency: {currency, rows, earliest}; step 3 reads it back.
     missing_rates: list[dict] = field(default_factory=list)
+    # Pipeline only: what reading the CRM's stage history gave, in words ('' when the source keeps none).
+    stage_history: list[str] = field(default_factory=list)
 
     def rate_gaps(self, domain: Domain) -> list[MissingRate]:
         """`missing_rates` as the domain's MissingRate values."""
@@ -104,6 +106,7 @@ class SyncSummary:
                 f"{domain.label}: read {s.read:,}, add {s.added:,}, change {s.changed:,}, "
                 f"tombstone {s.tombstoned:,}, quarantine {s.quarantined:,} (unchanged {s.unchanged:,})"
             )
+            out += [f"  {line}" for line in s.stage_history]
             if s.unchanged_files:
                 out.append(f"  not read again, unchanged since the last run: {', '.join(s.unchanged_files)}")
             for key in s.totals_after:

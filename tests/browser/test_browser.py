@@ -57,6 +57,47 @@ def _click_and_expect(page, button: str, text: str) -> None:
     expect(page.get_by_text(text)).to_be_visible()
 
 
+def test_the_contracts_demo_syncs_to_an_arr_bridge_and_settings_checks_the_weights(app_server, page):
+    """The second demo workspace reads ARR as contracts: reconciled and synced once it has a full bridge, and the
+    stage history read with the sync puts historical win rates beside the weights (issue 22)."""
+    from urllib.parse import quote
+
+    workspace = quote("Demo · ARR from contracts")
+    page.goto(f"{app_server}/sync?ws={workspace}")
+    wait_for_app(page)
+    expect(page.get_by_text("Setup: 3 of 5 steps done")).to_be_visible()
+    page.goto(f"{app_server}/reconcile?ws={workspace}")
+    wait_for_app(page)
+    _click_and_expect(page, "Reconcile by CRM ID", "500 new canonical account(s)")
+    _assert_no_exception(page, "contracts reconcile")
+    page.goto(f"{app_server}/sync?ws={workspace}")
+    wait_for_app(page)
+    page.get_by_role("button", name="Run sync").click()
+    expect(page.get_by_role("heading", name="Sync #1")).to_be_visible(timeout=60000)
+    wait_for_app(page)
+    _assert_no_exception(page, "contracts sync")
+    page.screenshot(path=str(SCREENSHOTS / "contracts_sync_done.png"), full_page=True)
+
+    page.goto(f"{app_server}/revenue?ws={workspace}")
+    wait_for_app(page)
+    page.get_by_role("tab", name="ARR bridge").click()
+    wait_for_app(page)
+    _assert_no_exception(page, "contracts revenue")
+    expect(page.locator("[data-testid='stVegaLiteChart']:visible").first).to_be_visible(timeout=20000)
+    page.screenshot(path=str(SCREENSHOTS / "contracts_arr_bridge.png"), full_page=True)
+
+    page.goto(f"{app_server}/settings?ws={workspace}")
+    wait_for_app(page)
+    _assert_no_exception(page, "settings calibration")
+    expect(page.get_by_text("Weights against what actually closed")).to_be_visible()
+    use = page.get_by_role("button", name="Use the historical rate")
+    use.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "settings_stage_calibration.png"))
+    use.click()
+    wait_for_app(page)
+    expect(page.get_by_text(re.compile(r"now weighs \d+%"))).to_be_visible()
+
+
 def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     from domain.config import PROJECT_ROOT
 
@@ -134,6 +175,7 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     expect(charts.first).to_be_visible(timeout=20000)
     page.screenshot(path=str(SCREENSHOTS / "revenue_pipeline_vs_arr.png"), full_page=True)
     for tab, shot in (
+        ("Forecast by weighting", "revenue_forecast_by_weighting"),
         ("ARR bridge", "revenue_bridge"),
         ("Plan vs actual", "revenue_plan"),
         ("Pipeline ↔ ARR reconciliation", "revenue_reconciliation"),
@@ -146,6 +188,10 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     expect(
         page.get_by_text("Each parent account with the entities linked under it")
     ).to_be_visible()  # not the empty state
+    # The demo org keeps its stage history: the forecast under historical rates has a figure, not an empty state.
+    page.get_by_role("tab", name="Forecast by weighting").click()
+    wait_for_app(page)
+    expect(page.get_by_text("At historical rates")).to_be_visible()
     page.get_by_role("tab", name="Plan vs actual").click()
     page.get_by_text("Upload a plan (replaces the current one)").click()
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(PROJECT_ROOT / "docs" / "demo-plan.csv"))
@@ -162,7 +208,10 @@ def test_a_user_walks_the_demo_to_a_synced_pipeline(app_server, page):
     _assert_no_exception(page, "exports")
     with page.expect_download() as download:
         page.get_by_test_id("stDownloadButton").filter(has_text="CSV").last.click()
-    assert download.value.suggested_filename.endswith("_reconciliation.csv")
+    # The last table is the stage calibration: the demo's rates, computed from the stage history the sync read.
+    assert download.value.suggested_filename.endswith("_stage_calibration.csv")
+    header, *rows = download.value.path().read_text(encoding="utf-8").splitlines()
+    assert header.startswith("stage,label,weight,closed_deals,won,historical_rate") and len(rows) == 5
     page.screenshot(path=str(SCREENSHOTS / "exports.png"), full_page=True)
 
 

@@ -38,7 +38,9 @@ def test_export_writes_csv_and_an_unknown_workspace_fails_with_one_line(cli, tmp
 
     failed = cli("export", "opportunities", "--workspace", "Nope", "--out", str(tmp_path / "o.csv"))
     assert failed.returncode == 1
-    assert failed.stderr.strip().splitlines() == ["error: There is no workspace named 'Nope'. Workspaces: Demo."]
+    assert failed.stderr.strip().splitlines() == [
+        "error: There is no workspace named 'Nope'. Workspaces: Demo, Demo · ARR from contracts."
+    ]
     assert not (tmp_path / "o.csv").exists()
 
 
@@ -70,7 +72,7 @@ def test_mapping_import_then_export_round_trips_and_a_bad_file_fails_with_one_li
     failed = cli("mapping", "import", "--workspace", "Demo", "--file", str(bad))
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines() == [
-        "error: objects[0].fields.Amount.type: 'money' is not one of string, number, currency, date, datetime, boolean"
+        "error: objects[0].fields.Amount.type: 'money' is not one of string, number, currency, date, datetime, boolean, percent"
     ]
 
 

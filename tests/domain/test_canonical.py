@@ -23,6 +23,7 @@ def test_pipeline_and_arr_keys_are_the_published_ones():
         "owner",
         "segment",
         "opportunity_type",
+        "probability_override",
     ]
     assert PIPELINE_IDENTITY == ("source", "source_id", "name")
     assert [f.key for f in ARR_FIELDS] == ["account", "effective_date", "arr_delta", "movement_component", "currency"]

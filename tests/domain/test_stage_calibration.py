@@ -5,7 +5,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from domain.stage_calibration import MIN_DEALS, stage_conversion, wilson_interval
+from domain.figures import weighted_open_pipeline, weighted_open_pipeline_at_rates
+from domain.insights.weightings import forecast_by_weighting
+from domain.mapping_config import StageMap
+from domain.stage_calibration import MIN_DEALS, canonical_history, historical_rates, stage_conversion, wilson_interval
 from domain.stage_set import default_stage_set
 
 STAGES = default_stage_set()
@@ -75,3 +78,62 @@ def test_a_stage_with_enough_closed_deals_is_marked_as_trustworthy():
     rows = {r["stage"]: r for r in stage_conversion(_history(paths), deals, STAGES).to_dicts()}
     assert rows["proposal"]["enough_data"] and rows["proposal"]["historical_rate"] == pytest.approx(1 / 3)
     assert rows["negotiation"]["closed_deals"] == MIN_DEALS // 3  # only the winners passed it
+
+
+def test_crm_history_maps_onto_canonical_stages_through_each_deals_pipeline():
+    history = pl.DataFrame(
+        {
+            "source": ["sf", "sf", "sf", "sf", "sf", "hs"],
+            "source_id": ["a", "a", "b", "b", "gone", "a"],
+            "stage": ["Discovery", "Review", "Discovery", "Unmapped", "Discovery", "1034001"],
+        }
+    )
+    deals = pl.DataFrame(
+        {"source": ["sf", "sf", "hs"], "source_id": ["a", "b", "a"], "pipeline": ["new", "renew", "default"]}
+    )
+    maps = [
+        StageMap("new", "Discovery", "prospecting"),
+        StageMap("new", "Review", "evaluation"),
+        StageMap("renew", "Discovery", "qualification"),  # the same CRM stage means another thing in another pipeline
+        StageMap("default", "1034001", "proposal"),
+    ]
+    got = canonical_history(history, deals, maps).sort("deal_id", "stage")
+    # The deal no longer live and the stage the mapping does not map say nothing; sources do not mix.
+    assert got.rows() == [
+        ("hs:a", "proposal"),
+        ("sf:a", "evaluation"),
+        ("sf:a", "prospecting"),
+        ("sf:b", "qualification"),
+    ]
+
+
+def test_the_forecast_under_both_weightings_uses_trusted_rates_and_keeps_overrides():
+    deals = pl.DataFrame(
+        {
+            "stage": ["proposal", "proposal", "negotiation", "evaluation", "closed_won"],
+            "amount_reporting": [1000.0, 2000.0, 500.0, 300.0, 9000.0],
+            "weighted_amount": [600.0, 1000.0, 400.0, 120.0, 9000.0],  # the second proposal deal: its own 50%
+            "probability_override": [None, 0.5, None, None, None],
+        }
+    )
+    calibration = pl.DataFrame(
+        {
+            "stage": ["evaluation", "proposal", "negotiation"],
+            "historical_rate": [0.2, 0.45, 0.9],
+            "closed_deals": [12, 80, 60],
+            "enough_data": [False, True, True],  # 12 deals are too few: evaluation keeps its 40%
+        }
+    )
+    rates = historical_rates(calibration)
+    assert rates == {"proposal": 0.45, "negotiation": 0.9}
+    configured = weighted_open_pipeline(deals, STAGES)
+    at_rates = weighted_open_pipeline_at_rates(deals, STAGES, rates, "USD")
+    assert configured == 600 + 1000 + 400 + 120
+    assert at_rates == 450 + 1000 + 450 + 120  # proposal at 45%, the override kept, negotiation 90%, evaluation 40%
+    table = {r["stage"]: r for r in forecast_by_weighting(deals, STAGES, calibration, "USD").to_dicts()}
+    assert (table["proposal"]["weighted_configured"], table["proposal"]["weighted_historical"]) == (1600.0, 1450.0)
+    assert table["proposal"]["overridden_deals"] == 1 and table["proposal"]["open_deals"] == 2
+    assert table["evaluation"]["historical_rate"] is None  # not trusted, not shown as the rate
+    assert table["prospecting"]["open_deals"] == 0 and table["prospecting"]["weighted_historical"] == 0.0
+    assert sum(r["weighted_historical"] for r in table.values()) == at_rates
+    assert sum(r["weighted_configured"] for r in table.values()) == configured

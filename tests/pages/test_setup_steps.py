@@ -366,7 +366,9 @@ def test_exports_offer_csv_and_parquet_for_every_table(open_page):
     from services.exports import EXPORT_TABLES
 
     labels = [b.label for b in at.get("download_button")]
-    assert len(EXPORT_TABLES) == 13  # nine stored tables, the plan, the alerts, the figures and the reconciliation
+    # ten stored tables (stage history among them), the plan, the alerts, the figures, the reconciliation and the
+    # stage calibration
+    assert len(EXPORT_TABLES) == 15
     assert labels.count("CSV") == len(EXPORT_TABLES) and labels.count("Parquet") == len(EXPORT_TABLES)
 
 

@@ -100,16 +100,25 @@ def test_an_unreachable_server_names_the_host_and_hides_the_password(env):
 def test_start_creates_the_demo_once_and_reopens_cleanly(settings):
     from storage.connections import list_connections
     from storage.db import session_scope
+    from storage.mappings import latest_mapping
     from storage.workspaces import list_workspaces
 
     for _ in range(2):
         engine = start(settings)
         with session_scope(engine) as session:
-            assert [w.name for w in list_workspaces(session)] == ["Demo"]
+            # The walk-through demo, and the one whose ARR comes from contracts (routed and mapped, steps 1-3).
+            assert [w.name for w in list_workspaces(session)] == ["Demo", "Demo · ARR from contracts"]
     with session_scope(engine) as session:
         (connection,) = list_connections(session, 1)
+        (contracts,) = list_connections(session, 2)
+        mapping = latest_mapping(session, 2)
     assert connection.kind == "salesforce" and connection.last_test_ok
     assert "Connected to Demo Revenue Inc." in connection.last_test_message
+    assert contracts.last_test_ok and mapping is not None
+    assert [(o.object_name, o.arr_from) for o in mapping[1].objects] == [
+        ("Opportunity", "movements"),
+        ("Contract", "contracts"),
+    ]
     assert connection.secrets_encrypted and "TOKEN" not in connection.secrets_encrypted + connection.settings_json
 
 

@@ -145,3 +145,23 @@ def test_a_crm_with_only_contracts_gets_arr_movements_that_follow_its_contracts(
     third = run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
     assert third.domains[Domain.ARR_ACTUALS].tombstoned == 2
     assert [m for m in _movements(engine, ws) if m[3] == "EUR"] == []
+
+
+def test_a_contract_ending_in_the_future_is_not_churn_yet_nor_a_signed_one_starting_later_arr(settings, tmp_path):
+    """ARR actuals are what happened: a run derives movements up to today (in the source's time zone)."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    accounts = contracts_export(folder)
+    stamp = "2025-01-05T10:00:00.000+0000"
+    today = date.today()
+    _write_contracts(
+        folder,
+        accounts,
+        [
+            ("K1", 0, "2025-01-01", f"{today.year + 1}-12-31", "", "1000", "USD", stamp),  # runs past today
+            ("K2", 1, f"{today.year + 1}-02-01", f"{today.year + 2}-01-31", "", "800", "USD", stamp),  # signed, later
+        ],
+    )
+    engine, ws = _workspace(settings, folder)
+    run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
+    assert _movements(engine, ws) == [("2025-01-01", "new", 12_000.0, "USD")]

@@ -110,3 +110,32 @@ def test_runs_at_a_glance_give_seconds_per_phase_and_one_timeline_of_runs_and_al
     runs = events.filter(pl.col("Lane") == "Runs")
     assert runs["What"].to_list() == ["Dry run · Succeeded", "Sync · Succeeded"]
     assert events["When"].is_sorted() and events.filter(pl.col("Lane") == "Alerts").height == alerts.height
+
+
+def test_deals_weighted_by_their_own_probability_are_counted_where_the_run_is_reviewed(db_env, tmp_path):
+    import polars as pl
+
+    from domain.config import PROJECT_ROOT, load_settings
+    from storage.frames import read_workspace_table
+    from tests.conftest import file_workspace
+
+    settings = load_settings({**db_env, "REVENUE_CONNECTOR_DEMO": "0"})
+    mapping = (PROJECT_ROOT / "docs" / "demo-export-mapping.yaml").read_text()
+    # The export's Probability column (percent) mapped as each deal's own probability.
+    anchor = "      StageName: {to: stage, type: string}\n"
+    assert anchor in mapping
+    mapping = mapping.replace(anchor, anchor + "      Probability: {to: probability_override, type: percent}\n", 1)
+    engine, ws = file_workspace(settings, tmp_path / "export", mapping=mapping)
+    run = run_sync(engine, settings, ws, trigger="test", access=system_access("t"))
+    deals = read_workspace_table(engine, "opportunities", ws)
+    open_deals = deals.filter(
+        pl.col("stage").is_in(["prospecting", "qualification", "evaluation", "proposal", "negotiation"])
+    )
+    curated = {r["Domain"]: r for r in review_run(engine, ws, run.run_id).curated.to_dicts()}
+    assert curated["Pipeline"]["Deals weighted by their own probability"] == open_deals.height > 0
+    assert curated["ARR actuals"]["Deals weighted by their own probability"] is None
+    # Each open deal carries its CRM probability as its weight: a renewal's Verbal Commit is 90% in the CRM
+    # where the negotiation stage it maps onto weighs 80%.
+    assert (open_deals["weight"] == open_deals["probability_override"]).all()
+    assert 0.9 in open_deals["weight"].to_list()
+    engine.dispose()

@@ -1,0 +1,73 @@
+"""The stages each CRM deal entered, as the sync read them: written in the run's unit of work, read whole for
+the stage calibration (domain/stage_calibration.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from storage.frames import read_frame
+from storage.tables import StageHistoryEntry, table_of
+
+HISTORY_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "source_id": pl.String(),
+    "stage": pl.String(),
+    "entered_at": pl.Datetime("us", "UTC"),
+}
+_BATCH = 5_000
+
+
+class StageHistory:
+    """One workspace's stored stage history, in the caller's unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, workspace_id: int, source: str, entries: pl.DataFrame, run_id: int, *, whole: bool) -> int:
+        """Store what one read of `source` gave (source_id, stage, entered_at). `whole`: the read covered every
+        deal, so it replaces what was stored (a deal deleted in the CRM takes its history with it); otherwise it
+        adds the entries not stored yet (a re-read entry is the same entry). Returns the entries read."""
+        table = table_of(StageHistoryEntry)
+        if whole:
+            self.session.execute(delete(table).where(table.c.workspace_id == workspace_id, table.c.source == source))
+        rows = (
+            entries.unique(["source_id", "stage", "entered_at"])
+            .with_columns(
+                pl.lit(workspace_id).alias("workspace_id"),
+                pl.lit(source).alias("source"),
+                pl.lit(run_id).alias("run_id"),
+            )
+            .to_dicts()
+        )
+        dialect = self.session.get_bind().dialect.name
+        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        for first in range(0, len(rows), _BATCH):
+            statement = insert(table).on_conflict_do_nothing(
+                index_elements=["workspace_id", "source", "source_id", "stage", "entered_at"]
+            )
+            self.session.execute(statement, rows[first : first + _BATCH])
+        return len(rows)
+
+    def newest(self, workspace_id: int, source: str) -> datetime | None:
+        """When the newest stored entry of `source` was made (None: nothing stored yet)."""
+        table = table_of(StageHistoryEntry)
+        found = self.session.execute(
+            select(func.max(table.c.entered_at)).where(table.c.workspace_id == workspace_id, table.c.source == source)
+        ).scalar_one()
+        if found is None:
+            return None
+        return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def stored_history(engine: Engine, workspace_id: int) -> pl.DataFrame:
+    """Every stored entry of the workspace (HISTORY_SCHEMA)."""
+    table = table_of(StageHistoryEntry)
+    statement = select(*(table.c[name] for name in HISTORY_SCHEMA)).where(table.c.workspace_id == workspace_id)
+    with engine.connect() as connection:
+        return read_frame(statement, connection, HISTORY_SCHEMA)
