@@ -40,7 +40,6 @@ def read_stage_history(
         return None, f"Stage history of {object_name} not read: {exc.user_message} The pipeline itself was read."
     if entries is None:
         return None, ""
-    what = "entries" if since is None else "new entries"
-    return HistoryRead(
-        source, entries, whole=since is None
-    ), f"Stage history of {object_name}: {entries.height:,} {what}"
+    count = f"{entries.height:,} {'entry' if entries.height == 1 else 'entries'}"
+    line = f"Stage history of {object_name}: {count}" + ("" if since is None else " read since the last run")
+    return HistoryRead(source, entries, whole=since is None), line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
@@ -181,7 +182,10 @@ def test_a_hubspot_workspace_from_one_file_applied_twice_then_reconciled_and_syn
         assert "HUBSPOT_TOKEN (for access_token) is not set" in _one_line_error(cli("apply", "--file", workspace_file))
 
         _ok(cli("reconcile", "--workspace", "Acme HubSpot", "--source", "hubspot", "--object", "companies"))
-        _ok(cli("sync", "--workspace", "Acme HubSpot"))
+        first = _ok(cli("sync", "--workspace", "Acme HubSpot"))
+        # The deals' stage history comes with the first run, whole (every value dealstage ever held).
+        entries = sum(len(d.history.get("dealstage", [])) or 1 for d in portal.objects["deals"] if not d.archived)
+        assert f"Stage history of deals: {entries:,} entries" in first
         assert "Acme HubSpot\t\tsetup 5 of 5 steps done" in _ok(cli("workspaces")).splitlines()
 
         # A deal is archived (its updatedAt does not move); the next incremental read holds only that deal.
@@ -189,6 +193,11 @@ def test_a_hubspot_workspace_from_one_file_applied_twice_then_reconciled_and_syn
         gone.archived, gone.archived_at = True, "2030-01-01T00:00:00Z"
         incremental = _ok(cli("sync", "--workspace", "Acme HubSpot"))
         assert "tombstone 1" in incremental
+        # Only the deals changed since the last run (the look-back's) have their history read again.
+        assert re.search(r"Stage history of deals: \d+ entr(y|ies) read since the last run", incremental)
+    calibration = tmp_path / "calibration.csv"
+    _ok(cli("export", "stage_calibration", "--workspace", "Acme HubSpot", "--out", str(calibration)))
+    assert pl.read_csv(calibration)["closed_deals"].sum() > 0
     out = tmp_path / "deals.csv"
     _ok(cli("export", "opportunities", "--workspace", "Acme HubSpot", "--out", str(out)))
     deals = pl.read_csv(out, try_parse_dates=True, schema_overrides={"source_id": pl.String, "pipeline_id": pl.String})

@@ -61,7 +61,9 @@ def test_the_history_lands_with_the_run_and_an_incremental_run_adds_only_new_ent
     )
     sandbox.reindex()
     second = run_sync(engine, settings, workspace_id, trigger="test", access=ADMIN)
-    assert second.domains[Domain.PIPELINE].stage_history == ["Stage history of Opportunity: 1 new entries"]
+    assert second.domains[Domain.PIPELINE].stage_history == [
+        "Stage history of Opportunity: 1 entry read since the last run"
+    ]
     assert stored_history(engine, workspace_id).height == entries + 1
 
 
