@@ -2,6 +2,10 @@
 
 import logging
 
+from core.memory import return_freed_memory_promptly
+
+return_freed_memory_promptly()  # before the pages import polars
+
 import streamlit as st
 
 from pages._shell import (

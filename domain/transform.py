@@ -112,6 +112,8 @@ def check_mapping(obj: ObjectMapping, config: MappingConfig, stages: list[Stage]
 
 
 BOOKKEEPING = ("source", "source_id", "is_deleted", "source_modified_at")
+# Rows transformed in one pass: a larger read goes in slices of this many (the same rows come out; see transform).
+CHUNK_ROWS = 200_000
 
 
 def transform(
@@ -150,8 +152,45 @@ def transform(
         rows = rows.filter(pl.col(rule.field).cast(pl.String).is_in(list(rule.values)))
     filtered_out = frame.height - rows.height
     tombstones = rows.filter(pl.col("is_deleted")).select("source", "source_id")
-    rows = rows.filter(~pl.col("is_deleted")).with_row_index("_row")
+    rows = rows.filter(~pl.col("is_deleted"))
+    if obj.from_contracts:
+        # Contract IDs are not movement IDs: a deleted contract changes the derived movements instead.
+        tombstones = tombstones.clear()
+    if obj.from_contracts or rows.height <= CHUNK_ROWS:
+        clean, quarantine, excluded = _transform_rows(rows, obj, config, stages, crosswalk, time_zone, as_of, None)
+        return TransformResult(clean, quarantine, tombstones, filtered_out, excluded)
+    # A million rows in one pass hold every intermediate column of all of them at once; in slices the working
+    # set is a slice's. An ID twice in the read is found over the whole read first, so a pair split across
+    # slices is still held.
+    ids = rows.get_column("source_id")
+    duplicated = ids.filter(ids.is_duplicated()).unique()
+    parts = [
+        _transform_rows(rows.slice(first, CHUNK_ROWS), obj, config, stages, crosswalk, time_zone, as_of, duplicated)
+        for first in range(0, rows.height, CHUNK_ROWS)
+    ]
+    return TransformResult(
+        pl.concat([p[0] for p in parts]),
+        pl.concat([p[1] for p in parts]).sort("source_id", "reason_code"),
+        tombstones,
+        filtered_out,
+        sum(p[2] for p in parts),
+    )
 
+
+def _transform_rows(
+    rows: pl.DataFrame,
+    obj: ObjectMapping,
+    config: MappingConfig,
+    stages: list[Stage],
+    crosswalk: pl.DataFrame,
+    time_zone: str,
+    as_of: date | None,
+    duplicated: pl.Series | None,
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Validate, map and convert live rows (filters and tombstones already applied): the canonical rows, the
+    quarantine and how many rows the amount policy excluded. `duplicated`: the IDs seen twice in the whole read
+    (None: look within these rows)."""
+    rows = rows.with_row_index("_row")
     by_canonical = {f.canonical_field: f for f in obj.fields}
     rows = rows.with_columns(
         [_clean_text(f.source_field).alias(f"_raw_{f.canonical_field}") for f in obj.fields]
@@ -173,7 +212,10 @@ def transform(
             )
         )
 
-    report(pl.col("source_id").is_duplicated(), QuarantineReason.DUPLICATE_SOURCE_ID, "Id", pl.col("source_id"))
+    twice = (
+        pl.col("source_id").is_duplicated() if duplicated is None else pl.col("source_id").is_in(duplicated.implode())
+    )
+    report(twice, QuarantineReason.DUPLICATE_SOURCE_ID, "Id", pl.col("source_id"))
     source_id = pl.col("source_id").cast(pl.String)
     report(has_nul(source_id), QuarantineReason.INVALID_VALUE, "Id", source_id)
     report(_too_long(source_id, "source_id"), QuarantineReason.TEXT_TOO_LONG, "Id", source_id)
@@ -295,8 +337,6 @@ def transform(
     # Narrow to the canonical columns first, then drop bad rows: filtering the wide frame copies it all.
     if obj.from_contracts:
         clean = _movements_from_contracts(rows.filter(~pl.col("_row").is_in(bad_rows)), obj, config, as_of)
-        # Contract IDs are not movement IDs: a deleted contract changes the derived movements instead.
-        tombstones = tombstones.clear()
     else:
         clean = _canonical(rows, obj, config.reporting_currency).filter(~pl.col("_row").is_in(bad_rows))
 
@@ -324,7 +364,7 @@ def transform(
         )
         .sort("source_id", "reason_code")
     )
-    return TransformResult(clean.drop("_row"), quarantine, tombstones, filtered_out, excluded)
+    return clean.drop("_row"), quarantine, excluded
 
 
 def _movements_from_contracts(
