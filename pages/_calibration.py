@@ -3,6 +3,8 @@ and 'use the historical rate' for a stage, as a person's audited approval."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import streamlit as st
 
 from domain.errors import RevenueConnectorError
@@ -11,12 +13,21 @@ from pages._shell import AppContext, current_access, figure_table, inline_error
 from services.stage_calibration import (
     DEFAULT_WINDOW,
     WINDOWS,
+    StageCalibration,
     calibration_rows,
     stage_calibration,
     suggested_stages,
     use_historical_rate,
 )
+from storage.insights import latest_change
 from storage.tables import Workspace
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading the stage history…")
+def cached_calibration(_engine, workspace_id: int, window: str, changed: int | None, today: date) -> StageCalibration:
+    """The calibration, read again only after a change to the workspace (a run, a weight, a mapping) or a new day:
+    it reads every live deal and every stage-history entry."""
+    return stage_calibration(_engine, workspace_id, window=window, as_of=today)
 
 
 def stage_calibration_panel(ctx: AppContext, workspace: Workspace, key: str) -> None:
@@ -30,7 +41,9 @@ def stage_calibration_panel(ctx: AppContext, workspace: Workspace, key: str) -> 
         width=240,
         help="Only closed deals tell whether a stage converts; open ones are left out of every rate.",
     )
-    calibration = stage_calibration(ctx.engine, workspace.id, window=window)
+    calibration = cached_calibration(
+        ctx.engine, workspace.id, window, latest_change(ctx.engine, workspace.id), datetime.now(UTC).date()
+    )
     if calibration.history_entries == 0:
         st.info(
             "No stage history yet. Salesforce (OpportunityHistory) and HubSpot (the deal stage history) give it "

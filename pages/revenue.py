@@ -28,7 +28,7 @@ from services.revenue import load_revenue_data
 from services.setup_changes import replace_plan
 from services.stage_calibration import WINDOWS, forecast_weightings
 from storage.frames import count_workspace_table
-from storage.insights import data_version
+from storage.insights import data_version, latest_change
 
 ctx, workspace = page_start("Revenue")
 if workspace is None:
@@ -52,6 +52,12 @@ if not sum(count_workspace_table(ctx.engine, name, workspace.id) for name in ("o
 def _data(workspace_id: int, version: tuple):
     # Keyed by the data version (last run, plan upload): a rerun reuses the frames, a sync refreshes them.
     return load_revenue_data(ctx.engine, workspace_id)
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the stage history…")
+def _weightings(workspace_id: int, window: str, sees_amounts: bool, changed: int | None):
+    # Keyed by the workspace's latest change (a run, a weight, a mapping) and whether the role sees amounts.
+    return forecast_weightings(ctx.engine, workspace_id, access, window=window, reporting=currency)
 
 
 data = _data(workspace.id, data_version(ctx.engine, workspace.id))
@@ -342,7 +348,7 @@ with weighting_tab:
     window = st.selectbox(
         "Historical rates from deals closed in", list(WINDOWS), index=1, key="revenue_rates_window", width=280
     )
-    weightings = forecast_weightings(ctx.engine, workspace.id, access, window=window, reporting=currency)
+    weightings = _weightings(workspace.id, window, access.sees_amounts, latest_change(ctx.engine, workspace.id))
     st.caption(
         "The open pipeline weighted by each stage's configured weight, and by its historical rate: the share of "
         "closed deals that reached the stage and won (Settings shows the evidence). A stage with too few closed "

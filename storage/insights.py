@@ -144,6 +144,16 @@ def data_version(engine: Engine, workspace_id: int) -> tuple:
     return last_run, plan[0], str(plan[1]), accounts
 
 
+def latest_change(engine: Engine, workspace_id: int) -> int | None:
+    """The workspace's newest audit entry: every sync, setup change and approval writes one in its own transaction,
+    so this changes whenever anything a page derives from the workspace may have changed (a cache key)."""
+    audit_log = table_of(AuditEntry)
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.max(audit_log.c.id)).where(audit_log.c.workspace_id == workspace_id)
+        ).scalar_one()
+
+
 def account_hierarchy(engine: Engine, workspace_id: int) -> pl.DataFrame:
     """account_id, parent_id, account: every live canonical account and its parent, a merged-away parent read as
     the account it was merged into."""
