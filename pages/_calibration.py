@@ -59,6 +59,7 @@ def stage_calibration_panel(ctx: AppContext, workspace: Workspace, key: str) -> 
         return
     access = current_access()
     labels = dict(offers)
+    names = dict(zip(calibration.table["stage"], calibration.table["label"], strict=True))
 
     def _use() -> None:
         stage = st.session_state.get(f"{key}_stage")
@@ -69,7 +70,7 @@ def stage_calibration_panel(ctx: AppContext, workspace: Workspace, key: str) -> 
             return
         st.session_state["flash"] = (
             "success",
-            f"{labels[stage].split(':')[0]} now weighs {weight:.0%}. Deals already synced keep their weight until "
+            f"{names[stage]} now weighs {weight:.0%}. Deals already synced keep their weight until "
             "the next full sync (step 5, 'Full read').",
         )
 

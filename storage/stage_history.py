@@ -11,6 +11,8 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from domain.canonical import TEXT_LIMITS
+from domain.storable_text import has_nul, too_long
 from storage.frames import read_frame
 from storage.tables import StageHistoryEntry, table_of
 
@@ -29,15 +31,22 @@ class StageHistory:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, workspace_id: int, source: str, entries: pl.DataFrame, run_id: int, *, whole: bool) -> int:
+    def add(self, workspace_id: int, source: str, entries: pl.DataFrame, run_id: int | None, *, whole: bool) -> int:
         """Store what one read of `source` gave (source_id, stage, entered_at). `whole`: the read covered every
         deal, so it replaces what was stored (a deal deleted in the CRM takes its history with it); otherwise it
         adds the entries not stored yet (a re-read entry is the same entry). Returns the entries read."""
         table = table_of(StageHistoryEntry)
         if whole:
             self.session.execute(delete(table).where(table.c.workspace_id == workspace_id, table.c.source == source))
+        # An entry no column can hold (a NUL byte, a stage or ID past its length) could never map onto a canonical
+        # stage either: it is left out rather than failing the run's whole write on PostgreSQL.
+        storable = ~has_nul(pl.col("stage")) & ~has_nul(pl.col("source_id"))
+        storable &= ~too_long(pl.col("stage"), TEXT_LIMITS["stage"]) & ~too_long(
+            pl.col("source_id"), TEXT_LIMITS["source_id"]
+        )
         rows = (
-            entries.unique(["source_id", "stage", "entered_at"])
+            entries.filter(storable)
+            .unique(["source_id", "stage", "entered_at"])
             .with_columns(
                 pl.lit(workspace_id).alias("workspace_id"),
                 pl.lit(source).alias("source"),

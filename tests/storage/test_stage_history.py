@@ -1,0 +1,50 @@
+"""Stored stage history on SQLite and PostgreSQL: a re-read entry is stored once, a whole read replaces the
+source's history, and an entry no column can hold is left out instead of failing the run's write."""
+
+from datetime import UTC, datetime
+
+import polars as pl
+
+from connectors.base import STAGE_HISTORY_SCHEMA
+from services.startup import start
+from storage.db import session_scope
+from storage.stage_history import stored_history
+from storage.unit_of_work import UnitOfWork
+from storage.workspaces import create_workspace
+
+
+def _entries(rows: list[tuple[str, str, datetime]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=STAGE_HISTORY_SCHEMA, orient="row")
+
+
+def test_history_is_idempotent_whole_reads_replace_and_unstorable_entries_are_left_out(settings):
+    engine = start(settings)
+    with session_scope(engine) as session:
+        ws = create_workspace(session, "Acme", actor="t").id
+    at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    first = _entries(
+        [
+            ("006A", "Discovery", at),
+            ("006A", "Discovery", at),  # the same entry twice in one read
+            ("006B", "見込み客", at),  # a stage in Japanese is a stage like any other
+            ("006C", "x" * 5_000, at),  # no stage column holds it, and no mapping could name it
+            ("006D", "Bad\x00Stage", at),
+            ("0" * 65, "Discovery", at),
+        ]
+    )
+    with UnitOfWork(engine) as uow:
+        uow.stage_history.add(ws, "sf", first, run_id=None, whole=True)
+        uow.commit()
+    stored = stored_history(engine, ws)
+    assert sorted(stored.select("source_id", "stage").rows()) == [("006A", "Discovery"), ("006B", "見込み客")]
+    with UnitOfWork(engine) as uow:
+        assert uow.stage_history.newest(ws, "sf") == at
+        later = _entries([("006A", "Discovery", at), ("006A", "Proposal", datetime(2026, 4, 1, tzinfo=UTC))])
+        uow.stage_history.add(ws, "sf", later, run_id=None, whole=False)
+        uow.commit()
+    assert stored_history(engine, ws).height == 3  # the re-read entry once, the new one added
+    with UnitOfWork(engine) as uow:
+        uow.stage_history.add(ws, "sf", _entries([("006E", "Closed Won", at)]), run_id=None, whole=True)
+        uow.commit()
+    assert stored_history(engine, ws)["source_id"].to_list() == ["006E"]
+    engine.dispose()
