@@ -110,3 +110,7 @@ class MassDeletionRefused(RevenueConnectorError):
     def __init__(self, user_message: str, *, hint: str = "", summary_json: str | None = None) -> None:
         super().__init__(user_message, hint=hint)
         self.summary_json = summary_json  # what the run would have done, for the page to show
+
+
+class BrokenReference(RevenueConnectorError):
+    """Rows about to be stored point to a run or an account that is not in their workspace."""

@@ -250,11 +250,10 @@ class Opportunity(OpportunityVersion, table=True):
     __tablename__ = "opportunity"
     # One canonical record per source ID (the higher-priority source wins it), and the only secondary
     # index: every extra index is paid on each of a million inserts, and nothing else looks rows up.
+    # No per-row foreign keys either (migration 0020): a run checks its workspace, run and accounts once, as a
+    # set, before it writes (storage/canonical_rows.py).
     __table_args__ = (UniqueConstraint("workspace_id", "source_id", name="ux_opportunity_workspace_source_id"),)
     id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
-    workspace_id: int = Field(foreign_key="workspace.id")
-    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
-    account_id: int | None = Field(default=None, foreign_key="canonical_account.id")
 
 
 class ArrMovementVersion(SQLModel):
@@ -283,9 +282,6 @@ class ArrMovement(ArrMovementVersion, table=True):
     __tablename__ = "arr_movement"
     __table_args__ = (UniqueConstraint("workspace_id", "source_id", name="ux_arr_movement_workspace_source_id"),)
     id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
-    workspace_id: int = Field(foreign_key="workspace.id")
-    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
-    account_id: int | None = Field(default=None, foreign_key="canonical_account.id")
 
 
 class SyncRun(SQLModel, table=True):
@@ -472,9 +468,8 @@ class OpportunityHistory(OpportunityVersion, table=True):
     __tablename__ = "opportunity_history"
     __table_args__ = (Index("ix_opportunity_history_lookup", "workspace_id", "closed_by_run"),)
     id: int
-    workspace_id: int = Field(foreign_key="workspace.id")
     history_id: int | None = Field(default=None, primary_key=True)
-    closed_by_run: int = Field(foreign_key="sync_run.id")
+    closed_by_run: int
 
 
 class ArrMovementHistory(ArrMovementVersion, table=True):
@@ -483,9 +478,8 @@ class ArrMovementHistory(ArrMovementVersion, table=True):
     __tablename__ = "arr_movement_history"
     __table_args__ = (Index("ix_arr_movement_history_lookup", "workspace_id", "closed_by_run"),)
     id: int
-    workspace_id: int = Field(foreign_key="workspace.id")
     history_id: int | None = Field(default=None, primary_key=True)
-    closed_by_run: int = Field(foreign_key="sync_run.id")
+    closed_by_run: int
 
 
 class RevenuePlan(SQLModel, table=True):
