@@ -9,14 +9,14 @@ import json
 from collections.abc import Iterator
 
 import polars as pl
-from sqlalchemy import BigInteger, String, any_, cast, delete, func, insert, literal, select, update
+from sqlalchemy import BigInteger, String, cast, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, SQLModel
 
 from domain.canonical import Domain
 from domain.errors import BrokenReference, NotFound
 from storage import sqlite_staging
-from storage.canonical_totals import CANONICAL_MODEL, CanonicalTotals, as_figure_sums
+from storage.canonical_totals import CANONICAL_MODEL, CanonicalTotals, as_figure_sums, sums_statement
 from storage.frames import read_frame, table_schema
 from storage.stored_money import to_stored
 from storage.tables import ArrMovementHistory, CanonicalAccount, OpportunityHistory, SyncRun, table_of
@@ -37,7 +37,10 @@ def _among(column, ids: list[str] | list[int], dialect: str) -> Iterator:
     if dialect == "sqlite":
         yield column.in_(select(func.json_each(json.dumps(ids)).table_valued("value").c.value))
     elif dialect == "postgresql":
-        yield column == any_(literal(ids, type_=ARRAY(BigInteger if isinstance(ids[0], int) else String)))
+        # IN (SELECT unnest(…)) and not = ANY(…): the planner walks the array and probes the unique index per ID
+        # (50 ms for 10,000 IDs in a million rows), where = ANY chose a bitmap or sequential scan (0.3–0.4 s).
+        array = literal(ids, type_=ARRAY(BigInteger if isinstance(ids[0], int) else String))
+        yield column.in_(select(func.unnest(array)))
     else:
         for start in range(0, len(ids), 5000):
             yield column.in_(ids[start : start + 5000])
@@ -120,20 +123,31 @@ class CanonicalRows:
         ids = replaced_ids
         dialect = self.session.connection().dialect.name
         self._check_references(workspace_id, run_id, upserts)
-        # What leaves the live rows (replaced or removed), summed before it goes: the totals move by the changes.
+        self.totals.totals(workspace_id, domain)  # counted now if missing, from the rows as they still are
+        # What leaves the live rows (replaced or removed), summed as it goes: the totals move by the changes.
         leaving = [
             self.totals.group_sums(workspace_id, domain, among)
-            for among in _among(table.c.source_id, ids + tombstone_ids, dialect)
+            for among in _among(
+                table.c.source_id, tombstone_ids if dialect == "postgresql" else ids + tombstone_ids, dialect
+            )
         ]
+        if dialect == "postgresql":
+            # One statement archives, deletes and sums the replaced rows: one walk of the index instead of three.
+            leaving += [
+                self._archive_delete_and_sum(workspace_id, domain, run_id, among)
+                for among in _among(table.c.source_id, ids, dialect)
+            ]
+            self._archive(workspace_id, domain, run_id, tombstone_ids)
+        else:
+            self._archive(workspace_id, domain, run_id, ids + tombstone_ids)
+            for among in _among(table.c.source_id, ids, dialect):
+                self.session.execute(delete(table).where(table.c.workspace_id == workspace_id, among))
         self.totals.add(
             workspace_id,
             domain,
             self.totals.arriving(domain, upserts),
             pl.concat(leaving) if leaving else None,
         )
-        self._archive(workspace_id, domain, run_id, ids + tombstone_ids)
-        for among in _among(table.c.source_id, ids, dialect):
-            self.session.execute(delete(table).where(table.c.workspace_id == workspace_id, among))
         if upserts.height:
             columns = [c.name for c in table.columns if c.name != "id"]
             rows = upserts.with_columns(
@@ -146,6 +160,18 @@ class CanonicalRows:
             self.session.execute(
                 update(table).where(table.c.workspace_id == workspace_id, among).values(is_deleted=True, run_id=run_id)
             )
+
+    def _archive_delete_and_sum(self, workspace_id: int, domain: Domain, run_id: int, among) -> pl.DataFrame:
+        """PostgreSQL: delete the chosen rows, archive what was deleted (closed by `run_id`) and return the live
+        ones' sums per group, in one statement (data-modifying CTEs)."""
+        table = table_of(_MODEL[domain])
+        history = table_of(_HISTORY[domain])
+        columns = [c.name for c in table.columns]
+        deleted = delete(table).where(table.c.workspace_id == workspace_id, among).returning(*table.c).cte("deleted")
+        archived = insert(history).from_select(
+            [*columns, "closed_by_run"], select(*[deleted.c[c] for c in columns], literal(run_id))
+        )
+        return self.totals.sums_of(sums_statement(domain, deleted).add_cte(archived.cte("archived")))
 
     def _check_references(self, workspace_id: int, run_id: int, upserts: pl.DataFrame) -> None:
         """The run and every account the rows point to belong to this workspace: once per run, as a set, in

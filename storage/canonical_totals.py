@@ -35,6 +35,22 @@ def _sum(column: Any) -> Any:
     return cast(func.coalesce(func.sum(column), 0), BigInteger)
 
 
+def sums_statement(domain: Domain, rows: Any) -> Any:
+    """SELECT of the live `rows` (a canonical table or anything with its columns, such as the rows a DELETE
+    returned) summed per group, in thousandths."""
+    key, weighted, amount = _COLUMNS[domain]
+    return (
+        select(
+            func.coalesce(rows.c[key], "").label("group_key"),
+            _sum(rows.c[weighted]).label("weighted_amount") if weighted else literal(0).label("weighted_amount"),
+            _sum(rows.c[amount]).label("amount"),
+            cast(func.count(), BigInteger).label("row_count"),
+        )
+        .where(rows.c.is_deleted.is_(False))
+        .group_by(rows.c[key])
+    )
+
+
 class CanonicalTotals:
     """One workspace's running totals in the caller's unit of work."""
 
@@ -44,17 +60,10 @@ class CanonicalTotals:
     def group_sums(self, workspace_id: int, domain: Domain, *wheres) -> pl.DataFrame:
         """The live rows (optionally narrowed by `wheres`) summed in SQL per group, in integer thousandths."""
         table = table_of(CANONICAL_MODEL[domain])
-        key, weighted, amount = _COLUMNS[domain]
-        statement = (
-            select(
-                func.coalesce(table.c[key], "").label("group_key"),
-                _sum(table.c[weighted]).label("weighted_amount") if weighted else literal(0).label("weighted_amount"),
-                _sum(table.c[amount]).label("amount"),
-                cast(func.count(), BigInteger).label("row_count"),
-            )
-            .where(table.c.workspace_id == workspace_id, table.c.is_deleted.is_(False), *wheres)
-            .group_by(table.c[key])
-        )
+        return self.sums_of(sums_statement(domain, table).where(table.c.workspace_id == workspace_id, *wheres))
+
+    def sums_of(self, statement: Any) -> pl.DataFrame:
+        """The rows of a `sums_statement` as a totals frame."""
         rows = self.session.execute(statement).all()
         return pl.DataFrame([tuple(r) for r in rows], schema=_SCHEMA, orient="row")
 

@@ -49,6 +49,14 @@ def test_an_unchanged_file_is_not_read_again_and_its_quarantine_stays_held(works
     changed = _sync(workspace).domains[Domain.PIPELINE]
     assert changed.unchanged_files == [] and changed.changed == 1
 
+    # That change altered the file's size, so it was not hashed; touched again at the same size, the file is read
+    # once (there is no hash to compare), and from then on recognised.
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    reread = _sync(workspace).domains[Domain.PIPELINE]
+    assert reread.unchanged_files == [] and (reread.added, reread.changed, reread.tombstoned) == (0, 0, 0)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert _sync(workspace).domains[Domain.PIPELINE].unchanged_files == ["opportunities"]
+
 
 def test_a_full_run_always_reads_the_file(workspace):
     _sync(workspace, full=True)
