@@ -19,7 +19,18 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     elif args.target == "contracts":
         bench_contracts(args.contracts)
     else:
-        bench_sync(args.opportunities, args.movements, database=args.database, source=args.source)
+        figures = bench_sync(args.opportunities, args.movements, database=args.database, source=args.source)
+        reference = args.reference
+        if reference and reference < args.opportunities:
+            movements = max(1, args.movements * reference // args.opportunities)
+            print(f"\nthe same 1% change at {reference:,} opportunities and {movements:,} movements, for comparison:")
+            small = bench_sync(reference, movements, database=args.database, source=args.source)
+            print(
+                f"incremental at {args.opportunities:,} / incremental at {reference:,} = "
+                f"{figures['incremental_seconds'] / small['incremental_seconds']:.2f} "
+                f"({figures['incremental_seconds']:.2f} s / {small['incremental_seconds']:.2f} s; cost follows the "
+                "changes: target 1.5)"
+            )
     return 0
 
 
@@ -39,6 +50,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=None,
         help="sync: a DATABASE_URL to run on (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test; "
         "a scratch database is created there and dropped); SQLite in a scratch folder by default",
+    )
+    bench.add_argument(
+        "--reference",
+        type=int,
+        default=100_000,
+        help="sync: when --opportunities is larger, also run the same 1%% change at this many opportunities (movements "
+        "scaled alike) and print how the incremental times compare; 0 skips it",
     )
     bench.add_argument(
         "--source",

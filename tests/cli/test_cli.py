@@ -211,9 +211,12 @@ def test_an_export_to_an_unknown_file_type_and_a_rollback_to_no_run_are_refused_
 
 @pytest.mark.parametrize("source", ["file", "salesforce"])
 def test_bench_sync_prints_full_and_incremental_figures_for_each_source(cli, source):
-    result = cli("bench", "sync", "--source", source, "--opportunities", "3000", "--movements", "2000")
+    result = cli(
+        "bench", "sync", "--source", source, "--opportunities", "3000", "--movements", "2000", "--reference", "1000"
+    )
     assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out, comparison = result.stdout.split("the same 1% change at 1,000 opportunities and 666 movements")
+    assert re.search(r"incremental at 3,000 / incremental at 1,000 = \d+\.\d\d \(", comparison)
     assert f"full sync from {source} into SQLite" in out and "incremental sync after 1% changed" in out
     summary = next(line for line in out.splitlines() if line.startswith(f"source={source} "))
     assert "incremental_ratio=" in summary and "peak_rss_mib=" in summary
