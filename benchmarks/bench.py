@@ -82,17 +82,24 @@ def _reset_peak_rss() -> bool:
 
 
 def bench_sync(
-    opportunities: int, movements: int, seed: int = 11, database: str | None = None, source: str = "file"
+    opportunities: int,
+    movements: int,
+    seed: int = 11,
+    database: str | None = None,
+    source: str = "file",
+    same_change_every: int | None = None,
 ) -> dict[str, float]:
     """Our full sync of generated CRM data, then an incremental re-sync after 1% of the rows changed, with the time
     of each phase. `source` is 'file' (a CSV export; baseline: polars reads it and the database's own bulk path
     writes the rows the sync stored) or 'salesforce' (the local Salesforce sandbox through the real client; an
     incremental read asks only for records modified since the cursor). SQLite in a scratch folder by default;
-    `database` (a DATABASE_URL) runs it on PostgreSQL, in a scratch database there. Prints the figures."""
+    `database` (a DATABASE_URL) runs it on PostgreSQL, in a scratch database there. With `same_change_every`, a
+    third run changes every such row only (as many rows as 1% of a smaller workspace), so its time can be set
+    against that smaller workspace's 1% run: the same changes, a bigger workspace. Prints the figures."""
     from storage.bulk_baseline import scratch_database
 
     with scratch_database(database or "sqlite://") as url:
-        return _bench_sync(opportunities, movements, seed, None if database is None else url, source)
+        return _bench_sync(opportunities, movements, seed, None if database is None else url, source, same_change_every)
 
 
 def _workspace(engine, settings, connection_args: dict, routes: dict, mapping: str, accounts: str) -> int:
@@ -119,36 +126,44 @@ def _workspace(engine, settings, connection_args: dict, routes: dict, mapping: s
         return workspace.id
 
 
-def _one_percent(frame, amount: str, stamp_columns: tuple[str, ...]):
-    """1% of the rows change: a new amount and a newer modification stamp (every 100th row)."""
+def _change_rows(frame, amount: str, stamp_columns: tuple[str, ...], every: int = 100, day: int = 22):
+    """Every `every`-th row changes (1% by default): a new amount and a newer modification stamp (November `day`)."""
     import polars as pl
 
-    touched = pl.int_range(pl.len()) % 100 == 7
+    touched = pl.int_range(pl.len()) % every == 7 % every
     return frame.with_columns(
         pl.when(touched)
         .then((pl.col(amount).cast(pl.Float64, strict=False) * 1.01).round(2).cast(frame.schema[amount]))
         .otherwise(pl.col(amount))
         .alias(amount),
         *(
-            pl.when(touched).then(pl.lit("2026-11-22T08:00:00.000+0000")).otherwise(pl.col(c)).alias(c)
+            pl.when(touched).then(pl.lit(f"2026-11-{day:02d}T08:00:00.000+0000")).otherwise(pl.col(c)).alias(c)
             for c in stamp_columns
         ),
     )
 
 
-def _bench_sync(opportunities: int, movements: int, seed: int, database: str | None, source: str) -> dict[str, float]:
+def _bench_sync(
+    opportunities: int, movements: int, seed: int, database: str | None, source: str, same_change_every: int | None
+) -> dict[str, float]:
     import shutil
     import tempfile
 
     work = Path(tempfile.mkdtemp(prefix="rc-bench-"))
     try:
-        return _bench_sync_in(work, opportunities, movements, seed, database, source)
+        return _bench_sync_in(work, opportunities, movements, seed, database, source, same_change_every)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # a million-row run leaves gigabytes of CSV and SQLite behind
 
 
 def _bench_sync_in(
-    work: Path, opportunities: int, movements: int, seed: int, database: str | None, source: str
+    work: Path,
+    opportunities: int,
+    movements: int,
+    seed: int,
+    database: str | None,
+    source: str,
+    same_change_every: int | None = None,
 ) -> dict[str, float]:
     import gc
     from contextlib import ExitStack
@@ -237,38 +252,57 @@ def _bench_sync_in(
         print(f"full sync from {source} into {where}: {full_seconds:.2f} s  ({full.phases()})")
         for line in full.lines():
             print(f"  {line}")
-        if source == "salesforce":
-            for name, amount in (("Opportunity", "Amount"), ("ARR_Movement__c", "ARR_Change__c")):
-                records = sandbox.records(name)
-                changed = _one_percent(
-                    pl.DataFrame(records, infer_schema_length=None), amount, ("LastModifiedDate", "SystemModstamp")
+
+        def change_source(every: int, day: int) -> None:
+            """Every `every`-th record of each object gets a new amount and a modification stamp of that day."""
+            if source == "salesforce":
+                for name, amount in (("Opportunity", "Amount"), ("ARR_Movement__c", "ARR_Change__c")):
+                    records = sandbox.records(name)
+                    changed = _change_rows(
+                        pl.DataFrame(records, infer_schema_length=None),
+                        amount,
+                        ("LastModifiedDate", "SystemModstamp"),
+                        every,
+                        day,
+                    )
+                    records[:] = changed.to_dicts()
+                sandbox.reindex()
+            else:
+                for name, amount in (("opportunities", "Amount"), ("arr_movements", "ARRChange")):
+                    frame = pl.read_csv(export / f"{name}.csv", infer_schema=False)
+                    _change_rows(frame, amount, ("LastModifiedDate",), every, day).write_csv(export / f"{name}.csv")
+
+        def incremental_run(label: str) -> tuple[float, float]:
+            """An incremental run's seconds and the sandbox's share of them, printed with its summary."""
+            # The run's own peak: what the edit before it let go is handed back first (core/memory.py).
+            gc.collect()
+            time.sleep(0.5)
+            _reset_peak_rss()
+            started, busy = time.perf_counter(), emulator_seconds()
+            outcome = run_sync(engine, settings, workspace_id, trigger="bench", access=system_access("bench"))
+            seconds, emulator = time.perf_counter() - started, emulator_seconds() - busy
+            print(f"incremental sync after {label}: {seconds:.2f} s  ({outcome.phases()})")
+            if source == "salesforce":
+                # The sandbox answers in this process and scans every record for a SystemModstamp filter that a
+                # real org serves from an index: its own seconds are shown apart, and the ratio without them.
+                print(
+                    f"of which the Salesforce sandbox answering: full {full_emulator:.2f} s, incremental "
+                    f"{emulator:.2f} s; incremental / full without it = "
+                    f"{(seconds - emulator) / (full_seconds - full_emulator):.3f}"
                 )
-                records[:] = changed.to_dicts()
-            sandbox.reindex()
-        else:
-            for name, amount in (("opportunities", "Amount"), ("arr_movements", "ARRChange")):
-                frame = pl.read_csv(export / f"{name}.csv", infer_schema=False)
-                _one_percent(frame, amount, ("LastModifiedDate",)).write_csv(export / f"{name}.csv")
-        # The incremental run's own peak: what the edit above let go is handed back first (core/memory.py).
-        gc.collect()
-        time.sleep(0.5)
-        _reset_peak_rss()
-        started, busy = time.perf_counter(), emulator_seconds()
-        incremental = run_sync(engine, settings, workspace_id, trigger="bench", access=system_access("bench"))
-        incremental_seconds = time.perf_counter() - started
-        incremental_emulator = emulator_seconds() - busy
-        print(f"incremental sync after 1% changed: {incremental_seconds:.2f} s  ({incremental.phases()})")
-        if source == "salesforce":
-            # The sandbox answers in this process and scans every record for a SystemModstamp filter that a real
-            # org serves from an index: its own seconds are shown apart, and the ratio without them.
-            print(
-                f"of which the Salesforce sandbox answering: full {full_emulator:.2f} s, incremental "
-                f"{incremental_emulator:.2f} s; incremental / full without it = "
-                f"{(incremental_seconds - incremental_emulator) / (full_seconds - full_emulator):.3f}"
-            )
-        for line in incremental.lines():
-            print(f"  {line}")
+            for line in outcome.lines():
+                print(f"  {line}")
+            return seconds, emulator
+
+        change_source(100, 22)
+        incremental_seconds, incremental_emulator = incremental_run("1% changed")
         incremental_peak = _peak_rss_mib()
+        same_change_seconds = float("nan")
+        if same_change_every:
+            change_source(same_change_every, 23)
+            same_change_seconds, _ = incremental_run(
+                f"every {same_change_every:,}th record changed (as many as 1% of a smaller workspace)"
+            )
         # Last, as it reads every stored row back: the same rows (as many as after the full run) written by the
         # database's own bulk path.
         native = native_write_seconds(engine, stored_canonical_rows(engine, workspace_id))
@@ -284,6 +318,7 @@ def _bench_sync_in(
             "incremental_peak_rss_mib": incremental_peak,
             "incremental_ratio": incremental_seconds / full_seconds,
             "incremental_seconds": incremental_seconds,
+            "same_change_seconds": same_change_seconds,
             "incremental_ratio_without_emulator": (incremental_seconds - incremental_emulator)
             / (full_seconds - full_emulator),
         }

@@ -78,7 +78,12 @@ def heartbeat(engine: Engine, run_id: int, every_seconds: float = HEARTBEAT_EVER
 
     def beat() -> None:
         while not stop.wait(every_seconds):
-            report_progress(engine, run_id)
+            try:
+                report_progress(engine, run_id)
+            except Exception as exc:  # noqa: BLE001 - one missed beat must not end the heartbeat
+                # SQLite refuses a beat while the run's own long write holds the file (seen at a million deals
+                # from Salesforce); a thread that died here would leave a live run looking dead two minutes on.
+                log.warning("sync run %s: heartbeat missed (%s); trying again in %.0f s", run_id, exc, every_seconds)
 
     thread = threading.Thread(target=beat, daemon=True, name=f"sync-heartbeat-{run_id}")
     thread.start()
