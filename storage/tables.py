@@ -412,12 +412,12 @@ class StageHistoryEntry(SQLModel, table=True):
     __tablename__ = "stage_history"
     __table_args__ = (UniqueConstraint("workspace_id", "source", "source_id", "stage", "entered_at"),)
     id: int = Field(default=None, primary_key=True)  # None until stored; a stored row always has one
-    workspace_id: int = Field(foreign_key="workspace.id")
+    workspace_id: int  # no per-row foreign keys (migration 0020): a first read writes millions of entries
     source: str = Field(max_length=40)
     source_id: str = Field(max_length=64)
     stage: str = Field(max_length=120)
     entered_at: datetime
-    run_id: int | None = Field(default=None, foreign_key="sync_run.id")  # the run that read it
+    run_id: int | None = None  # the run that read it
 
 
 class SourceCursor(SQLModel, table=True):

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from domain.canonical import Domain
-from storage import canonical_rows
-from storage.canonical_rows import CanonicalRows, bulk_insert
+from storage import bulk_insert as bulk_insert_module
+from storage.bulk_insert import bulk_insert
+from storage.canonical_rows import CanonicalRows
 from storage.db import open_database, session_scope
 from storage.tables import Opportunity, table_of
 from storage.workspaces import create_workspace
@@ -67,7 +68,7 @@ def engine(settings):
 
 @pytest.mark.parametrize("slice_rows", [100_000, 3])
 def test_every_value_comes_back_exactly_as_it_was_given(engine, monkeypatch, slice_rows):
-    monkeypatch.setattr(canonical_rows, "COPY_SLICE_ROWS", slice_rows)  # several COPY chunks join up exactly
+    monkeypatch.setattr(bulk_insert_module, "COPY_SLICE_ROWS", slice_rows)  # several COPY chunks join up exactly
     with session_scope(engine) as session:
         workspace_id = create_workspace(session, "Acme", actor="t").id
         given = _opportunities(workspace_id)

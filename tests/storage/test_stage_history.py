@@ -1,7 +1,7 @@
 """Stored stage history on SQLite and PostgreSQL: a re-read entry is stored once, a whole read replaces the
 source's history, and an entry no column can hold is left out instead of failing the run's write."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
@@ -47,4 +47,32 @@ def test_history_is_idempotent_whole_reads_replace_and_unstorable_entries_are_le
         uow.stage_history.add(ws, "sf", _entries([("006E", "Closed Won", at)]), run_id=None, whole=True)
         uow.commit()
     assert stored_history(engine, ws)["source_id"].to_list() == ["006E"]
+    engine.dispose()
+
+
+def test_a_whole_read_of_many_deals_is_stored_exactly_through_the_bulk_path(settings):
+    """Past 20,000 entries SQLite stages them through an Arrow file and PostgreSQL takes them by COPY: every entry
+    comes back with its stage, deal and instant, and a later partial re-read still adds only what is new."""
+    engine = start(settings)
+    with session_scope(engine) as session:
+        ws = create_workspace(session, "Acme", actor="t").id
+    start_at = datetime(2025, 1, 1, tzinfo=UTC)
+    stages = ["Prospecting", "Négociation", "見込み客", 'Proposal "B", v2']
+    rows = [
+        (f"006{deal:015d}", stages[step], start_at + timedelta(days=deal % 300, hours=step, microseconds=deal))
+        for deal in range(6_000)
+        for step in range(len(stages))
+    ]
+    with UnitOfWork(engine) as uow:
+        assert uow.stage_history.add(ws, "sf", _entries(rows), run_id=None, whole=True) == 24_000
+        uow.commit()
+    stored = stored_history(engine, ws)
+    expected = _entries(rows).sort("source_id", "entered_at")
+    assert stored.select(expected.columns).sort("source_id", "entered_at").equals(expected)
+    assert (stored["source"] == "sf").all()
+    with UnitOfWork(engine) as uow:
+        again = rows[:10] + [("006NEW", "Prospecting", start_at)]
+        assert uow.stage_history.add(ws, "sf", _entries(again), run_id=None, whole=False) == 11
+        uow.commit()
+    assert stored_history(engine, ws).height == 24_001
     engine.dispose()

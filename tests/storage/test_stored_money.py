@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from domain.canonical import Domain
 from domain.figures import arr_figures
-from storage.canonical_rows import CanonicalRows, bulk_insert
+from storage.bulk_insert import bulk_insert
+from storage.canonical_rows import CanonicalRows
 from storage.db import _alembic_config, make_engine, open_database, session_scope
 from storage.tables import ArrMovement, table_of
 from storage.workspaces import create_workspace

@@ -1,5 +1,6 @@
-"""The canonical tables and their history drop their per-row foreign keys (workspace, run, account): a run checks
-its references once, as a set, before it writes (storage/canonical_rows.py)
+"""The canonical tables, their history and the stage history drop their per-row foreign keys (workspace, run,
+account): a run checks its references once, as a set, before it writes (storage/canonical_rows.py,
+storage/stage_history.py)
 
 Why: PostgreSQL checks a foreign key with one index lookup per row and key, inside the COPY. With three keys on a
 million rows that was 17 s of a 22 s insert; the set-based check looks up each distinct account once. Nothing
@@ -27,6 +28,7 @@ FOREIGN_KEYS = {
     'arr_movement': _RUN_AND_ACCOUNT,
     'opportunity_history': _CLOSED_BY_RUN,
     'arr_movement_history': _CLOSED_BY_RUN,
+    'stage_history': {'workspace_id': 'workspace', 'run_id': 'sync_run'},
 }
 # SQLite keeps foreign keys unnamed; batch mode names them by this convention so they can be dropped.
 _SQLITE_NAMES = {'fk': 'fk_%(table_name)s_%(column_0_name)s'}
