@@ -471,6 +471,8 @@ def _is_money(name: str) -> bool:
 
 # Words in a whole-number column's name that say it is a label, not a count (no thousands separator: run 1204).
 NOT_A_COUNT = ("run", "year", "version", "#", " id")
+# ... unless the header says what it counts first ("Accounts resolved by CRM ID" counts accounts, it is no ID).
+COUNTED_THINGS = ("rows", "accounts", "deals", "amounts", "records", "entries")
 # A cell that cannot hold a value (an ARR movement has no stage) reads as a dash; Streamlit itself writes 'None'.
 NOT_APPLICABLE = "—"
 _SMALL_TABLE = 500  # rows up to which empty numbers are written out as text (tables of figures, not of records)
@@ -498,7 +500,11 @@ def figure_table(frame, **kwargs) -> None:
     counts = [
         name
         for name, dtype in frame.schema.items()
-        if dtype.is_integer() and not any(word in f" {name.lower()}" for word in NOT_A_COUNT)
+        if dtype.is_integer()
+        and (
+            name.lower().split(" ", 1)[0] in COUNTED_THINGS
+            or not any(word in f" {name.lower()}" for word in NOT_A_COUNT)
+        )
     ]
     # Money reads with its cents and no "-0" (-0.0 + 0.0 is 0.0); weights, shares and seconds read as plain numbers.
     frame = frame.with_columns(pl.col(name) + 0.0 for name in decimals)
