@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -15,7 +15,7 @@ from domain.canonical import TEXT_LIMITS
 from domain.storable_text import has_nul, too_long
 from storage.bulk_insert import bulk_insert
 from storage.frames import read_frame
-from storage.tables import StageHistoryEntry, table_of
+from storage.tables import StageHistoryEntry, StageHistoryMark, table_of
 
 HISTORY_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),
@@ -55,6 +55,7 @@ class StageHistory:
             )
             .select("workspace_id", "source", "source_id", "stage", "entered_at", "run_id")
         )
+        self._move_mark(workspace_id, source, frame["entered_at"].max(), whole=whole)  # type: ignore[arg-type]
         if whole:
             # Nothing of this source is stored any more, and the entries are unique: the bulk path, as a first read
             # of a million deals' history is millions of entries (row-by-row it took a minute and a half).
@@ -72,13 +73,28 @@ class StageHistory:
 
     def newest(self, workspace_id: int, source: str) -> datetime | None:
         """When the newest stored entry of `source` was made (None: nothing stored yet)."""
-        table = table_of(StageHistoryEntry)
-        found = self.session.execute(
-            select(func.max(table.c.entered_at)).where(table.c.workspace_id == workspace_id, table.c.source == source)
-        ).scalar_one()
-        if found is None:
-            return None
-        return found if found.tzinfo else found.replace(tzinfo=UTC)
+        mark = self.session.get(StageHistoryMark, (workspace_id, source))
+        return None if mark is None else _aware(mark.newest_entered_at)
+
+    def _move_mark(self, workspace_id: int, source: str, newest: datetime | None, *, whole: bool) -> None:
+        """Keep the source's mark at its newest stored entry: a whole read sets it (or clears it, when it read
+        nothing), a partial one only moves it on."""
+        mark = self.session.get(StageHistoryMark, (workspace_id, source))
+        if newest is None:
+            if whole and mark is not None:
+                self.session.delete(mark)
+                self.session.flush()  # or a get() in this unit of work still finds it
+            return
+        if mark is None:
+            self.session.add(StageHistoryMark(workspace_id=workspace_id, source=source, newest_entered_at=newest))
+        elif whole or _aware(newest) > _aware(mark.newest_entered_at):
+            mark.newest_entered_at = newest
+            self.session.add(mark)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives timestamps back without their zone; every stored one is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def stored_history(engine: Engine, workspace_id: int) -> pl.DataFrame:

@@ -420,6 +420,16 @@ class StageHistoryEntry(SQLModel, table=True):
     run_id: int | None = None  # the run that read it
 
 
+class StageHistoryMark(SQLModel, table=True):
+    """The newest stage-history entry stored per source, where the next incremental read starts: one row, where a
+    max() over millions of entries cost 0.4 s a run (an index for it doubled the first read's write)."""
+
+    __tablename__ = "stage_history_mark"
+    workspace_id: int = Field(primary_key=True)
+    source: str = Field(primary_key=True, max_length=40)
+    newest_entered_at: datetime
+
+
 class SourceCursor(SQLModel, table=True):
     """Where the last successful sync of one source object stopped (SystemModstamp, hs_lastmodifieddate).
 

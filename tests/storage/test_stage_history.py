@@ -44,9 +44,19 @@ def test_history_is_idempotent_whole_reads_replace_and_unstorable_entries_are_le
         uow.commit()
     assert stored_history(engine, ws).height == 3  # the re-read entry once, the new one added
     with UnitOfWork(engine) as uow:
+        # Where the next incremental read starts: the newest entry stored, not the newest of the last read.
+        assert uow.stage_history.newest(ws, "sf") == datetime(2026, 4, 1, tzinfo=UTC)
+        uow.stage_history.add(ws, "sf", _entries([("006A", "Discovery", at)]), run_id=None, whole=False)
+        assert uow.stage_history.newest(ws, "sf") == datetime(2026, 4, 1, tzinfo=UTC)
         uow.stage_history.add(ws, "sf", _entries([("006E", "Closed Won", at)]), run_id=None, whole=True)
         uow.commit()
     assert stored_history(engine, ws)["source_id"].to_list() == ["006E"]
+    with UnitOfWork(engine) as uow:
+        assert uow.stage_history.newest(ws, "sf") == at  # a whole read replaced the history, and its mark
+        assert uow.stage_history.newest(ws, "hubspot") is None
+        uow.stage_history.add(ws, "sf", _entries([]), run_id=None, whole=True)
+        assert uow.stage_history.newest(ws, "sf") is None  # a whole read of nothing: read it all next time
+        uow.commit()
     engine.dispose()
 
 
@@ -75,4 +85,34 @@ def test_a_whole_read_of_many_deals_is_stored_exactly_through_the_bulk_path(sett
         assert uow.stage_history.add(ws, "sf", _entries(again), run_id=None, whole=False) == 11
         uow.commit()
     assert stored_history(engine, ws).height == 24_001
+    engine.dispose()
+
+
+def test_the_migration_marks_where_each_source_s_history_ends(settings):
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import _alembic_config, make_engine
+
+    engine = make_engine(settings.database_url)
+    config = _alembic_config(engine)
+    command.upgrade(config, "0020")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO workspace (name, is_demo, reporting_currency, created_at, slipped_policy) "
+                "VALUES ('Acme', false, 'USD', CURRENT_TIMESTAMP, 'apart')"
+            )
+        )
+        for source_id, at in (("006A", "2026-03-01 09:30:00"), ("006A", "2026-05-02 10:00:00"), ("006B", "2025-01-01")):
+            connection.execute(
+                text(
+                    "INSERT INTO stage_history (workspace_id, source, source_id, stage, entered_at) "
+                    "VALUES (1, 'sf', :id, 'Discovery', :at)"
+                ),
+                {"id": source_id, "at": at},
+            )
+    command.upgrade(config, "head")
+    with UnitOfWork(engine) as uow:
+        assert uow.stage_history.newest(1, "sf") == datetime(2026, 5, 2, 10, tzinfo=UTC)
     engine.dispose()
