@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 
 import polars as pl
-from sqlalchemy import BigInteger, String, cast, delete, func, insert, literal, select, update
+from sqlalchemy import BigInteger, String, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, SQLModel
 
@@ -227,9 +227,3 @@ class CanonicalRows:
             bulk_insert(self.session, table, earlier)
             restored[domain] = keep.height + earlier.height
         return restored
-
-
-def _money_sum(column):
-    """An exact SQL sum of a money column, as integer thousandths in both databases (PostgreSQL's SUM of a bigint
-    is NUMERIC; SQLite's is an integer)."""
-    return cast(func.sum(column), BigInteger)

@@ -10,11 +10,12 @@ from sqlalchemy import func, select, text
 from domain.canonical import Domain
 from domain.errors import BrokenReference
 from storage.canonical_rows import CanonicalRows
-from storage.db import _alembic_config, make_engine, open_database, session_scope
+from storage.db import open_database, session_scope
 from storage.frames import table_schema
 from storage.sync_runs import try_start_run
 from storage.tables import CanonicalAccount, Opportunity
 from storage.workspaces import create_workspace
+from tests.storage.older_schema import workspace_at_revision
 
 
 @pytest.fixture
@@ -99,16 +100,8 @@ def test_a_run_of_another_workspace_stops_the_write(engine):
 
 
 def test_the_migration_keeps_every_row_both_ways(settings):
-    engine = make_engine(settings.database_url)
-    config = _alembic_config(engine)
-    command.upgrade(config, "0019")
+    engine, config = workspace_at_revision(settings, "0019")
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO workspace (name, is_demo, reporting_currency, created_at, slipped_policy) "
-                "VALUES ('Acme', false, 'USD', CURRENT_TIMESTAMP, 'apart')"
-            )
-        )
         connection.execute(
             text(
                 "INSERT INTO canonical_account (workspace_id, name, created_at) VALUES (1, 'Ünïcode AG', CURRENT_TIMESTAMP)"

@@ -92,18 +92,10 @@ def test_the_migration_marks_where_each_source_s_history_ends(settings):
     from alembic import command
     from sqlalchemy import text
 
-    from storage.db import _alembic_config, make_engine
+    from tests.storage.older_schema import workspace_at_revision
 
-    engine = make_engine(settings.database_url)
-    config = _alembic_config(engine)
-    command.upgrade(config, "0020")
+    engine, config = workspace_at_revision(settings, "0020")
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO workspace (name, is_demo, reporting_currency, created_at, slipped_policy) "
-                "VALUES ('Acme', false, 'USD', CURRENT_TIMESTAMP, 'apart')"
-            )
-        )
         for source_id, at in (("006A", "2026-03-01 09:30:00"), ("006A", "2026-05-02 10:00:00"), ("006B", "2025-01-01")):
             connection.execute(
                 text(

@@ -13,9 +13,10 @@ from domain.canonical import Domain
 from domain.figures import arr_figures
 from storage.bulk_insert import bulk_insert
 from storage.canonical_rows import CanonicalRows
-from storage.db import _alembic_config, make_engine, open_database, session_scope
+from storage.db import open_database, session_scope
 from storage.tables import ArrMovement, table_of
 from storage.workspaces import create_workspace
+from tests.storage.older_schema import workspace_at_revision
 
 # Amounts a double cannot hold (491,901.575 is 491,901.57499…), a KWD amount with 3 decimals, a JPY amount,
 # the largest an amount may be, and amounts that cancel to zero.
@@ -76,16 +77,8 @@ def test_a_million_stored_amounts_sum_exactly_in_sql_and_in_the_figures(engine):
 
 
 def test_the_migration_converts_double_precision_amounts_both_ways_without_loss(settings):
-    engine = make_engine(settings.database_url)
-    config = _alembic_config(engine)
-    command.upgrade(config, "0012")
+    engine, config = workspace_at_revision(settings, "0012", currency="KWD")
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO workspace (name, is_demo, reporting_currency, created_at, slipped_policy) "
-                "VALUES ('Acme', false, 'KWD', CURRENT_TIMESTAMP, 'apart')"
-            )
-        )
         for i, amount in enumerate(AMOUNTS):
             connection.execute(
                 text(
